@@ -1,0 +1,45 @@
+"""Frozen value types shared by every stage. No I/O here."""
+
+from __future__ import annotations
+
+from .exchange import (
+    Body,
+    Exchange,
+    Headers,
+    Request,
+    Response,
+    header_get,
+    is_json_media_type,
+    media_type_of,
+)
+from .finding import Evidence, Finding
+from .json import JSONObject, JSONValue
+from .location import Location, Side, SourcePosition, SpecLocation
+from .pointer import Pointer, from_rfc6901, to_human, to_rfc6901
+from .report import Report
+from .severity import Severity
+
+__all__ = [
+    "Body",
+    "Evidence",
+    "Exchange",
+    "Finding",
+    "Headers",
+    "JSONObject",
+    "JSONValue",
+    "Location",
+    "Pointer",
+    "Report",
+    "Request",
+    "Response",
+    "Severity",
+    "Side",
+    "SourcePosition",
+    "SpecLocation",
+    "from_rfc6901",
+    "header_get",
+    "is_json_media_type",
+    "media_type_of",
+    "to_human",
+    "to_rfc6901",
+]

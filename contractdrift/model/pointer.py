@@ -1,0 +1,47 @@
+"""JSON pointers: tuples internally, RFC 6901 for machines, ``$.a[0].b`` for people."""
+
+from __future__ import annotations
+
+import re
+
+PointerPart = str | int
+Pointer = tuple[PointerPart, ...]
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def escape_token(token: PointerPart) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def unescape_token(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def to_rfc6901(pointer: Pointer) -> str:
+    """``("paths", "/a", 0)`` -> ``/paths/~1a/0``; the empty pointer is ``""``."""
+    return "".join("/" + escape_token(part) for part in pointer)
+
+
+def from_rfc6901(text: str) -> Pointer:
+    """Parse an RFC 6901 pointer (a leading ``#`` fragment marker is accepted)."""
+    if text.startswith("#"):
+        text = text[1:]
+    if text == "":
+        return ()
+    if not text.startswith("/"):
+        raise ValueError(f"invalid JSON pointer {text!r}: must start with '/'")
+    return tuple(unescape_token(part) for part in text[1:].split("/"))
+
+
+def to_human(pointer: Pointer) -> str:
+    """``("items", 0, "email")`` -> ``$.items[0].email``."""
+    out = ["$"]
+    for part in pointer:
+        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
+            out.append(f"[{part}]")
+        elif _IDENT.match(part):
+            out.append(f".{part}")
+        else:
+            out.append("[" + repr(part).replace("'", '"') + "]" if "'" not in part else f"[{part!r}]")
+    return "".join(out)
