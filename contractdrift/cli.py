@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias
 
 from . import __version__
 from .errors import ContractDriftError
 
 Handler = Callable[[argparse.Namespace], int]
+Subparsers: TypeAlias = "argparse._SubParsersAction[Any]"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="contractdrift", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--version", action="version", version=f"contractdrift {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub: Subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for register in _REGISTRY:
         register(sub)
     return parser
@@ -33,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --- sub-commands: each `_add_*` registers a parser and sets `handler` -------------------------
 
-_REGISTRY: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
+_REGISTRY: list[Callable[[Subparsers], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
