@@ -17,6 +17,7 @@ from .json import JSONObject, JSONValue
 from .location import Location, Side, SourcePosition, SpecLocation
 from .pointer import Pointer, from_rfc6901, to_human, to_rfc6901
 from .report import Report
+from .rule import RuleInfo
 from .severity import Severity
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Report",
     "Request",
     "Response",
+    "RuleInfo",
     "Severity",
     "Side",
     "SourcePosition",
