@@ -1,0 +1,203 @@
+"""Helpers shared by the renderers: ordering, labels, pointers, evidence and JSON-safe values.
+
+Everything here is pure and deterministic: same report in, same strings out.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from ..model import (
+    Evidence,
+    Finding,
+    JSONValue,
+    Location,
+    Report,
+    RuleInfo,
+    Severity,
+    Side,
+    SpecLocation,
+    from_rfc6901,
+    to_human,
+)
+
+TOOL_NAME = "contractdrift"
+SHORT_FINGERPRINT = 8
+NO_OPERATION = "(global)"
+NO_FINDINGS = "No drift found."
+
+# C0/C1 control characters except tab and newline: never let them reach a terminal or a log.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def ordered(report: Report) -> tuple[Finding, ...]:
+    """The report's findings in the canonical order (a no-op for reports made by ``Report.build``)."""
+    return tuple(sorted(report.findings, key=lambda f: f.sort_key()))
+
+
+def group_by_operation(findings: Iterable[Finding]) -> list[tuple[str | None, list[Finding]]]:
+    """Group findings by operation, groups in order of first appearance (worst severity first)."""
+    groups: dict[str | None, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(f.location.operation, []).append(f)
+    return list(groups.items())
+
+
+def group_by_severity(findings: Iterable[Finding]) -> list[tuple[Severity, list[Finding]]]:
+    """Group findings by severity, worst first; severities without findings are left out."""
+    groups: dict[Severity, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(f.severity, []).append(f)
+    return [(s, groups[s]) for s in sorted(groups, reverse=True)]
+
+
+def plural(n: int, singular: str, many: str) -> str:
+    return f"{n} {singular if n == 1 else many}"
+
+
+_NOUNS: dict[Severity, tuple[str, str]] = {
+    Severity.ERROR: ("error", "errors"),
+    Severity.WARN: ("warning", "warnings"),
+    Severity.INFO: ("info", "info"),
+}
+
+
+def severity_noun(severity: Severity, n: int) -> str:
+    """``severity_noun(Severity.WARN, 2)`` -> ``"2 warnings"``."""
+    singular, many = _NOUNS[severity]
+    return plural(n, singular, many)
+
+
+def summary_line(report: Report) -> str:
+    """``"3 errors, 1 warning, 0 info"``."""
+    counts = report.counts()
+    return ", ".join(severity_noun(s, counts[s.label]) for s in sorted(Severity, reverse=True))
+
+
+def sanitize(text: str) -> str:
+    """Replace control characters (except tab and newline) with visible ``\\xNN`` escapes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
+def one_line(text: str) -> str:
+    """Sanitized text on a single line (newlines and tabs shown as ``\\n`` and ``\\t``)."""
+    return sanitize(text).replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+
+
+def message_of(finding: Finding, rules: Mapping[str, RuleInfo] | None = None) -> str:
+    """The finding's rendered message; when the engine left it empty, render the rule's template."""
+    if finding.message:
+        return finding.message
+    info = rules.get(finding.rule_id) if rules else None
+    if info is not None:
+        values: dict[str, object] = {"operation": finding.location.operation, **dict(finding.args)}
+        try:
+            return info.template.format(**values)
+        except (KeyError, IndexError, ValueError, AttributeError):
+            return info.summary
+    return finding.rule_id
+
+
+def human_pointer(pointer: str | None) -> str | None:
+    """RFC 6901 payload pointer -> ``$.items[0].email``; an invalid pointer is shown as given."""
+    if pointer is None:
+        return None
+    try:
+        return to_human(from_rfc6901(pointer))
+    except ValueError:
+        return pointer
+
+
+def short_fingerprint(finding: Finding) -> str:
+    return finding.fingerprint[:SHORT_FINGERPRINT]
+
+
+def context_parts(location: Location) -> list[str]:
+    """``["response", "200", "application/json"]``: side, status and media type where present."""
+    parts: list[str] = []
+    if location.side is not Side.NONE:
+        parts.append(location.side.value)
+    if location.status:
+        parts.append(location.status)
+    if location.media_type:
+        parts.append(location.media_type)
+    return parts
+
+
+def primary_spec_location(location: Location) -> SpecLocation | None:
+    """The revision location when there is one, else the base location."""
+    return location.revision or location.base
+
+
+def evidence_text(evidence: Evidence, *, example_limit: int = 200) -> str:
+    """``"seen in 12/400 exchanges, first seen 2024-05-01, example: {...}"``."""
+    parts = [f"seen in {evidence.observed}/{plural(evidence.total, 'exchange', 'exchanges')}"]
+    if evidence.first_seen:
+        parts.append(f"first seen {evidence.first_seen}")
+    if evidence.example is not None:
+        parts.append(f"example: {example_text(evidence.example, limit=example_limit)}")
+    return ", ".join(parts)
+
+
+def example_text(value: JSONValue, *, limit: int = 200) -> str:
+    """Compact JSON for an example, cut at ``limit`` characters."""
+    text = dumps_compact(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def exchange_ids_of(finding: Finding) -> tuple[str, ...]:
+    if finding.evidence is not None and finding.evidence.exchange_ids:
+        return finding.evidence.exchange_ids
+    return finding.location.exchange_ids
+
+
+def ids_text(ids: tuple[str, ...], *, limit: int = 3) -> str:
+    shown = ", ".join(ids[:limit])
+    rest = len(ids) - limit
+    return f"{shown} (+{rest} more)" if rest > 0 else shown
+
+
+def jsonable(value: object) -> JSONValue:
+    """A JSON-safe copy of ``value``: keys sorted, tuples as lists, NaN/inf and unknown objects as text."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return str(value)
+
+
+def dumps_compact(value: object) -> str:
+    return json.dumps(jsonable(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def dumps_document(value: object) -> str:
+    """A JSON document with two-space indent and a final newline (input order of keys kept)."""
+    return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def default_tool_version() -> str:
+    """The installed contractdrift version (``"0+unknown"`` when not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(TOOL_NAME)
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RenderOptions:
+    """Options every renderer receives; each uses what applies to its format."""
+
+    rules: Mapping[str, RuleInfo]
+    color: bool
+    tool_version: str
+    fail_on: Severity
