@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .capture.recorder import CapturePolicy, Recorder, RecorderStats
+from .capture.redact import Redactor
 from .errors import ContractDriftError, InputError, UsageError
 from .model import (
     Body,
@@ -22,12 +24,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Body",
+    "CapturePolicy",
     "ContractDriftError",
     "Evidence",
     "Exchange",
     "Finding",
     "InputError",
     "Location",
+    "Recorder",
+    "RecorderStats",
+    "Redactor",
     "Report",
     "Request",
     "Response",

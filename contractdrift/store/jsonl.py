@@ -1,0 +1,259 @@
+"""Append-only JSON Lines recordings: one header line, then one exchange per line.
+
+File layout::
+
+    {"format": "contractdrift-recording", "version": 1, "created_at": "...", "producer": "..."}
+    {"id": "01J...", "started_at": ..., "request": {...}, "response": {...}, ...}
+    ...
+
+Safety with many writers (threads or processes on one file):
+
+* the file is opened with ``O_APPEND`` (mode ``0600`` when created);
+* a batch of complete lines is written with one ``write()`` call while holding an exclusive
+  ``fcntl.flock`` on the file, so lines from different processes never interleave;
+* the header is written by whoever finds the file empty while holding the lock.
+
+Gzip (``compress=True`` or a ``.gz`` path): each batch is one complete gzip *member*; concatenated
+members are a valid gzip file, so many writers and crash safety work the same way.
+
+Rotation (``rotate_bytes``): before a batch, a writer holding the lock that finds the active file at or
+above ``rotate_bytes`` renames it to the next free numbered name (``traffic.jsonl`` ->
+``traffic.1.jsonl``, then ``traffic.2.jsonl``, ...: higher number = newer) and starts a fresh file.
+Writers in other processes notice (the inode behind the path changed) and reopen. A file can exceed
+``rotate_bytes`` by at most one batch. :func:`rotated_files` lists a recording's files oldest first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+import re
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..model import Exchange
+
+FORMAT_NAME = "contractdrift-recording"
+FORMAT_VERSION = 1
+
+_SUFFIXES = (".jsonl.gz", ".ndjson.gz", ".json.gz", ".jsonl", ".ndjson", ".json", ".gz")
+
+if sys.platform != "win32":
+    import fcntl
+
+    def _lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+else:  # pragma: no cover - no advisory locks; O_APPEND single writes still keep lines whole
+
+    def _lock(fd: int) -> None:
+        return None
+
+    def _unlock(fd: int) -> None:
+        return None
+
+
+def header_record(**extra: Any) -> dict[str, Any]:
+    """The first line of every recording."""
+    from .. import __version__
+
+    out: dict[str, Any] = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "producer": f"contractdrift {__version__}",
+    }
+    out.update(extra)
+    return out
+
+
+def encode_exchange(exchange: Exchange) -> bytes:
+    """One exchange as one JSON line (UTF-8, compact, newline-terminated)."""
+    return (json.dumps(exchange.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def split_name(path: Path) -> tuple[str, str]:
+    """``traffic.jsonl.gz`` -> (``traffic``, ``.jsonl.gz``); unknown suffix -> (name, "")."""
+    name = path.name
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)], suffix
+    return name, ""
+
+
+def _numbered(active: Path) -> list[tuple[int, Path]]:
+    base, suffix = split_name(active)
+    pattern = re.compile(re.escape(base) + r"\.(\d+)" + re.escape(suffix) + "$")
+    numbered: list[tuple[int, Path]] = []
+    if active.parent.is_dir():
+        for entry in active.parent.iterdir():
+            m = pattern.match(entry.name)
+            if m:
+                numbered.append((int(m.group(1)), entry))
+    return sorted(numbered)
+
+
+def rotated_files(path: str | os.PathLike[str]) -> list[Path]:
+    """A recording's rotated files (oldest first) followed by the active file when it exists."""
+    active = Path(path)
+    out = [p for _, p in _numbered(active)]
+    if active.exists():
+        out.append(active)
+    return out
+
+
+class JsonlWriter:
+    """Appends exchanges to a JSON Lines recording (thread-safe, multi-process safe).
+
+    ``write_many`` serializes a batch and appends it with a single ``write()`` under an exclusive
+    file lock. Exchanges that cannot be serialized are skipped and counted in ``failed``.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        compress: bool | None = None,
+        rotate_bytes: int | None = None,
+        header: dict[str, Any] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.compress = self.path.name.endswith(".gz") if compress is None else compress
+        if rotate_bytes is not None and rotate_bytes <= 0:
+            raise ValueError("rotate_bytes must be positive")
+        self.rotate_bytes = rotate_bytes
+        self._header = header
+        self._fd: int | None = None
+        self._mutex = threading.Lock()
+        self.failed = 0
+        self.written = 0
+        self.last_error: BaseException | None = None
+        self._closed = False
+
+    def _open(self) -> int:
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+        return os.open(self.path, flags, 0o600)
+
+    def _locked_fd(self) -> int:
+        """Open (or reopen after another process rotated) and lock the active file."""
+        for _ in range(100):
+            if self._fd is None:
+                self._fd = self._open()
+            fd = self._fd
+            _lock(fd)
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                return fd
+            _unlock(fd)
+            os.close(fd)
+            self._fd = None
+        raise OSError(f"cannot lock {self.path}: it keeps being replaced")
+
+    def _rotate_locked(self, fd: int) -> int:
+        base, suffix = split_name(self.path)
+        number = max((n for n, _ in _numbered(self.path)), default=0) + 1
+        target = self.path.with_name(f"{base}.{number}{suffix}")
+        os.rename(self.path, target)
+        _unlock(fd)
+        os.close(fd)
+        self._fd = None
+        return self._locked_fd()
+
+    def write_many(self, exchanges: Iterable[Exchange]) -> int:
+        """Append a batch; returns how many exchanges were written."""
+        lines: list[bytes] = []
+        for exchange in exchanges:
+            try:
+                lines.append(encode_exchange(exchange))
+            except (TypeError, ValueError) as exc:
+                self.failed += 1
+                self.last_error = exc
+        if not lines:
+            return 0
+        with self._mutex:
+            if self._closed:
+                raise ValueError(f"writer for {self.path} is closed")
+            fd = self._locked_fd()
+            try:
+                if self.rotate_bytes is not None and os.fstat(fd).st_size >= self.rotate_bytes:
+                    fd = self._rotate_locked(fd)
+                if os.fstat(fd).st_size == 0:
+                    header = header_record(**(self._header or {}))
+                    lines.insert(0, (json.dumps(header, separators=(",", ":")) + "\n").encode())
+                    count = len(lines) - 1
+                else:
+                    count = len(lines)
+                data = b"".join(lines)
+                if self.compress:
+                    data = gzip.compress(data, compresslevel=6, mtime=0)
+                view = memoryview(data)
+                while view:
+                    n = os.write(fd, view)
+                    view = view[n:]
+            finally:
+                _unlock(fd)
+            self.written += count
+            return count
+
+    def write(self, exchange: Exchange) -> bool:
+        """Append one exchange; True when written."""
+        return self.write_many([exchange]) == 1
+
+    def sync(self) -> None:
+        """fsync the active file."""
+        with self._mutex:
+            if self._fd is not None:
+                os.fsync(self._fd)
+
+    def close(self) -> None:
+        """fsync and close (idempotent)."""
+        with self._mutex:
+            if self._closed:
+                return
+            self._closed = True
+            if self._fd is not None:
+                with contextlib.suppress(OSError):
+                    os.fsync(self._fd)
+                os.close(self._fd)
+                self._fd = None
+
+    def __enter__(self) -> JsonlWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_exchanges(
+    exchanges: Iterable[Exchange],
+    path: str | os.PathLike[str],
+    *,
+    compress: bool | None = None,
+    batch: int = 256,
+) -> int:
+    """Append ``exchanges`` to a recording in batches; returns the number written."""
+    total = 0
+    with JsonlWriter(path, compress=compress) as writer:
+        chunk: list[Exchange] = []
+        for exchange in exchanges:
+            chunk.append(exchange)
+            if len(chunk) >= batch:
+                total += writer.write_many(chunk)
+                chunk = []
+        if chunk:
+            total += writer.write_many(chunk)
+    return total
