@@ -225,6 +225,9 @@ class Exchange:
     route: str | None = None  # matched route template when the framework knows it
     tags: Mapping[str, str] = field(default_factory=dict)
     error: str | None = None  # transport error text when there is no response
+    # Source-specific details kept for lossless round trips (e.g. HAR "timings", "status_text",
+    # "server_ip"); never needed by later stages.
+    extra: Mapping[str, JSONValue] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -241,6 +244,8 @@ class Exchange:
             out["tags"] = dict(self.tags)
         if self.error is not None:
             out["error"] = self.error
+        if self.extra:
+            out["extra"] = dict(self.extra)
         return out
 
     @classmethod
@@ -256,4 +261,5 @@ class Exchange:
             route=data.get("route"),
             tags={str(k): str(v) for k, v in (data.get("tags") or {}).items()},
             error=data.get("error"),
+            extra=dict(data.get("extra") or {}),
         )
