@@ -44,6 +44,8 @@ class SpecFile:
     text: str | None = field(default=None, repr=False)
     #: For a converted Swagger 2.0 document: original pointer -> converted pointer (for ``$ref`` fragments).
     from_original: Callable[[Pointer], Pointer] | None = field(default=None, repr=False)
+    #: For a converted Swagger 2.0 document: the original parsed 2.0 data (else None: see ``data``).
+    raw: Any = field(default=None, repr=False)
 
     def position(self, pointer: Pointer, *, nearest: bool = False) -> SourcePosition | None:
         """1-based line/col of the value at ``pointer`` (for an object member: where its key is).
@@ -59,6 +61,20 @@ class SpecFile:
         if found is None:
             return None
         return SourcePosition(self.display, found[0], found[1])
+
+    @property
+    def original_data(self) -> Any:
+        """The document as parsed, before any Swagger 2.0 conversion."""
+        return self.raw if self.raw is not None else self.data
+
+    def original_position(self, pointer: Pointer, *, nearest: bool = False) -> SourcePosition | None:
+        """Like :meth:`position`, for a pointer into :attr:`original_data`."""
+        while not exists(self.original_data, pointer):
+            if not nearest or not pointer:
+                return None
+            pointer = pointer[:-1]
+        found = self.index.locate_original(pointer)
+        return SourcePosition(self.display, found[0], found[1]) if found is not None else None
 
     def original_pointer(self, pointer: Pointer) -> Pointer:
         """The pointer into the original text (differs from ``pointer`` only for converted 2.0 files)."""
@@ -249,7 +265,7 @@ def _file_from_data(location: Location, data: Any, index: PositionIndex, text: s
         converted = convert(data, warnings=warnings, display=location.display)
         return SpecFile(location.uri, location.display, converted.data,
                         index=TranslatedPositions(index, converted.back), source=location, text=text,
-                        from_original=converted.forward), version
+                        from_original=converted.forward, raw=data), version
     return SpecFile(location.uri, location.display, data, index=index, source=location, text=text), version
 
 

@@ -37,11 +37,18 @@ class PositionIndex(Protocol):
         """The pointer in the original document (differs only for converted documents)."""
         ...
 
+    def locate_original(self, pointer: Pointer) -> LineCol | None:
+        """Like :meth:`locate`, for a pointer into the original (unconverted) document."""
+        ...
+
 
 class NoPositions:
     """For documents built from data in memory: no text, no positions."""
 
     def locate(self, pointer: Pointer) -> LineCol | None:
+        return None
+
+    def locate_original(self, pointer: Pointer) -> LineCol | None:
         return None
 
     def original_pointer(self, pointer: Pointer) -> Pointer:
@@ -90,6 +97,9 @@ class JsonPositions:
 
     def original_pointer(self, pointer: Pointer) -> Pointer:
         return pointer
+
+    def locate_original(self, pointer: Pointer) -> LineCol | None:
+        return self.locate(pointer)
 
     def locate(self, pointer: Pointer) -> LineCol | None:
         if pointer in self._memo:
@@ -212,6 +222,9 @@ class YamlPositions:
     def original_pointer(self, pointer: Pointer) -> Pointer:
         return pointer
 
+    def locate_original(self, pointer: Pointer) -> LineCol | None:
+        return self.locate(pointer)
+
     def locate(self, pointer: Pointer) -> LineCol | None:
         node = self._root
         mark = node.start_mark
@@ -253,6 +266,9 @@ class TranslatedPositions:
             if hit is not None:
                 return hit + normalized[cut:]
         return normalized
+
+    def locate_original(self, pointer: Pointer) -> LineCol | None:
+        return self._inner.locate(pointer)
 
     def locate(self, pointer: Pointer) -> LineCol | None:
         original = self.original_pointer(pointer)

@@ -1,0 +1,97 @@
+"""A located value inside a loaded spec: the unit the engine walks.
+
+``Node`` knows its document (``file``) and pointer, so findings can say where they are, and it
+follows ``$ref`` lazily through the spec's resolver (cycles are the walker's business).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..errors import InputError
+from ..model import Pointer, SpecLocation
+
+
+class SpecFileLike(Protocol):
+    @property
+    def uri(self) -> str: ...
+    @property
+    def display(self) -> str: ...
+
+
+class SpecLike(Protocol):
+    """What the engine needs of a loaded spec (``contractdrift.spec.load.LoadedSpec``)."""
+
+    def resolve(self, ref: str, *, base: Any, at: Pointer | None = None) -> tuple[Any, Pointer, Any]: ...
+    def locate(self, file: Any, pointer: Pointer) -> SpecLocation: ...
+
+
+MAX_REF_CHAIN = 64
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Node:
+    spec: SpecLike
+    file: Any  # SpecFile
+    pointer: Pointer
+    value: Any
+
+    @property
+    def key(self) -> tuple[str, Pointer]:
+        return (self.file.uri, self.pointer)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        v = self.value
+        return v.get(name, default) if isinstance(v, dict) else default
+
+    def child(self, *path: str | int) -> Node | None:
+        value = self.value
+        for part in path:
+            if isinstance(value, dict) and isinstance(part, str) and part in value:
+                value = value[part]
+            elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+                value = value[part]
+            else:
+                return None
+        return Node(self.spec, self.file, self.pointer + tuple(path), value)
+
+    def items(self) -> Iterator[tuple[str, Node]]:
+        """Children of a mapping value, as nodes (keys as strings)."""
+        if isinstance(self.value, dict):
+            for k, v in self.value.items():
+                yield str(k), Node(self.spec, self.file, (*self.pointer, str(k)), v)
+
+    def elements(self) -> Iterator[Node]:
+        if isinstance(self.value, list):
+            for i, v in enumerate(self.value):
+                yield Node(self.spec, self.file, (*self.pointer, i), v)
+
+    def deref(self) -> Node:
+        """Follow ``$ref`` (a chain of them) to the target node."""
+        node = self
+        for _ in range(MAX_REF_CHAIN):
+            value = node.value
+            if not (isinstance(value, dict) and isinstance(value.get("$ref"), str)):
+                return node
+            file, pointer, target = node.spec.resolve(value["$ref"], base=node.file, at=node.pointer)
+            node = Node(node.spec, file, pointer, target)
+        raise InputError("$ref chain too long or circular", file=self.file.display, pointer=_rfc(self.pointer))
+
+    @property
+    def ref_siblings(self) -> dict[str, Any] | None:
+        """Keywords beside a ``$ref`` (OpenAPI 3.1 / JSON Schema 2020-12 allows them)."""
+        v = self.value
+        if isinstance(v, dict) and "$ref" in v and len(v) > 1:
+            return {k: x for k, x in v.items() if k != "$ref"}
+        return None
+
+    def location(self) -> SpecLocation:
+        return self.spec.locate(self.file, self.pointer)
+
+
+def _rfc(pointer: Pointer) -> str:
+    from ..model import to_rfc6901
+
+    return to_rfc6901(pointer)
