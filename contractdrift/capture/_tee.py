@@ -1,0 +1,84 @@
+"""Helpers shared by the ASGI/WSGI middleware and the recording proxy.
+
+:class:`BodyTee` keeps at most ``limit`` bytes of an (unencoded) body that streams past it while
+still counting its full size, so the hot path never buffers more than the cap and the recorded
+:class:`Body` can say "truncated, true size N". It keeps references to the chunks instead of
+copying them. ``Content-Encoding``-d bodies go through :class:`~contractdrift.capture.body.BodyBuffer`
+instead (:func:`body_tee` picks), which records them decoded.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..model import Body
+from .body import BodyBuffer, make_body
+
+__all__ = ["BodyTee", "body_tee", "openapi_route"]
+
+
+class BodyTee:
+    """Collects the first ``limit`` bytes of a body and counts all of them.
+
+    ``enabled=False`` (content type not on the allow-list) keeps nothing but still counts the size.
+    """
+
+    __slots__ = ("chunks", "enabled", "kept", "limit", "size")
+    decode_error: str | None = None  # same interface as BodyBuffer; nothing to decode here
+
+    def __init__(self, limit: int, enabled: bool = True) -> None:
+        self.chunks: list[bytes] = []
+        self.limit = limit
+        self.enabled = enabled
+        self.kept = 0
+        self.size = 0
+
+    def feed(self, chunk: bytes) -> None:
+        n = len(chunk)
+        if not n:
+            return
+        self.size += n
+        if self.enabled and self.kept < self.limit:
+            room = self.limit - self.kept
+            if n > room:
+                chunk = chunk[:room]
+                n = room
+            self.chunks.append(bytes(chunk) if not isinstance(chunk, bytes) else chunk)
+            self.kept += n
+
+    @property
+    def raw_size(self) -> int:
+        return self.size
+
+    def body(self, media_type: str | None, *, complete: bool = True, size: int | None = None) -> Body:
+        """The recorded body. ``complete=False``: the stream ended early (recorded truncated).
+        ``size`` overrides the counted size (e.g. a Content-Length the app never read in full),
+        which also marks the body truncated when it exceeds what was kept."""
+        data = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+        total = self.size if size is None or size < self.size else size
+        if complete and total == len(data):
+            return Body.from_bytes(data, media_type)
+        return make_body(data, media_type, total_size=total, truncated=True)
+
+
+def body_tee(limit: int, content_encoding: str | None, enabled: bool) -> BodyTee | BodyBuffer:
+    """A tee for a body with this ``Content-Encoding`` (decoded when encoded)."""
+    if content_encoding is None or content_encoding.strip().lower() in ("", "identity"):
+        return BodyTee(limit, enabled)
+    return BodyBuffer(limit, content_encoding, store=enabled)
+
+
+_STARLETTE_PARAM = re.compile(r"\{([^}:]+):[^}]*\}")
+_WERKZEUG_PARAM = re.compile(r"<(?:[^>:]+(?:\([^)]*\))?:)?([^>]+)>")
+
+
+def openapi_route(template: str) -> str:
+    """Framework route template -> OpenAPI path template.
+
+    ``/users/{id:int}`` (Starlette) and ``/users/<int:id>`` (Flask/werkzeug) -> ``/users/{id}``.
+    """
+    if "{" in template and ":" in template:
+        template = _STARLETTE_PARAM.sub(r"{\1}", template)
+    if "<" in template:
+        template = _WERKZEUG_PARAM.sub(r"{\1}", template)
+    return template

@@ -1,0 +1,422 @@
+"""Recording reverse proxy: an ASGI app that forwards every request to one upstream and records it.
+
+Works for services in any language: point clients at the proxy instead of the service.
+``contractdrift record --upstream http://127.0.0.1:8000 --listen 127.0.0.1:8080 -o traffic.jsonl``
+runs it with uvicorn (:func:`serve`).
+
+Forwarding is transparent and streaming in both directions:
+
+* method, raw path, query string and headers go upstream unchanged, except hop-by-hop headers
+  (``Connection`` and the headers it names, ``Keep-Alive``, ``TE``, ``Trailer``,
+  ``Transfer-Encoding``, ``Upgrade``, ``Proxy-*``) and ``Host``, which is the upstream's unless
+  ``preserve_host=True``. No header is added (httpx's default ``User-Agent``/``Accept-*`` are off).
+* A request body streams upstream as it arrives: with its ``Content-Length`` when the client sent
+  one, chunked otherwise.
+* The response status, headers (minus hop-by-hop) and *raw* body bytes stream back chunk by chunk
+  (compressed bodies stay compressed; ``Content-Length`` is kept, chunked responses are re-chunked).
+* Each exchange is recorded (``source="proxy"``) with bodies decoded (gzip, deflate, br) and capped
+  at the recorder's ``max_body_bytes``; the URL recorded is the upstream URL.
+* When the upstream cannot be reached (or times out before answering) the client gets ``502 Bad
+  Gateway`` and an exchange with ``response=None`` and the error text is recorded. If the upstream
+  fails mid-response the connection to the client is closed (the response is incomplete) and the
+  exchange is recorded with the error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Generator
+from typing import Any
+
+import httpx
+import uvicorn
+
+from ..model import Body, Exchange, Request, Response
+from ._sink import RecorderSink, note_error
+from ._tee import BodyTee, body_tee
+from .asgi import Receive, Scope, Send
+from .body import BodyBuffer
+from .recorder import new_exchange_id
+
+__all__ = ["HOP_BY_HOP", "RecordingProxy", "serve"]
+
+_log = logging.getLogger("contractdrift.capture")
+
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+
+
+def _strip_hop_by_hop(raw: list[tuple[bytes, bytes]], *, drop_host: bool = False) -> list[tuple[bytes, bytes]]:
+    named: set[bytes] = set()
+    for name, value in raw:
+        if name.lower() == b"connection":
+            named.update(v.strip().lower() for v in value.split(b",") if v.strip())
+    out = []
+    for name, value in raw:
+        low = name.lower()
+        if low in HOP_BY_HOP or low in named or (drop_host and low == b"host"):
+            continue
+        out.append((low, value))
+    return out
+
+
+def _decode_headers(raw: list[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:
+    return tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw)
+
+
+def _media_type(raw: list[tuple[bytes, bytes]]) -> str | None:
+    for name, value in raw:
+        if name.lower() == b"content-type":
+            return value.decode("latin-1").split(";", 1)[0].strip().lower() or None
+    return None
+
+
+def _header(raw: list[tuple[bytes, bytes]], wanted: bytes) -> bytes | None:
+    for name, value in raw:
+        if name.lower() == wanted:
+            return value
+    return None
+
+
+class _ClientGone(Exception):
+    """The client disconnected while its request body was being forwarded."""
+
+
+class RecordingProxy:
+    """ASGI app forwarding to ``upstream`` (``http[s]://host[:port][/prefix]``) and recording.
+
+    ``client`` may be given (it is then not closed by the proxy); otherwise one is created with
+    ``timeout`` seconds for connect/read/write/pool and closed at ASGI lifespan shutdown or
+    :meth:`aclose`.
+    """
+
+    def __init__(
+        self,
+        upstream: str,
+        recorder: RecorderSink,
+        *,
+        client: httpx.AsyncClient | None = None,
+        timeout: float = 60.0,
+        preserve_host: bool = False,
+        max_connections: int = 512,
+    ) -> None:
+        url = httpx.URL(upstream)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"upstream must be an http(s) URL, got {upstream!r}")
+        self.upstream = url
+        self._prefix = url.raw_path.split(b"?", 1)[0].rstrip(b"/")
+        self._base = f"{url.scheme}://{url.netloc.decode('ascii')}"
+        self.recorder = recorder
+        self.preserve_host = preserve_host
+        self.errors = 0
+        self._logged = False
+        self._own_client = client is None
+        if client is None:
+            client = httpx.AsyncClient(
+                timeout=httpx.Timeout(timeout),
+                limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=128),
+                trust_env=False,
+                follow_redirects=False,
+            )
+        self.client = client
+
+    async def aclose(self) -> None:
+        if self._own_client:
+            await self.client.aclose()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        elif kind == "websocket":  # not proxied: refuse the handshake
+            await send({"type": "websocket.close", "code": 1011})
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def upstream_url(self, scope: Scope) -> str:
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+        url = self._base + (self._prefix + raw_path).decode("latin-1")
+        qs = scope.get("query_string")
+        return f"{url}?{qs.decode('latin-1')}" if qs else url
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.time()
+        t0 = time.perf_counter()
+        method: str = scope["method"]
+        url = self.upstream_url(scope)
+        in_headers: list[tuple[bytes, bytes]] = list(scope.get("headers") or ())
+        headers = _strip_hop_by_hop(in_headers, drop_host=not self.preserve_host)
+        has_body = _header(in_headers, b"content-length") not in (None, b"0") or (
+            _header(in_headers, b"transfer-encoding") is not None
+        )
+        record = False
+        try:
+            record = self.recorder.wants(method, url)
+            max_bytes = self.recorder.max_body_bytes if record else 0
+            req_media = _media_type(in_headers)
+            req_tee = BodyTee(max_bytes, record and self.recorder.body_allowed(req_media))
+        except Exception as exc:
+            self._failed(exc)
+            record = False
+            req_tee = BodyTee(0, False)
+            req_media = None
+
+        async def body() -> AsyncIterator[bytes]:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise _ClientGone("client disconnected while sending the request body")
+                chunk = message.get("body", b"")
+                if chunk:
+                    req_tee.feed(chunk)
+                    yield chunk
+                if not message.get("more_body", False):
+                    return
+
+        request = httpx.Request(method, url, headers=headers, content=body() if has_body else None)
+        status: int | None = None
+        resp_headers: list[tuple[bytes, bytes]] = []
+        resp_tee: BodyTee | BodyBuffer | None = None
+        error: str | None = None
+        http_version: str | None = None
+        complete = False
+        try:
+            try:
+                response = await self.client.send(request, stream=True)
+            except _ClientGone as exc:
+                error = str(exc)
+                return
+            except (httpx.HTTPError, OSError) as exc:
+                error = f"upstream error: {type(exc).__name__}: {exc}" if str(exc) else f"upstream error: {type(exc).__name__}"
+                message = f"Bad Gateway: {type(exc).__name__}\n".encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 502,
+                        "headers": [
+                            (b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(message)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": message})
+                return
+            try:
+                status = response.status_code
+                http_version = response.http_version.removeprefix("HTTP/")
+                resp_headers = list(response.headers.raw)
+                if record:
+                    try:
+                        mt = _media_type(resp_headers)
+                        ce = _header(resp_headers, b"content-encoding")
+                        resp_tee = body_tee(
+                            max_bytes, ce.decode("latin-1") if ce else None, self.recorder.body_allowed(mt)
+                        )
+                    except Exception as exc:
+                        self._failed(exc)
+                        record = False
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": status,
+                        "headers": _strip_hop_by_hop(resp_headers),
+                    }
+                )
+                try:
+                    async for chunk in response.aiter_raw():
+                        if resp_tee is not None:
+                            resp_tee.feed(chunk)
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                except httpx.HTTPError as exc:
+                    # Upstream broke mid-response: leave the response incomplete so the server
+                    # closes the client connection instead of pretending the body was complete.
+                    error = f"upstream error mid-response: {type(exc).__name__}: {exc}"
+                    return
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                complete = True
+            finally:
+                await response.aclose()
+        except BaseException as exc:
+            if error is None:
+                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise
+        finally:
+            if record:
+                try:
+                    self._record(
+                        started, t0, method, url, headers, req_tee, req_media, status, resp_headers, resp_tee,
+                        http_version, error, complete,
+                    )
+                except Exception as exc:
+                    self._failed(exc)
+
+    def _record(
+        self,
+        started: float,
+        t0: float,
+        method: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        req_tee: BodyTee,
+        req_media: str | None,
+        status: int | None,
+        resp_headers: list[tuple[bytes, bytes]],
+        resp_tee: BodyTee | BodyBuffer | None,
+        http_version: str | None,
+        error: str | None,
+        complete: bool,
+    ) -> None:
+        duration = (time.perf_counter() - t0) * 1000.0
+        out_headers = _decode_headers(headers)
+        if not self.preserve_host:
+            host = self.upstream.netloc.decode("ascii")
+            out_headers = (("host", host), *out_headers)
+        request = Request(method=method, url=url, headers=out_headers, body=req_tee.body(req_media))
+        response: Response | None = None
+        if status is not None:
+            mt = _media_type(resp_headers)
+            body = Body.empty(mt)
+            if resp_tee is not None and resp_tee.raw_size:
+                body = resp_tee.body(mt, complete=complete)
+                if resp_tee.decode_error and error is None:
+                    error = resp_tee.decode_error
+            response = Response(status=status, headers=_decode_headers(resp_headers), body=body,
+                                http_version=http_version)
+        self.recorder.submit(
+            Exchange(
+                id=new_exchange_id(),
+                started_at=started,
+                duration_ms=duration,
+                request=request,
+                response=response,
+                source="proxy",
+                error=error,
+            )
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        self.errors += 1
+        note_error(self.recorder, exc)
+        if not self._logged:
+            self._logged = True
+            _log.warning("contractdrift: failed to record an exchange (%s); further failures are counted, not logged",
+                         type(exc).__name__)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(
+    app: Callable[..., Any],
+    host: str,
+    port: int,
+    *,
+    on_started: Callable[[str], None] | None = None,
+    graceful_timeout: float = 30.0,
+    should_exit: threading.Event | None = None,
+) -> None:
+    """Serve ``app`` with uvicorn on ``host:port`` (``0`` = a free port) until SIGINT/SIGTERM.
+
+    In-flight requests are finished (up to ``graceful_timeout`` seconds) before this returns;
+    unlike plain uvicorn, the signal is not re-raised afterwards, so the caller can flush and
+    report. ``on_started`` receives ``http://host:port`` once the socket accepts connections.
+    ``should_exit`` lets another thread stop the server (tests).
+    """
+    sock = _bind(host, port)
+    bound_host, bound_port = sock.getsockname()[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    address = f"http://{shown}:{bound_port}"
+    config = uvicorn.Config(
+        app,
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+        date_header=False,
+        timeout_graceful_shutdown=max(1, round(graceful_timeout)),
+        backlog=4096,
+    )
+    server = _Server(config)
+
+    async def main() -> None:
+        async def watch() -> None:
+            while not server.started and not server.should_exit:
+                await asyncio.sleep(0.01)
+            if server.started and on_started is not None:
+                on_started(address)
+            while should_exit is not None and not server.should_exit:
+                if should_exit.is_set():
+                    server.should_exit = True
+                    return
+                await asyncio.sleep(0.05)
+
+        watcher = asyncio.ensure_future(watch())
+        try:
+            await server.serve(sockets=[sock])
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            close = getattr(app, "aclose", None)
+            if close is not None:
+                await close()
+
+    try:
+        asyncio.run(main())
+    finally:
+        sock.close()
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn.Server whose signal handling stops gracefully without re-raising the signal."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)

@@ -1,0 +1,353 @@
+"""WSGI middleware that records every HTTP exchange an app serves (Flask, Django, any WSGI app).
+
+Usage::
+
+    recorder = contractdrift.Recorder("traffic.jsonl")
+    app.wsgi_app = contractdrift.wsgi.RecordingMiddleware(app.wsgi_app, recorder)   # Flask
+    application = contractdrift.wsgi.RecordingMiddleware(get_wsgi_application(), recorder)  # Django
+
+Per request:
+
+* ``recorder.wants(method, url)`` decides first; unwanted requests reach the app unwrapped.
+* ``wsgi.input`` is replaced by a tee that records what the *app reads* (at most
+  ``max_body_bytes`` kept, all counted). If the app does not read the whole request body, only what
+  it read is kept, and the body is recorded as truncated with the ``Content-Length`` as its size.
+* The response iterable is wrapped, not buffered: each chunk is teed as the server pulls it and
+  passed on at once. The wrapper's ``close()`` closes the app's iterable (PEP 3333) and then hands
+  the finished exchange to ``recorder.submit`` (which queues it for the background writer). When the
+  app's iterable has a length (a list), so does the wrapper, so servers still compute
+  ``Content-Length`` exactly as without the middleware. The legacy ``write()`` callable is teed too.
+* The route template comes from Flask/werkzeug: ``environ["werkzeug.request"].url_rule`` (read when
+  the app calls ``start_response``, before Flask clears it), converted to an OpenAPI path
+  (``/users/<int:id>`` -> ``/users/{id}``) and prefixed with ``SCRIPT_NAME``. Other frameworks
+  (Django) give no route through the environ, so ``route`` is ``None`` there.
+
+The middleware never raises into the app: recording failures are counted in
+:attr:`RecordingMiddleware.errors` (and the recorder's statistics) and logged once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+from ..model import Exchange, Request, Response
+from ._sink import RecorderSink, note_error
+from ._tee import BodyTee, body_tee, openapi_route
+from .body import BodyBuffer
+from .recorder import new_exchange_id
+
+__all__ = ["RecordingMiddleware"]
+
+Environ = dict[str, Any]
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+Write = Callable[[bytes], object]
+StartResponse = Callable[..., Write]
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+_log = logging.getLogger("contractdrift.capture")
+
+
+def environ_url(environ: Environ) -> str:
+    """Reconstruct the request URL (PEP 3333 recipe) with the path percent-encoded."""
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = environ.get("HTTP_HOST")
+    if not host:
+        host = environ.get("SERVER_NAME", "localhost")
+        port = str(environ.get("SERVER_PORT", ""))
+        if port and port != ("443" if scheme == "https" else "80"):
+            host = f"{host}:{port}"
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    # WSGI strings are latin-1-decoded bytes; re-encode to percent-encode non-ASCII exactly.
+    path = quote(path.encode("latin-1", "replace"), safe="/:@!$&'()*+,;=~-._%")
+    qs = environ.get("QUERY_STRING")
+    return f"{scheme}://{host}{path}?{qs}" if qs else f"{scheme}://{host}{path}"
+
+
+def _request_headers(environ: Environ) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            out.append((key[5:].replace("_", "-").lower(), value))
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            out.append((key.replace("_", "-").lower(), value))
+    return tuple(out)
+
+
+def _media_type(value: str | None) -> str | None:
+    if not value:
+        return None
+    return value.split(";", 1)[0].strip().lower() or None
+
+
+def environ_route(environ: Environ) -> str | None:
+    """Route template from werkzeug's request object in the environ (Flask), else ``None``."""
+    req = environ.get("werkzeug.request")
+    rule = getattr(req, "url_rule", None) if req is not None else None
+    template = getattr(rule, "rule", None) if rule is not None else None
+    if not isinstance(template, str):
+        return None
+    return openapi_route(environ.get("SCRIPT_NAME", "") + template)
+
+
+class _TeeInput:
+    """``wsgi.input`` wrapper recording what the app reads."""
+
+    __slots__ = ("_inp", "_tee")
+
+    def __init__(self, inp: Any, tee: BodyTee) -> None:
+        self._inp = inp
+        self._tee = tee
+
+    def read(self, size: int | None = -1) -> bytes:
+        data: bytes = self._inp.read() if size is None or size < 0 else self._inp.read(size)
+        self._tee.feed(data)
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        data: bytes = self._inp.readline() if size is None or size < 0 else self._inp.readline(size)
+        self._tee.feed(data)
+        return data
+
+    def readlines(self, hint: int | None = -1) -> list[bytes]:
+        lines: list[bytes] = self._inp.readlines() if hint is None or hint < 0 else self._inp.readlines(hint)
+        for line in lines:
+            self._tee.feed(line)
+        return lines
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+    def __getattr__(self, name: str) -> Any:  # close(), fileno(), ... of the server's stream
+        return getattr(self._inp, name)
+
+
+class _Capture:
+    """Per-request state shared by ``start_response``, ``write`` and the response iterator."""
+
+    __slots__ = (
+        "content_length",
+        "done",
+        "environ",
+        "error",
+        "max_bytes",
+        "method",
+        "mw",
+        "req",
+        "req_media",
+        "resp",
+        "resp_headers",
+        "resp_done",
+        "resp_media",
+        "route",
+        "started",
+        "status",
+        "t0",
+        "url",
+    )
+
+    def __init__(self, mw: RecordingMiddleware, environ: Environ, method: str, url: str) -> None:
+        recorder = mw.recorder
+        self.mw = mw
+        self.environ = environ
+        self.method = method
+        self.url = url
+        self.max_bytes = recorder.max_body_bytes
+        self.req_media = _media_type(environ.get("CONTENT_TYPE"))
+        self.req = BodyTee(self.max_bytes, recorder.body_allowed(self.req_media))
+        cl = environ.get("CONTENT_LENGTH")
+        self.content_length = int(cl) if cl and cl.isdigit() else None
+        self.resp: BodyTee | BodyBuffer | None = None
+        self.resp_media: str | None = None
+        self.resp_headers: list[tuple[str, str]] = []
+        self.status: int | None = None
+        self.route: str | None = None
+        self.error: BaseException | None = None
+        self.resp_done = False
+        self.done = False
+        self.started = time.time()
+        self.t0 = time.perf_counter()
+
+
+class _Recorded:
+    """The app's response iterable, teed chunk by chunk; ``close()`` finishes the recording."""
+
+    __slots__ = ("_cap", "_result")
+
+    def __init__(self, result: Iterable[bytes], cap: _Capture) -> None:
+        self._result = result
+        self._cap = cap
+
+    def __iter__(self) -> Iterator[bytes]:
+        cap = self._cap
+        tee = cap.resp
+        try:
+            for chunk in self._result:
+                if tee is None:
+                    tee = cap.resp
+                if tee is not None and chunk:
+                    try:
+                        tee.feed(chunk)
+                    except Exception as exc:
+                        cap.mw._failed(exc)
+                yield chunk
+            cap.resp_done = True
+        except BaseException as exc:
+            if not isinstance(exc, GeneratorExit):
+                cap.error = exc
+            raise
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._result, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._cap.mw._finish(self._cap, self._cap.error)
+
+
+class _RecordedSized(_Recorded):
+    """Same, for iterables with a length (lists): servers use ``len()`` to set Content-Length."""
+
+    __slots__ = ()
+
+    def __len__(self) -> int:
+        return len(self._result)  # type: ignore[arg-type]
+
+
+class RecordingMiddleware:
+    """WSGI middleware recording each exchange to ``recorder`` (``source="wsgi"``)."""
+
+    def __init__(self, app: WSGIApp, recorder: RecorderSink) -> None:
+        self.app = app
+        self.recorder = recorder
+        self.errors = 0
+        self._logged = False
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            method: str = environ.get("REQUEST_METHOD", "GET")
+            url = environ_url(environ)
+            cap: _Capture | None = None
+            if self.recorder.wants(method, url):
+                cap = _Capture(self, environ, method, url)
+                inp = environ.get("wsgi.input")
+                if inp is not None:
+                    environ["wsgi.input"] = _TeeInput(inp, cap.req)
+        except Exception as exc:
+            self._failed(exc)
+            cap = None
+        if cap is None:
+            return self.app(environ, start_response)
+
+        captured = cap
+
+        def recording_start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
+        ) -> Write:
+            write = start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+            try:
+                captured.status = int(status[:3])
+                captured.resp_headers = list(headers)
+                mt = encoding = None
+                for name, value in headers:
+                    low = name.lower()
+                    if low == "content-type":
+                        mt = _media_type(value)
+                    elif low == "content-encoding" and value.strip().lower() not in ("", "identity"):
+                        encoding = value
+                captured.resp_media = mt
+                allowed = self.recorder.body_allowed(mt)
+                captured.resp = body_tee(captured.max_bytes, encoding, allowed)
+                captured.route = environ_route(environ)
+            except Exception as exc:
+                self._failed(exc)
+                return write
+            tee = captured.resp
+
+            def recording_write(data: bytes) -> object:
+                result = write(data)
+                try:
+                    tee.feed(data)
+                except Exception as exc:
+                    self._failed(exc)
+                return result
+
+            return recording_write
+
+        try:
+            result = self.app(environ, recording_start_response)
+        except BaseException as exc:
+            self._finish(captured, exc)
+            raise
+        try:
+            return _RecordedSized(result, captured) if hasattr(result, "__len__") else _Recorded(result, captured)
+        except Exception as exc:  # pragma: no cover - constructing the wrapper cannot realistically fail
+            self._failed(exc)
+            return result
+
+    def _finish(self, cap: _Capture, error: BaseException | None) -> None:
+        if cap.done:
+            return
+        cap.done = True
+        try:
+            end = time.perf_counter()
+            if cap.route is None:
+                cap.route = environ_route(cap.environ)
+            req_size = cap.content_length if cap.content_length is not None else None
+            request = Request(
+                method=cap.method,
+                url=cap.url,
+                headers=_request_headers(cap.environ),
+                body=cap.req.body(cap.req_media, size=req_size),
+            )
+            response: Response | None = None
+            if cap.status is not None and cap.resp is not None:
+                response = Response(
+                    status=cap.status,
+                    headers=tuple((str(k), str(v)) for k, v in cap.resp_headers),
+                    body=cap.resp.body(cap.resp_media, complete=cap.resp_done),
+                    http_version=_http_version(cap.environ),
+                )
+            err_text: str | None = None
+            if error is not None:
+                err_text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            elif response is None:
+                err_text = "application did not call start_response"
+            self.recorder.submit(
+                Exchange(
+                    id=new_exchange_id(),
+                    started_at=cap.started,
+                    duration_ms=(end - cap.t0) * 1000.0,
+                    request=request,
+                    response=response,
+                    source="wsgi",
+                    route=cap.route,
+                    error=err_text,
+                )
+            )
+        except Exception as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.errors += 1
+        note_error(self.recorder, exc)
+        if not self._logged:
+            self._logged = True
+            _log.warning("contractdrift: failed to record an exchange (%s); further failures are counted, not logged",
+                         type(exc).__name__)
+
+
+def _http_version(environ: Environ) -> str | None:
+    proto = environ.get("SERVER_PROTOCOL")
+    if isinstance(proto, str) and proto.startswith("HTTP/"):
+        return proto[5:]
+    return None
