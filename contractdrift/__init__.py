@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import asgi, wsgi
 from .capture.recorder import CapturePolicy, Recorder, RecorderStats
 from .capture.redact import Redactor
 from .errors import ContractDriftError, InputError, UsageError
@@ -19,6 +20,8 @@ from .model import (
     SourcePosition,
     SpecLocation,
 )
+from .spec.load import LoadedSpec, SpecFile, load_spec
+from .spec.validate import ValidationProblem, validate_spec
 
 __version__ = "0.1.0"
 
@@ -30,6 +33,7 @@ __all__ = [
     "Exchange",
     "Finding",
     "InputError",
+    "LoadedSpec",
     "Location",
     "Recorder",
     "RecorderStats",
@@ -40,7 +44,13 @@ __all__ = [
     "Severity",
     "Side",
     "SourcePosition",
+    "SpecFile",
     "SpecLocation",
     "UsageError",
+    "ValidationProblem",
     "__version__",
+    "asgi",
+    "load_spec",
+    "validate_spec",
+    "wsgi",
 ]
