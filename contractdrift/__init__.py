@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from . import asgi, wsgi
 from .capture.recorder import CapturePolicy, Recorder, RecorderStats
 from .capture.redact import Redactor
 from .errors import ContractDriftError, InputError, UsageError
@@ -49,8 +48,6 @@ __all__ = [
     "UsageError",
     "ValidationProblem",
     "__version__",
-    "asgi",
     "load_spec",
     "validate_spec",
-    "wsgi",
 ]
