@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import asgi, wsgi
 from .capture.recorder import CapturePolicy, Recorder, RecorderStats
 from .capture.redact import Redactor
 from .errors import ContractDriftError, InputError, UsageError
@@ -48,6 +49,8 @@ __all__ = [
     "UsageError",
     "ValidationProblem",
     "__version__",
+    "asgi",
     "load_spec",
     "validate_spec",
+    "wsgi",
 ]
