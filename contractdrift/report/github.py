@@ -36,8 +36,13 @@ def escape_property(text: str) -> str:
 
 def command(name: str, message: str, properties: list[tuple[str, str]] | None = None) -> str:
     """``::name key=value,...::message`` with both parts escaped."""
-    props = ",".join(f"{key}={escape_property(sanitize(value))}" for key, value in properties or [])
-    return f"::{name}{' ' + props if props else ''}::{escape_data(sanitize(message))}"
+    props = ",".join(f"{key}={escape_property(_clean(value))}" for key, value in properties or [])
+    return f"::{name}{' ' + props if props else ''}::{escape_data(_clean(message))}"
+
+
+def _clean(text: str) -> str:
+    """Line breaks as ``\\n`` (escaped as ``%0A`` later); other control characters made visible."""
+    return sanitize(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _message(finding: Finding, options: RenderOptions) -> str:
