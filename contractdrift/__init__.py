@@ -22,6 +22,7 @@ from .model import (
 )
 from .spec.load import LoadedSpec, SpecFile, load_spec
 from .spec.validate import ValidationProblem, validate_spec
+from .store.reader import RecordingReader, read_exchanges, read_recording
 
 __version__ = "0.1.0"
 
@@ -37,6 +38,7 @@ __all__ = [
     "Location",
     "Recorder",
     "RecorderStats",
+    "RecordingReader",
     "Redactor",
     "Report",
     "Request",
@@ -51,6 +53,8 @@ __all__ = [
     "__version__",
     "asgi",
     "load_spec",
+    "read_exchanges",
+    "read_recording",
     "validate_spec",
     "wsgi",
 ]

@@ -172,7 +172,9 @@ _TIME = re.compile(r"\d{2}:\d{2}:\d{2}(?:\.(\d+))?([Zz]|[+-]\d{2}:?\d{2})?")
 _AUTH_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9_.+-]*)\s+(\S.*)", re.DOTALL)
 _KEEP_CHARS = frozenset("-_.:/@ +=,;()[]{}#\t\r\n")
 _URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+")
-_URL_HEADERS = frozenset({"location", "content-location", "referer", "origin", "link", "refresh"})
+_URL_HEADERS = frozenset({"location", "content-location", "referer", "refresh"})
+_TEXT_HEADERS = frozenset({"link", "origin", "warning"})
+_QUERY_SAFE = ":/@,;()[]*!'"
 _JSON_PAIR_IN_TEXT = re.compile(
     r'"((?:[^"\\]|\\.){1,200})"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false)'
 )
@@ -418,7 +420,7 @@ class Redactor:
         for part in query.split("&"):
             name, eq, value = part.partition("=")
             if eq and self.is_secret_field(unquote_plus(name)):
-                out.append(name + "=" + quote(mask_string(unquote_plus(value)), safe=""))
+                out.append(name + "=" + quote(mask_string(unquote_plus(value)), safe=_QUERY_SAFE))
             else:
                 out.append(self._redact_plain(part))
         return "&".join(out)
@@ -452,6 +454,8 @@ class Redactor:
                 return _mask_set_cookie(value)
             return mask_credential(value)
         if lname in _URL_HEADERS:
+            return self.redact_url(value)
+        if lname in _TEXT_HEADERS:
             return self.redact_text(value)
         return self._redact_plain(value)
 
