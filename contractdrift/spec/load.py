@@ -169,10 +169,13 @@ class LoadedSpec:
         resolved: list[str | int] = []
         for index, token in enumerate(pointer):
             nxt = step(value, token)
-            if is_missing(nxt) and isinstance(value, Mapping) and isinstance(value.get("$ref"), str):
+            # hops for one token share a chain (a cycle of pure refs never makes progress); once a
+            # token is consumed the walk has progressed, so recursive schemas may be passed again
+            hops: list[tuple[str, Pointer]] = [(target_file.uri, tuple(resolved))]
+            while is_missing(nxt) and isinstance(value, Mapping) and isinstance(value.get("$ref"), str):
                 # the pointer passes through another reference: continue in its target
                 inner_at = tuple(resolved)
-                target_file, inner_pointer, value = self._resolve_once(value["$ref"], target_file, inner_at, chain)
+                target_file, inner_pointer, value = self._resolve_once(value["$ref"], target_file, inner_at, hops)
                 resolved = list(inner_pointer)
                 nxt = step(value, token)
             if is_missing(nxt):
