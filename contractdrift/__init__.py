@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import asgi, wsgi
+from .capture.httpx_transport import AsyncRecordingTransport, RecordingTransport
 from .capture.recorder import CapturePolicy, Recorder, RecorderStats
 from .capture.redact import Redactor
 from .errors import ContractDriftError, InputError, UsageError
@@ -27,6 +28,7 @@ from .store.reader import RecordingReader, read_exchanges, read_recording
 __version__ = "0.1.0"
 
 __all__ = [
+    "AsyncRecordingTransport",
     "Body",
     "CapturePolicy",
     "ContractDriftError",
@@ -39,6 +41,7 @@ __all__ = [
     "Recorder",
     "RecorderStats",
     "RecordingReader",
+    "RecordingTransport",
     "Redactor",
     "Report",
     "Request",
