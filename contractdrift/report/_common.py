@@ -129,8 +129,11 @@ def context_parts(location: Location) -> list[str]:
 
 
 def primary_spec_location(location: Location) -> SpecLocation | None:
-    """The revision location when there is one, else the base location."""
-    return location.revision or location.base
+    """Where to point a reader: the revision location, else the base one, preferring one with a position."""
+    candidates = [loc for loc in (location.revision, location.base) if loc is not None]
+    positioned = [loc for loc in candidates if loc.position is not None]
+    chosen = positioned or candidates
+    return chosen[0] if chosen else None
 
 
 def evidence_text(evidence: Evidence, *, example_limit: int = 200) -> str:

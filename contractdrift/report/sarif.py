@@ -20,6 +20,7 @@ from ._common import (
     jsonable,
     message_of,
     ordered,
+    primary_spec_location,
 )
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -97,7 +98,7 @@ def _spec_property(spec: SpecLocation | None) -> dict[str, Any] | None:
 def _result(finding: Finding, rule_index: int, options: RenderOptions) -> dict[str, Any]:
     loc = finding.location
     location: dict[str, Any] = {}
-    spec = loc.revision or loc.base
+    spec = primary_spec_location(loc)
     physical = _physical(spec) if spec is not None else None
     if physical is not None:
         location["physicalLocation"] = physical

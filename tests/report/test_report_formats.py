@@ -390,3 +390,16 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert f"observed {NASTY}" in text  # round-trips through escaping
     assert '<script>alert(1)</script>' in text  # shown as text in the evidence example
     assert out.startswith("<!DOCTYPE html>") and out.endswith("</html>\n")
+
+
+def test_positioned_base_wins_over_revision_without_position() -> None:
+    f = _finding(
+        Severity.ERROR,
+        operation="GET /a",
+        base=SpecLocation(pointer="/paths/~1a/get", position=SourcePosition("base.yaml", 5, 2)),
+        revision=SpecLocation(pointer="/paths/~1a/get"),
+    )
+    report = Report.build([f])
+    result = json.loads(render(report, "sarif"))["runs"][0]["results"][0]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "base.yaml"
+    assert render(report, "github").startswith("::error file=base.yaml,line=5,col=2,title=x-rule::")
