@@ -38,6 +38,66 @@ def build_parser() -> argparse.ArgumentParser:
 _REGISTRY: list[Callable[[Subparsers], None]] = []
 
 
+def _add_record(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "record",
+        help="run a recording reverse proxy in front of a service",
+        description="Forward every request received on --listen to --upstream unchanged (streaming "
+        "both ways) and append each exchange, redacted, to a JSON Lines recording. Stop with "
+        "Ctrl-C or SIGTERM: in-flight requests finish, everything is flushed, statistics are printed.",
+    )
+    p.add_argument("--upstream", required=True, metavar="URL", help="service to forward to, e.g. http://127.0.0.1:8000")
+    p.add_argument("--listen", default="127.0.0.1:8080", metavar="HOST:PORT",
+                   help="address to accept clients on (default 127.0.0.1:8080; port 0 picks a free one)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="recording to append to (.jsonl, .jsonl.gz)")
+    p.add_argument("--sample-rate", type=float, default=1.0, metavar="R", help="fraction of exchanges to record (0..1)")
+    p.add_argument("--max-body-bytes", type=int, default=1 << 20, metavar="N",
+                   help="keep at most N bytes per body; larger bodies are recorded truncated with their size")
+    p.add_argument("--no-redact", action="store_true", help="record secrets as they are (default: redact)")
+    p.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE", help="tag every exchange (repeatable)")
+    p.add_argument("--include-path", action="append", default=[], metavar="GLOB", help="record only these paths")
+    p.add_argument("--exclude-path", action="append", default=[], metavar="GLOB", help="do not record these paths")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="upstream timeout (default 60)")
+    p.add_argument("--preserve-host", action="store_true", help="send the client's Host header upstream")
+    p.set_defaults(handler=_cmd_record)
+
+
+def _cmd_record(args: argparse.Namespace) -> int:
+    from . import api
+    from .errors import UsageError
+
+    tags: dict[str, str] = {}
+    for item in args.tag:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--tag {item!r}: expected KEY=VALUE")
+        tags[key] = value
+
+    def started(address: str) -> None:
+        print(f"contractdrift: recording {address} -> {args.upstream} into {args.output} "
+              "(Ctrl-C or SIGTERM to stop)", file=sys.stderr, flush=True)
+
+    stats = api.run_recording_proxy(
+        args.upstream, args.listen, args.output,
+        sample_rate=args.sample_rate, max_body_bytes=args.max_body_bytes, redact=not args.no_redact,
+        tags=tags, include_paths=args.include_path, exclude_paths=args.exclude_path,
+        timeout=args.timeout, preserve_host=args.preserve_host, on_started=started,
+    )
+    print(
+        f"contractdrift: recorded {stats.recorded} exchanges into {args.output}; dropped {stats.dropped} "
+        f"(sampling {stats.dropped_sampling}, filtered {stats.dropped_filtered}, "
+        f"rate-limited {stats.dropped_rate_limited}, queue full {stats.dropped_queue_full}); "
+        f"truncated bodies {stats.truncated_bodies}; errors {stats.errors}",
+        file=sys.stderr, flush=True,
+    )
+    if stats.last_error:
+        print(f"contractdrift: last recording error: {stats.last_error}", file=sys.stderr)
+    return 0
+
+
+_REGISTRY.append(_add_record)
+
+
 def _add_validate(sub: Subparsers) -> None:
     p = sub.add_parser(
         "validate",
@@ -82,6 +142,60 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 _REGISTRY.append(_add_validate)
+
+
+def _add_import_har(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "import-har",
+        help="convert a HAR file (or a vcrpy cassette) into a JSON Lines recording",
+        description="Read a HAR 1.2 file (browser devtools, mitmproxy, Charles, Proxyman) -- or a vcrpy "
+        "YAML cassette with --cassette -- and write its exchanges, redacted, to a JSON Lines recording. "
+        "The output is replaced unless --append.",
+    )
+    p.add_argument("source", metavar="FILE", help="HAR file (.har) or, with --cassette, a vcrpy cassette (.yaml)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="recording to write (.jsonl, .jsonl.gz)")
+    p.add_argument("--no-redact", action="store_true", help="keep secrets as they are (default: redact)")
+    p.add_argument("--append", action="store_true", help="append to the output instead of replacing it")
+    p.add_argument("--cassette", action="store_true", help="FILE is a vcrpy YAML cassette")
+    p.set_defaults(handler=_cmd_import_har)
+
+
+def _cmd_import_har(args: argparse.Namespace) -> int:
+    from . import api
+
+    run = api.import_cassette if args.cassette else api.import_har
+    count = run(args.source, args.output, redact=not args.no_redact, append=args.append)
+    print(f"contractdrift: imported {count} exchanges from {args.source} into {args.output}"
+          + ("" if not args.no_redact else " (not redacted)"), file=sys.stderr)
+    return 0
+
+
+_REGISTRY.append(_add_import_har)
+
+
+def _add_export_har(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "export-har",
+        help="convert a recording into a HAR 1.2 file",
+        description="Read a recording (JSON Lines, gzip, HAR, or a directory of rotated files) and write a "
+        "HAR 1.2 file. Damaged lines are skipped and listed on stderr.",
+    )
+    p.add_argument("source", metavar="RECORDING", help="recording file or directory")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="HAR file to write")
+    p.set_defaults(handler=_cmd_export_har)
+
+
+def _cmd_export_har(args: argparse.Namespace) -> int:
+    from . import api
+
+    count, problems = api.export_har(args.source, args.output)
+    for problem in problems:
+        print(f"contractdrift: warning: skipped {problem}", file=sys.stderr)
+    print(f"contractdrift: exported {count} exchanges from {args.source} into {args.output}", file=sys.stderr)
+    return 0
+
+
+_REGISTRY.append(_add_export_har)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,9 +6,12 @@ where an entry would be meaningless (no request URL), raising :class:`~contractd
 with the file and the JSON pointer of the entry.
 
 What HAR holds survives import -> export -> import: method, URL (with its query), headers, status,
-bodies (JSON compared by value, text and binary byte for byte), start time (microseconds), total
-time, and in :attr:`Exchange.extra` the per-phase ``timings``, ``status_text``,
-``request_http_version``, ``server_ip``, ``connection``, ``pageref``, ``comment`` and ``cache``.
+HTTP version, bodies (JSON compared by value, text and binary byte for byte, declared sizes, so
+truncated content stays marked truncated), start time (microseconds), total time, and in
+:attr:`Exchange.extra` the per-phase ``timings``, a non-standard ``status_text``, a request
+``request_http_version`` that differs from the response's, ``server_ip``, ``connection``,
+``pageref``, ``comment`` and ``cache``. Values that export can derive (the standard status phrase,
+timings that only restate the total time) are not stored, so a round trip is a fixed point.
 Cookies and ``queryString`` are derived from the ``Cookie``/``Set-Cookie`` headers and the URL (cookie
 arrays without a matching header are turned into one). Exchange fields HAR has no place for
 (``id``, ``source``, ``route``, ``tags``, ``error``) travel as ``_``-prefixed custom fields, which
@@ -190,8 +193,6 @@ def exchange_from_entry(entry: Mapping[str, Any], *, index: int = 0, file: str |
         req_body = _body(b"", media_type_of(req_headers), n)
 
     extra: dict[str, JSONValue] = {}
-    if isinstance(req.get("httpVersion"), str) and req["httpVersion"]:
-        extra["request_http_version"] = req["httpVersion"]
 
     resp_obj = entry.get("response")
     response: Response | None = None
@@ -219,15 +220,22 @@ def exchange_from_entry(entry: Mapping[str, Any], *, index: int = 0, file: str |
                 body=resp_body,
                 http_version=str(resp_obj["httpVersion"]) if resp_obj.get("httpVersion") else None,
             )
-            if isinstance(resp_obj.get("statusText"), str) and resp_obj["statusText"]:
-                extra["status_text"] = resp_obj["statusText"]
+            status_text = resp_obj.get("statusText")
+            # kept unless derivable (the standard phrase is what export writes anyway)
+            if isinstance(status_text, str) and status_text and status_text != _phrase(status_int):
+                extra["status_text"] = status_text
+    req_version = req.get("httpVersion")
+    if isinstance(req_version, str) and req_version and req_version != (response and response.http_version):
+        extra["request_http_version"] = req_version
     elif error is None:
         error = "no response"
 
+    total = _number(entry.get("time"))
     timings = entry.get("timings")
     if isinstance(timings, Mapping):
         kept: dict[str, JSONValue] = {str(k): v for k, v in timings.items() if _number(v) is not None}
-        if kept:
+        # {"send": 0, "wait": time, "receive": 0} says nothing beyond "time" (it is what export writes)
+        if kept and kept != {"send": 0, "wait": total, "receive": 0}:
             extra["timings"] = kept
     if isinstance(entry.get("cache"), Mapping) and entry["cache"]:
         extra["cache"] = _json_value(entry["cache"])
@@ -235,7 +243,6 @@ def exchange_from_entry(entry: Mapping[str, Any], *, index: int = 0, file: str |
         if entry.get(har_name) not in (None, ""):
             extra[name] = _json_value(entry[har_name])
 
-    total = _number(entry.get("time"))
     if total is None or total < 0:
         phases = [v for k, v in (extra.get("timings") or {}).items()  # type: ignore[union-attr]
                   if k != "ssl" and isinstance(v, (int, float)) and v > 0]
@@ -256,6 +263,13 @@ def exchange_from_entry(entry: Mapping[str, Any], *, index: int = 0, file: str |
         error=error,
         extra=extra,
     )
+
+
+def _phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def _media(mime: str | None) -> str | None:
@@ -365,7 +379,9 @@ def entry_from_exchange(exchange: Exchange) -> dict[str, Any]:
     request: dict[str, Any] = {
         "method": req.method,
         "url": req.url,
-        "httpVersion": str(extra.get("request_http_version") or "HTTP/1.1"),
+        "httpVersion": str(
+            extra.get("request_http_version") or (exchange.response and exchange.response.http_version) or ""
+        ),
         "cookies": _request_cookies(req.headers),
         "headers": _har_headers(req.headers),
         "queryString": [{"name": k, "value": v} for k, v in parse_qsl(query, keep_blank_values=True)],
@@ -386,14 +402,11 @@ def entry_from_exchange(exchange: Exchange) -> dict[str, Any]:
     if resp is not None:
         status_text = extra.get("status_text")
         if not isinstance(status_text, str):
-            try:
-                status_text = http.HTTPStatus(resp.status).phrase
-            except ValueError:
-                status_text = ""
+            status_text = _phrase(resp.status)
         response: dict[str, Any] = {
             "status": resp.status,
             "statusText": status_text,
-            "httpVersion": resp.http_version or "HTTP/1.1",
+            "httpVersion": resp.http_version or "",
             "cookies": _response_cookies(resp.headers),
             "headers": _har_headers(resp.headers),
             "content": _content(resp.body, resp.headers),
