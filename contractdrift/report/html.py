@@ -20,7 +20,6 @@ from ._common import (
     ordered,
     sanitize,
     severity_noun,
-    short_fingerprint,
 )
 
 _CSS = """
@@ -30,7 +29,10 @@ h2{font-size:1.1rem;margin:2rem 0 .5rem;font-family:ui-monospace,SFMono-Regular,
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em}
 .summary span{display:inline-block;margin-right:1rem;font-weight:600}
 .warnings{background:#fff8c5;border:1px solid #d4a72c;padding:.5rem 1rem;border-radius:6px}
-table{border-collapse:collapse;width:100%}
+table{border-collapse:collapse;width:100%;table-layout:fixed}
+col.c-sev{width:5.5rem}col.c-rule{width:19rem}
+td code{overflow-wrap:anywhere}
+.warnings li{white-space:pre-wrap}
 th,td{border:1px solid #d0d7de;padding:.4rem .6rem;text-align:left;vertical-align:top}
 th{background:#f6f8fa}
 .sev{font-weight:700;text-transform:uppercase;font-size:.8em;white-space:nowrap}
@@ -70,8 +72,7 @@ def _finding_row(finding: Finding, options: RenderOptions) -> str:
     return (
         f'<tr><td class="sev sev-{label}">{label}</td>'
         f"<td><code>{_e(finding.rule_id)}</code></td>"
-        f'<td><div class="msg">{_e(message_of(finding, options.rules))}</div><dl>{dl}</dl></td>'
-        f'<td><code title="{_e(finding.fingerprint)}">{_e(short_fingerprint(finding))}</code></td></tr>'
+        f'<td><div class="msg">{_e(message_of(finding, options.rules))}</div><dl>{dl}</dl></td></tr>'
     )
 
 
@@ -109,7 +110,8 @@ def render_html(report: Report, options: RenderOptions) -> str:
     for operation, group in group_by_operation(findings):
         out.append(f"<h2>{_e(operation) if operation is not None else NO_OPERATION}</h2>")
         out.append("<table>")
-        out.append("<thead><tr><th>Severity</th><th>Rule</th><th>Finding</th><th>Fingerprint</th></tr></thead>")
+        out.append('<colgroup><col class="c-sev"><col class="c-rule"><col></colgroup>')
+        out.append("<thead><tr><th>Severity</th><th>Rule</th><th>Finding</th></tr></thead>")
         out.append("<tbody>")
         out += [_finding_row(f, options) for f in group]
         out.append("</tbody>")
