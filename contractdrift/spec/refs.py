@@ -12,14 +12,6 @@ from ..model.pointer import unescape_token
 _MISSING = object()
 
 
-class PointerError(Exception):
-    """A pointer step that does not exist: ``depth`` is the number of tokens that did resolve."""
-
-    def __init__(self, depth: int) -> None:
-        super().__init__(depth)
-        self.depth = depth
-
-
 def split_ref(ref: str) -> tuple[str, Pointer]:
     """``"other.yaml#/a~1b/0"`` -> ``("other.yaml", ("a/b", "0"))``. The fragment is percent-decoded.
 
