@@ -294,6 +294,15 @@ def _mask_set_cookie(value: str) -> str:
     return masked + sep + attrs
 
 
+_CACHE_LIMIT = 4096
+_SCALARS = frozenset({int, float, bool, type(None)})
+_DEFAULT_MARKERS = ("eyJ", "AKIA", "ASIA", "-----BEGIN")
+
+
+def _mask_match(m: re.Match[str]) -> str:
+    return _mask_chars(m.group(0))
+
+
 def _compile_name_pattern(pattern: str) -> re.Pattern[str]:
     if pattern.startswith("re:"):
         return re.compile(pattern[3:], re.IGNORECASE)
@@ -318,10 +327,14 @@ class Redactor:
     """
 
     __slots__ = (
+        "_default_value_re",
+        "_field_cache",
         "_field_patterns",
+        "_header_cache",
         "_header_names",
         "_header_patterns",
         "_json_paths",
+        "_user_value_re",
         "_value_re",
         "defaults",
         "fields",
@@ -355,6 +368,15 @@ class Redactor:
         self._json_paths = tuple(_parse_path_pattern(p) for p in self.json_paths)
         patterns = list(self.value_patterns) + (list(DEFAULT_VALUE_PATTERNS) if defaults else [])
         self._value_re = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+        # Fast path for plain values: the default patterns only run when one of their markers occurs.
+        self._user_value_re = (
+            re.compile("|".join(f"(?:{p})" for p in self.value_patterns)) if self.value_patterns else None
+        )
+        self._default_value_re = (
+            re.compile("|".join(f"(?:{p})" for p in DEFAULT_VALUE_PATTERNS)) if defaults else None
+        )
+        self._header_cache: dict[str, bool] = {}
+        self._field_cache: dict[str, bool] = {}
 
     def __repr__(self) -> str:
         return (
@@ -366,18 +388,28 @@ class Redactor:
 
     def is_secret_header(self, name: str) -> bool:
         """True when the header's value must be redacted."""
+        cached = self._header_cache.get(name)
+        if cached is not None:
+            return cached
         lname = name.lower()
-        if lname in self._header_names:
-            return True
-        if any(p.match(lname) for p in self._header_patterns):
-            return True
-        return bool(self.defaults and is_secret_name(lname))
+        result = (
+            lname in self._header_names
+            or any(p.match(lname) for p in self._header_patterns)
+            or bool(self.defaults and is_secret_name(lname))
+        )
+        if len(self._header_cache) < _CACHE_LIMIT:
+            self._header_cache[name] = result
+        return result
 
     def is_secret_field(self, name: str) -> bool:
         """True when a query parameter, form field or JSON property of this name holds a secret."""
-        if self.defaults and is_secret_name(name):
-            return True
-        return any(p.match(name) for p in self._field_patterns)
+        cached = self._field_cache.get(name)
+        if cached is not None:
+            return cached
+        result = bool(self.defaults and is_secret_name(name)) or any(p.match(name) for p in self._field_patterns)
+        if len(self._field_cache) < _CACHE_LIMIT:
+            self._field_cache[name] = result
+        return result
 
     # --- values ----------------------------------------------------------------------------------
 
@@ -408,9 +440,14 @@ class Redactor:
         return head + "0.0"
 
     def _redact_plain(self, value: str) -> str:
-        if self._value_re is None:
+        """Apply the value patterns to a string (fast when no pattern can match)."""
+        if len(value) < 20 and self._user_value_re is None:
             return value
-        return self._value_re.sub(lambda m: _mask_chars(m.group(0)), value)
+        if self._user_value_re is not None:
+            value = self._user_value_re.sub(_mask_match, value)
+        if self._default_value_re is not None and len(value) >= 20 and any(m in value for m in _DEFAULT_MARKERS):
+            value = self._default_value_re.sub(_mask_match, value)
+        return value
 
     def redact_query(self, query: str) -> str:
         """Redact ``a=1&password=x`` style text, leaving non-secret parts byte-for-byte unchanged."""
@@ -447,7 +484,7 @@ class Redactor:
     def redact_header_value(self, name: str, value: str) -> str:
         """Redact one header value according to its name."""
         lname = name.lower()
-        if self.is_secret_header(lname):
+        if self.is_secret_header(name):
             if lname == "cookie":
                 return _mask_cookie(value)
             if lname == "set-cookie":
@@ -460,15 +497,54 @@ class Redactor:
         return self._redact_plain(value)
 
     def redact_headers(self, headers: Headers) -> Headers:
-        """Redact every header (names kept, order kept)."""
-        return tuple((k, self.redact_header_value(k, v)) for k, v in headers)
+        """Redact every header (names kept, order kept); the same tuple when nothing changed."""
+        out = None
+        for i, (k, v) in enumerate(headers):
+            new = self.redact_header_value(k, v)
+            if new is not v and new != v:
+                if out is None:
+                    out = list(headers)
+                out[i] = (k, new)
+        return headers if out is None else tuple(out)
 
     def redact_json(self, value: JSONValue) -> JSONValue:
-        """Redact a parsed JSON document (secret names, JSON pointer rules, value patterns)."""
-        return self._walk(value, ())
+        """Redact a parsed JSON document (secret names, JSON pointer rules, value patterns).
 
-    def _walk(self, value: JSONValue, path: tuple[str, ...]) -> JSONValue:
-        if self._json_paths and path and any(_path_matches(p, path) for p in self._json_paths):
+        Returns the very same object when nothing needed redaction (containers are copied only
+        along changed paths).
+        """
+        if self._json_paths:
+            return self._walk_paths(value, ())
+        return self._walk(value)
+
+    def _walk(self, value: JSONValue) -> JSONValue:
+        kind = type(value)
+        if kind is str:
+            return self._redact_plain(value)  # type: ignore[arg-type]
+        if kind in _SCALARS:
+            return value
+        if isinstance(value, dict):
+            out: dict[str, JSONValue] | None = None
+            for key, item in value.items():
+                new = mask_value(item) if self.is_secret_field(key) else self._walk(item)
+                if new is not item:
+                    if out is None:
+                        out = dict(value)
+                    out[key] = new
+            return value if out is None else out
+        if isinstance(value, list):
+            items: list[JSONValue] | None = None
+            for i, item in enumerate(value):
+                new = self._walk(item)
+                if new is not item:
+                    if items is None:
+                        items = list(value)
+                    items[i] = new
+            return value if items is None else items
+        return value
+
+    def _walk_paths(self, value: JSONValue, path: tuple[str, ...]) -> JSONValue:
+        if path and any(_path_matches(p, path) for p in self._json_paths):
             return mask_value(value)
         if isinstance(value, dict):
             out: dict[str, JSONValue] = {}
@@ -476,10 +552,10 @@ class Redactor:
                 if self.is_secret_field(key):
                     out[key] = mask_value(item)
                 else:
-                    out[key] = self._walk(item, (*path, key))
+                    out[key] = self._walk_paths(item, (*path, key))
             return out
         if isinstance(value, list):
-            return [self._walk(item, (*path, str(i))) for i, item in enumerate(value)]
+            return [self._walk_paths(item, (*path, str(i))) for i, item in enumerate(value)]
         if isinstance(value, str):
             return self._redact_plain(value)
         return value
@@ -488,7 +564,7 @@ class Redactor:
         """Redact a body: JSON by structure, forms by field, text by patterns; binary is kept."""
         if body.kind == "json":
             new_json = self.redact_json(body.json)
-            return body if new_json == body.json else replace(body, json=new_json)
+            return body if new_json is body.json or new_json == body.json else replace(body, json=new_json)
         if body.kind == "text" and body.text:
             if body.media_type == "application/x-www-form-urlencoded":
                 text = self.redact_query(body.text)
@@ -501,23 +577,23 @@ class Redactor:
     def redact(self, exchange: Exchange) -> Exchange:
         """Return a redacted copy of ``exchange`` (or the same object when nothing changed)."""
         req = exchange.request
-        new_req = Request(
-            method=req.method,
-            url=self.redact_url(req.url),
-            headers=self.redact_headers(req.headers),
-            body=self.redact_body(req.body),
-        )
+        url = self.redact_url(req.url)
+        headers = self.redact_headers(req.headers)
+        body = self.redact_body(req.body)
+        new_req = req
+        if url != req.url or headers is not req.headers or body is not req.body:
+            new_req = Request(method=req.method, url=url, headers=headers, body=body)
         resp = exchange.response
-        new_resp: Response | None = None
+        new_resp = resp
         if resp is not None:
-            new_resp = Response(
-                status=resp.status,
-                headers=self.redact_headers(resp.headers),
-                body=self.redact_body(resp.body),
-                http_version=resp.http_version,
-            )
+            r_headers = self.redact_headers(resp.headers)
+            r_body = self.redact_body(resp.body)
+            if r_headers is not resp.headers or r_body is not resp.body:
+                new_resp = Response(
+                    status=resp.status, headers=r_headers, body=r_body, http_version=resp.http_version
+                )
         error = self.redact_text(exchange.error) if exchange.error else exchange.error
-        if new_req == req and new_resp == resp and error == exchange.error:
+        if new_req is req and new_resp is resp and error == exchange.error:
             return exchange
         return replace(exchange, request=new_req, response=new_resp, error=error)
 
