@@ -155,6 +155,15 @@ def _close_all() -> None:
 atexit.register(_close_all)
 
 
+def _after_fork_in_child() -> None:
+    for recorder in list(_LIVE):
+        recorder._reset_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class Recorder:
     """The sink: filters, redacts, queues and writes exchanges. Never raises into the host app.
 
@@ -338,15 +347,31 @@ class Recorder:
             self._fail(exc, "submitting an exchange")
             return False
 
+    def _reset_after_fork(self) -> None:
+        """In a forked child: fresh queue, locks, counters and file descriptor; no thread yet.
+
+        The parent's pending exchanges stay the parent's job. The child reopens the file so that
+        its ``flock`` excludes the parent's writes (an inherited descriptor would share the lock).
+        """
+        self._pid = os.getpid()
+        self._queue = queue.Queue(maxsize=max(1, self._queue_size))
+        self._thread = None
+        self._done = threading.Condition(threading.Lock())
+        self._counts_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._queued = self._processed = 0
+        self._submitted = self._recorded = self._errors = self._truncated = 0
+        self._dropped_sampling = self._dropped_filtered = self._dropped_rate_limited = 0
+        self._dropped_queue_full = 0
+        self._last_error = None
+        self._logged = False
+        self._buckets = {}
+        if self._writer is not None:
+            self._writer.after_fork()
+
     def _ensure_thread(self) -> None:
-        if os.getpid() != self._pid:  # forked: the parent's thread and queue are not ours
-            self._pid = os.getpid()
-            self._queue = queue.Queue(maxsize=max(1, self._queue_size))
-            self._thread = None
-            self._queued = self._processed = 0
-            self._done = threading.Condition(threading.Lock())
-            self._counts_lock = threading.Lock()
-            self._write_lock = threading.Lock()
+        if os.getpid() != self._pid:  # forked without the at-fork hook (should not happen)
+            self._reset_after_fork()
         if self._thread is None or not self._thread.is_alive():
             with self._write_lock:
                 if self._thread is None or not self._thread.is_alive():

@@ -209,6 +209,14 @@ class JsonlWriter:
             self.written += count
             return count
 
+    def after_fork(self) -> None:
+        """In a forked child: drop the inherited descriptor (reopened on the next write) and lock."""
+        self._mutex = threading.Lock()
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
     def write(self, exchange: Exchange) -> bool:
         """Append one exchange; True when written."""
         return self.write_many([exchange]) == 1

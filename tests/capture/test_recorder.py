@@ -204,3 +204,30 @@ def test_policy_validation() -> None:
         CapturePolicy(sample_rate=1.5)
     with pytest.raises(ValueError):
         CapturePolicy(per_route_rate=0)
+
+
+def _child_submits(rec: Recorder, worker: int) -> None:
+    for i in range(100):
+        rec.submit(_ex(worker * 1000 + i))
+    rec.close()  # multiprocessing children leave through os._exit: close explicitly
+
+
+def test_recorder_created_before_fork_works_in_children(tmp_path: Path) -> None:
+    import multiprocessing
+
+    path = tmp_path / "forked.jsonl"
+    rec = Recorder(path)
+    rec.submit(_ex(0))
+    rec.flush(5)
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_child_submits, args=(rec, w)) for w in (1, 2, 3)]
+    for p in procs:
+        p.start()
+    rec.submit(_ex(1))
+    for p in procs:
+        p.join(30)
+        assert p.exitcode == 0
+    rec.close()
+    numbers = sorted(e.response.body.json["n"] for e in read_exchanges(path))  # type: ignore[union-attr,index,call-overload]
+    assert numbers == sorted([0, 1] + [w * 1000 + i for w in (1, 2, 3) for i in range(100)])
+    assert rec.stats.recorded == 2

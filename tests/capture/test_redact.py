@@ -253,3 +253,23 @@ def test_secret_never_reaches_the_file(secret: str, key: str, as_number: bool) -
     assert json.loads(data.splitlines()[1])["id"] == "e1"
     assert secret not in data
     assert quote(secret) not in data
+
+
+_PATHS = Redactor(json_paths=("/**/k*", "/a/*/b"), fields=("re:^x",))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_JSON)
+def test_path_rules_are_idempotent_and_keep_types(doc: object) -> None:
+    once = _PATHS.redact_json(doc)  # type: ignore[arg-type]
+    assert _PATHS.redact_json(once) == once
+    assert _same_shape(doc, once)
+
+
+def test_redaction_never_mutates_its_input() -> None:
+    doc = {"a": [{"password": "p", "b": 1}], "token": {"x": "y"}}
+    snapshot = json.loads(json.dumps(doc))
+    out = R.redact_json(doc)  # type: ignore[arg-type]
+    assert doc == snapshot and out != doc
+    unchanged = {"a": [1, 2, {"b": "c"}]}
+    assert R.redact_json(unchanged) is unchanged  # type: ignore[arg-type]
