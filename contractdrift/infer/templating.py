@@ -1,0 +1,220 @@
+"""Concrete URL paths -> path templates when no spec says which (or to apply user overrides).
+
+Per exchange (:class:`Templater`): segments that look like ids (:func:`formats.is_id_like`) become
+parameters named after their parent (``/orders/{orderId}``); ``api``, ``v1``, ``v2.1`` never do.
+A parent whose literal children exceed a hard cap is collapsed online, so memory stays bounded.
+
+After the fold (:func:`collapse_high_cardinality`): under one parent, when more than
+``path_cardinality`` distinct literals were seen, the position becomes a parameter (literals that
+carry at least ``path_literal_min_share`` of that parent's traffic stay). Because summaries merge,
+re-templating is just re-keying and merging, so it also applies to stored inferred summaries; user
+overrides (a router over ``--template`` patterns) are applied the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from .formats import is_id_like, is_version_like
+from .options import InferOptions
+from .summary import Node, ObjStats, StrStats
+
+__all__ = [
+    "Router",
+    "Templater",
+    "collapse_high_cardinality",
+    "param_name",
+    "rebind_path_params",
+    "route_template_params",
+    "template_param_names",
+]
+
+#: ``path -> (template, {param: value})`` or ``None`` when the path is not covered.
+Router = Callable[[str], "tuple[str, Mapping[str, str]] | None"]
+
+_NEVER = frozenset({"api", "apis", "rest", "graphql", "v", "latest", "beta", "alpha", "public", "internal",
+                    "admin", "me", "self", "search", "new", "edit", "batch", "bulk", "health", "status"})
+_PARAM = re.compile(r"\{([^{}/]+)\}")
+_EXT = re.compile(r"(.+?)(\.[A-Za-z][A-Za-z0-9]{0,7})\Z")
+_FRAMEWORK_PARAM = re.compile(r"\{([^{}/:]+)(?::[^{}/]*)?\}|<(?:[^<>:]+:)?([^<>]+)>")
+
+
+def _singular(word: str) -> str:
+    w = word
+    lw = w.lower()
+    if lw.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if lw.endswith(("sses", "xes", "ches", "shes", "zzes")):
+        return w[:-2]
+    if lw.endswith("s") and not lw.endswith(("ss", "us", "is")) and len(w) > 3:
+        return w[:-1]
+    return w
+
+
+def _camel(word: str) -> str:
+    parts = [p for p in re.split(r"[^A-Za-z0-9]+", word) if p]
+    if not parts:
+        return ""
+    head = parts[0][0].lower() + parts[0][1:]
+    return head + "".join(p[:1].upper() + p[1:] for p in parts[1:])
+
+
+def param_name(parent: str | None, taken: Iterable[str] = ()) -> str:
+    """``orders`` -> ``orderId``; ``line-items`` -> ``lineItemId``; no literal parent -> ``id``."""
+    base = "id"
+    if parent and not _PARAM.search(parent) and not is_version_like(parent):
+        stem = _camel(_singular(parent))
+        if stem and stem[0].isalpha():
+            base = stem + "Id"
+    used = set(taken)
+    name, i = base, 2
+    while name in used:
+        name, i = f"{base}{i}", i + 1
+    return name
+
+
+def template_param_names(template: str) -> list[str]:
+    """``/a/{x}/{y}.json`` -> ``["x", "y"]``."""
+    return _PARAM.findall(template)
+
+
+def _segments(path: str) -> list[str]:
+    return [p for p in path.split("/") if p]
+
+
+def route_template_params(route: str, path: str) -> tuple[str, dict[str, str]] | None:
+    """Use a framework route (``/users/{id:int}``, ``/users/<int:id>``) as template for ``path``."""
+    template = _FRAMEWORK_PARAM.sub(lambda m: "{" + (m.group(1) or m.group(2)) + "}", route)
+    names: list[str] = []
+    rx = ""
+    pos = 0
+    for m in _PARAM.finditer(template):
+        rx += re.escape(template[pos : m.start()]) + "([^/]+)"
+        names.append(m.group(1))
+        pos = m.end()
+    rx += re.escape(template[pos:])
+    hit = re.fullmatch(rx.rstrip("/") or "/", path.rstrip("/") or "/")
+    if hit is None:
+        return None
+    return "/" + "/".join(_segments(template)), dict(zip(names, hit.groups()))
+
+
+class Templater:
+    """Online path templating with a bounded trie of literal segments."""
+
+    def __init__(self, opts: InferOptions) -> None:
+        self.opts = opts
+        self.hard_cap = max(50, 3 * opts.path_cardinality)
+        self._children: dict[tuple[str, ...], set[str]] = {}
+        self._collapsed: set[tuple[str, ...]] = set()
+
+    def template(self, path: str) -> tuple[str, dict[str, str]]:
+        """``/api/v1/orders/42/items`` -> (``/api/v1/orders/{orderId}/items``, ``{"orderId": "42"}``)."""
+        out: list[str] = []
+        params: dict[str, str] = {}
+        parent: str | None = None
+        for seg in _segments(path):
+            prefix = tuple(out)
+            low = seg.lower()
+            if low in _NEVER or is_version_like(seg):
+                out.append(seg)
+                parent = seg
+                continue
+            value, suffix = seg, ""
+            idlike = is_id_like(seg)
+            if not idlike:
+                m = _EXT.match(seg)
+                if m and is_id_like(m.group(1)):
+                    value, suffix, idlike = m.group(1), m.group(2), True
+            if not idlike and prefix in self._collapsed:
+                idlike = True
+            if idlike:
+                name = param_name(parent, params)
+                params[name] = value
+                out.append("{" + name + "}" + suffix)
+                parent = None
+                continue
+            kids = self._children.setdefault(prefix, set())
+            if seg not in kids:
+                kids.add(seg)
+                if len(kids) > self.hard_cap:
+                    self._collapsed.add(prefix)
+                    del self._children[prefix]
+            out.append(seg)
+            parent = seg
+        return "/" + "/".join(out), params
+
+
+def collapse_high_cardinality(
+    templates: Mapping[str, int], opts: InferOptions
+) -> dict[str, tuple[str, dict[str, str]]]:
+    """Map each template (with its exchange count) to a collapsed template and the literal values
+    its new parameters take. Only templates that change are returned."""
+    current: dict[str, list[str]] = {t: _segments(t) for t in templates}
+    bindings: dict[str, dict[str, str]] = {t: {} for t in templates}
+    depth = 0
+    while True:
+        level: dict[tuple[str, ...], dict[str, int]] = {}
+        for t, segs in current.items():
+            if len(segs) > depth and not _PARAM.search(segs[depth]):
+                lits = level.setdefault(tuple(segs[:depth]), {})
+                lits[segs[depth]] = lits.get(segs[depth], 0) + templates[t]
+        if not any(len(s) > depth for s in current.values()):
+            break
+        for prefix, lits in level.items():
+            if len(lits) <= opts.path_cardinality:
+                continue
+            total = sum(lits.values())
+            keep = {lit for lit, n in lits.items()
+                    if n >= opts.path_literal_min_share * total}
+            for t, segs in current.items():
+                if len(segs) > depth and tuple(segs[:depth]) == prefix and segs[depth] in lits \
+                        and segs[depth] not in keep and not (segs[depth].lower() in _NEVER
+                                                             or is_version_like(segs[depth])):
+                    parent = segs[depth - 1] if depth else None
+                    taken = set(_PARAM.findall("/".join(segs))) | set(bindings[t])
+                    name = param_name(parent, taken)
+                    bindings[t][name] = segs[depth]
+                    segs[depth] = "{" + name + "}"
+        depth += 1
+    out: dict[str, tuple[str, dict[str, str]]] = {}
+    for t, segs in current.items():
+        new = "/" + "/".join(segs)
+        if new != t:
+            out[t] = (new, bindings[t])
+    return out
+
+
+def rebind_path_params(
+    path_node: Node, count: int, template: str, bindings: Mapping[str, str], opts: InferOptions
+) -> Node:
+    """Path-parameter summary for ``template``: existing parameters (``"{old}"`` values rename them)
+    kept, new ones made from the literal they replace (seen ``count`` times)."""
+    old = path_node.objs.children if path_node.objs is not None and path_node.objs.children else {}
+    names = _PARAM.findall(template)
+    out = Node(opts)
+    o = out.objs = ObjStats()
+    o.n = count
+    o.min = o.max = len(names)
+    children: dict[str, Node] = {}
+    for name in names:
+        value = bindings.get(name)
+        src: str | None = name if value is None and name in old else None
+        if value is not None:
+            m = _PARAM.fullmatch(value) or _PARAM.search(value)
+            if m and m.group(1) in old:
+                src = m.group(1)
+        if src is not None:
+            children[name] = old[src].copy()
+            continue
+        ch = Node(opts, 1)
+        ch.strs = StrStats()
+        ch.strs.add_weighted(value if value is not None else "", count, opts)
+        children[name] = ch
+    o.children = children
+    tags: dict[str, Any] = {n: None for n in children}
+    o.shapes = {}
+    o.record_shape(tuple(sorted(children)), count, tags)
+    return out
