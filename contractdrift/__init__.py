@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from . import api as _api
 from . import asgi, wsgi
 from .capture.httpx_transport import AsyncRecordingTransport, RecordingTransport
 from .capture.recorder import CapturePolicy, Recorder, RecorderStats
 from .capture.redact import Redactor
 from .errors import ContractDriftError, InputError, UsageError
+from .infer import InferOptions, InferredAPI
 from .model import (
     Body,
     Evidence,
@@ -27,6 +29,10 @@ from .store.reader import RecordingReader, read_exchanges, read_recording
 
 __version__ = "0.1.0"
 
+# ``contractdrift.infer`` is the function; bound after the ``infer`` subpackage has been imported
+# above, so importing the subpackage cannot overwrite it.
+infer = _api.infer
+
 __all__ = [
     "AsyncRecordingTransport",
     "Body",
@@ -35,6 +41,8 @@ __all__ = [
     "Evidence",
     "Exchange",
     "Finding",
+    "InferOptions",
+    "InferredAPI",
     "InputError",
     "LoadedSpec",
     "Location",
@@ -55,6 +63,7 @@ __all__ = [
     "ValidationProblem",
     "__version__",
     "asgi",
+    "infer",
     "load_spec",
     "read_exchanges",
     "read_recording",

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .capture.recorder import RecorderStats
+    from .infer import InferredAPI
     from .model import Exchange
+    from .spec.load import LoadedSpec
     from .spec.validate import ValidationProblem
+    from .store.reader import RecordingReader
 
 
 # --- record: the recording reverse proxy ---------------------------------------------------------
@@ -163,3 +166,140 @@ def export_har(source: str | os.PathLike[str], output: str | os.PathLike[str]) -
     except OSError as exc:
         raise InputError(f"cannot write the HAR file: {exc.strerror or exc}", file=out) from exc
     return count, reader.messages
+
+
+# --- infer: recorded traffic -> inferred schemas / OpenAPI ---------------------------------------
+
+
+def spec_router(
+    spec: str | os.PathLike[str] | LoadedSpec | None = None, templates: Sequence[str] = ()
+) -> Callable[[str], tuple[str, Mapping[str, str]] | None] | None:
+    """A router for :func:`infer`: user ``templates`` first, then the spec's paths (``servers``
+    base paths stripped); ``None`` when there is neither."""
+    from .spec.load import LoadedSpec, load_spec
+    from .spec.routes import RouteTable, base_paths_from_servers
+
+    tables = []
+    if templates:
+        tables.append(RouteTable(templates))
+    if spec is not None:
+        loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
+        data = loaded.data if isinstance(loaded.data, Mapping) else {}
+        paths = data.get("paths") or {}
+        servers = list(data.get("servers") or [])
+        for item in paths.values() if isinstance(paths, Mapping) else ():
+            if isinstance(item, Mapping):
+                servers.extend(s for s in item.get("servers") or [] if isinstance(s, Mapping))
+        tables.append(RouteTable([str(p) for p in paths], base_paths_from_servers(servers)))
+    if not tables:
+        return None
+
+    def route(path: str) -> tuple[str, Mapping[str, str]] | None:
+        for table in tables:
+            hit = table.match(path)
+            if hit is not None:
+                return hit.template, hit.params
+        return None
+
+    return route
+
+
+def _strict_exchanges(reader: RecordingReader, strict: bool) -> Iterable[Exchange]:
+    from .errors import InputError
+
+    for ex in reader:
+        if strict and reader.problems:
+            p = reader.problems[0]
+            raise InputError(f"malformed recording: {p.message}", file=p.file, line=p.line)
+        yield ex
+    if strict and reader.problems:
+        p = reader.problems[0]
+        raise InputError(f"malformed recording: {p.message}", file=p.file, line=p.line)
+
+
+def infer(
+    exchanges: Iterable[Exchange] | str | os.PathLike[str],
+    *,
+    spec: str | os.PathLike[str] | LoadedSpec | None = None,
+    templates: Sequence[str] = (),
+    progress: Callable[[int], None] | None = None,
+    strict: bool = True,
+    **options: Any,
+) -> InferredAPI:
+    """Infer what each operation accepts and returns from exchanges (or a recording path).
+
+    ``spec`` maps concrete URLs to its path templates; ``templates`` (``"/users/{id}"``) override
+    both spec and heuristics. ``options`` are :class:`~contractdrift.infer.InferOptions` fields
+    (``required_ratio=0.95``, ``enum_max_values=5``, ``bounds=True``...). A recording path is
+    streamed; with ``strict`` a damaged line raises ``InputError`` naming file and line, otherwise
+    it is skipped. Returns an :class:`~contractdrift.infer.InferredAPI`.
+    """
+    from .errors import UsageError
+    from .infer import InferOptions, infer_exchanges
+    from .store.reader import read_recording
+
+    try:
+        opts = InferOptions.from_kwargs(options)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    router = spec_router(spec, templates)
+    if isinstance(exchanges, (str, os.PathLike)):
+        reader = read_recording(exchanges, warn=not strict)
+        return infer_exchanges(_strict_exchanges(reader, strict), opts, router=router, progress=progress)
+    return infer_exchanges(exchanges, opts, router=router, progress=progress)
+
+
+def infer_files(
+    sources: Sequence[str | os.PathLike[str]],
+    *,
+    spec: str | os.PathLike[str] | None = None,
+    templates: Sequence[str] = (),
+    progress: Callable[[int], None] | None = None,
+    strict: bool = True,
+    **options: Any,
+) -> InferredAPI:
+    """:func:`infer` over several recordings and/or saved summaries (``InferredAPI.to_json`` files),
+    merged. User ``templates`` also re-template saved summaries."""
+    from .errors import InputError
+    from .infer import InferredAPI
+    from .infer.inferred import FORMAT_ID
+
+    result: InferredAPI | None = None
+    done = 0
+    for source in sources:
+        path = os.fspath(source)
+        part: InferredAPI
+        if _is_summary(path, FORMAT_ID):
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    text = fh.read()
+            except OSError as exc:
+                raise InputError(f"cannot read: {exc.strerror or exc}", file=path) from None
+            part = InferredAPI.from_json(text, source=path)
+            router = spec_router(None, templates)
+            if router is not None:
+                part = part.retemplate(router)
+        else:
+            offset = done
+
+            def shifted(n: int, offset: int = offset) -> None:
+                if progress is not None:
+                    progress(offset + n)
+
+            part = infer(path, spec=spec, templates=templates, progress=shifted, strict=strict, **options)
+            done += part.exchanges
+        result = part if result is None else result.merge(part)
+    if result is None:
+        from .infer import InferOptions
+
+        return InferredAPI(InferOptions.from_kwargs(options))
+    return result
+
+
+def _is_summary(path: str, marker: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(256)
+    except OSError:
+        return False
+    return head.lstrip().startswith(b"{") and marker.encode() in head

@@ -198,6 +198,111 @@ def _cmd_export_har(args: argparse.Namespace) -> int:
 _REGISTRY.append(_add_export_har)
 
 
+def _add_infer(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "infer",
+        help="infer an OpenAPI document (or JSON Schemas) from recorded traffic",
+        description="Read recordings (JSON Lines, gzip, HAR, directories) and/or saved summaries, infer "
+        "what each operation accepts and returns, and write an OpenAPI 3.1 document (3.0 with --openapi "
+        "3.0) with evidence under x-contractdrift, or one JSON Schema per operation and side. With --spec "
+        "URLs map to its path templates; --template overrides both spec and heuristics.",
+    )
+    p.add_argument("sources", nargs="+", metavar="RECORDING",
+                   help="recording file/directory, or a summary written with --save-summary")
+    p.add_argument("--spec", metavar="SPEC", help="OpenAPI spec whose path templates to use")
+    p.add_argument("--template", action="append", default=[], metavar="T",
+                   help="path template to use, e.g. '/users/{id}' (repeatable)")
+    p.add_argument("--openapi", choices=("3.1", "3.0"), default="3.1", help="OpenAPI version (default 3.1)")
+    p.add_argument("--format", choices=("openapi", "json-schema"), default="openapi", help="output kind")
+    p.add_argument("-o", "--output", metavar="FILE", help="output file (.json for JSON, else YAML; default stdout)")
+    p.add_argument("--save-summary", metavar="FILE", help="also write the mergeable summary (JSON)")
+    p.add_argument("--required-ratio", type=float, default=None, metavar="R",
+                   help="required when present in at least this share of objects (default 1.0)")
+    p.add_argument("--enum-max", type=int, default=None, metavar="N", help="most distinct values for an enum")
+    p.add_argument("--no-enum", action="append", default=[], metavar="FIELD",
+                   help="never infer an enum for this property name or pointer (repeatable)")
+    p.add_argument("--bounds", action="store_true", help="emit minimum/maximum and length bounds")
+    p.add_argument("--skip-damaged", action="store_true",
+                   help="skip damaged recording lines with a warning instead of failing")
+    p.set_defaults(handler=_cmd_infer)
+
+
+class _Progress:
+    """A one-line exchange counter on stderr (only when stderr is a terminal)."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.start = time.monotonic()
+        self.shown = False
+
+    def __call__(self, n: int) -> None:
+        import time
+
+        if n < 20_000 and not self.shown:
+            return
+        rate = n / max(time.monotonic() - self.start, 1e-6)
+        sys.stderr.write(f"\rcontractdrift infer: {n:,} exchanges ({rate:,.0f}/s)")
+        sys.stderr.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+
+
+def _cmd_infer(args: argparse.Namespace) -> int:
+    import json
+
+    import yaml
+
+    from . import api
+    from .errors import InputError
+
+    options: dict[str, Any] = {}
+    if args.required_ratio is not None:
+        options["required_ratio"] = args.required_ratio
+    if args.enum_max is not None:
+        options["enum_max_values"] = args.enum_max
+    if args.no_enum:
+        options["enum_exclude"] = frozenset(args.no_enum)
+    if args.bounds:
+        options["bounds"] = True
+    progress = _Progress() if sys.stderr.isatty() else None
+    try:
+        inferred = api.infer_files(args.sources, spec=args.spec, templates=args.template, progress=progress,
+                                   strict=not args.skip_damaged, **options)
+    finally:
+        if progress is not None:
+            progress.done()
+    if args.save_summary:
+        try:
+            with open(args.save_summary, "w", encoding="utf-8") as fh:
+                fh.write(inferred.to_json())
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror or exc}", file=args.save_summary) from None
+    doc = inferred.to_json_schemas() if args.format == "json-schema" else inferred.to_openapi(args.openapi)
+    if args.output and args.output.endswith(".json"):
+        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror or exc}", file=args.output) from None
+        ops = len(doc.get("paths", doc)) if isinstance(doc, dict) else 0
+        print(f"contractdrift: inferred {ops} path(s) from {inferred.exchanges} exchanges into {args.output}",
+              file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+_REGISTRY.append(_add_infer)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
