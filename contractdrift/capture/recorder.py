@@ -173,6 +173,9 @@ class Recorder:
     the same fields of ``policy`` when given different from their defaults. ``tags`` are added to
     every exchange (an exchange's own tags win). ``background=False`` writes synchronously in
     :meth:`submit`. ``rotate_bytes`` and ``compress`` are passed to the JSON Lines writer.
+
+    The file is opened (created with mode ``0600``) by the constructor, which raises ``OSError``
+    when that is impossible: a configuration error surfaces at set-up. From then on nothing raises.
     """
 
     def __init__(
@@ -209,6 +212,7 @@ class Recorder:
             self._writer = JsonlWriter(
                 self.path, compress=compress or self.path.endswith(".gz"), rotate_bytes=rotate_bytes
             )
+            self._writer.open()  # a misconfigured path fails here, at set-up, not during traffic
         self._queue_size = queue_size
         self._background = background
         self._include_paths = _compile_patterns(pol.include_paths)

@@ -145,6 +145,12 @@ class JsonlWriter:
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
         return os.open(self.path, flags, 0o600)
 
+    def open(self) -> None:
+        """Create/open the file now (mode 0600) so that a bad path fails early with ``OSError``."""
+        with self._mutex:
+            if self._fd is None:
+                self._fd = self._open()
+
     def _locked_fd(self) -> int:
         """Open (or reopen after another process rotated) and lock the active file."""
         for _ in range(100):

@@ -143,10 +143,11 @@ def test_queue_full_is_counted_not_raised(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_write_failures_are_counted_and_logged_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    target = tmp_path / "a-directory"
-    target.mkdir()
+    target = tmp_path / "t.jsonl"
     caplog.set_level(logging.WARNING, logger="contractdrift.capture")
-    rec = Recorder(target)  # opening a directory for writing fails
+    rec = Recorder(target)
+    target.unlink()
+    target.mkdir()  # the writer notices the path changed, reopens it, and that fails
     for i in range(5):
         assert rec.submit(_ex(i)) is True  # queued; the failure happens off the request path
     rec.close()
@@ -166,6 +167,15 @@ def test_logged_errors_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
     text = caplog.text + (rec.stats.last_error or "")
     assert "Sup3rS3cret" not in text and "eyJhbGci" not in text
     assert "api_key=" in text
+
+
+def test_unusable_path_fails_at_construction(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError):
+        Recorder(tmp_path)
+    path = tmp_path / "sub" / "dir" / "t.jsonl"
+    Recorder(path).close()
+    assert path.exists() and path.read_bytes() == b""
+    assert list(read_exchanges(path)) == []
 
 
 def test_close_is_idempotent_and_submit_after_close_is_refused() -> None:
