@@ -41,9 +41,15 @@ _EXT = re.compile(r"(.+?)(\.[A-Za-z][A-Za-z0-9]{0,7})\Z")
 _FRAMEWORK_PARAM = re.compile(r"\{([^{}/:]+)(?::[^{}/]*)?\}|<(?:[^<>:]+:)?([^<>]+)>")
 
 
+_IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman", "mice": "mouse",
+              "indices": "index", "statuses": "status", "aliases": "alias", "analyses": "analysis", "data": "data"}
+
+
 def _singular(word: str) -> str:
     w = word
     lw = w.lower()
+    if lw in _IRREGULAR:
+        return _IRREGULAR[lw]
     if lw.endswith("ies") and len(w) > 4:
         return w[:-3] + "y"
     if lw.endswith(("sses", "xes", "ches", "shes", "zzes")):

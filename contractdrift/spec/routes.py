@@ -136,7 +136,7 @@ def base_paths_from_servers(servers: Sequence[Mapping[str, Any]] | None) -> list
             return str(var.get("default", "")) if isinstance(var, Mapping) else ""
 
         url = _PARAM.sub(sub, url)
-        path = urlsplit(url).path if "://" in url else url.split("?", 1)[0]
+        path = urlsplit("http://" + url.split("://", 1)[1]).path if "://" in url else url.split("?", 1)[0]
         path = normalize_path(path)
         if path != "/":
             out.append(path)
