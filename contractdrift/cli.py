@@ -253,6 +253,7 @@ class _Progress:
 
 def _cmd_infer(args: argparse.Namespace) -> int:
     import json
+    import warnings
 
     import yaml
 
@@ -270,11 +271,15 @@ def _cmd_infer(args: argparse.Namespace) -> int:
         options["bounds"] = True
     progress = _Progress() if sys.stderr.isatty() else None
     try:
-        inferred = api.infer_files(args.sources, spec=args.spec, templates=args.template, progress=progress,
-                                   strict=not args.skip_damaged, **options)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            inferred = api.infer_files(args.sources, spec=args.spec, templates=args.template, progress=progress,
+                                       strict=not args.skip_damaged, **options)
     finally:
         if progress is not None:
             progress.done()
+    for w in caught:
+        print(f"contractdrift: warning: {w.message}", file=sys.stderr)
     if args.save_summary:
         try:
             with open(args.save_summary, "w", encoding="utf-8") as fh:
