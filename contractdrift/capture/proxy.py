@@ -189,17 +189,25 @@ class RecordingProxy:
             req_tee = BodyTee(0, False)
             req_media = None
 
+        body_done = not has_body
+
         async def body() -> AsyncIterator[bytes]:
-            while True:
+            nonlocal body_done
+            while not body_done:
                 message = await receive()
                 if message["type"] == "http.disconnect":
                     raise _ClientGone("client disconnected while sending the request body")
                 chunk = message.get("body", b"")
+                if not message.get("more_body", False):
+                    body_done = True
                 if chunk:
                     req_tee.feed(chunk)
                     yield chunk
-                if not message.get("more_body", False):
-                    return
+
+        async def drain() -> None:  # read what the upstream never got, for the recording
+            with contextlib.suppress(_ClientGone):
+                async for _ in body():
+                    pass
 
         request = httpx.Request(method, url, headers=headers, content=body() if has_body else None)
         status: int | None = None
@@ -216,6 +224,9 @@ class RecordingProxy:
                 return
             except (httpx.HTTPError, OSError) as exc:
                 error = f"upstream error: {type(exc).__name__}: {exc}" if str(exc) else f"upstream error: {type(exc).__name__}"
+                if record and not body_done:
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(drain(), 10.0)
                 message = f"Bad Gateway: {type(exc).__name__}\n".encode()
                 await send(
                     {

@@ -51,7 +51,7 @@ async def big(request: Request) -> Response:
 
 async def gzipped(request: Request) -> Response:
     payload = json.dumps({"compressed": True, "items": list(range(200))}).encode()
-    return Response(gzip.compress(payload), media_type="application/json",
+    return Response(gzip.compress(payload, mtime=0), media_type="application/json",
                     headers={"content-encoding": "gzip"})
 
 
