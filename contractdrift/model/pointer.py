@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 PointerPart = str | int
@@ -38,10 +39,12 @@ def to_human(pointer: Pointer) -> str:
     """``("items", 0, "email")`` -> ``$.items[0].email``."""
     out = ["$"]
     for part in pointer:
-        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
+        if part == "*":
+            out.append("[*]")
+        elif isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
             out.append(f"[{part}]")
         elif _IDENT.match(part):
             out.append(f".{part}")
         else:
-            out.append("[" + repr(part).replace("'", '"') + "]" if "'" not in part else f"[{part!r}]")
+            out.append("[" + json.dumps(part, ensure_ascii=False) + "]")
     return "".join(out)

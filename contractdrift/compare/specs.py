@@ -1,0 +1,509 @@
+"""Driver: spec vs spec (``contractdrift diff``). A thin layer over the schema walker.
+
+It pairs what the two versions describe (operations, parameters, bodies, media types, responses,
+headers, security, servers, callbacks, webhooks), reports what appeared or vanished with fixed rules,
+and hands every pair of schemas to :class:`~.walk.SchemaWalker` with the side that decides direction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import Finding, Location, Pointer, Side, SpecLocation, to_human, to_rfc6901
+from ..spec.node import Node, SpecLike
+from ..spec.normalize import Operation, Parameter, normalize_path, operations
+from . import rules as R
+from .walk import Change, SchemaWalker, WalkOptions, check_lifecycle
+
+_SUCCESS = re.compile(r"^(2\d\d|2XX)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiffOptions:
+    walk: WalkOptions = field(default_factory=WalkOptions)
+    match_path: str | None = None  # only operations whose path matches this regex
+    exclude_extensions: tuple[str, ...] = ()  # skip operations/path items carrying any of these
+
+
+@dataclass(slots=True)
+class _Side:
+    spec: SpecLike
+    file: Any
+
+    @property
+    def root(self) -> Node:
+        return Node(self.spec, self.file, (), self.file.data)
+
+
+class SpecDiff:
+    """One comparison of two loaded specs. ``run()`` returns unsorted findings."""
+
+    def __init__(self, base: Any, revision: Any, options: DiffOptions | None = None) -> None:
+        self.base = _Side(base, base.root)
+        self.rev = _Side(revision, revision.root)
+        self.options = options or DiffOptions()
+        self.walkers = {side: SchemaWalker(side, self.options.walk) for side in (Side.REQUEST, Side.RESPONSE)}
+        self.findings: list[Finding] = []
+
+    # -- emitting ---------------------------------------------------------------------------------
+    def _add(self, rule_id: str, *, op: str | None, side: Side, base: Node | None, rev: Node | None,
+             args: Mapping[str, Any] | None = None, status: str | None = None, media: str | None = None,
+             payload: Pointer | None = None, subject: str = "") -> None:
+        info = R.REGISTRY[rule_id]
+        clean = {k: _jsonable(v) for k, v in (args or {}).items()}
+        location = Location(
+            operation=op, side=side, status=status, media_type=media,
+            base=_loc(base), revision=_loc(rev),
+            payload_pointer=to_rfc6901(payload) if payload is not None else None,
+        )
+        self.findings.append(Finding(rule_id=rule_id, severity=info.severity, location=location,
+                                     message=R.render_message(rule_id, clean, subject), args=clean))
+
+    def _changes(self, changes: Iterable[Change], *, side: Side, scope: str, op: str, status: str | None,
+                 media: str | None, subject_root: str, prefix: Pointer = ()) -> None:
+        for c in changes:
+            payload = prefix + c.rel
+            if c.fixed:
+                rid = c.name
+            else:
+                nested = scope if scope in ("parameter", "header") else ("property" if c.rel else scope)
+                rid = R.compose(side, nested, c.name)
+                if rid not in R.REGISTRY:
+                    rid = R.compose(side, "property" if c.rel else "body", c.name)
+                    if rid not in R.REGISTRY:
+                        continue
+            args = dict(c.args)
+            human = to_human(c.rel)[2:] if c.rel else ""
+            if "{property" in R.REGISTRY[rid].template:
+                args["property"] = human
+            subject = subject_root if not c.rel else f"{subject_root}, property {human!r}"
+            self._add(rid, op=op, side=side, base=c.base, rev=c.rev, args=args, status=status, media=media,
+                      payload=payload, subject=subject)
+
+    # -- entry --------------------------------------------------------------------------------------
+    def run(self) -> list[Finding]:
+        o = self.options
+        b_ops = operations(self.base.spec, self.base.file, exclude_extensions=o.exclude_extensions)
+        r_ops = operations(self.rev.spec, self.rev.file, exclude_extensions=o.exclude_extensions)
+        if o.match_path:
+            rx = re.compile(o.match_path)
+            b_ops = {k: v for k, v in b_ops.items() if rx.search(v.path)}
+            r_ops = {k: v for k, v in r_ops.items() if rx.search(v.path)}
+        r_paths = {normalize_path(op.path) for op in r_ops.values()}
+        for key in sorted(b_ops.keys() - r_ops.keys()):
+            self._removed_operation(b_ops[key], normalize_path(b_ops[key].path) not in r_paths)
+        for key in sorted(r_ops.keys() - b_ops.keys()):
+            op = r_ops[key]
+            self._add("endpoint-added", op=op.label, side=Side.NONE, base=None, rev=op.node)
+        for key in sorted(b_ops.keys() & r_ops.keys()):
+            self._operation(b_ops[key], r_ops[key])
+        if not o.match_path:
+            self._global()
+        return self.findings
+
+    # -- operations -----------------------------------------------------------------------------------
+    def _removed_operation(self, op: Operation, whole_path: bool) -> None:
+        stem = "api-path-removed" if whole_path else "api-removed"
+        sunset = op.node.get("x-sunset")
+        if op.deprecated:
+            from .walk import _parse_date
+
+            date = _parse_date(sunset) if sunset is not None else None
+            if date is not None and date > self.options.walk.today:
+                self._add(f"{stem}-before-sunset", op=op.label, side=Side.NONE, base=op.node, rev=None,
+                          args={"sunset": date.isoformat()})
+            else:
+                self._add(f"{stem}-with-deprecation", op=op.label, side=Side.NONE, base=op.node, rev=None)
+        else:
+            self._add(f"{stem}-without-deprecation", op=op.label, side=Side.NONE, base=op.node, rev=None)
+
+    def _operation(self, b: Operation, r: Operation) -> None:
+        label = r.label
+        self._operation_lifecycle(b, r, label)
+        bid, rid = b.node.get("operationId"), r.node.get("operationId")
+        if bid != rid:
+            if bid is not None:
+                self._add("api-operation-id-removed", op=label, side=Side.NONE, base=b.node, rev=r.node,
+                          args={"old": bid, "new": rid})
+            elif rid is not None:
+                self._add("api-operation-id-added", op=label, side=Side.NONE, base=b.node, rev=r.node,
+                          args={"new": rid})
+        btags, rtags = _str_list(b.node.get("tags")), _str_list(r.node.get("tags"))
+        for t in sorted(set(btags) - set(rtags)):
+            self._add("api-tag-removed", op=label, side=Side.NONE, base=b.node, rev=r.node, args={"value": t})
+        for t in sorted(set(rtags) - set(btags)):
+            self._add("api-tag-added", op=label, side=Side.NONE, base=b.node, rev=r.node, args={"value": t})
+        self._security(b.node.get("security"), r.node.get("security"), b.node, r.node, label, "api-security")
+        self._parameters(b, r, label)
+        self._request_body(b, r, label)
+        self._responses(b, r, label)
+        self._callbacks(b, r, label)
+
+    def _operation_lifecycle(self, b: Operation, r: Operation, label: str) -> None:
+        names = {
+            "deprecated": "endpoint-deprecated", "deprecated-with-sunset": "endpoint-deprecated-with-sunset",
+            "reactivated": "endpoint-reactivated", "deprecated-sunset-missing": "api-deprecated-sunset-missing",
+            "deprecated-sunset-invalid": "api-deprecated-sunset-parse",
+            "sunset-date-too-small": "api-sunset-date-too-small", "stability-decreased": "api-stability-decreased",
+            "stability-increased": "api-stability-increased",
+        }
+
+        def emit(name: str, args: Mapping[str, Any] | None = None, **_: Any) -> None:
+            self._add(names[name], op=label, side=Side.NONE, base=b.node, rev=r.node, args=args)
+
+        b_ext, r_ext = _ext(b.node.value), _ext(r.node.value)
+        check_lifecycle(b.deprecated, r.deprecated, b_ext, r_ext, self.options.walk, emit)
+        stability = r_ext.get("x-stability-level")
+        if stability is not None and stability not in ("draft", "alpha", "beta", "stable"):
+            self._add("api-invalid-stability-level", op=label, side=Side.NONE, base=b.node, rev=r.node,
+                      args={"value": stability})
+        if b.deprecated and r.deprecated:
+            from .walk import _parse_date
+
+            bs, rs = b_ext.get("x-sunset"), r_ext.get("x-sunset")
+            if bs is not None and rs is None:
+                self._add("sunset-deleted", op=label, side=Side.NONE, base=b.node, rev=r.node, args={"old": str(bs)})
+            elif bs is not None and rs is not None:
+                bd, rd = _parse_date(bs), _parse_date(rs)
+                if bd and rd and rd < bd:
+                    self._add("api-sunset-date-changed-too-small", op=label, side=Side.NONE, base=b.node,
+                              rev=r.node, args={"old": bd.isoformat(), "new": rd.isoformat()})
+
+    # -- parameters ---------------------------------------------------------------------------------------
+    def _parameters(self, b: Operation, r: Operation, label: str) -> None:
+        for key in sorted(b.parameters.keys() - r.parameters.keys()):
+            p = b.parameters[key]
+            args = {"in": p.location, "name": p.name}
+            if p.deprecated:
+                from .walk import _parse_date
+
+                sunset = _parse_date(p.node.get("x-sunset")) if p.node.get("x-sunset") is not None else None
+                if sunset is not None and sunset > self.options.walk.today:
+                    self._add("request-parameter-removed-before-sunset", op=label, side=Side.REQUEST, base=p.node,
+                              rev=r.node, args={**args, "sunset": sunset.isoformat()})
+                else:
+                    self._add("request-parameter-removed-with-deprecation", op=label, side=Side.REQUEST,
+                              base=p.node, rev=r.node, args=args)
+            else:
+                self._add("request-parameter-removed", op=label, side=Side.REQUEST, base=p.node, rev=r.node,
+                          args=args)
+        for key in sorted(r.parameters.keys() - b.parameters.keys()):
+            p = r.parameters[key]
+            args = {"in": p.location, "name": p.name}
+            if p.location == "path":
+                rid = "new-request-path-parameter"
+            elif p.level == "path":
+                rid = ("new-required-request-default-parameter-to-existing-path" if p.required
+                       else "new-optional-request-default-parameter-to-existing-path")
+            else:
+                rid = "new-required-request-parameter" if p.required else "new-optional-request-parameter"
+            self._add(rid, op=label, side=Side.REQUEST, base=b.node, rev=p.node, args=args)
+        for key in sorted(b.parameters.keys() & r.parameters.keys()):
+            self._parameter(b.parameters[key], r.parameters[key], label)
+
+    def _parameter(self, bp: Parameter, rp: Parameter, label: str) -> None:
+        args = {"in": rp.location, "name": rp.name}
+        if bp.required != rp.required:
+            self._add("request-parameter-became-required" if rp.required else "request-parameter-became-optional",
+                      op=label, side=Side.REQUEST, base=bp.node, rev=rp.node, args=args)
+        for attr, rid in (("style", "request-parameter-style-changed"), ("explode", "request-parameter-explode-changed")):
+            bv, rv = _param_serialization(bp, attr), _param_serialization(rp, attr)
+            if bv != rv:
+                self._add(rid, op=label, side=Side.REQUEST, base=bp.node, rev=rp.node,
+                          args={**args, "old": bv, "new": rv})
+        subject = f"{rp.location} parameter {rp.name!r}"
+
+        def emit(name: str, extra: Mapping[str, Any] | None = None, **_: Any) -> None:
+            rid = R.compose(Side.REQUEST, "parameter", name)
+            self._add(rid, op=label, side=Side.REQUEST, base=bp.node, rev=rp.node, args={**args, **(extra or {})},
+                      subject=subject)
+
+        check_lifecycle(bp.deprecated, rp.deprecated, _ext(bp.node.value), _ext(rp.node.value),
+                        self.options.walk, emit)
+        bs, rs = bp.schema(), rp.schema()
+        if bs is not None and rs is not None:
+            changes = self.walkers[Side.REQUEST].compare((bs,), (rs,))
+            changes = [Change(c.name, c.fixed, c.rel, {**args, **c.args}, c.base, c.rev) for c in changes]
+            self._changes(changes, side=Side.REQUEST, scope="parameter", op=label, status=None, media=None,
+                          subject_root=subject)
+
+    # -- request bodies -------------------------------------------------------------------------------------
+    def _request_body(self, b: Operation, r: Operation, label: str) -> None:
+        bb, rb = b.node.child("requestBody"), r.node.child("requestBody")
+        bb = bb.deref() if bb is not None else None
+        rb = rb.deref() if rb is not None else None
+        req = Side.REQUEST
+        if bb is None and rb is None:
+            return
+        if bb is None:
+            assert rb is not None
+            required = rb.get("required") is True
+            self._add("request-body-added-required" if required else "request-body-added-optional", op=label,
+                      side=req, base=b.node, rev=rb)
+            return
+        if rb is None:
+            self._add("request-body-removed", op=label, side=req, base=bb, rev=r.node)
+            return
+        breq, rreq = bb.get("required") is True, rb.get("required") is True
+        if breq != rreq:
+            self._add("request-body-became-required" if rreq else "request-body-became-optional", op=label,
+                      side=req, base=bb, rev=rb)
+        self._content(bb, rb, label, req, None, media_rules=("request-body-media-type-added",
+                                                             "request-body-media-type-removed",
+                                                             "request-body-media-type-schema-added",
+                                                             "request-body-media-type-schema-removed"))
+
+    def _content(self, bnode: Node, rnode: Node, label: str, side: Side, status: str | None, *,
+                 media_rules: tuple[str, str, str, str]) -> None:
+        added, removed, schema_added, schema_removed = media_rules
+        bc, rc = _media_map(bnode), _media_map(rnode)
+        args_base: dict[str, Any] = {"status": status} if status is not None else {}
+        for mt in sorted(bc.keys() - rc.keys()):
+            self._add(removed, op=label, side=side, base=bc[mt], rev=rnode, status=status, media=mt,
+                      args={**args_base, "media_type": mt})
+        for mt in sorted(rc.keys() - bc.keys()):
+            self._add(added, op=label, side=side, base=bnode, rev=rc[mt], status=status, media=mt,
+                      args={**args_base, "media_type": mt})
+        where = "request body" if side is Side.REQUEST else f"response {status}"
+        for mt in sorted(bc.keys() & rc.keys()):
+            bs, rs = bc[mt].child("schema"), rc[mt].child("schema")
+            if bs is None and rs is not None:
+                self._add(schema_added, op=label, side=side, base=bc[mt], rev=rs, status=status, media=mt,
+                          args={**args_base, "media_type": mt})
+            elif bs is not None and rs is None:
+                self._add(schema_removed, op=label, side=side, base=bs, rev=rc[mt], status=status, media=mt,
+                          args={**args_base, "media_type": mt})
+            elif bs is not None and rs is not None:
+                changes = self.walkers[side].compare((bs,), (rs,))
+                self._changes(changes, side=side, scope="body", op=label, status=status, media=mt,
+                              subject_root=f"{where} ({mt})")
+
+    # -- responses ----------------------------------------------------------------------------------------------
+    def _responses(self, b: Operation, r: Operation, label: str) -> None:
+        bmap, rmap = _responses(b.node), _responses(r.node)
+        resp = Side.RESPONSE
+        for status in sorted(bmap.keys() - rmap.keys()):
+            cover = _covering(status, rmap)
+            if cover is not None:
+                self._response(bmap[status], rmap[cover], label, status)
+                continue
+            rid = "response-success-status-removed" if _SUCCESS.match(status) else "response-non-success-status-removed"
+            self._add(rid, op=label, side=resp, base=bmap[status], rev=r.node, status=status, args={"status": status})
+        for status in sorted(rmap.keys() - bmap.keys()):
+            if _covering(status, bmap) is not None or any(_covering(s, {status: rmap[status]}) for s in bmap):
+                continue
+            rid = "response-success-status-added" if _SUCCESS.match(status) else "response-non-success-status-added"
+            self._add(rid, op=label, side=resp, base=b.node, rev=rmap[status], status=status, args={"status": status})
+        for status in sorted(bmap.keys() & rmap.keys()):
+            self._response(bmap[status], rmap[status], label, status)
+
+    def _response(self, bn: Node, rn: Node, label: str, status: str) -> None:
+        self._content(bn, rn, label, Side.RESPONSE, status, media_rules=(
+            "response-media-type-added", "response-media-type-removed", "response-body-media-type-schema-added",
+            "response-body-media-type-schema-removed"))
+        self._headers(bn, rn, label, status)
+
+    def _headers(self, bn: Node, rn: Node, label: str, status: str) -> None:
+        bh, rh = _header_map(bn), _header_map(rn)
+        resp = Side.RESPONSE
+        for key in sorted(bh.keys() - rh.keys()):
+            name, node = bh[key]
+            rid = "required-response-header-removed" if node.get("required") is True else "optional-response-header-removed"
+            self._add(rid, op=label, side=resp, base=node, rev=rn, status=status, args={"status": status, "name": name})
+        for key in sorted(rh.keys() - bh.keys()):
+            name, node = rh[key]
+            self._add("response-header-added", op=label, side=resp, base=bn, rev=node, status=status,
+                      args={"status": status, "name": name})
+        for key in sorted(bh.keys() & rh.keys()):
+            (_, bnode), (name, rnode) = bh[key], rh[key]
+            breq, rreq = bnode.get("required") is True, rnode.get("required") is True
+            if breq != rreq:
+                self._add("response-header-became-required" if rreq else "response-header-became-optional",
+                          op=label, side=resp, base=bnode, rev=rnode, status=status, args={"status": status, "name": name})
+            bs, rs = bnode.child("schema"), rnode.child("schema")
+            if bs is not None and rs is not None:
+                changes = self.walkers[resp].compare((bs,), (rs,))
+                changes = [Change(c.name, c.fixed, c.rel, {"name": name, **c.args}, c.base, c.rev) for c in changes]
+                self._changes(changes, side=resp, scope="header", op=label, status=status, media=None,
+                              subject_root=f"response {status} header {name!r}")
+
+    # -- callbacks ---------------------------------------------------------------------------------------------------
+    def _callbacks(self, b: Operation, r: Operation, label: str) -> None:
+        bc, rc = b.node.child("callbacks"), r.node.child("callbacks")
+        bnames = {k for k, _ in bc.items()} if bc is not None else set()
+        rnames = {k for k, _ in rc.items()} if rc is not None else set()
+        for name in sorted(bnames - rnames):
+            self._add("callback-removed", op=label, side=Side.NONE, base=bc.child(name) if bc else None, rev=r.node,
+                      args={"name": name})
+        for name in sorted(rnames - bnames):
+            self._add("callback-added", op=label, side=Side.NONE, base=b.node, rev=rc.child(name) if rc else None,
+                      args={"name": name})
+
+    # -- whole-document changes -------------------------------------------------------------------------------------------
+    def _global(self) -> None:
+        broot, rroot = self.base.root, self.rev.root
+        self._security(broot.get("security"), rroot.get("security"), broot, rroot, None, "api-global-security")
+        self._security_schemes(broot, rroot)
+        bsrv = {s.get("url"): s for s in _list(broot.get("servers")) if isinstance(s, dict)}
+        rsrv = {s.get("url"): s for s in _list(rroot.get("servers")) if isinstance(s, dict)}
+        for url in sorted(set(bsrv) - set(rsrv), key=str):
+            self._add("api-server-removed", op=None, side=Side.NONE, base=broot.child("servers"),
+                      rev=rroot.child("servers") or rroot, args={"url": url})
+        for url in sorted(set(rsrv) - set(bsrv), key=str):
+            self._add("api-server-added", op=None, side=Side.NONE, base=broot.child("servers") or broot,
+                      rev=rroot.child("servers"), args={"url": url})
+        bw, rw = _keys(broot.child("webhooks")), _keys(rroot.child("webhooks"))
+        for name in sorted(bw - rw):
+            self._add("webhook-removed", op=None, side=Side.NONE, base=broot.child("webhooks", name), rev=rroot,
+                      args={"name": name})
+        for name in sorted(rw - bw):
+            self._add("webhook-added", op=None, side=Side.NONE, base=broot, rev=rroot.child("webhooks", name),
+                      args={"name": name})
+        bs, rs = broot.child("components", "schemas"), rroot.child("components", "schemas")
+        if bs is not None:
+            rnames = {k for k, _ in rs.items()} if rs is not None else set()
+            for name, node in bs.items():
+                if name not in rnames:
+                    self._add("api-schema-removed", op=None, side=Side.NONE, base=node, rev=rs or rroot,
+                              args={"name": name})
+
+    def _security(self, bsec: Any, rsec: Any, bnode: Node, rnode: Node, label: str | None, stem: str) -> None:
+        if bsec is None and rsec is None:
+            return
+        bmap, rmap = _security_map(bsec), _security_map(rsec)
+        for name in sorted(bmap.keys() - rmap.keys()):
+            self._add(f"{stem}-removed", op=label, side=Side.NONE, base=bnode, rev=rnode, args={"scheme": name})
+        for name in sorted(rmap.keys() - bmap.keys()):
+            self._add(f"{stem}-added", op=label, side=Side.NONE, base=bnode, rev=rnode, args={"scheme": name})
+        for name in sorted(bmap.keys() & rmap.keys()):
+            for scope in sorted(bmap[name] - rmap[name]):
+                self._add(f"{stem}-scope-removed", op=label, side=Side.NONE, base=bnode, rev=rnode,
+                          args={"scheme": name, "scope": scope})
+            for scope in sorted(rmap[name] - bmap[name]):
+                self._add(f"{stem}-scope-added", op=label, side=Side.NONE, base=bnode, rev=rnode,
+                          args={"scheme": name, "scope": scope})
+
+    def _security_schemes(self, broot: Node, rroot: Node) -> None:
+        bs, rs = broot.child("components", "securitySchemes"), rroot.child("components", "securitySchemes")
+        bmap = {k: v.deref() for k, v in bs.items()} if bs is not None else {}
+        rmap = {k: v.deref() for k, v in rs.items()} if rs is not None else {}
+        none = Side.NONE
+        for name in sorted(bmap.keys() - rmap.keys()):
+            self._add("api-security-component-removed", op=None, side=none, base=bmap[name], rev=rs or rroot,
+                      args={"scheme": name})
+        for name in sorted(rmap.keys() - bmap.keys()):
+            self._add("api-security-component-added", op=None, side=none, base=bs or broot, rev=rmap[name],
+                      args={"scheme": name})
+        for name in sorted(bmap.keys() & rmap.keys()):
+            b, r = bmap[name], rmap[name]
+            if b.get("type") != r.get("type"):
+                self._add("api-security-component-type-changed", op=None, side=none, base=b, rev=r,
+                          args={"scheme": name, "old": b.get("type"), "new": r.get("type")})
+                continue
+            bflows, rflows = b.get("flows") or {}, r.get("flows") or {}
+            if not isinstance(bflows, dict) or not isinstance(rflows, dict):
+                continue
+            for flow in sorted(bflows.keys() & rflows.keys()):
+                bf, rf = bflows[flow], rflows[flow]
+                if not isinstance(bf, dict) or not isinstance(rf, dict):
+                    continue
+                for key, rid in (("authorizationUrl", "api-security-component-oauth-url-changed"),
+                                 ("tokenUrl", "api-security-component-oauth-token-url-changed")):
+                    if bf.get(key) != rf.get(key):
+                        self._add(rid, op=None, side=none, base=b, rev=r,
+                                  args={"scheme": name, "flow": flow, "old": bf.get(key), "new": rf.get(key)})
+                bsc = set(bf.get("scopes") or {}) if isinstance(bf.get("scopes"), dict) else set()
+                rsc = set(rf.get("scopes") or {}) if isinstance(rf.get("scopes"), dict) else set()
+                for sc in sorted(bsc - rsc):
+                    self._add("api-security-component-oauth-scope-removed", op=None, side=none, base=b, rev=r,
+                              args={"scheme": name, "scope": sc})
+                for sc in sorted(rsc - bsc):
+                    self._add("api-security-component-oauth-scope-added", op=None, side=none, base=b, rev=r,
+                              args={"scheme": name, "scope": sc})
+
+
+# -- helpers -----------------------------------------------------------------------------------------------------------
+def _loc(node: Node | None) -> SpecLocation | None:
+    return node.location() if node is not None else None
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    return str(v)
+
+
+def _ext(value: Any) -> dict[str, Any]:
+    return {k: v for k, v in value.items() if isinstance(k, str) and k.startswith("x-")} if isinstance(value, dict) else {}
+
+
+def _str_list(v: Any) -> list[str]:
+    return [x for x in v if isinstance(x, str)] if isinstance(v, list) else []
+
+
+def _keys(node: Node | None) -> set[str]:
+    return {k for k, _ in node.items()} if node is not None else set()
+
+
+def _list(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else []
+
+
+def _param_serialization(p: Parameter, attr: str) -> Any:
+    default_style = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}.get(p.location)
+    style = p.node.get("style", default_style)
+    if attr == "style":
+        return style
+    return p.node.get("explode", style == "form")
+
+
+def _media_key(mt: str) -> str:
+    return mt.split(";", 1)[0].strip().lower()
+
+
+def _media_map(node: Node) -> dict[str, Node]:
+    content = node.child("content")
+    if content is None:
+        return {}
+    return {_media_key(k): v for k, v in content.items()}
+
+
+def _responses(op: Node) -> dict[str, Node]:
+    resp = op.child("responses")
+    if resp is None:
+        return {}
+    return {str(k).upper() if str(k).lower() != "default" else "default": v.deref() for k, v in resp.items()}
+
+
+def _covering(status: str, other: Mapping[str, Node]) -> str | None:
+    """A range (``2XX``) in ``other`` that covers a concrete ``status``."""
+    if len(status) == 3 and status.isdigit():
+        rng = status[0] + "XX"
+        if rng in other:
+            return rng
+    return None
+
+
+def _header_map(resp: Node) -> dict[str, tuple[str, Node]]:
+    headers = resp.child("headers")
+    if headers is None:
+        return {}
+    return {k.lower(): (k, v.deref()) for k, v in headers.items()}
+
+
+def _security_map(sec: Any) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for req in _list(sec):
+        if isinstance(req, dict):
+            for name, scopes in req.items():
+                out.setdefault(str(name), set()).update(str(s) for s in _list(scopes))
+    return out
+
+

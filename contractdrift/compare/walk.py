@@ -1,0 +1,641 @@
+"""The comparison engine: a direction-aware walker over two normalized schemas.
+
+``SchemaWalker(side).compare(base, revision)`` yields :class:`Change` values with payload pointers
+*relative* to the schemas compared; drivers prepend where the schema sits (which operation, body or
+parameter) while unwinding, the way jsonschema errors carry relative paths. Results are memoized
+per pair of schema locations, so a component shared by a hundred operations is compared once, and a
+pair met again while being compared (a cycle) contributes nothing more: the walk always terminates.
+
+Direction: for responses the revision is the producer and the base the consumer; for requests the
+base (what clients still send) is the producer and the revision (what the server now accepts) the
+consumer. Each concept's severity per side lives in :mod:`.rules`; checks here stay local.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import Pointer, Side
+from ..spec.node import Node
+from . import rules as R
+from .schema_view import NodeGroup, SchemaView, build_view
+
+ITEMS = "*"  # payload pointer segment for "any array item" / "any map value"
+STABILITY = {"draft": 0, "alpha": 1, "beta": 2, "stable": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One relative finding: a composed concept or a fixed rule id, where, and with what data."""
+
+    name: str  # concept name (composed with side and scope later) or a fixed rule id
+    fixed: bool
+    rel: Pointer
+    args: Mapping[str, Any]
+    base: Node | None
+    rev: Node | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WalkOptions:
+    deprecation_days: int | None = None  # require x-sunset at least this far away on deprecation
+    today: _dt.date = field(default_factory=_dt.date.today)
+
+
+Emit = Callable[..., None]
+
+
+@dataclass(slots=True)
+class _PairResult:
+    """Changes local to one pair of schemas, plus links to the child pairs compared under it."""
+
+    local: list[Change] = field(default_factory=list)
+    children: list[tuple[str | int | None, tuple[Any, Any]]] = field(default_factory=list)
+
+
+MAX_DEPTH = 256
+
+
+class SchemaWalker:
+    def __init__(self, side: Side, options: WalkOptions | None = None) -> None:
+        self.side = side
+        self.options = options or WalkOptions()
+        self._results: dict[tuple[Any, Any], _PairResult] = {}
+        self._materialized: dict[tuple[Any, Any], list[Change]] = {}
+        # pairs with a change at or below them, and who links to whom, kept up to date while expanding
+        self._dirty: set[tuple[Any, Any]] = set()
+        self._parents: dict[tuple[Any, Any], list[tuple[Any, Any]]] = {}
+        self._views: dict[Any, SchemaView] = {}
+        self._depth = 0
+
+    # -- views --------------------------------------------------------------------------------
+    def view(self, group: NodeGroup) -> SchemaView:
+        group = tuple(_deref(n) for n in group)
+        key = tuple(n.key for n in group)
+        v = self._views.get(key)
+        if v is None:
+            v = build_view(group)
+            self._views[key] = v
+        return v
+
+    # -- entry ----------------------------------------------------------------------------------
+    def compare(self, base: NodeGroup, rev: NodeGroup) -> list[Change]:
+        """All changes between two schemas, payload pointers relative to them.
+
+        A pair of schemas reachable along several payload paths (a shared component, a recursive
+        schema) is reported once, at its shortest path: the graph of compared pairs is walked
+        breadth-first from the root, each pair visited once.
+        """
+        root = self._expand(base, rev)
+        if root not in self._dirty:
+            return []
+        cached = self._materialized.get(root)
+        if cached is not None:
+            return cached
+        out: list[Change] = []
+        seen = {root}
+        queue: list[tuple[tuple[Any, Any], Pointer]] = [(root, ())]
+        for key, prefix in queue:
+            result = self._results[key]
+            for c in result.local:
+                out.append(c if not prefix else Change(c.name, c.fixed, prefix + c.rel, c.args, c.base, c.rev))
+            for segment, child in result.children:
+                if child not in seen and child in self._dirty:
+                    seen.add(child)
+                    queue.append((child, prefix if segment is None else (*prefix, segment)))
+        self._materialized[root] = out
+        return out
+
+    def _expand(self, base: NodeGroup, rev: NodeGroup) -> tuple[Any, Any]:
+        base = tuple(_deref(n) for n in base)
+        rev = tuple(_deref(n) for n in rev)
+        key = (tuple(n.key for n in base), tuple(n.key for n in rev))
+        if key in self._results:  # done, or in progress (a cycle): link to it, compare once
+            return key
+        result = self._results[key] = _PairResult()
+        if self._depth >= MAX_DEPTH:
+            return key
+        self._depth += 1
+        try:
+            b, r = self.view(base), self.view(rev)
+            if not _same_raw(b, r):
+                self._compare_views(b, r, result, key)
+                if result.local:
+                    self._mark_dirty(key)
+        finally:
+            self._depth -= 1
+        return key
+
+    # -- the checks -------------------------------------------------------------------------------
+    def _mark_dirty(self, key: tuple[Any, Any]) -> None:
+        stack = [key]
+        while stack:
+            k = stack.pop()
+            if k in self._dirty:
+                continue
+            self._dirty.add(k)
+            stack.extend(self._parents.get(k, ()))
+
+    def _compare_views(self, b: SchemaView, r: SchemaView, result: _PairResult, key: tuple[Any, Any]) -> None:
+        out = result.local
+
+        def emit(name: str, args: Mapping[str, Any] | None = None, *, fixed: bool = False,
+                 rel: Pointer = (), bnode: Node | None = None, rnode: Node | None = None) -> None:
+            out.append(Change(name, fixed, rel, dict(args or {}), bnode or b.anchor, rnode or r.anchor))
+
+        def sub(segment: str | int | None, bg: NodeGroup, rg: NodeGroup) -> None:
+            child = self._expand(bg, rg)
+            result.children.append((segment, child))
+            self._parents.setdefault(child, []).append(key)
+            if child in self._dirty:
+                self._mark_dirty(key)
+
+        if not self._types(b, r, emit):
+            return  # types disjoint: deeper differences would be noise
+        self._values(b, r, emit)
+        self._constraints(b, r, emit)
+        self._objects(b, r, emit, sub)
+        self._arrays(b, r, emit, sub)
+        self._composition(b, r, emit, sub)
+        self._content(b, r, emit, sub)
+        self._lifecycle(b, r, emit)
+
+    # types ----------------------------------------------------------------------------------------
+    def _types(self, b: SchemaView, r: SchemaView, emit: Emit) -> bool:
+        bt, rt = b.types, r.types
+        if bt != rt:
+            old, new = _types_text(bt), _types_text(rt)
+            many = (bt is not None and len(bt) > 1) or (rt is not None and len(rt) > 1)
+            if _covers(rt, bt):
+                emit("list-of-types-widened" if many else "type-generalized", {"old": old, "new": new})
+            elif _covers(bt, rt):
+                emit("list-of-types-narrowed" if many else "type-specialized", {"old": old, "new": new})
+            else:
+                emit("type-changed", {"old": old, "new": new})
+                if bt is not None and rt is not None and not _overlap(bt, rt):
+                    return False
+        if b.format != r.format:
+            if b.format is None:
+                emit("format-added", {"new": r.format})
+            elif r.format is None:
+                emit("format-removed", {"old": b.format})
+            else:
+                emit("format-changed", {"old": b.format, "new": r.format})
+        if b.nullable != r.nullable:
+            emit("became-nullable" if r.nullable else "became-not-nullable")
+        return True
+
+    # values -----------------------------------------------------------------------------------------
+    def _values(self, b: SchemaView, r: SchemaView, emit: Emit) -> None:
+        if b.enum != r.enum:
+            if b.enum is None and r.enum is not None:
+                emit("became-enum", {"new": list(r.enum)})
+            elif r.enum is None and b.enum is not None:
+                emit("became-not-enum", {"old": list(b.enum)})
+            elif b.enum is not None and r.enum is not None:
+                for v in _missing(b.enum, r.enum):
+                    emit("enum-value-removed", {"value": v})
+                for v in _missing(r.enum, b.enum):
+                    emit("enum-value-added", {"value": v})
+        if b.extensible_enum != r.extensible_enum and b.extensible_enum is not None:
+            for v in _missing(b.extensible_enum, r.extensible_enum or ()):
+                emit("x-extensible-enum-value-removed", {"value": v})
+            for v in _missing(r.extensible_enum or (), b.extensible_enum):
+                emit("x-extensible-enum-value-added", {"value": v})
+        if b.const != r.const:
+            if b.const is None and r.const is not None:
+                emit("const-added", {"new": r.const[0]})
+            elif r.const is None and b.const is not None:
+                emit("const-removed", {"old": b.const[0]})
+            elif b.const is not None and r.const is not None:
+                emit("const-changed", {"old": b.const[0], "new": r.const[0]})
+        if b.default != r.default:
+            if b.default is None and r.default is not None:
+                emit("default-value-added", {"new": r.default[0]})
+            elif r.default is None and b.default is not None:
+                emit("default-value-removed", {"old": b.default[0]})
+            elif b.default is not None and r.default is not None:
+                emit("default-value-changed", {"old": b.default[0], "new": r.default[0]})
+
+    # constraints ------------------------------------------------------------------------------------
+    def _constraints(self, b: SchemaView, r: SchemaView, emit: Emit) -> None:
+        bn, rn = b.numbers, r.numbers
+        for stem, keyword in R.BOUND_KEYWORDS.items():
+            old, new = bn.get(keyword), rn.get(keyword)
+            if old == new:
+                continue
+            if old is None:
+                emit(f"{stem}-set", {"new": new})
+            elif new is None:
+                emit(f"{stem}-unset", {"old": old})
+            else:
+                emit(f"{stem}-{'increased' if new > old else 'decreased'}", {"old": old, "new": new})
+        old, new = bn.get("multipleOf"), rn.get("multipleOf")
+        if old != new:
+            if old is None:
+                emit("multiple-of-set", {"new": new})
+            elif new is None:
+                emit("multiple-of-unset", {"old": old})
+            elif _divides(new, old):
+                emit("multiple-of-widened", {"old": old, "new": new})
+            elif _divides(old, new):
+                emit("multiple-of-narrowed", {"old": old, "new": new})
+            else:
+                emit("multiple-of-changed", {"old": old, "new": new})
+        if b.pattern != r.pattern:
+            if b.pattern is None:
+                emit("pattern-added", {"new": r.pattern})
+            elif r.pattern is None:
+                emit("pattern-removed", {"old": b.pattern})
+            else:
+                emit("pattern-changed", {"old": b.pattern, "new": r.pattern})
+        if b.unique_items != r.unique_items:
+            emit("unique-items-added" if r.unique_items else "unique-items-removed")
+
+    # objects ------------------------------------------------------------------------------------------
+    def _objects(self, b: SchemaView, r: SchemaView, emit: Emit, sub: Callable[..., None]) -> None:
+        request = self.side is Side.REQUEST
+        names = list(b.property_order) + [n for n in r.property_order if n not in b.properties]
+        for name in names:
+            bp, rp = b.properties.get(name), r.properties.get(name)
+            breq, rreq = name in b.required, name in r.required
+            rel = (name,)
+            if bp is not None and rp is None:
+                bpv = self.view(bp)
+                rnode = r.anchor
+                if request:
+                    if not bpv.read_only:
+                        emit("request-property-removed", fixed=True, rel=rel, bnode=bpv.anchor, rnode=rnode)
+                elif not bpv.write_only:
+                    rid = "response-required-property-removed" if breq else "response-optional-property-removed"
+                    emit(rid, fixed=True, rel=rel, bnode=bpv.anchor, rnode=rnode)
+                continue
+            if rp is not None and bp is None:
+                rpv = self.view(rp)
+                if request:
+                    if rpv.read_only:
+                        continue
+                    if rreq:
+                        rid = ("new-required-request-property-with-default" if rpv.default is not None
+                               else "new-required-request-property")
+                    else:
+                        rid = "new-optional-request-property"
+                else:
+                    if rpv.write_only:
+                        continue
+                    rid = "response-required-property-added" if rreq else "response-optional-property-added"
+                emit(rid, fixed=True, rel=rel, bnode=b.anchor, rnode=rpv.anchor)
+                continue
+            assert bp is not None and rp is not None
+            bpv, rpv = self.view(bp), self.view(rp)
+            side = self.side.value
+            req_word = "required" if (rreq if request else breq) else "optional"
+            for flag, bf, rf in (("read-only", bpv.read_only, rpv.read_only),
+                                 ("write-only", bpv.write_only, rpv.write_only)):
+                if bf != rf:
+                    emit(f"{side}-{req_word}-property-became-{'' if rf else 'not-'}{flag}", fixed=True, rel=rel,
+                         bnode=bpv.anchor, rnode=rpv.anchor)
+            hidden = rpv.read_only if request else (rpv.write_only or bpv.write_only)
+            if breq != rreq and not hidden:
+                if request:
+                    emit("request-property-became-required" if rreq else "request-property-became-optional",
+                         fixed=True, rel=rel, bnode=bpv.anchor, rnode=rpv.anchor)
+                else:
+                    emit("response-property-became-required" if rreq else "response-property-became-optional",
+                         fixed=True, rel=rel, bnode=bpv.anchor, rnode=rpv.anchor)
+            if request and (rpv.read_only or bpv.read_only):
+                continue  # readOnly properties never break requests
+            if not request and (rpv.write_only or bpv.write_only):
+                continue  # writeOnly properties never break responses
+            sub(name, bp, rp)
+        # additionalProperties
+        ba, ra = b.additional, r.additional
+        if ba is not False and ra is False:
+            emit("additional-properties-closed")
+        elif ba is False and ra is not False:
+            emit("additional-properties-opened")
+        elif isinstance(ba, tuple) and isinstance(ra, tuple):
+            sub(ITEMS, ba, ra)
+        for pat in b.pattern_properties.keys() - r.pattern_properties.keys():
+            emit("pattern-property-removed", {"pattern": pat})
+        for pat in r.pattern_properties.keys() - b.pattern_properties.keys():
+            emit("pattern-property-added", {"pattern": pat})
+        for pat in sorted(b.pattern_properties.keys() & r.pattern_properties.keys()):
+            sub(ITEMS, b.pattern_properties[pat], r.pattern_properties[pat])
+        self._presence(b.property_names, r.property_names, "property-names", emit, sub, None)
+        self._presence(_group(b.unevaluated_properties), _group(r.unevaluated_properties),
+                       "unevaluated-properties", emit, sub, ITEMS)
+        for key in sorted(b.dependent_required.keys() | r.dependent_required.keys()):
+            old, new = b.dependent_required.get(key), r.dependent_required.get(key)
+            if old == new:
+                continue
+            if old is None:
+                emit("dependent-required-added", {"key": key, "new": list(new or ())})
+            elif new is None:
+                emit("dependent-required-removed", {"key": key, "old": list(old)})
+            else:
+                emit("dependent-required-changed", {"key": key, "old": list(old), "new": list(new)})
+        for key in sorted(b.dependent_schemas.keys() | r.dependent_schemas.keys()):
+            bd, rd = b.dependent_schemas.get(key), r.dependent_schemas.get(key)
+            if bd is None:
+                emit("dependent-schema-added", {"key": key})
+            elif rd is None:
+                emit("dependent-schema-removed", {"key": key})
+            else:
+                sub(None, bd, rd)
+        self._discriminator(b, r, emit)
+
+    def _discriminator(self, b: SchemaView, r: SchemaView, emit: Emit) -> None:
+        bd, rd = b.discriminator, r.discriminator
+        if bd == rd:
+            return
+        if bd is None:
+            emit("discriminator-added")
+            return
+        if rd is None:
+            emit("discriminator-removed")
+            return
+        if bd.get("propertyName") != rd.get("propertyName"):
+            emit("discriminator-property-name-changed", {"old": bd.get("propertyName"), "new": rd.get("propertyName")})
+        bm = bd.get("mapping") if isinstance(bd.get("mapping"), dict) else {}
+        rm = rd.get("mapping") if isinstance(rd.get("mapping"), dict) else {}
+        assert isinstance(bm, dict) and isinstance(rm, dict)
+        for k in sorted(bm.keys() | rm.keys(), key=str):
+            if k not in rm:
+                emit("discriminator-mapping-deleted", {"value": k})
+            elif k not in bm:
+                emit("discriminator-mapping-added", {"value": k})
+            elif bm[k] != rm[k]:
+                emit("discriminator-mapping-changed", {"value": k, "old": bm[k], "new": rm[k]})
+
+    # arrays ---------------------------------------------------------------------------------------------
+    def _arrays(self, b: SchemaView, r: SchemaView, emit: Emit, sub: Callable[..., None]) -> None:
+        if b.items is not None and r.items is not None:
+            sub(ITEMS, b.items, r.items)
+        if not b.prefix_items and r.prefix_items:
+            emit("prefix-items-added")
+        elif b.prefix_items and not r.prefix_items:
+            emit("prefix-items-removed")
+        else:
+            for i, (bi, ri) in enumerate(zip(b.prefix_items, r.prefix_items)):
+                sub(i, bi, ri)
+        self._presence(b.contains, r.contains, "contains", emit, sub, None)
+        self._presence(_group(b.unevaluated_items), _group(r.unevaluated_items), "unevaluated-items", emit, sub,
+                       ITEMS)
+
+    # composition ---------------------------------------------------------------------------------------
+    def _composition(self, b: SchemaView, r: SchemaView, emit: Emit, sub: Callable[..., None]) -> None:
+        for kind, bm, rm in (("one-of", b.one_of, r.one_of), ("any-of", b.any_of, r.any_of)):
+            if not bm and rm and (kind == "one-of") and not b.one_of and not b.any_of:
+                match = self._best_member(b.nodes, rm)
+                if match is not None:
+                    emit("wrapped-in-one-of")
+                    sub(None, b.nodes, rm[match])
+                    continue
+            if bm and not rm and kind == "one-of" and not r.one_of and not r.any_of:
+                match = self._best_member(r.nodes, bm)
+                if match is not None:
+                    emit("unwrapped-from-one-of")
+                    sub(None, bm[match], r.nodes)
+                    continue
+            pairs, removed, added = self._pair_members(bm, rm)
+            for i in removed:
+                emit(f"{kind}-removed", {"member": _member_name(self.view(bm[i]))}, bnode=bm[i][0])
+            for j in added:
+                emit(f"{kind}-added", {"member": _member_name(self.view(rm[j]))}, rnode=rm[j][0])
+            for i, j in pairs:
+                sub(None, bm[i], rm[j])
+        if b.all_of_count != r.all_of_count:
+            if r.all_of_count > b.all_of_count:
+                emit("all-of-added", {"member": f"{r.all_of_count - b.all_of_count} member(s)"})
+            else:
+                emit("all-of-removed", {"member": f"{b.all_of_count - r.all_of_count} member(s)"})
+        self._presence(b.not_, r.not_, "not", emit, sub, None, compare_inside=False)
+        for kw, bg, rg in (("if", b.if_, r.if_), ("then", b.then, r.then), ("else", b.else_, r.else_)):
+            self._presence(bg, rg, kw, emit, sub, None)
+
+    def _pair_members(self, bm: list[NodeGroup], rm: list[NodeGroup]
+                      ) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+        """Pair members by best structural match (not by position)."""
+        scored: list[tuple[float, int, int]] = []
+        for i, bg in enumerate(bm):
+            for j, rg in enumerate(rm):
+                s = self._similarity(bg, rg)
+                if s > 0.0:
+                    scored.append((s, i, j))
+        scored.sort(key=lambda t: (-t[0], t[1], t[2]))
+        used_b: set[int] = set()
+        used_r: set[int] = set()
+        pairs: list[tuple[int, int]] = []
+        for s, i, j in scored:
+            if i in used_b or j in used_r or s < 0.34:
+                continue
+            used_b.add(i)
+            used_r.add(j)
+            pairs.append((i, j))
+        removed = [i for i in range(len(bm)) if i not in used_b]
+        added = [j for j in range(len(rm)) if j not in used_r]
+        return sorted(pairs), removed, added
+
+    def _best_member(self, group: NodeGroup, members: list[NodeGroup]) -> int | None:
+        best, best_score = None, 0.5
+        for j, m in enumerate(members):
+            s = self._similarity(group, m)
+            if s > best_score:
+                best, best_score = j, s
+        return best
+
+    def _similarity(self, bg: NodeGroup, rg: NodeGroup) -> float:
+        bref, rref = _ref_name(bg), _ref_name(rg)
+        if bref is not None and bref == rref:
+            return 1.0
+        bv, rv = self.view(bg), self.view(rg)
+        if bv.nodes and rv.nodes and bv.nodes[0].value == rv.nodes[0].value:
+            return 0.99
+        score = 0.0
+        if bv.types == rv.types:
+            score += 0.4
+        elif bv.types and rv.types and _overlap(bv.types, rv.types):
+            score += 0.2
+        else:
+            return 0.0
+        bp, rp = set(bv.properties), set(rv.properties)
+        if bp or rp:
+            score += 0.5 * len(bp & rp) / len(bp | rp)
+        elif bv.enum is not None or rv.enum is not None:
+            be, re_ = set(map(repr, bv.enum or ())), set(map(repr, rv.enum or ()))
+            score += 0.5 * (len(be & re_) / len(be | re_) if be | re_ else 1.0)
+        else:
+            score += 0.5 if bv.format == rv.format else 0.3
+        if bref is not None and rref is not None and bref != rref:
+            score -= 0.05
+        return score
+
+    # content (3.1) -----------------------------------------------------------------------------------
+    def _content(self, b: SchemaView, r: SchemaView, emit: Emit, sub: Callable[..., None]) -> None:
+        for key, concept in (("contentEncoding", "content-encoding-changed"),
+                             ("contentMediaType", "content-media-type-changed")):
+            if b.content.get(key) != r.content.get(key):
+                emit(concept, {"old": b.content.get(key), "new": r.content.get(key)})
+        self._presence(b.content_schema, r.content_schema, "content-schema", emit, sub, None)
+
+    # lifecycle ------------------------------------------------------------------------------------------
+    def _lifecycle(self, b: SchemaView, r: SchemaView, emit: Emit) -> None:
+        check_lifecycle(b.deprecated, r.deprecated, b.extensions, r.extensions, self.options, emit)
+
+    # helpers ----------------------------------------------------------------------------------------------
+    def _presence(self, bg: NodeGroup | None, rg: NodeGroup | None, stem: str, emit: Emit,
+                  sub: Callable[..., None], segment: str | None, *, compare_inside: bool = True) -> None:
+        if bg is None and rg is not None:
+            emit(f"{stem}-added")
+        elif bg is not None and rg is None:
+            emit(f"{stem}-removed")
+        elif bg is not None and rg is not None and compare_inside:
+            sub(segment, bg, rg)
+
+
+def check_lifecycle(b_dep: bool, r_dep: bool, b_ext: Mapping[str, Any], r_ext: Mapping[str, Any],
+                    options: WalkOptions, emit: Emit, *, prefix: str = "") -> None:
+    """Deprecation, x-sunset and x-stability-level: shared by schemas, parameters and operations.
+
+    ``prefix`` selects the vocabulary: ``""`` for composed concepts, ``"api-"``/``"endpoint-"`` for
+    operations (the driver maps names).
+    """
+    sunset = r_ext.get("x-sunset")
+    if r_dep and not b_dep:
+        if sunset is not None:
+            emit("deprecated-with-sunset", {"sunset": str(sunset)})
+        else:
+            emit("deprecated")
+        days = options.deprecation_days
+        if sunset is None and days:
+            emit("deprecated-sunset-missing", {"days": days})
+        elif sunset is not None:
+            date = _parse_date(sunset)
+            if date is None:
+                emit("deprecated-sunset-invalid", {"sunset": str(sunset)})
+            elif days and (date - options.today).days < days:
+                emit("sunset-date-too-small", {"sunset": date.isoformat(), "days": days})
+    elif b_dep and not r_dep:
+        emit("reactivated")
+    bs, rs = b_ext.get("x-stability-level"), r_ext.get("x-stability-level")
+    if bs != rs and bs in STABILITY and rs in STABILITY:
+        if STABILITY[rs] < STABILITY[bs]:
+            emit("stability-decreased", {"old": bs, "new": rs})
+        else:
+            emit("stability-increased", {"old": bs, "new": rs})
+
+
+def _parse_date(value: Any) -> _dt.date | None:
+    if isinstance(value, _dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%a, %d %b %Y %H:%M:%S GMT"):
+        try:
+            return _dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    try:
+        return _dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def _deref(node: Node) -> Node:
+    """Follow a pure ``$ref`` (no siblings) so that every path to a component shares its key."""
+    value = node.value
+    if isinstance(value, dict) and "$ref" in value and len(value) == 1:
+        return node.deref()
+    return node
+
+
+def _same_raw(b: SchemaView, r: SchemaView) -> bool:
+    """Identical raw nodes without any $ref inside compare equal without walking."""
+    if len(b.nodes) != len(r.nodes):
+        return False
+    for bn, rn in zip(b.nodes, r.nodes):
+        if bn.value != rn.value or _has_ref(bn.value):
+            return False
+    return True
+
+
+def _has_ref(value: Any, _depth: int = 0) -> bool:
+    if isinstance(value, dict):
+        if "$ref" in value:
+            return True
+        return any(_has_ref(v, _depth + 1) for v in value.values() if isinstance(v, (dict, list)))
+    if isinstance(value, list):
+        return any(_has_ref(v, _depth + 1) for v in value if isinstance(v, (dict, list)))
+    return False
+
+
+def _group(v: bool | NodeGroup | None) -> NodeGroup | None:
+    if v is None or v is True:
+        return None
+    if v is False:
+        return ()
+    return v
+
+
+def _types_text(t: frozenset[str] | None) -> str:
+    if t is None:
+        return "any"
+    return "|".join(sorted(t))
+
+
+def _covers(wide: frozenset[str] | None, narrow: frozenset[str] | None) -> bool:
+    """Does ``wide`` accept every type in ``narrow``? (integer is a number)."""
+    if wide is None:
+        return True
+    if narrow is None:
+        return False
+    return all(t in wide or (t == "integer" and "number" in wide) for t in narrow)
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> bool:
+    if a & b:
+        return True
+    return ("integer" in a and "number" in b) or ("number" in a and "integer" in b)
+
+
+def _missing(values: Iterable[Any], other: Iterable[Any]) -> list[Any]:
+    other_l = list(other)
+    return [v for v in values if not any(_json_eq(v, o) for o in other_l)]
+
+
+def _json_eq(a: Any, b: Any) -> bool:
+    return (type(a) is type(b) and a == b) or (isinstance(a, (int, float)) and isinstance(b, (int, float))
+                                              and not isinstance(a, bool) and not isinstance(b, bool) and a == b)
+
+
+def _divides(small: float, big: float) -> bool:
+    if small == 0:
+        return False
+    q = big / small
+    return abs(q - round(q)) < 1e-9
+
+
+def _ref_name(group: NodeGroup) -> str | None:
+    if len(group) == 1 and isinstance(group[0].value, dict):
+        ref = group[0].value.get("$ref")
+        if isinstance(ref, str):
+            return ref.rsplit("/", 1)[-1]
+    return None
+
+
+def _member_name(view: SchemaView) -> str:
+    anchor = view.anchor
+    ptr = anchor.pointer
+    if (len(ptr) >= 3 and ptr[-3:-1] == ("components", "schemas")) or (len(ptr) == 2 and ptr[0] == "definitions"):
+        return str(ptr[-1])
+    if len(ptr) == 3 and ptr[0] == "components":
+        return str(ptr[-1])
+    title = anchor.get("title")
+    if isinstance(title, str):
+        return title
+    if view.properties:
+        return "object{" + ",".join(sorted(view.properties)[:5]) + ("…" if len(view.properties) > 5 else "") + "}"
+    return _types_text(view.types)
