@@ -29,12 +29,28 @@ _SKIP_HEADERS = frozenset({
 })
 
 
+_header_keep: dict[str, str | None] = {}  # raw name -> lower-cased name to keep, or None
+
+
+def _keep_header(name: str) -> str | None:
+    lk = name.lower()
+    if lk in _SKIP_HEADERS or lk.startswith(":") or is_sensitive_name(lk) or lk == "set-cookie":
+        return None
+    return lk
+
+
 def selected_headers(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
     """Lower-cased headers worth summarizing (repeated ones joined with ``, ``; secrets dropped)."""
     out: dict[str, str] = {}
+    cache = _header_keep
     for k, v in headers:
-        lk = k.lower()
-        if lk in _SKIP_HEADERS or lk.startswith(":") or is_sensitive_name(lk) or lk == "set-cookie":
+        if k in cache:
+            lk = cache[k]
+        else:
+            lk = _keep_header(k)
+            if len(cache) < 4096:
+                cache[k] = lk
+        if lk is None:
             continue
         out[lk] = f"{out[lk]}, {v}" if lk in out else v
     return out

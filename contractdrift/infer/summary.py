@@ -325,12 +325,12 @@ _GROUP_CAP = 128  # distinct key sets per batch before falling back to a per-obj
 
 def _group_by_keys(
     dicts: Sequence[dict[str, Any]], sizes: list[int], same_size: bool
-) -> list[tuple[tuple[str, ...], Sequence[dict[str, Any]], list[Any] | None]] | None:
-    """Split objects by exact key tuple: ``(keys, objects, rows or None)``; None past ``_GROUP_CAP``.
+) -> list[tuple[tuple[str, ...], Sequence[dict[str, Any]], list[list[Any]]]] | None:
+    """Split objects by key set: ``(keys, objects, one value column per key)``; None past ``_GROUP_CAP``.
 
-    Objects are first bucketed by size; a bucket whose members all have the first member's keys
-    (checked by one :func:`itemgetter` pass, which also yields the value rows) needs no per-object
-    work at all. Only mixed buckets are split object by object.
+    Objects are first bucketed by size; for a bucket whose members all have the first member's
+    keys, one :func:`itemgetter` pass per key yields the columns (a missing key raises KeyError, so
+    the pass doubles as the check). Only mixed buckets are split object by object.
     """
     if same_size:
         buckets: Iterable[Sequence[dict[str, Any]]] = (dicts,)
@@ -339,25 +339,20 @@ def _group_by_keys(
         for d, sz in zip(dicts, sizes):
             by_size[sz].append(d)
         buckets = by_size.values()
-    out: list[tuple[tuple[str, ...], Sequence[dict[str, Any]], list[Any] | None]] = []
+    out: list[tuple[tuple[str, ...], Sequence[dict[str, Any]], list[list[Any]]]] = []
     for grp in buckets:
         kt = tuple(grp[0])
-        if not kt:
-            out.append((kt, grp, None))
-            continue
         try:
-            rows = list(map(itemgetter(*kt), grp))
+            out.append((kt, grp, [list(map(itemgetter(k), grp)) for k in kt]))
+            continue
         except KeyError:
             pass
-        else:
-            out.append((kt, grp, rows))
-            continue
         sub: defaultdict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for d in grp:
             sub[tuple(d)].append(d)
             if len(sub) > _GROUP_CAP:
                 return None
-        out.extend((k, g, None) for k, g in sub.items())
+        out.extend((k, g, [list(map(itemgetter(c), g)) for c in k]) for k, g in sub.items())
         if len(out) > _GROUP_CAP:
             return None
     return out
@@ -497,20 +492,16 @@ class Node:
         pieces: dict[str, list[Any]] = {}
         track = o.shapes is not None
         sensitive = self.sensitive
-        for kt, grp, rows in groups:
+        for kt, grp, gcols in groups:
             tags: dict[str, frozenset[str] | None] = {}
-            if kt:
-                if rows is None:
-                    rows = list(map(itemgetter(*kt), grp))
-                cols: Iterable[Sequence[Any]] = (rows,) if len(kt) == 1 else zip(*rows)
-                for k, col in zip(kt, cols):
-                    piece = pieces.get(k)
-                    if piece is None:
-                        pieces[k] = col if type(col) is list else list(col)
-                    else:
-                        piece.extend(col)
-                    if track:
-                        tags[k] = None if sensitive or is_sensitive_name(k) else _tag_values(col)
+            for k, col in zip(kt, gcols):
+                piece = pieces.get(k)
+                if piece is None:
+                    pieces[k] = col
+                else:
+                    piece.extend(col)
+                if track:
+                    tags[k] = None if sensitive or is_sensitive_name(k) else _tag_values(col)
             if track:
                 o.record_shape(tuple(sorted(kt)), len(grp), tags)
                 track = o.shapes is not None

@@ -107,6 +107,18 @@ def route_template_params(route: str, path: str) -> tuple[str, dict[str, str]] |
     return "/" + "/".join(_segments(template)), dict(zip(names, hit.groups()))
 
 
+def _segment_kind(seg: str) -> tuple[str, str, str]:
+    """(``never`` | ``id`` | ``literal``, parameter value, literal suffix such as ``.json``)."""
+    if seg.lower() in _NEVER or is_version_like(seg):
+        return ("never", seg, "")
+    if is_id_like(seg):
+        return ("id", seg, "")
+    m = _EXT.match(seg)
+    if m and is_id_like(m.group(1)):
+        return ("id", m.group(1), m.group(2))
+    return ("literal", seg, "")
+
+
 class Templater:
     """Online path templating with a bounded trie of literal segments."""
 
@@ -115,29 +127,36 @@ class Templater:
         self.hard_cap = max(50, 3 * opts.path_cardinality)
         self._children: dict[tuple[str, ...], set[str]] = {}
         self._collapsed: set[tuple[str, ...]] = set()
+        self._kinds: dict[str, tuple[str, str, str]] = {}  # literal segments seen (bounded)
+        self._names: dict[str | None, str] = {}  # parent segment -> first parameter name
 
     def template(self, path: str) -> tuple[str, dict[str, str]]:
         """``/api/v1/orders/42/items`` -> (``/api/v1/orders/{orderId}/items``, ``{"orderId": "42"}``)."""
         out: list[str] = []
         params: dict[str, str] = {}
         parent: str | None = None
+        cache = self._kinds
         for seg in _segments(path):
             prefix = tuple(out)
-            low = seg.lower()
-            if low in _NEVER or is_version_like(seg):
+            kind = cache.get(seg)
+            if kind is None:
+                kind = _segment_kind(seg)
+                if kind[0] != "id" and len(cache) < 10_000:
+                    cache[seg] = kind
+            if kind[0] == "never":
                 out.append(seg)
                 parent = seg
                 continue
-            value, suffix = seg, ""
-            idlike = is_id_like(seg)
-            if not idlike:
-                m = _EXT.match(seg)
-                if m and is_id_like(m.group(1)):
-                    value, suffix, idlike = m.group(1), m.group(2), True
+            idlike = kind[0] == "id"
+            value, suffix = kind[1], kind[2]
             if not idlike and prefix in self._collapsed:
                 idlike = True
             if idlike:
-                name = param_name(parent, params)
+                name = self._names.get(parent) if not params else None
+                if name is None:
+                    name = param_name(parent, params)
+                    if not params and len(self._names) < 10_000:
+                        self._names[parent] = name
                 params[name] = value
                 out.append("{" + name + "}" + suffix)
                 parent = None
