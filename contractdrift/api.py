@@ -6,10 +6,13 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .model import Finding, Report, Severity
+
 if TYPE_CHECKING:
     from .capture.recorder import RecorderStats
+    from .config import Config
     from .infer import InferredAPI
-    from .model import Exchange
+    from .model import Exchange, RuleInfo
     from .spec.load import LoadedSpec
     from .spec.validate import ValidationProblem
     from .store.reader import RecordingReader
@@ -303,3 +306,159 @@ def _is_summary(path: str, marker: str) -> bool:
     except OSError:
         return False
     return head.lstrip().startswith(b"{") and marker.encode() in head
+
+
+# --- diff: two versions of a published spec --------------------------------------------------------
+
+
+
+def _as_spec(source: Any, *, allow_remote_refs: bool, cwd: str | None) -> LoadedSpec:
+    from .spec.load import LoadedSpec, load_spec, load_spec_data
+
+    if isinstance(source, LoadedSpec):
+        return source
+    if isinstance(source, Mapping):
+        return load_spec_data(source)
+    return load_spec(source, allow_remote_refs=allow_remote_refs, cwd=cwd)
+
+
+def diff_specs(
+    base: Any,
+    revision: Any,
+    *,
+    validate: bool = False,
+    allow_remote_refs: bool = False,
+    deprecation_days: int | None = None,
+    match_path: str | None = None,
+    exclude_extensions: Sequence[str] = (),
+    severity: Mapping[str, Any] | None = None,
+    ignore: Iterable[str] | str | os.PathLike[str] | None = None,
+    level: Any = None,
+    today: Any = None,
+    cwd: str | None = None,
+) -> Report:
+    """Compare two versions of an API description; every breaking (and changelog) change as a finding.
+
+    ``base`` and ``revision`` are paths, git ``REF:path`` strings, loaded specs
+    (:func:`contractdrift.load_spec`) or plain dicts. Options:
+
+    - ``validate``: also validate both with openapi-spec-validator; problems become report warnings
+      (the diff still runs: a spec invalid only in places is still compared).
+    - ``deprecation_days``: deprecations must carry an ``x-sunset`` at least this many days away.
+    - ``match_path`` (regex) / ``exclude_extensions`` (e.g. ``["x-internal"]``): limit what is compared.
+    - ``severity``: rule id -> ``"error" | "warn" | "info" | "off"`` (or a :class:`Severity`).
+    - ``ignore``: fingerprints to drop, or the path of an ignore file (entries may expire).
+    - ``level``: drop findings below this severity.
+    """
+    import datetime as _dt
+    import re
+
+    from .compare.rules import REGISTRY
+    from .compare.specs import DiffOptions, SpecDiff
+    from .compare.walk import WalkOptions
+    from .errors import UsageError
+
+    if match_path is not None:
+        try:
+            re.compile(match_path)
+        except re.error as exc:
+            raise UsageError(f"--match-path: invalid regular expression {match_path!r}: {exc}") from None
+    day = today or _dt.date.today()
+    overrides = _severity_overrides(severity or {}, REGISTRY)
+    b = _as_spec(base, allow_remote_refs=allow_remote_refs, cwd=cwd)
+    r = _as_spec(revision, allow_remote_refs=allow_remote_refs, cwd=cwd)
+    warnings: list[str] = [*b.warnings, *r.warnings]
+    if validate:
+        warnings += _validation_warnings(b) + _validation_warnings(r)
+    options = DiffOptions(walk=WalkOptions(deprecation_days=deprecation_days, today=day), match_path=match_path,
+                          exclude_extensions=tuple(exclude_extensions))
+    findings = SpecDiff(b, r, options).run()
+    findings, notes = _apply_policy(findings, overrides, ignore, level, day)
+    meta = {"command": "diff", "base": b.root.display, "revision": r.root.display}
+    return Report.build(findings, [*warnings, *notes], meta)
+
+
+def _validation_warnings(spec: LoadedSpec) -> list[str]:
+    from .spec.validate import validate_spec
+
+    problems = validate_spec(spec)
+    if not problems:
+        return []
+    first = problems[0]
+    where = f"{first.location.position}" if first.location.position else f"{spec.root.display}#{first.location.pointer}"
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return [f"{spec.root.display} is not a valid OpenAPI document: {where}: {first.message}{more}; compared anyway"]
+
+
+def _severity_overrides(table: Mapping[str, Any], registry: Mapping[str, Any]) -> dict[str, Severity | None]:
+    from .errors import UsageError
+    from .model import Severity
+
+    out: dict[str, Severity | None] = {}
+    for rule_id, level in table.items():
+        if rule_id not in registry:
+            raise UsageError(f"unknown rule id {rule_id!r} in severity overrides (see `contractdrift rules`)")
+        if level is None or isinstance(level, Severity):
+            out[rule_id] = level
+        elif str(level).lower() in ("off", "none", "disabled"):
+            out[rule_id] = None
+        else:
+            try:
+                out[rule_id] = Severity.parse(str(level))
+            except ValueError as exc:
+                raise UsageError(f"severity of {rule_id}: {exc}") from None
+    return out
+
+
+def _apply_policy(findings: Sequence[Finding], overrides: Mapping[str, Severity | None],
+                  ignore: Iterable[str] | str | os.PathLike[str] | None, level: Any, today: Any
+                  ) -> tuple[list[Finding], list[str]]:
+    """Severity overrides, ignore list (with expiry), and the ``level`` filter, in that order."""
+    import dataclasses
+
+    from .config import load_ignore_file
+    from .model import Severity
+
+    notes: list[str] = []
+    ignored: set[str] = set()
+    if isinstance(ignore, (str, os.PathLike)):
+        for entry in load_ignore_file(ignore):
+            if entry.until is not None and entry.until < today:
+                notes.append(f"{os.fspath(ignore)}:{entry.line}: ignore entry {entry.fingerprint} expired on "
+                             f"{entry.until.isoformat()}; the finding is reported again")
+            else:
+                ignored.add(entry.fingerprint)
+    elif ignore is not None:
+        ignored = set(ignore)
+    floor = Severity.parse(level) if isinstance(level, str) else level
+    out: list[Finding] = []
+    suppressed = 0
+    for f in findings:
+        if f.rule_id in overrides:
+            sev = overrides[f.rule_id]
+            if sev is None:
+                continue
+            f = dataclasses.replace(f, severity=sev)
+        if f.fingerprint in ignored:
+            suppressed += 1
+            continue
+        if floor is not None and f.severity < floor:
+            continue
+        out.append(f)
+    if suppressed:
+        notes.append(f"{suppressed} finding(s) suppressed by the ignore list")
+    return out, notes
+
+
+def rules() -> Mapping[str, RuleInfo]:
+    """The rule registry: rule id -> :class:`RuleInfo` (sorted by id)."""
+    from .compare.rules import REGISTRY
+
+    return REGISTRY
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, *, cwd: str | None = None) -> Config:
+    """Settings from ``path`` or ``[tool.contractdrift]`` in ``./pyproject.toml``; unknown rule ids fail."""
+    from .config import load_config
+
+    return load_config(path, rules(), cwd=cwd)

@@ -308,6 +308,107 @@ def _cmd_infer(args: argparse.Namespace) -> int:
 _REGISTRY.append(_add_infer)
 
 
+def _add_diff(sub: Subparsers) -> None:
+    p = sub.add_parser("diff", help="breaking changes between two versions of an OpenAPI description",
+                       description="Compare two versions of an API description (paths or git REF:path) and "
+                                   "report what breaks which clients. Exit 0: nothing at/above --fail-on; "
+                                   "1: findings at/above it; 2: bad input.")
+    p.add_argument("base", help="old version: a file path or git REF:path (e.g. origin/main:openapi.yaml)")
+    p.add_argument("revision", help="new version: a file path or git REF:path")
+    _output_options(p)
+    p.add_argument("--fail-on", choices=("error", "warn", "info"), default=None,
+                   help="exit 1 when a finding is at or above this severity (default: error)")
+    p.add_argument("--level", choices=("error", "warn", "info"), default=None,
+                   help="show findings at or above this severity (default: info)")
+    p.add_argument("--ignore", metavar="FILE", help="ignore file: fingerprints to suppress (optionally 'until DATE')")
+    p.add_argument("--config", metavar="FILE", help="TOML config (default: [tool.contractdrift] in ./pyproject.toml)")
+    p.add_argument("--match-path", metavar="REGEX", help="only compare paths matching this regex")
+    p.add_argument("--exclude-extension", metavar="X", action="append", default=[],
+                   help="skip operations and path items carrying this extension (e.g. x-internal); repeatable")
+    p.add_argument("--deprecation-days", type=int, metavar="N",
+                   help="deprecations need an x-sunset at least N days away")
+    p.add_argument("--validate", action="store_true",
+                   help="also validate both specs (openapi-spec-validator); problems become warnings")
+    p.add_argument("--allow-remote-refs", action="store_true", help="fetch http(s) $refs (off by default)")
+    p.set_defaults(handler=_cmd_diff)
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    from .report import FORMATS
+
+    p.add_argument("--format", "-f", choices=FORMATS, default="text", help="output format (default: text)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour text output (default: auto, on a terminal)")
+
+
+def _emit(args: argparse.Namespace, text: str) -> None:
+    if args.output:
+        from pathlib import Path
+
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            from .errors import InputError
+
+            raise InputError(f"cannot write the report: {exc.strerror or exc}", file=args.output) from None
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _use_color(args: argparse.Namespace) -> bool:
+    import os
+
+    if args.color == "always":
+        return True
+    if args.color == "never" or args.output or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from . import api
+    from .model import Severity
+    from .report import render
+
+    cfg = api.load_settings(args.config)
+    fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or Severity.ERROR)
+    level = Severity.parse(args.level) if args.level else cfg.level
+    report = api.diff_specs(
+        args.base, args.revision,
+        validate=args.validate, allow_remote_refs=args.allow_remote_refs,
+        deprecation_days=args.deprecation_days if args.deprecation_days is not None else cfg.deprecation_days,
+        match_path=args.match_path or cfg.match_path,
+        exclude_extensions=tuple(args.exclude_extension) or cfg.exclude_extensions,
+        severity=cfg.severity, ignore=args.ignore or cfg.ignore_file, level=level,
+    )
+    _emit(args, render(report, args.format, rules=api.rules(), color=_use_color(args), fail_on=fail_on))
+    return report.exit_code(fail_on)
+
+
+_REGISTRY.append(_add_diff)
+
+
+def _add_rules(sub: Subparsers) -> None:
+    p = sub.add_parser("rules", help="print the rule catalogue",
+                       description="Print every rule: id, default severity, side and message template.")
+    p.add_argument("--format", "-f", choices=("text", "json", "markdown"), default="text")
+    p.set_defaults(handler=_cmd_rules)
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from . import api
+    from .report.catalogue import catalogue_json, catalogue_markdown, catalogue_text
+
+    render = {"text": catalogue_text, "json": catalogue_json, "markdown": catalogue_markdown}[args.format]
+    sys.stdout.write(render(api.rules()))
+    return 0
+
+
+_REGISTRY.append(_add_rules)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
