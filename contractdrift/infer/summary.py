@@ -409,6 +409,16 @@ class Node:
             self._add_typed_column(vals)
 
     def _add_typed_column(self, vals: Sequence[Any]) -> None:
+        if type(vals[0]) is str:
+            # str.join type-checks every item in C without a call per item: the cheapest proof
+            # that a column holds only strings (the common case).
+            try:
+                "".join(vals)
+            except TypeError:
+                pass
+            else:
+                self._add_typed(str, vals)
+                return
         self._split_typed(set(map(type, vals)), vals)
 
     def _split_typed(self, ts: set[type], vals: Sequence[Any]) -> None:

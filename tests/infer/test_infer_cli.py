@@ -13,6 +13,8 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
 import contractdrift
@@ -223,3 +225,41 @@ def test_streaming_memory_does_not_grow_with_exchanges() -> None:
 
     small, large = peak(500), peak(4000)
     assert large < small * 1.6, (small, large)
+
+
+_bodies = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from(["a", "b", "2024-01-01", "x@y.io"]),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(["type", "id", "a", "b", "c", "d"]), inner, max_size=4),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["GET", "POST", "PATCH"]),
+                          st.sampled_from(["/a", "/a/1", "/a/2/b", "/c.json", "/v1/x/ab12cd34ef"]),
+                          st.sampled_from([200, 201, 404]), _bodies), min_size=1, max_size=25))
+def test_any_traffic_gives_valid_openapi_31_and_30(rows: list[tuple[str, str, int, Any]]) -> None:
+    exchanges = [exchange(i, m, f"http://h{p}?q={i}", s, b, req=b if m != "GET" else None)
+                 for i, (m, p, s, b) in enumerate(rows)]
+    api = contractdrift.infer(exchanges, enum_min_samples=2, enum_min_ratio=1.0)
+    validate(api.to_openapi("3.1"))
+    validate(api.to_openapi("3.0"))
+    schemas = api.to_json_schemas()
+    for entry in schemas.values():
+        for sch in entry.get("request", {}).values():
+            jsonschema.Draft202012Validator.check_schema(sch)
+
+
+def test_discriminated_union_in_openapi_output() -> None:
+    rng = random.Random(1)
+    bodies = [rng.choice([{"type": "card", "last4": "1234"}, {"type": "bank", "iban": "DE00"},
+                          {"type": "bank", "iban": "DE01", "bic": "X"}]) for _ in range(60)]
+    api = contractdrift.infer([exchange(i, "POST", "http://h/pay", 200, b) for i, b in enumerate(bodies)])
+    for version in ("3.1", "3.0"):
+        doc = api.to_openapi(version)
+        validate(doc)
+        schema = doc["paths"]["/pay"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert schema["discriminator"] == {"propertyName": "type"}
+        assert len(schema["oneOf"]) == 2
