@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from ..errors import InputError
 from ..model import Exchange
@@ -25,7 +25,7 @@ from .templating import (
 )
 from .views import InferredBody, InferredOperation, InferredParameter, InferredResponse
 
-__all__ = ["FORMAT_ID", "InferredAPI", "infer_exchanges", "parse_query"]
+__all__ = ["FORMAT_ID", "InferredAPI", "infer_exchanges", "parse_query", "split_url"]
 
 FORMAT_ID = "contractdrift-inferred"
 _OpKey = tuple[str, str]
@@ -45,6 +45,27 @@ def parse_query(query: str) -> dict[str, Any]:
         else:
             out[k] = [cur, v]
     return out
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """``https://h:1/a/b?x=1#f`` -> (``/a/b``, ``x=1``); a bare path works too."""
+    hash_at = url.find("#")
+    if hash_at >= 0:
+        url = url[:hash_at]
+    start = url.find("://")
+    if start >= 0:
+        slash = url.find("/", start + 3)
+        qmark = url.find("?", start + 3)
+        if slash >= 0 and not 0 <= qmark < slash:
+            rest = url[slash:]
+        elif qmark >= 0:
+            rest = "/" + url[qmark:]
+        else:
+            rest = "/"
+    else:
+        rest = url
+    path, _, query = rest.partition("?")
+    return path or "/", query
 
 
 def _options_to_dict(opts: InferOptions) -> dict[str, Any]:
@@ -295,9 +316,7 @@ def infer_exchanges(
     n = 0
     for ex in exchanges:
         n += 1
-        url = ex.request.url
-        split = urlsplit(url)
-        path = split.path or "/"
+        path, query = split_url(ex.request.url)
         hit = router(path) if router is not None else None
         matched = hit is not None
         if hit is None and ex.route:
@@ -310,7 +329,7 @@ def infer_exchanges(
         op = ops.get((method, template))
         if op is None:
             op = ops[(method, template)] = OperationSummary(opts, method, template, matched)
-        op.add(ex, params, parse_query(split.query))
+        op.add(ex, params, parse_query(query))
         if progress is not None and n % progress_every == 0:
             progress(n)
     api.exchanges = n

@@ -136,8 +136,9 @@ class Templater:
         params: dict[str, str] = {}
         parent: str | None = None
         cache = self._kinds
-        for seg in _segments(path):
-            prefix = tuple(out)
+        for seg in path.split("/"):
+            if not seg:
+                continue
             kind = cache.get(seg)
             if kind is None:
                 kind = _segment_kind(seg)
@@ -149,7 +150,8 @@ class Templater:
                 continue
             idlike = kind[0] == "id"
             value, suffix = kind[1], kind[2]
-            if not idlike and prefix in self._collapsed:
+            prefix = () if idlike else tuple(out)
+            if not idlike and self._collapsed and prefix in self._collapsed:
                 idlike = True
             if idlike:
                 name = self._names.get(parent) if not params else None

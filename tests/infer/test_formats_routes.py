@@ -112,3 +112,26 @@ def test_high_cardinality_literals_collapse_but_frequent_ones_stay() -> None:
     assert mapping["/users/alice/posts"] == ("/users/{userId}/posts", {"userId": "alice"})
     assert "/users/search" not in mapping
     assert collapse_high_cardinality({"/a": 1, "/b": 1}, opts) == {}
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://h:1/a/b?x=1#f", ("/a/b", "x=1")),
+        ("http://h", ("/", "")),
+        ("http://h?x=1", ("/", "x=1")),
+        ("/a?b", ("/a", "b")),
+        ("http://u@h/x;p?q", ("/x;p", "q")),
+    ],
+)
+def test_split_url(url: str, expected: tuple[str, str]) -> None:
+    from contractdrift.infer.inferred import split_url
+
+    assert split_url(url) == expected
+
+
+def test_templater_collapses_online_past_the_hard_cap() -> None:
+    t = Templater(InferOptions(path_cardinality=5))
+    for i in range(60):
+        t.template(f"/tags/word{chr(97 + i % 26)}{chr(97 + i // 26)}")
+    assert t.template("/tags/brandnew")[0] == "/tags/{tagId}"
