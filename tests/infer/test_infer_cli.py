@@ -263,3 +263,18 @@ def test_discriminated_union_in_openapi_output() -> None:
         schema = doc["paths"]["/pay"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
         assert schema["discriminator"] == {"propertyName": "type"}
         assert len(schema["oneOf"]) == 2
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 60), st.integers(0, 60), st.integers(0, 10_000))
+def test_inferred_api_merge_laws(i: int, j: int, seed: int) -> None:
+    exchanges = list(traffic(60, seed=seed))
+    lo, hi = min(i, j), max(i, j)
+    a, b, c = (contractdrift.infer(part, batch_size=4) for part in (exchanges[:lo], exchanges[lo:hi], exchanges[hi:]))
+    empty = contractdrift.infer([], batch_size=4)
+    assert a.merge(b).merge(c).to_json() == a.merge(b.merge(c)).to_json()
+    assert a.merge(b).to_json() == b.merge(a).to_json()
+    assert a.merge(empty).to_json() == a.to_json() == empty.merge(a).to_json()
+    whole = contractdrift.infer(exchanges, batch_size=4)
+    shards = a.merge(b).merge(c)
+    assert [(op.key, op.count) for op in shards.operations] == [(op.key, op.count) for op in whole.operations]
