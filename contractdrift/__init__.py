@@ -18,11 +18,13 @@ from .model import (
     Report,
     Request,
     Response,
+    RuleInfo,
     Severity,
     Side,
     SourcePosition,
     SpecLocation,
 )
+from .report import FORMATS, render
 from .spec.load import LoadedSpec, SpecFile, load_spec
 from .spec.validate import ValidationProblem, validate_spec
 from .store.reader import RecordingReader, read_exchanges, read_recording
@@ -32,8 +34,12 @@ __version__ = "0.1.0"
 # ``contractdrift.infer`` is the function; bound after the ``infer`` subpackage has been imported
 # above, so importing the subpackage cannot overwrite it.
 infer = _api.infer
+diff_specs = _api.diff_specs
+rules = _api.rules
+load_settings = _api.load_settings
 
 __all__ = [
+    "FORMATS",
     "AsyncRecordingTransport",
     "Body",
     "CapturePolicy",
@@ -54,6 +60,7 @@ __all__ = [
     "Report",
     "Request",
     "Response",
+    "RuleInfo",
     "Severity",
     "Side",
     "SourcePosition",
@@ -63,10 +70,14 @@ __all__ = [
     "ValidationProblem",
     "__version__",
     "asgi",
+    "diff_specs",
     "infer",
+    "load_settings",
     "load_spec",
     "read_exchanges",
     "read_recording",
+    "render",
+    "rules",
     "validate_spec",
     "wsgi",
 ]

@@ -24,7 +24,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="contractdrift", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = _Parser(prog="contractdrift",
+                     description="Find contract drift between HTTP services, their clients and their OpenAPI specs.")
     parser.add_argument("--version", action="version", version=f"contractdrift {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub: Subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
