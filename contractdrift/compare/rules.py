@@ -247,11 +247,11 @@ CONCEPTS: tuple[Concept, ...] = (
        NO_HEADER, "reactivated"),
     _c("reactivated", I, I, "lifecycle", "change", "{subject}: no longer deprecated", NO_HEADER, "deprecated"),
     _c("deprecated-sunset-missing", E, E, "lifecycle", "change",
-       "{subject}: deprecated without an x-sunset date (at least {days} days required)", NO_HEADER),
+       "{subject}: deprecated without an x-sunset date (at least {days} days required)", NO_HEADER, "reactivated"),
     _c("deprecated-sunset-invalid", E, E, "lifecycle", "change",
-       "{subject}: x-sunset {sunset!r} is not a date (YYYY-MM-DD)", NO_HEADER),
+       "{subject}: x-sunset {sunset!r} is not a date (YYYY-MM-DD)", NO_HEADER, "reactivated"),
     _c("sunset-date-too-small", E, E, "lifecycle", "change",
-       "{subject}: x-sunset {sunset} is sooner than the required {days} days", NO_HEADER),
+       "{subject}: x-sunset {sunset} is sooner than the required {days} days", NO_HEADER, "reactivated"),
     _c("stability-decreased", E, E, "lifecycle", "decrease",
        "{subject}: x-stability-level decreased from {old!r} to {new!r}", NO_HEADER, "stability-increased"),
     _c("stability-increased", I, I, "lifecycle", "increase",
@@ -520,7 +520,8 @@ def _build() -> tuple[dict[str, RuleInfo], dict[str, str], dict[str, tuple[str, 
             if sev is None:
                 continue
             for scope in SCOPES:
-                if scope not in c.scopes or (scope == "header" and side is REQ):
+                if scope not in c.scopes or (scope == "header" and side is REQ) or (
+                        scope == "parameter" and side is RESP):  # headers answer, parameters ask
                     continue
                 rid = compose(side, scope, c.name)
                 sev_final = _COMPOSED_OVERRIDES.get(rid, sev)
@@ -549,14 +550,14 @@ def get_rule(rule_id: str) -> RuleInfo:
         raise UsageError(f"unknown rule id {rule_id!r} (see `contractdrift rules`)") from None
 
 
+class _Args(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
 def render_message(rule_id: str, args: Mapping[str, Any], subject: str = "") -> str:
     """Render a rule's template over ``args``; missing keys render as ``?`` (never raise)."""
     template = REGISTRY[rule_id].template
-
-    class _Args(dict[str, Any]):
-        def __missing__(self, key: str) -> str:
-            return "?"
-
     values = _Args(args)
     values["subject"] = subject or "schema"
     try:

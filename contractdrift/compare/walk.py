@@ -73,12 +73,16 @@ class SchemaWalker:
 
     # -- views --------------------------------------------------------------------------------
     def view(self, group: NodeGroup) -> SchemaView:
-        group = tuple(_deref(n) for n in group)
-        key = tuple(n.key for n in group)
-        v = self._views.get(key)
+        raw_key = tuple(n.key for n in group)
+        v = self._views.get(raw_key)
         if v is None:
-            v = build_view(group)
-            self._views[key] = v
+            group = tuple(_deref(n) for n in group)
+            key = tuple(n.key for n in group)
+            v = self._views.get(key)
+            if v is None:
+                v = build_view(group)
+                self._views[key] = v
+            self._views[raw_key] = v
         return v
 
     # -- entry ----------------------------------------------------------------------------------
@@ -298,7 +302,16 @@ class SchemaWalker:
                 if bf != rf:
                     emit(f"{side}-{req_word}-property-became-{'' if rf else 'not-'}{flag}", fixed=True, rel=rel,
                          bnode=bpv.anchor, rnode=rpv.anchor)
-            hidden = rpv.read_only if request else (rpv.write_only or bpv.write_only)
+            # Requiredness as the consumer sees it: `required` on a readOnly property applies to
+            # responses only, on a writeOnly one to requests only. So a required readOnly request
+            # property that becomes writable is newly required, and a required response property
+            # that becomes writeOnly is no longer sent: both break, beyond the access-flag rule.
+            if request:
+                hidden = rpv.read_only
+                breq = breq and not bpv.read_only
+            else:
+                hidden = bpv.write_only
+                rreq = rreq and not rpv.write_only
             if breq != rreq and not hidden:
                 if request:
                     emit("request-property-became-required" if rreq else "request-property-became-optional",
@@ -494,6 +507,10 @@ class SchemaWalker:
         elif bg is not None and rg is None:
             emit(f"{stem}-removed")
         elif bg is not None and rg is not None and compare_inside:
+            if not bg or not rg:  # a `false` schema (empty group) on one side: nothing to walk into
+                if bool(bg) != bool(rg):  # false -> a schema loosens the restriction, a schema -> false adds one
+                    emit(f"{stem}-removed" if not bg else f"{stem}-added")
+                return
             sub(segment, bg, rg)
 
 

@@ -37,10 +37,19 @@ class Finding:
     message: str = ""
     args: Mapping[str, JSONValue] = field(default_factory=dict)
     evidence: Evidence | None = None
+    _args_json: str = field(default="", init=False, repr=False, compare=False)
+    _fingerprint: str = field(default="", init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.args, MappingProxyType):
             object.__setattr__(self, "args", _freeze(self.args))
+        args_json = json.dumps(dict(self.args), sort_keys=True, separators=(",", ":"), default=str)
+        object.__setattr__(self, "_args_json", args_json)
+        loc = self.location
+        key = json.dumps([self.rule_id, loc.operation, loc.side.value, loc.status, loc.media_type,
+                          loc.payload_pointer], separators=(",", ":"))
+        digest = hashlib.sha256(f"{key}|{args_json}".encode()).hexdigest()[:16]
+        object.__setattr__(self, "_fingerprint", digest)
 
     @property
     def operation(self) -> str | None:
@@ -48,19 +57,9 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Stable hash of rule, operation, side, status, media type, pointers and args (not of text)."""
-        loc = self.location
-        key: dict[str, Any] = {
-            "rule": self.rule_id,
-            "op": loc.operation,
-            "side": loc.side.value,
-            "status": loc.status,
-            "media": loc.media_type,
-            "payload": loc.payload_pointer,
-            "args": dict(self.args),
-        }
-        blob = json.dumps(key, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        """Stable hash of rule, operation, side, status, media type, payload pointer and args (not of
+        text or spec positions, so it survives rewording and unrelated edits of the spec file)."""
+        return self._fingerprint
 
     def sort_key(self) -> tuple[Any, ...]:
         loc = self.location
@@ -72,5 +71,5 @@ class Finding:
             loc.media_type or "",
             loc.payload_pointer or "",
             self.rule_id,
-            json.dumps(dict(self.args), sort_keys=True, default=str),
+            self._args_json,
         )
