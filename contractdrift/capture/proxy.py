@@ -103,9 +103,11 @@ class _ClientGone(Exception):
 class RecordingProxy:
     """ASGI app forwarding to ``upstream`` (``http[s]://host[:port][/prefix]``) and recording.
 
-    ``client`` may be given (it is then not closed by the proxy); otherwise one is created with
-    ``timeout`` seconds for connect/read/write/pool and closed at ASGI lifespan shutdown or
-    :meth:`aclose`.
+    ``client`` may be given (it is then not closed by the proxy); otherwise requests go straight
+    to an :class:`httpx.AsyncHTTPTransport` (connection pool of ``max_connections``, no retries,
+    no proxy from the environment, ``timeout`` seconds for connect/read/write/pool), skipping the
+    client layer (cookies, redirects, auth) a proxy must not apply anyway. It is closed at ASGI
+    lifespan shutdown or :meth:`aclose`.
     """
 
     def __init__(
@@ -128,19 +130,26 @@ class RecordingProxy:
         self.preserve_host = preserve_host
         self.errors = 0
         self._logged = False
-        self._own_client = client is None
+        self.client = client
+        self._timeout = httpx.Timeout(timeout).as_dict()
+        self._transport: httpx.AsyncHTTPTransport | None = None
         if client is None:
-            client = httpx.AsyncClient(
-                timeout=httpx.Timeout(timeout),
+            self._transport = httpx.AsyncHTTPTransport(
                 limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=128),
                 trust_env=False,
-                follow_redirects=False,
+                retries=0,
             )
-        self.client = client
 
     async def aclose(self) -> None:
-        if self._own_client:
-            await self.client.aclose()
+        if self._transport is not None:
+            await self._transport.aclose()
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        if self._transport is None:
+            assert self.client is not None
+            return await self.client.send(request, stream=True)
+        request.extensions["timeout"] = self._timeout
+        return await self._transport.handle_async_request(request)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -218,7 +227,7 @@ class RecordingProxy:
         complete = False
         try:
             try:
-                response = await self.client.send(request, stream=True)
+                response = await self._send(request)
             except _ClientGone as exc:
                 error = str(exc)
                 return
