@@ -92,12 +92,16 @@ class SpecDiff:
             rx = re.compile(o.match_path)
             b_ops = {k: v for k, v in b_ops.items() if rx.search(v.path)}
             r_ops = {k: v for k, v in r_ops.items() if rx.search(v.path)}
-        r_paths = {normalize_path(op.path) for op in r_ops.values()}
+        # the other side's location of an added/removed operation: its path item, else ``paths``
+        b_items = {normalize_path(op.path): op.path_item for op in b_ops.values()}
+        r_items = {normalize_path(op.path): op.path_item for op in r_ops.values()}
         for key in sorted(b_ops.keys() - r_ops.keys()):
-            self._removed_operation(b_ops[key], normalize_path(b_ops[key].path) not in r_paths)
+            item = r_items.get(normalize_path(b_ops[key].path))
+            self._removed_operation(b_ops[key], item is None, item or _paths_node(self.rev.root))
         for key in sorted(r_ops.keys() - b_ops.keys()):
             op = r_ops[key]
-            self._add("endpoint-added", op=op.label, side=Side.NONE, base=None, rev=op.node)
+            where = b_items.get(normalize_path(op.path)) or _paths_node(self.base.root)
+            self._add("endpoint-added", op=op.label, side=Side.NONE, base=where, rev=op.node)
         for key in sorted(b_ops.keys() & r_ops.keys()):
             self._operation(b_ops[key], r_ops[key])
         if not o.match_path:
@@ -105,7 +109,7 @@ class SpecDiff:
         return self.findings
 
     # -- operations -----------------------------------------------------------------------------------
-    def _removed_operation(self, op: Operation, whole_path: bool) -> None:
+    def _removed_operation(self, op: Operation, whole_path: bool, rev: Node) -> None:
         stem = "api-path-removed" if whole_path else "api-removed"
         sunset = op.node.get("x-sunset")
         if op.deprecated:
@@ -113,12 +117,12 @@ class SpecDiff:
 
             date = _parse_date(sunset) if sunset is not None else None
             if date is not None and date > self.options.walk.today:
-                self._add(f"{stem}-before-sunset", op=op.label, side=Side.NONE, base=op.node, rev=None,
+                self._add(f"{stem}-before-sunset", op=op.label, side=Side.NONE, base=op.node, rev=rev,
                           args={"sunset": date.isoformat()})
             else:
-                self._add(f"{stem}-with-deprecation", op=op.label, side=Side.NONE, base=op.node, rev=None)
+                self._add(f"{stem}-with-deprecation", op=op.label, side=Side.NONE, base=op.node, rev=rev)
         else:
-            self._add(f"{stem}-without-deprecation", op=op.label, side=Side.NONE, base=op.node, rev=None)
+            self._add(f"{stem}-without-deprecation", op=op.label, side=Side.NONE, base=op.node, rev=rev)
 
     def _operation(self, b: Operation, r: Operation) -> None:
         label = r.label
@@ -209,9 +213,10 @@ class SpecDiff:
         if bp.required != rp.required:
             self._add("request-parameter-became-required" if rp.required else "request-parameter-became-optional",
                       op=label, side=Side.REQUEST, base=bp.node, rev=rp.node, args=args)
+        style_changed = _param_serialization(bp, "style") != _param_serialization(rp, "style")
         for attr, rid in (("style", "request-parameter-style-changed"), ("explode", "request-parameter-explode-changed")):
             bv, rv = _param_serialization(bp, attr), _param_serialization(rp, attr)
-            if bv != rv:
+            if bv != rv and (attr == "style" or not style_changed):  # a new style implies its own explode default
                 self._add(rid, op=label, side=Side.REQUEST, base=bp.node, rev=rp.node,
                           args={**args, "old": bv, "new": rv})
         subject = f"{rp.location} parameter {rp.name!r}"
@@ -426,6 +431,10 @@ class SpecDiff:
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------------
+def _paths_node(root: Node) -> Node:
+    return root.child("paths") or root
+
+
 def _loc(node: Node | None) -> SpecLocation | None:
     return node.location() if node is not None else None
 
