@@ -1,14 +1,16 @@
-"""contractdrift: find contract drift between HTTP services, their clients and their specs."""
+"""contractdrift: find contract drift between HTTP services, their clients and their specs.
+
+The public API is imported lazily (PEP 562), so ``contractdrift diff`` does not pay for httpx or the
+inference stage, and ``import contractdrift`` stays cheap in a host application.
+"""
 
 from __future__ import annotations
 
-from . import api as _api
-from . import asgi, wsgi
-from .capture.httpx_transport import AsyncRecordingTransport, RecordingTransport
-from .capture.recorder import CapturePolicy, Recorder, RecorderStats
-from .capture.redact import Redactor
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
+
 from .errors import ContractDriftError, InputError, UsageError
-from .infer import InferOptions, InferredAPI
 from .model import (
     Body,
     Evidence,
@@ -24,19 +26,62 @@ from .model import (
     SourcePosition,
     SpecLocation,
 )
-from .report import FORMATS, render
-from .spec.load import LoadedSpec, SpecFile, load_spec
-from .spec.validate import ValidationProblem, validate_spec
-from .store.reader import RecordingReader, read_exchanges, read_recording
 
 __version__ = "0.1.0"
 
-# ``contractdrift.infer`` is the function; bound after the ``infer`` subpackage has been imported
-# above, so importing the subpackage cannot overwrite it.
-infer = _api.infer
-diff_specs = _api.diff_specs
-rules = _api.rules
-load_settings = _api.load_settings
+if _TYPE_CHECKING:
+    from . import asgi, wsgi
+    from .api import diff_specs, infer, load_settings, rules
+    from .capture.httpx_transport import AsyncRecordingTransport, RecordingTransport
+    from .capture.recorder import CapturePolicy, Recorder, RecorderStats
+    from .capture.redact import Redactor
+    from .infer import InferOptions, InferredAPI
+    from .report import FORMATS, render
+    from .spec.load import LoadedSpec, SpecFile, load_spec
+    from .spec.validate import ValidationProblem, validate_spec
+    from .store.reader import RecordingReader, read_exchanges, read_recording
+
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "asgi": ("contractdrift.asgi", None),
+    "wsgi": ("contractdrift.wsgi", None),
+    "diff_specs": ("contractdrift.api", "diff_specs"),
+    "infer": ("contractdrift.api", "infer"),
+    "load_settings": ("contractdrift.api", "load_settings"),
+    "rules": ("contractdrift.api", "rules"),
+    "AsyncRecordingTransport": ("contractdrift.capture.httpx_transport", "AsyncRecordingTransport"),
+    "RecordingTransport": ("contractdrift.capture.httpx_transport", "RecordingTransport"),
+    "CapturePolicy": ("contractdrift.capture.recorder", "CapturePolicy"),
+    "Recorder": ("contractdrift.capture.recorder", "Recorder"),
+    "RecorderStats": ("contractdrift.capture.recorder", "RecorderStats"),
+    "Redactor": ("contractdrift.capture.redact", "Redactor"),
+    "InferOptions": ("contractdrift.infer", "InferOptions"),
+    "InferredAPI": ("contractdrift.infer", "InferredAPI"),
+    "FORMATS": ("contractdrift.report", "FORMATS"),
+    "render": ("contractdrift.report", "render"),
+    "LoadedSpec": ("contractdrift.spec.load", "LoadedSpec"),
+    "SpecFile": ("contractdrift.spec.load", "SpecFile"),
+    "load_spec": ("contractdrift.spec.load", "load_spec"),
+    "ValidationProblem": ("contractdrift.spec.validate", "ValidationProblem"),
+    "validate_spec": ("contractdrift.spec.validate", "validate_spec"),
+    "RecordingReader": ("contractdrift.store.reader", "RecordingReader"),
+    "read_exchanges": ("contractdrift.store.reader", "read_exchanges"),
+    "read_recording": ("contractdrift.store.reader", "read_recording"),
+}
+
+
+def __getattr__(name: str) -> _Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'contractdrift' has no attribute {name!r}")
+    module = _importlib.import_module(target[0])
+    value = module if target[1] is None else getattr(module, target[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "FORMATS",

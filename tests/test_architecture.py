@@ -21,6 +21,13 @@ ALLOWED = {
 }
 
 
+# single files with a written reason to reach further
+FILE_EXCEPTIONS = {
+    # `contractdrift.infer` is both the subpackage and the api function: the module forwards calls
+    "infer/__init__.py": {"api"},
+}
+
+
 def _imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     out: set[str] = set()
@@ -45,7 +52,7 @@ def test_stages_import_only_what_the_layering_allows() -> None:
     for stage in STAGES:
         for path in sorted((PKG / stage).rglob("*.py")):
             bad = {m for m in _imports(path) if m in STAGES or m in ("api", "cli", "pytest_plugin")}
-            bad -= {stage, "model", *ALLOWED[stage]}
+            bad -= {stage, "model", *ALLOWED[stage], *FILE_EXCEPTIONS.get(str(path.relative_to(PKG)), ())}
             if bad:
                 problems.append(f"{path.relative_to(PKG)} imports {sorted(bad)}")
     assert not problems, "\n".join(problems)

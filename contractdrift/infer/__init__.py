@@ -6,6 +6,10 @@ router callable built by :mod:`contractdrift.api`.
 
 from __future__ import annotations
 
+import sys
+import types
+from typing import Any
+
 from .inferred import InferredAPI, infer_exchanges
 from .options import InferOptions
 from .templating import Router
@@ -21,3 +25,17 @@ __all__ = [
     "Router",
     "infer_exchanges",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """``contractdrift.infer`` is both this subpackage and the :func:`contractdrift.api.infer`
+    function: importing the subpackage binds it as an attribute of ``contractdrift``, so the module
+    itself forwards calls to the function."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> InferredAPI:
+        from ..api import infer
+
+        return infer(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
