@@ -23,6 +23,9 @@ _OBJECT_HINTS = ("properties", "additionalProperties", "required", "patternPrope
 _ARRAY_HINTS = ("items", "prefixItems", "minItems", "maxItems", "uniqueItems", "contains", "unevaluatedItems")
 _STRING_HINTS = ("minLength", "maxLength", "pattern")
 MAX_ALLOF_DEPTH = 32
+_BOUND_KEYS = frozenset({"minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems", "minProperties",
+                         "maxProperties", "minContains", "maxContains", "multipleOf", "exclusiveMinimum",
+                         "exclusiveMaximum"})
 
 
 def _is_null_schema(value: Any) -> bool:
@@ -173,9 +176,13 @@ def build_view(group: NodeGroup) -> SchemaView:
                     types = frozenset(merged)
         if value.get("nullable") is True:
             view.nullable = True
-        for hints, tname in ((_OBJECT_HINTS, "object"), (_ARRAY_HINTS, "array"), (_STRING_HINTS, "string")):
-            if any(h in value for h in hints):
-                implied.add(tname)
+        keys = value.keys()
+        if not keys.isdisjoint(_OBJECT_HINTS):
+            implied.add("object")
+        if not keys.isdisjoint(_ARRAY_HINTS):
+            implied.add("array")
+        if not keys.isdisjoint(_STRING_HINTS):
+            implied.add("string")
         props = node.child("properties")
         if props is not None:
             for name, child in props.items():
@@ -236,7 +243,8 @@ def build_view(group: NodeGroup) -> SchemaView:
             view.format = value["format"]
         if isinstance(value.get("pattern"), str):
             view.pattern = value["pattern"]
-        _bounds(view, value)
+        if not keys.isdisjoint(_BOUND_KEYS):
+            _bounds(view, value)
         if value.get("uniqueItems") is True:
             view.unique_items = True
         for key, target in (("oneOf", view.one_of), ("anyOf", view.any_of)):

@@ -68,6 +68,8 @@ class SchemaWalker:
         # pairs with a change at or below them, and who links to whom, kept up to date while expanding
         self._dirty: set[tuple[Any, Any]] = set()
         self._parents: dict[tuple[Any, Any], list[tuple[Any, Any]]] = {}
+        self._has_ref: dict[int, bool] = {}  # id(raw value) -> contains a $ref (specs outlive the walker)
+        self._dirty_children: dict[tuple[Any, Any], list[tuple[str | int | None, tuple[Any, Any]]]] = {}
         self._views: dict[Any, SchemaView] = {}
         self._depth = 0
 
@@ -106,8 +108,12 @@ class SchemaWalker:
             result = self._results[key]
             for c in result.local:
                 out.append(c if not prefix else Change(c.name, c.fixed, prefix + c.rel, c.args, c.base, c.rev))
-            for segment, child in result.children:
-                if child not in seen and child in self._dirty:
+            dirty_children = self._dirty_children.get(key)
+            if dirty_children is None:  # final once the root is expanded: dirtiness comes from below
+                dirty_children = [(seg, ch) for seg, ch in result.children if ch in self._dirty]
+                self._dirty_children[key] = dirty_children
+            for segment, child in dirty_children:
+                if child not in seen:
                     seen.add(child)
                     queue.append((child, prefix if segment is None else (*prefix, segment)))
         self._materialized[root] = out
@@ -125,7 +131,7 @@ class SchemaWalker:
         self._depth += 1
         try:
             b, r = self.view(base), self.view(rev)
-            if not _same_raw(b, r):
+            if not self._same_raw(b, r):
                 self._compare_views(b, r, result, key)
                 if result.local:
                     self._mark_dirty(key)
@@ -134,6 +140,20 @@ class SchemaWalker:
         return key
 
     # -- the checks -------------------------------------------------------------------------------
+    def _same_raw(self, b: SchemaView, r: SchemaView) -> bool:
+        """Identical raw nodes without any $ref inside compare equal without walking."""
+        if len(b.nodes) != len(r.nodes):
+            return False
+        for bn, rn in zip(b.nodes, r.nodes):
+            if bn.value != rn.value:
+                return False
+            has = self._has_ref.get(id(bn.value))
+            if has is None:
+                has = self._has_ref[id(bn.value)] = _has_ref(bn.value)
+            if has:
+                return False
+        return True
+
     def _mark_dirty(self, key: tuple[Any, Any]) -> None:
         stack = [key]
         while stack:
@@ -421,7 +441,9 @@ class SchemaWalker:
                 emit(f"{kind}-added", {"member": _member_name(self.view(rm[j]))}, rnode=rm[j][0])
             for i, j in pairs:
                 sub(None, bm[i], rm[j])
-        if b.all_of_count != r.all_of_count:
+        # allOf is merged: introducing it (splitting a schema into parts) or dissolving it is no
+        # change by itself; only a member added to or removed from an existing allOf is noted
+        if b.all_of_count != r.all_of_count and b.all_of_count and r.all_of_count:
             if r.all_of_count > b.all_of_count:
                 emit("all-of-added", {"member": f"{r.all_of_count - b.all_of_count} member(s)"})
             else:
@@ -567,16 +589,6 @@ def _deref(node: Node) -> Node:
     if isinstance(value, dict) and "$ref" in value and len(value) == 1:
         return node.deref()
     return node
-
-
-def _same_raw(b: SchemaView, r: SchemaView) -> bool:
-    """Identical raw nodes without any $ref inside compare equal without walking."""
-    if len(b.nodes) != len(r.nodes):
-        return False
-    for bn, rn in zip(b.nodes, r.nodes):
-        if bn.value != rn.value or _has_ref(bn.value):
-            return False
-    return True
 
 
 def _has_ref(value: Any, _depth: int = 0) -> bool:
