@@ -295,6 +295,11 @@ class SpecDiff:
             if cover is not None:
                 self._response(bmap[status], rmap[cover], label, status)
                 continue
+            narrowed = sorted(s for s in rmap.keys() - bmap.keys() if _covering(s, {status: bmap[status]}))
+            if narrowed:  # a range (2XX) replaced by concrete codes inside it: compare each against it
+                for s in narrowed:
+                    self._response(bmap[status], rmap[s], label, s)
+                continue
             rid = "response-success-status-removed" if _SUCCESS.match(status) else "response-non-success-status-removed"
             self._add(rid, op=label, side=resp, base=bmap[status], rev=r.node, status=status, args={"status": status})
         for status in sorted(rmap.keys() - bmap.keys()):
