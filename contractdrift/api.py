@@ -365,8 +365,12 @@ def diff_specs(
             raise UsageError(f"--match-path: invalid regular expression {match_path!r}: {exc}") from None
     day = today or _dt.date.today()
     overrides = _severity_overrides(severity or {}, REGISTRY)
+    from .spec.refcheck import check_refs
+
     b = _as_spec(base, allow_remote_refs=allow_remote_refs, cwd=cwd)
     r = _as_spec(revision, allow_remote_refs=allow_remote_refs, cwd=cwd)
+    check_refs(b)
+    check_refs(r)
     warnings: list[str] = [*b.warnings, *r.warnings]
     if validate:
         warnings += _validation_warnings(b) + _validation_warnings(r)

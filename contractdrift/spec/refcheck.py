@@ -1,0 +1,53 @@
+"""Resolve every ``$ref`` of a spec once, so a broken reference fails up front with its place.
+
+The comparison engine resolves lazily and would only trip over a broken ``$ref`` in the parts it
+compares. ``check_refs`` walks each loaded document iteratively (no recursion limit on deep
+documents), skips data values (``example``, ``examples``, ``default``, ``enum``, ``const`` and
+``x-`` extensions, where a ``$ref`` key is data and must never be resolved or fetched), resolves each
+distinct reference once per file (the resolver caches), and follows references into other files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import Pointer
+from .load import LoadedSpec, SpecFile
+
+_DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
+
+
+def check_refs(spec: LoadedSpec) -> int:
+    """Resolve all references reachable from the root; returns how many distinct ones were checked.
+
+    Raises :class:`contractdrift.InputError` (file:line:col of the ``$ref``) on the first broken one.
+    """
+    pending: list[SpecFile] = [spec.root]
+    done: set[str] = set()
+    checked = 0
+    while pending:
+        file = pending.pop()
+        if file.uri in done:
+            continue
+        done.add(file.uri)
+        seen_refs: set[str] = set()
+        stack: list[tuple[Any, Pointer]] = [(file.data, ())]
+        while stack:
+            value, pointer = stack.pop()
+            if isinstance(value, dict):
+                ref = value.get("$ref")
+                if isinstance(ref, str) and ref not in seen_refs:
+                    seen_refs.add(ref)
+                    target_file, _, _ = spec.resolve(ref, base=file, at=pointer)
+                    checked += 1
+                    if target_file.uri not in done:
+                        pending.append(target_file)
+                for key, child in value.items():
+                    if isinstance(child, (dict, list)) and key not in _DATA_KEYS and not (
+                            isinstance(key, str) and key.startswith("x-")):
+                        stack.append((child, (*pointer, key)))
+            elif isinstance(value, list):
+                for i, child in enumerate(value):
+                    if isinstance(child, (dict, list)):
+                        stack.append((child, (*pointer, i)))
+    return checked
