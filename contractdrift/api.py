@@ -369,9 +369,7 @@ def diff_specs(
 
     b = _as_spec(base, allow_remote_refs=allow_remote_refs, cwd=cwd)
     r = _as_spec(revision, allow_remote_refs=allow_remote_refs, cwd=cwd)
-    check_refs(b)
-    check_refs(r)
-    warnings: list[str] = [*b.warnings, *r.warnings]
+    warnings: list[str] = [*b.warnings, *r.warnings, *check_refs(b).warnings, *check_refs(r).warnings]
     if validate:
         warnings += _validation_warnings(b) + _validation_warnings(r)
     options = DiffOptions(walk=WalkOptions(deprecation_days=deprecation_days, today=day), match_path=match_path,
