@@ -56,53 +56,57 @@ def describe(report: Report) -> str:
     return "\n".join(f"  {f.rule_id} [{f.severity.label}] {f.message}" for f in report.findings) or "  (nothing)"
 
 
-def _known(rule_id: str) -> None:
-    if rule_id not in REGISTRY:
-        pytest.fail(f"tests/data/rules/{rule_id}: no rule with this id in the registry")
-
-
-@pytest.mark.parametrize("rule_id", FIXTURES)
-def test_unchanged_does_not_trigger(rule_id: str) -> None:
-    _known(rule_id)
+def check_unchanged(rule_id: str) -> list[str]:
     report = diff(rule_id, "base", "unchanged")
-    assert not hits(report, rule_id), f"{rule_id} reported for a cosmetic edit:\n{describe(report)}"
+    return [f"reported for unchanged.yaml (a cosmetic edit):\n{describe(report)}"] if hits(report, rule_id) else []
 
 
-@pytest.mark.parametrize("rule_id", FIXTURES)
-def test_compatible_does_not_trigger(rule_id: str) -> None:
-    _known(rule_id)
+def check_compatible(rule_id: str) -> list[str]:
     report = diff(rule_id, "base", "compatible")
-    assert not hits(report, rule_id), f"{rule_id} reported for compatible.yaml:\n{describe(report)}"
+    return [f"reported for compatible.yaml:\n{describe(report)}"] if hits(report, rule_id) else []
 
 
-@pytest.mark.parametrize("rule_id", FIXTURES)
-def test_incompatible_triggers(rule_id: str) -> None:
-    _known(rule_id)
+def check_incompatible(rule_id: str) -> list[str]:
     report = diff(rule_id, "base", "incompatible")
     found = hits(report, rule_id)
-    assert found, f"{rule_id} not reported for incompatible.yaml; got:\n{describe(report)}"
+    if not found:
+        return [f"not reported for incompatible.yaml; got:\n{describe(report)}"]
     info = REGISTRY[rule_id]
-    fields = {f for _, f, _, _ in string.Formatter().parse(info.template) if f} - {"subject"}
+    fields = {name for _, name, _, _ in string.Formatter().parse(info.template) if name} - {"subject"}
+    out = []
     for f in found:
-        assert f.severity == info.severity
+        if f.severity != info.severity:
+            out.append(f"severity {f.severity.label}, registry says {info.severity.label}")
         for side, loc in (("base", f.location.base), ("revision", f.location.revision)):
-            assert loc is not None, f"{rule_id}: no {side} location"
-            assert loc.position is not None and loc.position.line >= 1, f"{rule_id}: {side} location {loc} has no line"
-        missing = {name.split(".")[0].split("[")[0].split("!")[0] for name in fields} - set(f.args)
-        assert not missing, f"{rule_id}: template needs {sorted(missing)}, finding args are {dict(f.args)}"
-        assert "{" not in f.message, f"{rule_id}: unrendered message {f.message!r}"
+            if loc is None or loc.position is None or loc.position.line < 1:
+                out.append(f"{side} location {loc} has no line number")
+        missing = fields - set(f.args)
+        if missing:
+            out.append(f"template needs {sorted(missing)}, finding args are {dict(f.args)}")
+        if "{" in f.message:
+            out.append(f"unrendered message {f.message!r}")
+    return out
+
+
+def check_mirror(rule_id: str) -> list[str]:
+    data = case(rule_id)
+    if data.get("waiver"):
+        return []
+    expected = data["mirror"] if "mirror" in data else MIRRORS.get(rule_id)
+    if expected is None:
+        return ["no mirror rule in the registry: give case.yaml a `mirror:` or a `waiver:` explaining why"]
+    if expected not in REGISTRY:
+        return [f"mirror {expected!r} is not a rule"]
+    report = diff(rule_id, "incompatible", "base")
+    if not hits(report, expected):
+        return [f"swapping base and revision should report {expected}; got:\n{describe(report)}"]
+    return []
 
 
 @pytest.mark.parametrize("rule_id", FIXTURES)
-def test_mirror(rule_id: str) -> None:
-    _known(rule_id)
-    data = case(rule_id)
-    expected = data["mirror"] if "mirror" in data else MIRRORS.get(rule_id)
-    if data.get("waiver"):
-        pytest.skip(f"waived: {data['waiver']}")
-    assert expected is not None, (
-        f"{rule_id}: no mirror rule in the registry; give case.yaml a `mirror:` or a `waiver:` explaining why")
-    assert expected in REGISTRY, f"{rule_id}: mirror {expected!r} is not a rule"
-    report = diff(rule_id, "incompatible", "base")
-    assert hits(report, expected), (
-        f"{rule_id}: swapping base and revision should report {expected}; got:\n{describe(report)}")
+def test_rule_fixture(rule_id: str) -> None:
+    if rule_id not in REGISTRY:
+        pytest.fail(f"tests/data/rules/{rule_id}: no rule with this id in the registry")
+    problems = [f"{check.__name__[6:]}: {p}" for check in (check_unchanged, check_compatible, check_incompatible,
+                                                           check_mirror) for p in check(rule_id)]
+    assert not problems, f"{rule_id}\n" + "\n".join(problems)
