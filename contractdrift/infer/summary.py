@@ -79,11 +79,14 @@ class IntStats:
 
     def add(self, vals: Sequence[int], cap: int) -> None:
         self.n += len(vals)
-        lo, hi = min(vals), max(vals)
+        src: Iterable[int] = vals
+        if not self.over:  # once over the cap the kept values only serve as examples
+            uniq = set(vals)
+            self.distinct, self.over = _bottom(self.distinct, uniq, cap)
+            src = uniq  # min/max over the distinct values: far fewer for low-cardinality columns
+        lo, hi = min(src), max(src)
         self.min = lo if self.min is None or lo < self.min else self.min
         self.max = hi if self.max is None or hi > self.max else self.max
-        if not self.over:  # once over the cap the kept values only serve as examples
-            self.distinct, self.over = _bottom(self.distinct, vals, cap)
 
     def merge_from(self, o: IntStats, cap: int) -> None:
         self.n += o.n
