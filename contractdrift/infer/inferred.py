@@ -171,6 +171,7 @@ class InferredAPI:
 
     # -- persistence --------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        """The summaries as a JSON-ready dict (options included, operations sorted)."""
         return {
             "format": FORMAT_ID,
             "version": 1,
