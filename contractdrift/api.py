@@ -336,6 +336,7 @@ def diff_specs(
     level: Any = None,
     today: Any = None,
     cwd: str | None = None,
+    strict: bool = False,
 ) -> Report:
     """Compare two versions of an API description; every breaking (and changelog) change as a finding.
 
@@ -349,6 +350,7 @@ def diff_specs(
     - ``severity``: rule id -> ``"error" | "warn" | "info" | "off"`` (or a :class:`Severity`).
     - ``ignore``: fingerprints to drop, or the path of an ignore file (entries may expire).
     - ``level``: drop findings below this severity.
+    - ``strict``: a broken ``$ref`` is an error (:class:`InputError`) instead of a warning.
     """
     import datetime as _dt
     import re
@@ -369,7 +371,8 @@ def diff_specs(
 
     b = _as_spec(base, allow_remote_refs=allow_remote_refs, cwd=cwd)
     r = _as_spec(revision, allow_remote_refs=allow_remote_refs, cwd=cwd)
-    warnings: list[str] = [*b.warnings, *r.warnings, *check_refs(b).warnings, *check_refs(r).warnings]
+    warnings: list[str] = [*b.warnings, *r.warnings, *check_refs(b, strict=strict).warnings,
+                           *check_refs(r, strict=strict).warnings]
     if validate:
         warnings += _validation_warnings(b) + _validation_warnings(r)
     options = DiffOptions(walk=WalkOptions(deprecation_days=deprecation_days, today=day), match_path=match_path,

@@ -331,6 +331,8 @@ def _add_diff(sub: Subparsers) -> None:
     p.add_argument("--validate", action="store_true",
                    help="also validate both specs (openapi-spec-validator); problems become warnings")
     p.add_argument("--allow-remote-refs", action="store_true", help="fetch http(s) $refs (off by default)")
+    p.add_argument("--strict", action="store_true",
+                   help="a broken $ref is an error (exit 2) instead of a warning")
     p.set_defaults(handler=_cmd_diff)
 
 
@@ -382,7 +384,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         deprecation_days=args.deprecation_days if args.deprecation_days is not None else cfg.deprecation_days,
         match_path=args.match_path or cfg.match_path,
         exclude_extensions=tuple(args.exclude_extension) or cfg.exclude_extensions,
-        severity=cfg.severity, ignore=args.ignore or cfg.ignore_file, level=level,
+        severity=cfg.severity, ignore=args.ignore or cfg.ignore_file, level=level, strict=args.strict,
     )
     _emit(args, render(report, args.format, rules=api.rules(), color=_use_color(args), fail_on=fail_on))
     return report.exit_code(fail_on)

@@ -75,7 +75,11 @@ class Node:
             value = node.value
             if not (isinstance(value, dict) and isinstance(value.get("$ref"), str)):
                 return node
-            file, pointer, target = node.spec.resolve(value["$ref"], base=node.file, at=node.pointer)
+            try:
+                file, pointer, target = node.spec.resolve(value["$ref"], base=node.file, at=node.pointer)
+            except InputError:
+                # a broken $ref (reported up front by spec.refcheck): compare its target as unconstrained
+                return Node(node.spec, node.file, node.pointer, {})
             node = Node(node.spec, file, pointer, target)
         raise InputError("$ref chain too long or circular", file=self.file.display, pointer=_rfc(self.pointer))
 

@@ -90,9 +90,6 @@ def test_config_overrides_severity_and_rejects_unknown_rules(capsys: pytest.Capt
     [
         ("openapi: 3.0.0\npaths: {\n  /a: [\n", "bad.yaml:4:1: invalid YAML"),  # malformed YAML: file:line
         ('{"openapi": "3.0.0", "paths": {', "bad.yaml:"),  # truncated JSON
-        ("openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
-         "        '200':\n          description: ok\n          content:\n            application/json:\n"
-         "              schema: {$ref: '#/components/schemas/Missing'}\n", "Missing"),  # broken $ref
         ("- just\n- a list\n", "bad.yaml"),
         ("openapi: 3.0.0\nx: !!python/object:os.system {}\n", "bad.yaml"),
     ],
@@ -101,10 +98,27 @@ def test_bad_input_is_one_line_exit_2(capsys: pytest.CaptureFixture[str], tmp_pa
                                       expected: str) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(content)
-    code, out, err = run(capsys, "diff", V1, str(bad))
+    code, _out, err = run(capsys, "diff", V1, str(bad))
     assert code == 2, err
     assert expected in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+BROKEN_REF = ("openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
+              "        '200':\n          description: ok\n          content:\n            application/json:\n"
+              "              schema: {$ref: '#/components/schemas/Missing'}\n")
+
+
+def test_broken_ref_is_a_warning_or_with_strict_an_error(capsys: pytest.CaptureFixture[str],
+                                                          tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BROKEN_REF)
+    code, out, err = run(capsys, "diff", str(bad), str(bad), "--format", "json")
+    assert code == 0
+    [warning] = json.loads(out)["warnings"]
+    assert "bad.yaml:11:" in warning and "Missing" in warning
+    code, out, err = run(capsys, "diff", str(bad), str(bad), "--strict")
+    assert code == 2 and "bad.yaml:11:" in err and "Missing" in err and len(err.strip().splitlines()) == 1
 
 
 def test_missing_file_and_bad_options(capsys: pytest.CaptureFixture[str]) -> None:
