@@ -9,6 +9,7 @@ instead (:func:`body_tee` picks), which records them decoded.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ..model import Body
@@ -54,11 +55,26 @@ class BodyTee:
         """The recorded body. ``complete=False``: the stream ended early (recorded truncated).
         ``size`` overrides the counted size (e.g. a Content-Length the app never read in full),
         which also marks the body truncated when it exceeds what was kept."""
+        if not self.size and complete and not size:
+            return empty_body(media_type)
         data = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
         total = self.size if size is None or size < self.size else size
         if complete and total == len(data):
             return Body.from_bytes(data, media_type)
         return make_body(data, media_type, total_size=total, truncated=True)
+
+
+_EMPTY: dict[str | None, Body] = {}
+
+
+def empty_body(media_type: str | None) -> Body:
+    """A shared empty :class:`Body` (values are immutable; most requests have no body)."""
+    body = _EMPTY.get(media_type)
+    if body is None:
+        body = Body.empty(media_type)
+        if len(_EMPTY) < 256:
+            _EMPTY[media_type] = body
+    return body
 
 
 def body_tee(limit: int, content_encoding: str | None, enabled: bool) -> BodyTee | BodyBuffer:
@@ -72,6 +88,7 @@ _STARLETTE_PARAM = re.compile(r"\{([^}:]+):[^}]*\}")
 _WERKZEUG_PARAM = re.compile(r"<(?:[^>:]+(?:\([^)]*\))?:)?([^>]+)>")
 
 
+@functools.lru_cache(maxsize=4096)
 def openapi_route(template: str) -> str:
     """Framework route template -> OpenAPI path template.
 

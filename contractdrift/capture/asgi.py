@@ -74,7 +74,7 @@ def scope_url(scope: Scope) -> str:
 
 
 def _headers(raw: Any) -> tuple[tuple[str, str], ...]:
-    return tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw or ())
+    return tuple([(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw or ()])
 
 
 def _media_type(raw_headers: Any) -> str | None:

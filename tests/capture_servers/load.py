@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import pickle
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -70,9 +74,34 @@ async def _run(base: str, calls: list[Call], concurrency: int) -> list[Reply]:
         return await asyncio.gather(*(one(c) for c in calls))
 
 
-def fetch_all(base: str, calls: list[Call], *, concurrency: int = 50) -> list[Reply]:
-    """Send all ``calls`` to ``base`` with at most ``concurrency`` in flight; replies in call order."""
-    return asyncio.run(asyncio.wait_for(_run(base, calls, concurrency), timeout=120))
+def fetch_all(base: str, calls: list[Call], *, concurrency: int = 50, in_process: bool = False) -> list[Reply]:
+    """Send all ``calls`` to ``base`` with at most ``concurrency`` in flight; replies in call order.
+
+    The client runs in a child process by default, so it does not share the GIL with the servers
+    under test (which run in threads of the test process).
+    """
+    if in_process:
+        return asyncio.run(asyncio.wait_for(_run(base, calls, concurrency), timeout=120))
+    # Plain tuples cross the process boundary (the child imports this file by path).
+    payload = (base, [(c.method, c.path, c.body, c.content_type) for c in calls], concurrency)
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child"],
+        input=pickle.dumps(payload), capture_output=True, timeout=180,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"load generator failed: {proc.stderr.decode(errors='replace')[-2000:]}")
+    return [Reply(status, tuple(headers), raw) for status, headers, raw in pickle.loads(proc.stdout)]
+
+
+def _child() -> None:
+    base, raw_calls, concurrency = pickle.loads(sys.stdin.buffer.read())
+    calls = [Call(*c) for c in raw_calls]
+    replies = asyncio.run(asyncio.wait_for(_run(base, calls, concurrency), timeout=120))
+    sys.stdout.buffer.write(pickle.dumps([(r.status, r.headers, r.raw) for r in replies]))
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--child"]:
+    _child()
 
 
 IGNORED = frozenset({"date"})

@@ -28,6 +28,7 @@ def test_public_name() -> None:
     assert contractdrift.asgi.RecordingMiddleware is RecordingMiddleware
 
 
+@pytest.mark.slow
 def test_1000_concurrent_requests_recorded_once_and_responses_identical(tmp_path: Path) -> None:
     calls = mixed_calls(1000)
     out = tmp_path / "asgi.jsonl"

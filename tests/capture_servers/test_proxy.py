@@ -57,6 +57,7 @@ def proxy_server(upstream: str, recorder: Recorder, **kwargs: object) -> Iterato
         assert not thread.is_alive(), "proxy did not stop"
 
 
+@pytest.mark.slow
 def test_1000_concurrent_requests_through_the_proxy(tmp_path: Path) -> None:
     calls = mixed_calls(1000)
     out = tmp_path / "proxy.jsonl"
