@@ -8,7 +8,8 @@ Usage::
 What happens per request (the hot path stays small):
 
 * ``recorder.wants(method, url)`` decides first (sampling, host/path filters, rate limit); a request
-  that is not wanted goes straight to the app with no wrapping at all.
+  that is not wanted goes straight to the app with no wrapping at all. The route template is only
+  known after the app ran, so a per-route rate limit applies per concrete path here.
 * Otherwise ``receive``/``send`` are wrapped to *tee* body chunks: at most ``max_body_bytes`` are
   kept per body, the size is always counted (larger bodies are recorded truncated with their true
   size); bodies whose content type is not on the recorder's allow-list are counted, not kept.

@@ -8,8 +8,9 @@ Forwarding is transparent and streaming in both directions:
 
 * method, raw path, query string and headers go upstream unchanged, except hop-by-hop headers
   (``Connection`` and the headers it names, ``Keep-Alive``, ``TE``, ``Trailer``,
-  ``Transfer-Encoding``, ``Upgrade``, ``Proxy-*``) and ``Host``, which is the upstream's unless
-  ``preserve_host=True``. No header is added (httpx's default ``User-Agent``/``Accept-*`` are off).
+  ``Transfer-Encoding``, ``Upgrade``, ``Proxy-*``; also ``Expect``, already answered to the
+  client) and ``Host``, which is the upstream's unless ``preserve_host=True``. No header is added
+  (no ``X-Forwarded-*``; httpx's default ``User-Agent``/``Accept-*`` are not applied).
 * A request body streams upstream as it arrives: with its ``Content-Length`` when the client sent
   one, chunked otherwise.
 * The response status, headers (minus hop-by-hop) and *raw* body bytes stream back chunk by chunk
@@ -51,6 +52,7 @@ _log = logging.getLogger("contractdrift.capture")
 HOP_BY_HOP = frozenset(
     {
         b"connection",
+        b"expect",  # the proxy's server already answered "100-continue" to the client
         b"keep-alive",
         b"proxy-authenticate",
         b"proxy-authorization",
