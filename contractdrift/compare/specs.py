@@ -16,6 +16,7 @@ from ..model import Finding, Location, Pointer, Side, SpecLocation, to_human, to
 from ..spec.node import Node, SpecLike
 from ..spec.normalize import Operation, Parameter, normalize_path, operations
 from . import rules as R
+from .equivalence import Equivalence
 from .walk import Change, SchemaWalker, WalkOptions, check_lifecycle
 
 _SUCCESS = re.compile(r"^(2\d\d|2XX)$", re.IGNORECASE)
@@ -45,7 +46,9 @@ class SpecDiff:
         self.base = _Side(base, base.root)
         self.rev = _Side(revision, revision.root)
         self.options = options or DiffOptions()
-        self.walkers = {side: SchemaWalker(side, self.options.walk) for side in (Side.REQUEST, Side.RESPONSE)}
+        self.equivalence = Equivalence()
+        self.walkers = {side: SchemaWalker(side, self.options.walk, self.equivalence)
+                        for side in (Side.REQUEST, Side.RESPONSE)}
         self.findings: list[Finding] = []
 
     # -- emitting ---------------------------------------------------------------------------------
@@ -125,6 +128,8 @@ class SpecDiff:
             self._add(f"{stem}-without-deprecation", op=op.label, side=Side.NONE, base=op.node, rev=rev)
 
     def _operation(self, b: Operation, r: Operation) -> None:
+        if self._unchanged(b, r):
+            return
         label = r.label
         self._operation_lifecycle(b, r, label)
         bid, rid = b.node.get("operationId"), r.node.get("operationId")
@@ -145,6 +150,15 @@ class SpecDiff:
         self._request_body(b, r, label)
         self._responses(b, r, label)
         self._callbacks(b, r, label)
+
+    def _unchanged(self, b: Operation, r: Operation) -> bool:
+        """The operation object and its path-level parameters are equivalent: nothing to report."""
+        if not self.equivalence.same(b.node, r.node):
+            return False
+        bp, rp = b.path_item.child("parameters"), r.path_item.child("parameters")
+        if bp is None or rp is None:
+            return bp is None and rp is None
+        return self.equivalence.same(bp, rp)
 
     def _operation_lifecycle(self, b: Operation, r: Operation, label: str) -> None:
         names = {

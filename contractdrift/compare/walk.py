@@ -21,6 +21,7 @@ from typing import Any
 from ..model import Pointer, Side
 from ..spec.node import Node
 from . import rules as R
+from .equivalence import Equivalence
 from .schema_view import NodeGroup, SchemaView, build_view
 
 ITEMS = "*"  # payload pointer segment for "any array item" / "any map value"
@@ -60,15 +61,16 @@ MAX_DEPTH = 256
 
 
 class SchemaWalker:
-    def __init__(self, side: Side, options: WalkOptions | None = None) -> None:
+    def __init__(self, side: Side, options: WalkOptions | None = None,
+                 equivalence: Equivalence | None = None) -> None:
         self.side = side
+        self.equivalence = equivalence or Equivalence()
         self.options = options or WalkOptions()
         self._results: dict[tuple[Any, Any], _PairResult] = {}
         self._materialized: dict[tuple[Any, Any], list[Change]] = {}
         # pairs with a change at or below them, and who links to whom, kept up to date while expanding
         self._dirty: set[tuple[Any, Any]] = set()
         self._parents: dict[tuple[Any, Any], list[tuple[Any, Any]]] = {}
-        self._has_ref: dict[int, bool] = {}  # id(raw value) -> contains a $ref (specs outlive the walker)
         self._dirty_children: dict[tuple[Any, Any], list[tuple[str | int | None, tuple[Any, Any]]]] = {}
         self._views: dict[Any, SchemaView] = {}
         self._depth = 0
@@ -128,32 +130,18 @@ class SchemaWalker:
         result = self._results[key] = _PairResult()
         if self._depth >= MAX_DEPTH:
             return key
+        if len(base) == len(rev) and all(self.equivalence.same(bn, rn) for bn, rn in zip(base, rev)):
+            return key  # raw-equal with equivalent $ref targets: nothing below can differ
         self._depth += 1
         try:
-            b, r = self.view(base), self.view(rev)
-            if not self._same_raw(b, r):
-                self._compare_views(b, r, result, key)
-                if result.local:
-                    self._mark_dirty(key)
+            self._compare_views(self.view(base), self.view(rev), result, key)
+            if result.local:
+                self._mark_dirty(key)
         finally:
             self._depth -= 1
         return key
 
     # -- the checks -------------------------------------------------------------------------------
-    def _same_raw(self, b: SchemaView, r: SchemaView) -> bool:
-        """Identical raw nodes without any $ref inside compare equal without walking."""
-        if len(b.nodes) != len(r.nodes):
-            return False
-        for bn, rn in zip(b.nodes, r.nodes):
-            if bn.value != rn.value:
-                return False
-            has = self._has_ref.get(id(bn.value))
-            if has is None:
-                has = self._has_ref[id(bn.value)] = _has_ref(bn.value)
-            if has:
-                return False
-        return True
-
     def _mark_dirty(self, key: tuple[Any, Any]) -> None:
         stack = [key]
         while stack:
@@ -589,16 +577,6 @@ def _deref(node: Node) -> Node:
     if isinstance(value, dict) and "$ref" in value and len(value) == 1:
         return node.deref()
     return node
-
-
-def _has_ref(value: Any, _depth: int = 0) -> bool:
-    if isinstance(value, dict):
-        if "$ref" in value:
-            return True
-        return any(_has_ref(v, _depth + 1) for v in value.values() if isinstance(v, (dict, list)))
-    if isinstance(value, list):
-        return any(_has_ref(v, _depth + 1) for v in value if isinstance(v, (dict, list)))
-    return False
 
 
 def _group(v: bool | NodeGroup | None) -> NodeGroup | None:
