@@ -181,9 +181,35 @@ def dumps_compact(value: object) -> str:
     return json.dumps(jsonable(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def dumps_document(value: object) -> str:
-    """A JSON document with two-space indent and a final newline (input order of keys kept)."""
-    return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+def dumps_document(value: object, *, one_per_line: tuple[str, ...] = ()) -> str:
+    """A JSON document with two-space indent and a final newline (input order of keys kept).
+
+    Lists under the keys in ``one_per_line`` (``findings``, SARIF ``results``) are written one
+    compact element per line: grep- and diff-friendly, and encoded by the C encoder, which keeps a
+    report of thousands of findings fast (``indent`` forces json's pure-Python encoder).
+    """
+    if not one_per_line:
+        return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    return _dumps_indented(value, 0, one_per_line) + "\n"
+
+
+def _dumps_indented(value: object, depth: int, one_per_line: tuple[str, ...]) -> str:
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(value, dict) and value:
+        parts = []
+        for key, item in value.items():
+            name = json.dumps(key, ensure_ascii=False)
+            if key in one_per_line and isinstance(item, list) and item:
+                rows = ",\n".join(inner + "  " + json.dumps(x, ensure_ascii=False, allow_nan=False,
+                                                              separators=(", ", ": ")) for x in item)
+                parts.append(f"{inner}{name}: [\n{rows}\n{inner}]")
+            else:
+                parts.append(f"{inner}{name}: {_dumps_indented(item, depth + 1, one_per_line)}")
+        return "{\n" + ",\n".join(parts) + "\n" + pad + "}"
+    if isinstance(value, list) and value:
+        rows = ",\n".join(inner + _dumps_indented(x, depth + 1, one_per_line) for x in value)
+        return "[\n" + rows + "\n" + pad + "]"
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
 def default_tool_version() -> str:

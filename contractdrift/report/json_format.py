@@ -79,4 +79,4 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
 
 def render_json(report: Report, options: RenderOptions) -> str:
     """Render ``report`` as the version-1 JSON document (UTF-8 text, two-space indent)."""
-    return dumps_document(report_dict(report, options))
+    return dumps_document(report_dict(report, options), one_per_line=("findings",))

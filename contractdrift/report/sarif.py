@@ -169,4 +169,4 @@ def sarif_log(report: Report, options: RenderOptions) -> dict[str, Any]:
 
 def render_sarif(report: Report, options: RenderOptions) -> str:
     """Render ``report`` as a SARIF 2.1.0 log (JSON, two-space indent)."""
-    return dumps_document(sarif_log(report, options))
+    return dumps_document(sarif_log(report, options), one_per_line=("results", "rules"))
