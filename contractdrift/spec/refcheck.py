@@ -20,20 +20,33 @@ from .load import LoadedSpec, SpecFile
 _DATA_KEYS = frozenset({"example", "enum", "const"})
 
 
-def _is_data(key: Any, child: Any, pointer: Pointer) -> bool:
-    """Is ``child`` (under ``key`` of the object at ``pointer``) data rather than spec structure?"""
+def _is_data(key: Any, child: Any, parent: Any, grandparent: Any) -> bool:
+    """Is ``child`` (under ``key`` of an object that sits under ``parent``) data, not structure?"""
     if not isinstance(key, str):
         return False
     if key in _DATA_KEYS or key.startswith("x-"):
         return True
-    parent = pointer[-1] if pointer else None
     if key == "default":  # a schema's default value, but a response named "default" is structure
-        return parent != "responses"
+        return bool(parent != "responses")
     if key == "examples":  # 3.1 schema `examples` is a list of values; elsewhere a map of Example Objects
         return isinstance(child, list)
     if key == "value":  # an Example Object's value
-        return len(pointer) >= 2 and pointer[-2] == "examples"
+        return bool(grandparent == "examples")
     return False
+
+
+def _pointer_of(root: Any, target: Any) -> Pointer:
+    """The pointer of the object ``target`` (by identity) inside ``root``; () when not found."""
+    stack: list[tuple[Any, Pointer]] = [(root, ())]
+    while stack:
+        value, pointer = stack.pop()
+        if value is target:
+            return pointer
+        if isinstance(value, dict):
+            stack.extend((v, (*pointer, k)) for k, v in value.items() if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend((v, (*pointer, i)) for i, v in enumerate(value) if isinstance(v, (dict, list)))
+    return ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +69,7 @@ def check_refs(spec: LoadedSpec, *, strict: bool = False) -> RefCheck:
     pending: list[SpecFile] = [spec.root]
     done: set[str] = set()
     checked = 0
-    nullable_without_type: list[tuple[SpecFile, Pointer]] = []
+    nullable_without_type: list[tuple[SpecFile, Any]] = []
     broken: list[str] = []
     is_30 = spec.version.startswith("3.0")
     while pending:
@@ -65,18 +78,19 @@ def check_refs(spec: LoadedSpec, *, strict: bool = False) -> RefCheck:
             continue
         done.add(file.uri)
         seen_refs: set[str] = set()
-        stack: list[tuple[Any, Pointer]] = [(file.data, ())]
+        # (value, key it sits under, key its parent sits under): no pointers on the hot path
+        stack: list[tuple[Any, Any, Any]] = [(file.data, None, None)]
         while stack:
-            value, pointer = stack.pop()
+            value, key_here, parent_key = stack.pop()
             if isinstance(value, dict):
                 ref = value.get("$ref")
                 if is_30 and value.get("nullable") is True and "type" not in value and "$ref" not in value:
-                    nullable_without_type.append((file, pointer))
+                    nullable_without_type.append((file, value))
                 if isinstance(ref, str) and ref not in seen_refs:
                     seen_refs.add(ref)
                     checked += 1
                     try:
-                        target_file, _, _ = spec.resolve(ref, base=file, at=pointer)
+                        target_file, _, _ = spec.resolve(ref, base=file)
                     except InputError as exc:
                         if strict:
                             raise
@@ -85,19 +99,19 @@ def check_refs(spec: LoadedSpec, *, strict: bool = False) -> RefCheck:
                         if target_file.uri not in done:
                             pending.append(target_file)
                 for key, child in value.items():
-                    if isinstance(child, (dict, list)) and not _is_data(key, child, pointer):
-                        stack.append((child, (*pointer, key)))
+                    if isinstance(child, (dict, list)) and not _is_data(key, child, key_here, parent_key):
+                        stack.append((child, key, key_here))
             elif isinstance(value, list):
-                for i, child in enumerate(value):
+                for child in value:
                     if isinstance(child, (dict, list)):
-                        stack.append((child, (*pointer, i)))
+                        stack.append((child, key_here, parent_key))
     warnings: list[str] = []
     if broken:
         more = f" (and {len(broken) - 1} more broken $ref(s))" if len(broken) > 1 else ""
         warnings.append(f"{broken[0]}{more}; compared as unconstrained schemas (use --strict to fail)")
     if nullable_without_type:
-        file, pointer = min(nullable_without_type, key=lambda fp: (fp[0].uri, [str(p) for p in fp[1]]))
-        where = spec.locate(file, pointer)
+        file, holder = nullable_without_type[0]
+        where = spec.locate(file, _pointer_of(file.data, holder))
         place = str(where.position) if where.position else f"{file.display}#{where.pointer}"
         warnings.append(f"{place}: 'nullable' without 'type' in {len(nullable_without_type)} schema(s) is not "
                         "strictly valid OpenAPI 3.0; read as 'null is also allowed' and compared anyway")
