@@ -50,8 +50,18 @@ class SpecDiff:
         self.walkers = {side: SchemaWalker(side, self.options.walk, self.equivalence)
                         for side in (Side.REQUEST, Side.RESPONSE)}
         self.findings: list[Finding] = []
+        self._locations: dict[tuple[str, Pointer], SpecLocation] = {}
 
     # -- emitting ---------------------------------------------------------------------------------
+    def _loc(self, node: Node | None) -> SpecLocation | None:
+        """Spec location of a node, memoized: a shared component is named by many findings."""
+        if node is None:
+            return None
+        loc = self._locations.get(node.key)
+        if loc is None:
+            loc = self._locations[node.key] = node.location()
+        return loc
+
     def _add(self, rule_id: str, *, op: str | None, side: Side, base: Node | None, rev: Node | None,
              args: Mapping[str, Any] | None = None, status: str | None = None, media: str | None = None,
              payload: Pointer | None = None, subject: str = "") -> None:
@@ -59,7 +69,7 @@ class SpecDiff:
         clean = {k: _jsonable(v) for k, v in (args or {}).items()}
         location = Location(
             operation=op, side=side, status=status, media_type=media,
-            base=_loc(base), revision=_loc(rev),
+            base=self._loc(base), revision=self._loc(rev),
             payload_pointer=to_rfc6901(payload) if payload is not None else None,
         )
         self.findings.append(Finding(rule_id=rule_id, severity=info.severity, location=location,
@@ -452,10 +462,6 @@ class SpecDiff:
 # -- helpers -----------------------------------------------------------------------------------------------------------
 def _paths_node(root: Node) -> Node:
     return root.child("paths") or root
-
-
-def _loc(node: Node | None) -> SpecLocation | None:
-    return node.location() if node is not None else None
 
 
 def _jsonable(v: Any) -> Any:
