@@ -26,12 +26,12 @@ RULES_DIR = Path(__file__).resolve().parents[1] / "data" / "rules"
 FIXTURES = sorted(d.name for d in RULES_DIR.iterdir() if d.is_dir() and not d.name.startswith(("_", ".")))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def spec(rule_id: str, name: str) -> LoadedSpec:
     return load_spec(RULES_DIR / rule_id / f"{name}.yaml")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def case(rule_id: str) -> Mapping[str, Any]:
     path = RULES_DIR / rule_id / "case.yaml"
     if not path.exists():
@@ -43,7 +43,6 @@ def case(rule_id: str) -> Mapping[str, Any]:
     return data
 
 
-@functools.lru_cache(maxsize=None)
 def diff(rule_id: str, base: str, revision: str) -> Report:
     return diff_specs(spec(rule_id, base), spec(rule_id, revision), **case(rule_id).get("options", {}))
 
