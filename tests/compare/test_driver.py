@@ -217,6 +217,30 @@ def test_inline_schema_equals_ref_to_identical_component(tmp_path: Path) -> None
     assert ids(diff(tmp_path, inline, both(nested_ref, schemas={"Owner": obj(name=S)}))) == []
 
 
+def _components_api(names: tuple[str, str, str], header_required: bool = True,
+                    media: str = "application/json") -> Doc:
+    body, response, param = names
+    return {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/pets": {"post": {
+        "parameters": [{"$ref": f"#/components/parameters/{param}"}],
+        "requestBody": {"$ref": f"#/components/requestBodies/{body}"},
+        "responses": {"200": {"$ref": f"#/components/responses/{response}"}}}}},
+        "components": {
+            "parameters": {param: {"name": "limit", "in": "query", "schema": I}},
+            "requestBodies": {body: {"required": True, "content": {"application/json": {"schema": obj(["a"], a=I)}}}},
+            "responses": {response: {"description": "ok", "headers": {"X-A": {"$ref": "#/components/headers/XA"}},
+                                     "content": {media: {"schema": obj(["a"], a=I)}}}},
+            "headers": {"XA": {"required": header_required, "schema": I}}}}
+
+
+def test_renamed_parameter_body_and_response_components_are_no_change(tmp_path: Path) -> None:
+    # (media type names compare case-insensitively too: Application/JSON == application/json)
+    base = _components_api(("Body", "Resp", "Param"))
+    renamed = _components_api(("NewBody", "NewResp", "NewParam"), media="Application/JSON")
+    assert ids(diff(tmp_path, base, renamed)) == []
+    report = diff(tmp_path, base, _components_api(("Body", "Resp", "Param"), header_required=False))
+    assert ids(report) == ["response-header-became-optional"]
+
+
 # -- paths and parameters -------------------------------------------------------------------------------------
 def item(param: str, schema: Any = I, *, level: str = "operation") -> Doc:
     p = {"name": param, "in": "path", "required": True, "schema": schema}
