@@ -77,11 +77,13 @@ class SchemaWalker:
 
     # -- views --------------------------------------------------------------------------------
     def view(self, group: NodeGroup) -> SchemaView:
-        raw_key = tuple(n.key for n in group)
+        # keyed by spec too: two in-memory specs share a file uri ("<memory>") and so node keys
+        spec = id(group[0].spec) if group else 0
+        raw_key = (spec, *(n.key for n in group))
         v = self._views.get(raw_key)
         if v is None:
             group = tuple(_deref(n) for n in group)
-            key = tuple(n.key for n in group)
+            key = (spec, *(n.key for n in group))
             v = self._views.get(key)
             if v is None:
                 v = build_view(group)
