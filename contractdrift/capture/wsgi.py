@@ -17,6 +17,8 @@ Per request:
   the finished exchange to ``recorder.submit`` (which queues it for the background writer). When the
   app's iterable has a length (a list), so does the wrapper, so servers still compute
   ``Content-Length`` exactly as without the middleware. The legacy ``write()`` callable is teed too.
+  A ``wsgi.file_wrapper`` response is iterated like any other (the server cannot use ``sendfile``
+  for it while it is recorded).
 * The route template comes from Flask/werkzeug: ``environ["werkzeug.request"].url_rule`` (read when
   the app calls ``start_response``, before Flask clears it), converted to an OpenAPI path
   (``/users/<int:id>`` -> ``/users/{id}``) and prefixed with ``SCRIPT_NAME``. Other frameworks
