@@ -126,7 +126,7 @@ def test_streaming_response_is_streamed_chunked_and_recorded_whole() -> None:
         t0 = time.perf_counter()
         first = None
         chunks = []
-        with httpx.stream("GET", proxy + "/stream?delay=0.03", timeout=10) as resp:
+        with httpx.stream("GET", proxy + "/stream?delay=0.05", timeout=10) as resp:
             for chunk in resp.iter_raw():
                 if first is None:
                     first = time.perf_counter() - t0

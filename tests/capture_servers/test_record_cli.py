@@ -77,12 +77,19 @@ def test_signal_flushes_everything_including_in_flight_requests(tmp_path: Path, 
             # Requests still streaming when the signal arrives finish and are recorded too.
             async def slow() -> list[bytes]:
                 async with httpx.AsyncClient(timeout=20) as client:
+                    started = [asyncio.Event() for _ in range(3)]
+
                     async def one(i: int) -> bytes:
-                        r = await client.get(f"{proxy}/stream?delay=0.05&slow={i}")
-                        return r.content
+                        parts = []
+                        async with client.stream("GET", f"{proxy}/stream?delay=0.05&slow={i}") as r:
+                            async for chunk in r.aiter_raw():
+                                parts.append(chunk)
+                                started[i].set()
+                        return b"".join(parts)
 
                     tasks = [asyncio.create_task(one(i)) for i in range(3)]
-                    await asyncio.sleep(0.3)
+                    for event in started:  # all three are mid-response when the signal arrives
+                        await event.wait()
                     proc.send_signal(sig)
                     return await asyncio.gather(*tasks)
 
