@@ -204,7 +204,9 @@ class SchemaWalker:
 
     # values -----------------------------------------------------------------------------------------
     def _values(self, b: SchemaView, r: SchemaView, emit: Emit) -> None:
-        if b.enum != r.enum:
+        bo, ro = _only_value(b), _only_value(r)
+        same_only_value = bo is not None and ro is not None and _json_eq(bo[0], ro[0])  # const: x == enum: [x]
+        if b.enum != r.enum and not same_only_value:
             if b.enum is None and r.enum is not None:
                 emit("became-enum", {"new": list(r.enum)})
             elif r.enum is None and b.enum is not None:
@@ -219,7 +221,7 @@ class SchemaWalker:
                 emit("x-extensible-enum-value-removed", {"value": v})
             for v in _missing(r.extensible_enum or (), b.extensible_enum):
                 emit("x-extensible-enum-value-added", {"value": v})
-        if b.const != r.const:
+        if b.const != r.const and not same_only_value:
             if b.const is None and r.const is not None:
                 emit("const-added", {"new": r.const[0]})
             elif r.const is None and b.const is not None:
@@ -237,9 +239,10 @@ class SchemaWalker:
     # constraints ------------------------------------------------------------------------------------
     def _constraints(self, b: SchemaView, r: SchemaView, emit: Emit) -> None:
         bn, rn = b.numbers, r.numbers
+        switched = _switched_bounds(bn, rn)
         for stem, keyword in R.BOUND_KEYWORDS.items():
             old, new = bn.get(keyword), rn.get(keyword)
-            if old == new:
+            if old == new or keyword in switched:
                 continue
             if old is None:
                 emit(f"{stem}-set", {"new": new})
@@ -556,6 +559,30 @@ def check_lifecycle(b_dep: bool, r_dep: bool, b_ext: Mapping[str, Any], r_ext: M
             emit("stability-decreased", {"old": bs, "new": rs})
         else:
             emit("stability-increased", {"old": bs, "new": rs})
+
+
+def _only_value(v: SchemaView) -> tuple[Any] | None:
+    """The one value a schema allows by ``const`` or a one-value ``enum`` (they are the same constraint)."""
+    if v.const is not None:
+        return v.const if v.enum is None or (len(v.enum) == 1 and _json_eq(v.enum[0], v.const[0])) else None
+    return (v.enum[0],) if v.enum is not None and len(v.enum) == 1 else None
+
+
+def _switched_bounds(old: Mapping[str, float], new: Mapping[str, float]) -> set[str]:
+    """Bound keywords to leave out because the bound moved between ``minimum`` and ``exclusiveMinimum``.
+
+    ``minimum: 2`` -> ``exclusiveMinimum: 2`` is one tightening, not "minimum removed" (which would
+    break responses) plus "exclusive minimum set": keep only the keyword that tells the direction,
+    the new one's ``-set`` when tighter, the old one's ``-unset`` when looser.
+    """
+    skip: set[str] = set()
+    for inclusive, exclusive, upper in (("minimum", "exclusiveMinimum", False), ("maximum", "exclusiveMaximum", True)):
+        for was, now in ((inclusive, exclusive), (exclusive, inclusive)):
+            if was in old and now in new and was not in new and now not in old:
+                a, b = old[was], new[now]
+                tighter = (b < a if upper else b > a) or (a == b and now == exclusive)
+                skip.add(was if tighter else now)
+    return skip
 
 
 def _parse_date(value: Any) -> _dt.date | None:

@@ -47,3 +47,26 @@ def test_false_schema_against_a_schema(keyword: str) -> None:
     closed, open_ = {**host, keyword: False}, {**host, keyword: {"type": "string"}}
     assert _ids(_doc(closed), _doc(open_)) == [f"response-body-{stem}-removed"]  # loosened: responses may send more
     assert _ids(_doc(open_, side="request"), _doc(closed, side="request")) == [f"request-body-{stem}-added"]
+
+
+@pytest.mark.parametrize(("old", "new", "response", "request_ids"), [
+    # minimum -> exclusiveMinimum at the same value tightens: was "minimum removed" (an ERROR for responses)
+    ({"minimum": 2}, {"exclusiveMinimum": 2}, ["response-body-exclusive-min-set"], ["request-body-exclusive-min-set"]),
+    # exclusiveMinimum -> minimum at the same value loosens: was also "minimum set" (a WARN for requests)
+    ({"exclusiveMinimum": 2}, {"minimum": 2}, ["response-body-exclusive-min-unset"], ["request-body-exclusive-min-unset"]),
+    ({"maximum": 9}, {"exclusiveMaximum": 10}, ["response-body-max-unset"], ["request-body-max-unset"]),
+    ({"maximum": 9}, {"exclusiveMaximum": 9}, ["response-body-exclusive-max-set"], ["request-body-exclusive-max-set"]),
+])
+def test_bound_moving_between_inclusive_and_exclusive(old: Json, new: Json, response: list[str],
+                                                      request_ids: list[str]) -> None:
+    base, rev = {"type": "number", **old}, {"type": "number", **new}
+    assert _ids(_doc(base), _doc(rev)) == response
+    assert _ids(_doc(base, side="request"), _doc(rev, side="request")) == request_ids
+
+
+def test_const_is_a_one_value_enum() -> None:
+    # const: a == enum: [a]; was reported as const-removed (an ERROR for responses) plus became-enum
+    assert _ids(_doc({"type": "string", "const": "a"}), _doc({"type": "string", "enum": ["a"]})) == []
+    assert _ids(_doc({"type": "string", "enum": ["a"]}), _doc({"type": "string", "const": "a"})) == []
+    assert sorted(_ids(_doc({"type": "string", "const": "a"}), _doc({"type": "string", "enum": ["b"]}))) == [
+        "response-body-became-enum", "response-body-const-removed"]

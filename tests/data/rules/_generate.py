@@ -138,7 +138,9 @@ def _bound_rows() -> dict[str, Row]:
         rows[f"{stem}-{tight}"] = Row(at(v), at(looser), at(tighter), v31, equivalent=split)
         rows[f"{stem}-{loose}"] = Row(at(v), at(tighter), at(looser), v31, equivalent=split)
         rows[f"{stem}-set"] = Row(copy.deepcopy(host), {**copy.deepcopy(host), **other}, at(v), v31)
-        rows[f"{stem}-unset"] = Row(at(v), at(looser), copy.deepcopy(host), v31, equivalent=split)
+        # minimum -> exclusiveMinimum at the same value tightens: it must not read as "minimum removed"
+        unset_ok = _bound("exclusive" + kw[0].upper() + kw[1:], host, v) if stem in ("max", "min") else at(looser)
+        rows[f"{stem}-unset"] = Row(at(v), unset_ok, copy.deepcopy(host), v31, equivalent=split)
     return rows
 
 
@@ -176,8 +178,8 @@ ROWS: dict[str, Row] = {
     "x-extensible-enum-value-added": Row(s(**{"x-extensible-enum": ["a", "b"]}), s(**{"x-extensible-enum": ["a"]}),
                                          s(**{"x-extensible-enum": ["a", "b", "c"]})),
     "const-added": Row(s(), s(enum=["a"]), s(const="a"), v31=True),
-    "const-removed": Row(s(const="a"), s(const="b"), s(), v31=True),
-    "const-changed": Row(s(const="a"), s(), s(const="b"), v31=True),
+    "const-removed": Row(s(const="a"), s(const="b"), s(), v31=True, equivalent=s(enum=["a"])),
+    "const-changed": Row(s(const="a"), s(), s(const="b"), v31=True, equivalent=s(enum=["a"])),
     "default-value-added": Row(s(), s(minLength=1), s(default="a")),
     "default-value-removed": Row(s(default="a"), s(default="b"), s()),
     "default-value-changed": Row(s(default="a"), s(), s(default="b")),
