@@ -103,6 +103,8 @@ def flatten(group: NodeGroup) -> tuple[NodeGroup, int]:
         if target.key in seen or depth > MAX_ALLOF_DEPTH:
             return
         seen.add(target.key)
+        if any(o.file is target.file and o.value == target.value for o in out):
+            return  # an identical copy (A and A is A): it must not count as another allOf member
         out.append(target)
         if siblings:
             out.append(Node(node.spec, node.file, node.pointer, siblings))

@@ -70,3 +70,22 @@ def test_const_is_a_one_value_enum() -> None:
     assert _ids(_doc({"type": "string", "enum": ["a"]}), _doc({"type": "string", "const": "a"})) == []
     assert sorted(_ids(_doc({"type": "string", "const": "a"}), _doc({"type": "string", "enum": ["b"]}))) == [
         "response-body-became-enum", "response-body-const-removed"]
+
+
+def test_identical_copies_in_allof_are_one_schema() -> None:
+    # A property declared identically in two allOf members: two inline copies of a component that
+    # has an allOf counted its members twice (2 -> 4), so inlining a recursive $ref one level deeper
+    # reported "allOf member added" at every level of the recursion.
+    ref = {"$ref": "#/components/schemas/Pet"}
+
+    def pet(inner: Json) -> Json:
+        return {"allOf": [{"type": "object", "properties": {"id": {"type": "string"}}},
+                          {"type": "object", "properties": {"next": inner}}]}
+
+    def doc(kind: Json) -> Json:
+        d = _doc({"allOf": [{"type": "object", "properties": {"kind": kind}},
+                            {"type": "object", "properties": {"kind": kind}}]}, version="3.0.3")
+        d["components"] = {"schemas": {"Pet": pet(ref)}}
+        return d
+
+    assert _ids(doc(ref), doc(pet(pet(ref)))) == []
