@@ -1,0 +1,189 @@
+"""The rule registry audited as data: ids, templates, docs, fixtures, symmetry, oasdiff vocabulary."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+import string
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from contractdrift.compare import rules as R
+from contractdrift.model import Side
+
+REPO = Path(__file__).resolve().parents[2]
+RULES_DIR = REPO / "tests" / "data" / "rules"
+DOCS = REPO / "docs" / "rules.md"
+OASDIFF_TSV = Path(__file__).parents[2].parent / "shared" / "reference" / "oasdiff-rule-ids.tsv"
+FIXTURE_FILES = ("base.yaml", "unchanged.yaml", "compatible.yaml", "incompatible.yaml")
+
+#: Composed concepts deliberately present on one side only: concept -> why.
+WAIVERS: dict[str, str] = {}
+
+#: ERR/WARN ids of oasdiff that contractdrift does not have: id -> why (or where the concept lives instead).
+OASDIFF_NOT_COVERED: dict[str, str] = {
+    "api-path-sunset-parse": "not detected: x-sunset is read on operations (api-deprecated-sunset-parse), "
+                             "not on path items",
+    "new-required-request-header-property": "request headers are parameters: a new required property in an "
+                                            "object-valued header's schema is new-required-request-property",
+    "request-header-property-became-enum": "request headers are parameters: reported as request-parameter-became-enum",
+    "request-header-property-became-required": "request headers are parameters: reported as "
+                                               "request-property-became-required",
+    "request-parameter-property-became-not-nullable": "changes nested inside a parameter's schema are reported "
+                                                      "with the parameter scope: request-parameter-became-not-nullable",
+    "request-parameter-property-enum-value-removed": "nested parameter changes use the parameter scope: "
+                                                     "request-parameter-enum-value-removed",
+    "request-parameter-property-list-of-types-narrowed": "nested parameter changes use the parameter scope: "
+                                                         "request-parameter-list-of-types-narrowed",
+    "request-parameter-property-type-changed": "nested parameter changes use the parameter scope: "
+                                               "request-parameter-type-changed",
+    "request-parameter-property-type-specialized": "nested parameter changes use the parameter scope: "
+                                                   "request-parameter-type-specialized",
+    "request-parameter-sunset-date-changed-too-small": "not yet detected for parameters (operations have "
+                                                       "api-sunset-date-changed-too-small)",
+    "request-parameter-sunset-deleted": "not yet detected for parameters (operations have sunset-deleted)",
+    "request-parameter-sunset-parse": "an unparsable parameter x-sunset is request-parameter-deprecated-sunset-invalid",
+    "request-property-became-required-with-default": "reported as request-property-became-required (the default "
+                                                     "does not help clients that omit the property)",
+    "response-media-type-name-generalized": "a media type renamed to a wider one is reported as "
+                                            "response-media-type-removed plus response-media-type-added",
+}
+
+
+def _fields(template: str) -> set[str]:
+    out = set()
+    for _, name, _, _ in string.Formatter().parse(template):
+        if name:
+            out.add(re.split(r"[.\[]", name, maxsplit=1)[0])
+    return out - {"subject"}
+
+
+def test_ids_unique_and_kebab_case() -> None:
+    fixed_ids = [f.id for f in R.FIXED]
+    assert len(fixed_ids) == len(set(fixed_ids)), "duplicate fixed rule ids"
+    assert not set(fixed_ids) & set(R.CONCEPT_OF), "a fixed rule id collides with a composed one"
+    assert len(R.REGISTRY) == len(fixed_ids) + len(R.CONCEPT_OF)
+    pattern = re.compile(R.ID_PATTERN)
+    bad = [rid for rid in R.REGISTRY if not pattern.match(rid)]
+    assert not bad, f"ids not kebab-case: {bad}"
+
+
+def _problems(rule_id: str) -> list[str]:
+    info = R.REGISTRY[rule_id]
+    out = []
+    if info.id != rule_id:
+        out.append(f"registered under another id {info.id!r}")
+    if not info.summary.strip():
+        out.append("empty summary")
+    if not (info.kind and info.action):
+        out.append("kind and action are part of the taxonomy")
+    args = {name: f"<{name}>" for name in _fields(info.template)}
+    text = R.render_message(rule_id, args, subject="request body")
+    if "{" in text or "}" in text:
+        out.append(f"template leaves braces: {text!r}")
+    out += [f"{name} not rendered in {text!r}" for name in args if f"<{name}>" not in text]
+    if rule_id in R.CONCEPT_OF:
+        scope, concept = R.CONCEPT_OF[rule_id]
+        if rule_id != R.compose(info.side, scope, concept) or info.side not in (Side.REQUEST, Side.RESPONSE):
+            out.append(f"composed id does not match its side {info.side} / scope {scope} / concept {concept}")
+    return out
+
+
+def test_templates_summaries_and_metadata() -> None:
+    problems = {rid: p for rid in sorted(R.REGISTRY) if (p := _problems(rid))}
+    assert not problems, problems
+
+
+def test_every_rule_has_a_fixture_directory() -> None:
+    missing = {rid: names for rid in sorted(R.REGISTRY)
+               if (names := [n for n in FIXTURE_FILES if not (RULES_DIR / rid / n).is_file()])}
+    assert not missing, f"fixture files missing under tests/data/rules/: {missing}"
+
+
+def test_no_fixture_without_rule() -> None:
+    orphans = sorted(d.name for d in RULES_DIR.iterdir()
+                     if d.is_dir() and not d.name.startswith(("_", ".")) and d.name not in R.REGISTRY)
+    assert not orphans, f"fixture directories for unknown rules: {orphans}"
+
+
+@pytest.mark.skipif(not DOCS.exists(), reason="docs/rules.md not generated yet")
+def test_docs_entry() -> None:
+    anchors = set(re.findall(r'id="([^"]+)"', DOCS.read_text(encoding="utf-8")))
+    missing = [rid for rid in R.REGISTRY if rid not in anchors]
+    assert not missing, f"docs/rules.md has no entry for {missing[:10]} ({len(missing)} in all)"
+
+
+def test_mirrors_are_rules_on_the_same_side() -> None:
+    for rid, mirror in R.MIRRORS.items():
+        assert mirror in R.REGISTRY, f"{rid}: mirror {mirror!r} is not a rule"
+        side, mside = R.REGISTRY[rid].side, R.REGISTRY[mirror].side
+        assert side == mside or Side.NONE in (side, mside), f"{rid} ({side}) mirrors {mirror} ({mside})"
+
+
+def test_composed_concepts_exist_on_both_sides() -> None:
+    sides: dict[str, set[Side]] = {}
+    for rid, (_, concept) in R.CONCEPT_OF.items():
+        sides.setdefault(concept, set()).add(R.REGISTRY[rid].side)
+    one_sided = {c for c, s in sides.items() if s != {Side.REQUEST, Side.RESPONSE}}
+    assert one_sided <= WAIVERS.keys(), f"concepts on one side only, without a waiver: {sorted(one_sided - WAIVERS.keys())}"
+    stale = WAIVERS.keys() - one_sided
+    assert not stale, f"waivers no longer needed: {sorted(stale)}"
+    # body and property scopes exist on both sides for every concept (headers answer, parameters ask)
+    for c in R.CONCEPTS:
+        for scope in ("body", "property"):
+            if scope in c.scopes and c.name not in WAIVERS:
+                for side in (Side.REQUEST, Side.RESPONSE):
+                    assert R.compose(side, scope, c.name) in R.REGISTRY, (c.name, scope, side)
+
+
+def _oasdiff_rows() -> list[dict[str, str]]:
+    if not OASDIFF_TSV.exists():
+        pytest.skip(f"{OASDIFF_TSV} not present")
+    with OASDIFF_TSV.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def test_oasdiff_flag_matches_vocabulary() -> None:
+    ids = {row["id"] for row in _oasdiff_rows()}
+    wrong = sorted(rid for rid, info in R.REGISTRY.items() if info.oasdiff != (rid in ids))
+    assert not wrong, f"RuleInfo.oasdiff disagrees with oasdiff-rule-ids.tsv for {wrong}"
+
+
+def test_oasdiff_err_warn_ids_not_covered() -> None:
+    rows = _oasdiff_rows()
+    missing = sorted(row["id"] for row in rows if row["default_level"] in ("ERR", "WARN") and row["id"] not in R.REGISTRY)
+    print("\noasdiff ERR/WARN ids contractdrift does not have:")
+    for rid in missing:
+        print(f"  {rid}: {OASDIFF_NOT_COVERED.get(rid, 'NOT EXPLAINED')}")
+    assert set(missing) == set(OASDIFF_NOT_COVERED), (
+        f"unexplained: {sorted(set(missing) - OASDIFF_NOT_COVERED.keys())}; "
+        f"now covered, drop from the allow-list: {sorted(OASDIFF_NOT_COVERED.keys() - set(missing))}")
+    assert all(reason.strip() for reason in OASDIFF_NOT_COVERED.values())
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("_rules_fixture_generator", RULES_DIR / "_generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_fixtures_are_fresh() -> None:
+    gen = _generator()
+    wanted = gen.render_all()
+    assert set(wanted) == set(R.CONCEPT_OF), "the generator covers exactly the composed rules"
+    stale = []
+    for rule_id, files in wanted.items():
+        d = RULES_DIR / rule_id
+        on_disk = {p.name for p in d.iterdir() if p.is_file()} if d.is_dir() else set()
+        if on_disk != set(files) or any((d / n).read_text(encoding="utf-8") != t for n, t in files.items()):
+            stale.append(rule_id)
+    leftovers = [d.name for d in RULES_DIR.iterdir() if d.is_dir() and d.name not in wanted and gen.is_generated(d)]
+    assert not stale and not leftovers, (
+        f"run `python tests/data/rules/_generate.py`: stale {stale[:5]} ({len(stale)}), leftover {leftovers[:5]}")
