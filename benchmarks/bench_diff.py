@@ -188,6 +188,7 @@ def bench_contractdrift(base: Path, revision: Path, runs: int, cwd: str) -> tupl
 # "x  Checks: 7/12 passed" (ANSI colours stripped first).
 _CHECKS = re.compile(r"Checks:\s*(\d+)\s*/\s*(\d+)\s*passed")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_DOWNLOAD = re.compile(r"Error downloading (\S+)\s*(.*)", re.IGNORECASE)
 
 
 def find_optic(explicit: str | None) -> str | None:
@@ -230,8 +231,8 @@ def bench_optic(optic: str, base: Path, revision: Path, *, runs: int, timeout: f
         err = _ANSI.sub("", s.stderr) or _ANSI.sub("", s.stdout)
         if "invalid openapi" in err.lower():
             failures.append(f"refused as invalid: {first_line(err, 110)}")
-        elif "error downloading" in err.lower():
-            failures.append("failed: " + " ".join(err.split())[:140])
+        elif dl := _DOWNLOAD.search(err):  # a "$ref" it wanted to fetch from the network
+            failures.append(f"failed: tried to download {dl.group(1)} ({first_line(dl.group(2), 40)})")
         else:
             failures.append(f"exit {s.returncode}: {first_line(err)}")
         break  # deterministic failure: no point repeating it
@@ -345,7 +346,8 @@ def print_summary(rows: list[dict[str, object]], with_optic: bool) -> None:
                  fmt(lib["call_s"]), fmt(cli["wall_s"]), fmt(cli["cpu_s"]), fmt(cli["peak_mb"], ".0f")]
         if with_optic:
             assert isinstance(op, dict)
-            result = op["failure"] or f"ok, {op['findings']} failed checks"
+            result = str(op["failure"] or f"ok, {op['findings']} failed checks")
+            result = result if len(result) <= 72 else result[:71] + "…"
             cells += [fmt(op["wall_s"]), fmt(op["peak_mb"], ".0f"), ratio(op["wall_s"], cli["wall_s"]),
                       ratio(op["peak_mb"], cli["peak_mb"]), str(result)]
         table.append(cells)
@@ -366,8 +368,9 @@ def print_summary(rows: list[dict[str, object]], with_optic: bool) -> None:
             goal = GOALS[group]
             wall = cli["wall_s"]
             verdict = "PASS" if wall is not None and wall < goal else "MISS"
-            print(f"  {group} pair {r['pair']:<8} < {goal} s: {verdict}  ({fmt(wall)} s wall, "
-                  f"{fmt(cli['cpu_s'])} s CPU)")
+            detail = (f"{fmt(wall)} s wall, {fmt(cli['cpu_s'])} s CPU" if wall is not None
+                      else f"contractdrift failed: {cli['failure']}")
+            print(f"  {group} pair {r['pair']:<8} < {goal} s: {verdict}  ({detail})")
     peaks = [(float(c["peak_mb"]), str(r["pair"])) for r in rows
              if isinstance(c := r["cli"], dict) and c["peak_mb"] is not None]
     libpeaks = [(float(c["peak_mb"]), str(r["pair"])) for r in rows
