@@ -89,7 +89,8 @@ class SpecDiff:
                     if rid not in R.REGISTRY:
                         continue
             args = dict(c.args)
-            human = to_human(c.rel)[2:] if c.rel else ""
+            human = to_human(c.rel)[1:] if c.rel else ""  # "$.a[*]" -> "a[*]", "$[*].b" -> "[*].b"
+            human = human[1:] if human.startswith(".") else human
             if "{property" in R.REGISTRY[rid].template:
                 args["property"] = human
             subject = subject_root if not c.rel else f"{subject_root}, property {human!r}"

@@ -26,6 +26,7 @@ from .schema_view import NodeGroup, SchemaView, build_view
 
 ITEMS = "*"  # payload pointer segment for "any array item" / "any map value"
 STABILITY = {"draft": 0, "alpha": 1, "beta": 2, "stable": 3}
+_ANY: dict[str, Any] = {}  # the implicit schema of an absent `items`/`additionalProperties` (never mutated)
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +346,10 @@ class SchemaWalker:
             emit("additional-properties-opened")
         elif isinstance(ba, tuple) and isinstance(ra, tuple):
             sub(ITEMS, ba, ra)
+        elif isinstance(ba, tuple) != isinstance(ra, tuple) and b.accepts_type("object") and r.accepts_type("object"):
+            # absent (any value) <-> a schema: compare with the implicit {} so narrowing is reported
+            sub(ITEMS, ba if isinstance(ba, tuple) else _implicit(b.anchor, "additionalProperties"),
+                ra if isinstance(ra, tuple) else _implicit(r.anchor, "additionalProperties"))
         for pat in b.pattern_properties.keys() - r.pattern_properties.keys():
             emit("pattern-property-removed", {"pattern": pat})
         for pat in r.pattern_properties.keys() - b.pattern_properties.keys():
@@ -401,6 +406,9 @@ class SchemaWalker:
     def _arrays(self, b: SchemaView, r: SchemaView, emit: Emit, sub: Callable[..., None]) -> None:
         if b.items is not None and r.items is not None:
             sub(ITEMS, b.items, r.items)
+        elif (b.items is None) != (r.items is None) and not b.prefix_items and not r.prefix_items and (
+                b.accepts_type("array") and r.accepts_type("array")):  # absent items: any value, the implicit {}
+            sub(ITEMS, b.items or _implicit(b.anchor, "items"), r.items or _implicit(r.anchor, "items"))
         if not b.prefix_items and r.prefix_items:
             emit("prefix-items-added")
         elif b.prefix_items and not r.prefix_items:
@@ -559,6 +567,11 @@ def check_lifecycle(b_dep: bool, r_dep: bool, b_ext: Mapping[str, Any], r_ext: M
             emit("stability-decreased", {"old": bs, "new": rs})
         else:
             emit("stability-increased", {"old": bs, "new": rs})
+
+
+def _implicit(parent: Node, keyword: str) -> NodeGroup:
+    """The absent ``keyword`` of ``parent`` as the schema it means (``{}``), located at the parent."""
+    return (Node(parent.spec, parent.file, (*parent.pointer, keyword), _ANY),)
 
 
 def _only_value(v: SchemaView) -> tuple[Any] | None:

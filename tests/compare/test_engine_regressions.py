@@ -89,3 +89,22 @@ def test_identical_copies_in_allof_are_one_schema() -> None:
         return d
 
     assert _ids(doc(ref), doc(pet(pet(ref)))) == []
+
+
+def test_property_names_in_messages() -> None:
+    # A change inside the items of a root array read "property '*]'" (the "$." prefix was cut blindly).
+    base = _doc({"type": "array", "items": {"type": "object", "properties": {"a b": {"type": "string"}}}})
+    rev = _doc({"type": "array", "items": {"type": "object", "properties": {"a b": {"type": "integer"}}}})
+    (finding,) = diff_specs(base, rev).findings
+    assert """property '[*]["a b"]'""" in finding.message, finding.message
+
+
+@pytest.mark.parametrize(("keyword", "host"), [("items", {"type": "array"}),
+                                                ("additionalProperties", {"type": "object"})])
+def test_absent_items_or_additional_properties_mean_any_value(keyword: str, host: Json) -> None:
+    # An absent `items`/`additionalProperties` allows any value; a schema in its place narrows that.
+    # Nothing was reported either way (only schema <-> schema and `false` were compared).
+    narrow = {**host, keyword: {"type": "string"}}
+    assert _ids(_doc(host, side="request"), _doc(narrow, side="request")) == ["request-property-type-specialized"]
+    assert _ids(_doc(narrow), _doc(host)) == ["response-property-type-generalized"]
+    assert _ids(_doc(host), _doc({**host, keyword: {}})) == []
