@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
 from . import __version__
@@ -345,18 +345,18 @@ def _output_options(p: argparse.ArgumentParser) -> None:
                    help="colour text output (default: auto, on a terminal)")
 
 
-def _emit(args: argparse.Namespace, text: str) -> None:
+def _emit(args: argparse.Namespace, chunks: Iterable[str]) -> None:
+    """Write rendered chunks to ``--output`` or stdout as they come (large reports stream)."""
     if args.output:
-        from pathlib import Path
-
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            with open(args.output, "w", encoding="utf-8") as out:
+                out.writelines(chunks)
         except OSError as exc:
             from .errors import InputError
 
             raise InputError(f"cannot write the report: {exc.strerror or exc}", file=args.output) from None
     else:
-        sys.stdout.write(text)
+        sys.stdout.writelines(chunks)
         sys.stdout.flush()
 
 
@@ -373,7 +373,7 @@ def _use_color(args: argparse.Namespace) -> bool:
 def _cmd_diff(args: argparse.Namespace) -> int:
     from . import api
     from .model import Severity
-    from .report import render
+    from .report import iter_render
 
     cfg = api.load_settings(args.config)
     fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or Severity.ERROR)
@@ -386,7 +386,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         exclude_extensions=tuple(args.exclude_extension) or cfg.exclude_extensions,
         severity=cfg.severity, ignore=args.ignore or cfg.ignore_file, level=level, strict=args.strict,
     )
-    _emit(args, render(report, args.format, rules=api.rules(), color=_use_color(args), fail_on=fail_on))
+    _emit(args, iter_render(report, args.format, rules=api.rules(), color=_use_color(args), fail_on=fail_on))
     return report.exit_code(fail_on)
 
 

@@ -43,12 +43,13 @@ class Finding:
     def __post_init__(self) -> None:
         if not isinstance(self.args, MappingProxyType):
             object.__setattr__(self, "args", _freeze(self.args))
-        args_json = json.dumps(dict(self.args), sort_keys=True, separators=(",", ":"), default=str)
-        object.__setattr__(self, "_args_json", args_json)
         loc = self.location
+        # one encoding serves both the fingerprint and the sort tie-breaker
         key = json.dumps([self.rule_id, loc.operation, loc.side.value, loc.status, loc.media_type,
-                          loc.payload_pointer], separators=(",", ":"))
-        digest = hashlib.sha256(f"{key}|{args_json}".encode()).hexdigest()[:16]
+                          loc.payload_pointer, dict(self.args)],
+                         sort_keys=True, separators=(",", ":"), default=str)
+        object.__setattr__(self, "_args_json", key)
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         object.__setattr__(self, "_fingerprint", digest)
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -35,6 +36,7 @@ def from_rfc6901(text: str) -> Pointer:
     return tuple(unescape_token(part) for part in text[1:].split("/"))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def to_human(pointer: Pointer) -> str:
     """``("items", 0, "email")`` -> ``$.items[0].email``."""
     out = ["$"]

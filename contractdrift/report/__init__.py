@@ -7,14 +7,14 @@ output, with no timestamps other than those the report's ``meta`` carries.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from ..errors import UsageError
 from ..model import Report, RuleInfo, Severity
 from ._common import RenderOptions, default_tool_version
 from .github import render_github
 from .html import render_html
-from .json_format import render_json
+from .json_format import iter_json, render_json
 from .junit import render_junit
 from .markdown import render_markdown
 from .sarif import render_sarif
@@ -53,6 +53,20 @@ def render(
     at or above it are ``<failure>``s, the others passed test cases.
     Raises :class:`~contractdrift.errors.UsageError` for an unknown format.
     """
+    return "".join(iter_render(report, fmt, rules=rules, color=color, tool_version=tool_version, fail_on=fail_on))
+
+
+def iter_render(
+    report: Report,
+    fmt: str,
+    *,
+    rules: Mapping[str, RuleInfo] | None = None,
+    color: bool = False,
+    tool_version: str | None = None,
+    fail_on: Severity = Severity.WARN,
+) -> Iterator[str]:
+    """:func:`render` in chunks (the JSON format streams one finding per chunk, so a report of
+    100k findings is written without building the whole document in memory)."""
     renderer = _RENDERERS.get(fmt)
     if renderer is None:
         raise UsageError(f"unknown report format {fmt!r} (expected one of: {', '.join(FORMATS)})")
@@ -62,7 +76,9 @@ def render(
         tool_version=tool_version if tool_version is not None else default_tool_version(),
         fail_on=fail_on,
     )
-    return _LONE_SURROGATE.sub("\ufffd", renderer(report, options))
+    chunks = iter_json(report, options) if fmt == "json" else iter((renderer(report, options),))
+    for chunk in chunks:
+        yield _LONE_SURROGATE.sub("\ufffd", chunk)
 
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "iter_render", "render"]

@@ -5,6 +5,7 @@ Everything here is pure and deterministic: same report in, same strings out.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -102,6 +103,7 @@ def message_of(finding: Finding, rules: Mapping[str, RuleInfo] | None = None) ->
     return finding.rule_id
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def human_pointer(pointer: str | None) -> str | None:
     """RFC 6901 payload pointer -> ``$.items[0].email``; an invalid pointer is shown as given."""
     if pointer is None:
@@ -166,7 +168,13 @@ def ids_text(ids: tuple[str, ...], *, limit: int = 3) -> str:
 
 def jsonable(value: object) -> JSONValue:
     """A JSON-safe copy of ``value``: keys sorted, tuples as lists, NaN/inf and unknown objects as text."""
-    if value is None or isinstance(value, (bool, int, str)):
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:
+        return value  # type: ignore[return-value]
+    if kind is dict:
+        assert isinstance(value, dict)
+        return {str(k): jsonable(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from ..model import Evidence, Finding, Report, SpecLocation
@@ -65,18 +67,39 @@ def finding_dict(finding: Finding, options: RenderOptions) -> dict[str, Any]:
     }
 
 
-def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
-    """The whole document as plain data, keys in a fixed order."""
+def _head(report: Report, options: RenderOptions) -> dict[str, Any]:
     return {
         "version": FORMAT_VERSION,
         "tool": {"name": TOOL_NAME, "version": options.tool_version},
         "summary": report.counts(),
         "warnings": list(report.warnings),
         "meta": {key: report.meta[key] for key in sorted(report.meta)},
-        "findings": [finding_dict(f, options) for f in ordered(report)],
     }
+
+
+def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
+    """The whole document as plain data, keys in a fixed order."""
+    return {**_head(report, options), "findings": [finding_dict(f, options) for f in ordered(report)]}
+
+
+def iter_json(report: Report, options: RenderOptions) -> Iterator[str]:
+    """The document in chunks, one finding per chunk: constant memory over the number of findings.
+
+    ``"".join(iter_json(...))`` is exactly :func:`render_json`'s output.
+    """
+    findings = ordered(report)
+    head = _head(report, options)
+    if not findings:
+        yield dumps_document({**head, "findings": []})
+        return
+    yield dumps_document(head)[:-3] + ',\n  "findings": [\n'
+    last = len(findings) - 1
+    for i, finding in enumerate(findings):
+        row = json.dumps(finding_dict(finding, options), ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+        yield f"    {row}{',' if i < last else ''}\n"
+    yield "  ]\n}\n"
 
 
 def render_json(report: Report, options: RenderOptions) -> str:
     """Render ``report`` as the version-1 JSON document (UTF-8 text, two-space indent)."""
-    return dumps_document(report_dict(report, options), one_per_line=("findings",))
+    return "".join(iter_json(report, options))
