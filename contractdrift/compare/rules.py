@@ -264,7 +264,6 @@ _COMPOSED_OVERRIDES: dict[str, Severity] = {
     "request-parameter-default-value-removed": E,
     "request-parameter-default-value-changed": E,
     "request-parameter-type-changed": E,
-    "request-parameter-property-type-changed": W,
     "request-body-any-of-added": I,
     "response-body-any-of-added": I,
 }

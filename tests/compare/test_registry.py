@@ -117,6 +117,11 @@ def test_docs_entry() -> None:
     assert not missing, f"docs/rules.md has no entry for {missing[:10]} ({len(missing)} in all)"
 
 
+def test_severity_overrides_name_composed_rules() -> None:
+    dead = sorted(rid for rid in R._COMPOSED_OVERRIDES if rid not in R.CONCEPT_OF)
+    assert not dead, f"severity overrides for ids that are not composed: {dead}"
+
+
 def test_mirrors_are_rules_on_the_same_side() -> None:
     for rid, mirror in R.MIRRORS.items():
         assert mirror in R.REGISTRY, f"{rid}: mirror {mirror!r} is not a rule"
