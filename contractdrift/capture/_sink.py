@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 from ..model import Exchange
 
-__all__ = ["RecorderSink", "note_error"]
+__all__ = ["RecorderSink", "header_scrubber", "note_error", "raw_submitter"]
 
 
 @runtime_checkable
@@ -30,3 +31,34 @@ def note_error(recorder: object, exc: BaseException) -> None:
     if callable(hook):
         with contextlib.suppress(Exception):
             hook(exc)
+
+
+RawSubmit = Callable[[tuple[Any, ...]], bool]
+
+
+def raw_submitter(recorder: object) -> RawSubmit:
+    """How a front-end hands over a raw capture: ``recorder.submit_raw`` when it has one, else a
+    function that builds the exchange right away and calls ``recorder.submit`` (custom sinks)."""
+    submit_raw = getattr(recorder, "submit_raw", None)
+    if callable(submit_raw):
+        return submit_raw  # type: ignore[no-any-return]
+    from ._raw import materialize
+
+    def submit(capture: tuple[Any, ...]) -> bool:
+        limit = int(getattr(recorder, "max_body_bytes", 1 << 20))
+        return bool(recorder.submit(materialize(capture, limit)))  # type: ignore[attr-defined]
+
+    return submit
+
+
+HeaderScrub = Callable[[Any], Any]
+
+
+def _same(raw: Any) -> Any:
+    return raw
+
+
+def header_scrubber(recorder: object) -> HeaderScrub:
+    """``recorder.scrub_headers`` (credential headers masked on the hot path) or the identity."""
+    scrub = getattr(recorder, "scrub_headers", None)
+    return scrub if callable(scrub) else _same

@@ -5,6 +5,11 @@ still counting its full size, so the hot path never buffers more than the cap an
 :class:`Body` can say "truncated, true size N". It keeps references to the chunks instead of
 copying them. ``Content-Encoding``-d bodies go through :class:`~contractdrift.capture.body.BodyBuffer`
 instead (:func:`body_tee` picks), which records them decoded.
+
+:class:`RawTee` is the hot-path variant used by the middleware and the proxy: it only keeps raw
+chunks and counts, and :meth:`RawTee.handover` returns a small picklable tuple (a *body state*) from
+which the recorder's writer builds the :class:`Body` later, off the request path
+(:func:`contractdrift.capture._raw.body_from_state`).
 """
 
 from __future__ import annotations
@@ -15,7 +20,12 @@ import re
 from ..model import Body
 from .body import BodyBuffer, make_body
 
-__all__ = ["BodyTee", "body_tee", "openapi_route"]
+__all__ = ["BODY_DECODED", "BODY_ENCODED", "BODY_IDENTITY", "BodyTee", "RawTee", "body_tee", "openapi_route"]
+
+#: Body states handed over by :meth:`RawTee.handover` (first item of the tuple).
+BODY_IDENTITY = 0  # (0, chunks, size, None, store): chunks kept as sent (at most ``limit`` bytes)
+BODY_ENCODED = 1  # (1, chunks, raw_size, content_encoding, store): still encoded, decoded later
+BODY_DECODED = 2  # (2, Body, 0, decode_error, store): a large encoded body, decoded as it streamed
 
 
 class BodyTee:
@@ -62,6 +72,66 @@ class BodyTee:
         if complete and total == len(data):
             return Body.from_bytes(data, media_type)
         return make_body(data, media_type, total_size=total, truncated=True)
+
+
+class RawTee:
+    """Hot-path tee: keeps references to at most ``limit`` bytes of raw chunks and counts them all.
+
+    Nothing is parsed or decoded here. A ``Content-Encoding``-d body keeps its raw (compressed)
+    chunks while they fit in ``limit``; only when it grows beyond that does it switch to decoding as
+    it streams (a :class:`~contractdrift.capture.body.BodyBuffer`, bounded memory), so that the
+    recorded decoded ``size`` stays exact. ``store=False`` (content type not on the allow-list)
+    keeps no identity bytes but still counts.
+    """
+
+    __slots__ = ("buffer", "chunks", "encoding", "kept", "limit", "media_type", "size", "store")
+
+    def __init__(self, limit: int, store: bool = True, encoding: str | None = None,
+                 media_type: str | None = None) -> None:
+        self.chunks: list[bytes] = []
+        self.limit = limit
+        self.store = store
+        self.encoding = encoding
+        self.media_type = media_type
+        self.kept = 0
+        self.size = 0
+        self.buffer: BodyBuffer | None = None
+
+    def feed(self, chunk: bytes) -> None:
+        n = len(chunk)
+        if not n:
+            return
+        self.size += n
+        if self.encoding is None:
+            if self.store and self.kept < self.limit:
+                room = self.limit - self.kept
+                if n > room:
+                    chunk = chunk[:room]
+                    n = room
+                self.chunks.append(chunk if type(chunk) is bytes else bytes(chunk))
+                self.kept += n
+            return
+        if self.buffer is not None:
+            self.buffer.feed(chunk)
+        elif self.kept + n <= self.limit:
+            self.chunks.append(bytes(chunk))
+            self.kept += n
+        else:
+            buf = BodyBuffer(self.limit, self.encoding, store=self.store)
+            for c in self.chunks:
+                buf.feed(c)
+            buf.feed(chunk)
+            self.chunks = []
+            self.buffer = buf
+
+    def handover(self, complete: bool = True) -> tuple[int, object, int, object, bool]:
+        """The body state for the writer (see ``BODY_*``); ``complete``: the stream ended normally."""
+        if self.encoding is None:
+            return (BODY_IDENTITY, self.chunks, self.size, None, self.store)
+        if self.buffer is None:
+            return (BODY_ENCODED, self.chunks, self.size, self.encoding, self.store)
+        body = self.buffer.body(self.media_type, complete=complete)
+        return (BODY_DECODED, body, 0, self.buffer.decode_error, self.store)
 
 
 _EMPTY: dict[str | None, Body] = {}

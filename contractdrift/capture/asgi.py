@@ -15,8 +15,11 @@ What happens per request (the hot path stays small):
   size); bodies whose content type is not on the recorder's allow-list are counted, not kept.
   Messages pass through unchanged and unbuffered, so streaming responses and chunked requests
   behave exactly as without the middleware.
-* When the app has finished, the :class:`~contractdrift.model.Exchange` is built and handed to
-  ``recorder.submit`` which redacts it and queues it for the recorder's background writer.
+* When the app has finished, one plain tuple (timestamps, method, raw path and query, the raw
+  header lists with credential headers masked, the teed chunks, status) is handed to
+  ``recorder.submit_raw``, which queues it. Building the :class:`~contractdrift.model.Exchange`
+  (URL, decoded headers, parsed bodies, id), redacting the rest and writing happen in the
+  recorder's writer (by default a separate process), off the request path.
 
 The middleware never raises into the app or changes what the client sees: a failure to record is
 counted in :attr:`RecordingMiddleware.errors` (and the recorder's statistics when it keeps them) and
@@ -33,11 +36,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import quote
 
-from ..model import Exchange, Request, Response
-from ._sink import RecorderSink, note_error
-from ._tee import BodyTee, body_tee, openapi_route
-from .body import BodyBuffer
-from .recorder import new_exchange_id
+from ._sink import RecorderSink, header_scrubber, note_error, raw_submitter
+from ._tee import RawTee, openapi_route
 
 __all__ = ["RecordingMiddleware"]
 
@@ -74,38 +74,12 @@ def scope_url(scope: Scope) -> str:
     return f"{scheme}://{host}{path}"
 
 
-def _headers(raw: Any) -> tuple[tuple[str, str], ...]:
-    return tuple([(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw or ()])
-
-
 def _media_type(raw_headers: Any) -> str | None:
     for name, value in raw_headers or ():
         if name.lower() == b"content-type":
             mt = value.decode("latin-1").split(";", 1)[0].strip().lower()
             return mt or None
     return None
-
-
-def _content_encoding(raw_headers: Any) -> str | None:
-    for name, value in raw_headers or ():
-        if name.lower() == b"content-encoding":
-            enc = value.decode("latin-1").strip()
-            return None if not enc or enc.lower() == "identity" else enc
-    return None
-
-
-def _content_length(headers: tuple[tuple[str, str], ...]) -> int | None:
-    for name, value in headers:
-        if name == "content-length":
-            return int(value) if value.strip().isdigit() else None
-    return None
-
-
-def _has_body(headers: tuple[tuple[str, str], ...]) -> bool:
-    for name, value in headers:
-        if (name == "content-length" and value.strip() != "0") or name == "transfer-encoding":
-            return True
-    return False
 
 
 def scope_route(scope: Scope) -> str | None:
@@ -121,33 +95,20 @@ def scope_route(scope: Scope) -> str | None:
 
 
 class _Capture:
-    """Per-request state: wraps ``receive``/``send`` and tees what passes."""
+    """Per-request state: wraps ``receive``/``send`` and tees what passes (raw chunks only)."""
 
-    __slots__ = (
-        "_receive",
-        "_send",
-        "done_at",
-        "max_bytes",
-        "recorder",
-        "req",
-        "req_done",
-        "req_media",
-        "resp",
-        "resp_headers",
-        "resp_media",
-        "status",
-    )
+    __slots__ = ("_receive", "_send", "check_types", "done_at", "limit", "recorder", "req", "req_done", "resp",
+                 "resp_headers", "status")
 
-    def __init__(self, receive: Receive, send: Send, recorder: RecorderSink, req_media: str | None) -> None:
+    def __init__(self, receive: Receive, send: Send, recorder: RecorderSink, req: RawTee, check_types: bool) -> None:
         self._receive = receive
         self._send = send
         self.recorder = recorder
-        self.max_bytes = recorder.max_body_bytes
-        self.req_media = req_media
-        self.req = BodyTee(self.max_bytes, recorder.body_allowed(req_media))
+        self.limit = req.limit
+        self.check_types = check_types
+        self.req = req
         self.req_done = False
-        self.resp: BodyTee | BodyBuffer | None = None
-        self.resp_media: str | None = None
+        self.resp: RawTee | None = None
         self.resp_headers: Any = None
         self.status: int | None = None
         self.done_at = 0.0
@@ -172,10 +133,19 @@ class _Capture:
                 self.done_at = time.perf_counter()
         elif kind == "http.response.start":
             self.status = message["status"]
-            raw = message.get("headers")
+            raw = message.get("headers") or ()
             self.resp_headers = raw
-            self.resp_media = mt = _media_type(raw)
-            self.resp = body_tee(self.max_bytes, _content_encoding(raw), self.recorder.body_allowed(mt))
+            encoding: str | None = None
+            media: str | None = None
+            for name, value in raw:
+                low = name.lower()
+                if low == b"content-encoding":
+                    enc = value.decode("latin-1").strip()
+                    encoding = None if not enc or enc.lower() == "identity" else enc
+                elif low == b"content-type":
+                    media = value.decode("latin-1").split(";", 1)[0].strip().lower() or None
+            store = self.recorder.body_allowed(media) if self.check_types else True
+            self.resp = RawTee(self.limit, store, encoding, media)
         await self._send(message)
 
 
@@ -183,7 +153,8 @@ class RecordingMiddleware:
     """Pure ASGI middleware recording each HTTP exchange to ``recorder`` (``source="asgi"``).
 
     ``recorder`` is a :class:`contractdrift.Recorder` (or anything with its ``wants``,
-    ``body_allowed``, ``max_body_bytes`` and ``submit``).
+    ``body_allowed``, ``max_body_bytes`` and ``submit``; ``submit_raw`` and ``scrub_headers`` are
+    used when present, which keeps the request path minimal).
     """
 
     def __init__(self, app: ASGIApp, recorder: RecorderSink) -> None:
@@ -191,18 +162,22 @@ class RecordingMiddleware:
         self.recorder = recorder
         self.errors = 0
         self._logged = False
+        self._checks_url = bool(getattr(recorder, "checks_url", True))
+        self._checks_types = bool(getattr(recorder, "checks_content_types", True))
+        self._submit = raw_submitter(recorder)
+        self._scrub = header_scrubber(recorder)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         recorder = self.recorder
+        cap: _Capture | None = None
         try:
-            url = scope_url(scope)
             method: str = scope["method"]
-            cap: _Capture | None = None
-            if recorder.wants(method, url):
-                cap = _Capture(receive, send, recorder, _media_type(scope.get("headers")))
+            if recorder.wants(method, scope_url(scope) if self._checks_url else ""):
+                store = recorder.body_allowed(_media_type(scope.get("headers"))) if self._checks_types else True
+                cap = _Capture(receive, send, recorder, RawTee(recorder.max_body_bytes, store), self._checks_types)
         except Exception as exc:
             self._failed(exc)
             cap = None
@@ -219,53 +194,31 @@ class RecordingMiddleware:
             raise
         finally:
             try:
-                self._finish(scope, cap, method, url, started, t0, error)
+                self._finish(scope, cap, method, started, t0, error)
             except Exception as exc:
                 self._failed(exc)
 
     def _finish(
-        self,
-        scope: Scope,
-        cap: _Capture,
-        method: str,
-        url: str,
-        started: float,
-        t0: float,
-        error: BaseException | None,
+        self, scope: Scope, cap: _Capture, method: str, started: float, t0: float, error: BaseException | None
     ) -> None:
         end = cap.done_at or time.perf_counter()
-        req_headers = _headers(scope.get("headers"))
-        req_body = cap.req.body(cap.req_media)
-        if not cap.req_done and (cap.req.size or _has_body(req_headers)):
-            # The app did not read the whole request body: keep what it read, say how big it was.
-            req_body = cap.req.body(cap.req_media, complete=False, size=_content_length(req_headers))
-        request = Request(method=method, url=url, headers=req_headers, body=req_body)
-        response: Response | None = None
-        if cap.status is not None:
-            assert cap.resp is not None
-            response = Response(
-                status=cap.status,
-                headers=_headers(cap.resp_headers),
-                body=cap.resp.body(cap.resp_media, complete=bool(cap.done_at)),
-                http_version=scope.get("http_version"),
-            )
+        route = scope.get("route")
+        route_path = getattr(route, "path", None) if route is not None else None
+        resp = cap.resp
+        scrub = self._scrub
         err_text: str | None = None
         if error is not None:
             err_text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        elif cap.status is None:
-            err_text = "application returned without sending a response"
-        self.recorder.submit(
-            Exchange(
-                id=new_exchange_id(),
-                started_at=started,
-                duration_ms=(end - t0) * 1000.0,
-                request=request,
-                response=response,
-                source="asgi",
-                route=scope_route(scope),
-                error=err_text,
-            )
-        )
+        self._submit((
+            "asgi", started, (end - t0) * 1000.0, method,
+            {"scheme": scope.get("scheme"), "server": scope.get("server"), "raw_path": scope.get("raw_path"),
+             "path": scope.get("path"), "query_string": scope.get("query_string"),
+             "root_path": scope.get("root_path")},
+            route_path if isinstance(route_path, str) else None,
+            scrub(scope.get("headers") or []), cap.req.handover(), cap.req_done,
+            cap.status, scrub(cap.resp_headers or []), resp.handover(bool(cap.done_at)) if resp is not None else None,
+            bool(cap.done_at), scope.get("http_version"), err_text,
+        ))
 
     def _failed(self, exc: BaseException) -> None:
         self.errors += 1

@@ -16,7 +16,9 @@ Forwarding is transparent and streaming in both directions:
 * The response status, headers (minus hop-by-hop) and *raw* body bytes stream back chunk by chunk
   (compressed bodies stay compressed; ``Content-Length`` is kept, chunked responses are re-chunked).
 * Each exchange is recorded (``source="proxy"``) with bodies decoded (gzip, deflate, br) and capped
-  at the recorder's ``max_body_bytes``; the URL recorded is the upstream URL.
+  at the recorder's ``max_body_bytes``; the URL recorded is the upstream URL. As in the middleware,
+  the request path only tees raw chunks and hands a raw capture to ``recorder.submit_raw``;
+  decoding, parsing, redaction and writing happen in the recorder's writer.
 * When the upstream cannot be reached (or times out before answering) the client gets ``502 Bad
   Gateway`` and an exchange with ``response=None`` and the error text is recorded. If the upstream
   fails mid-response the connection to the client is closed (the response is incomplete) and the
@@ -38,12 +40,9 @@ from typing import Any
 import httpx
 import uvicorn
 
-from ..model import Body, Exchange, Request, Response
-from ._sink import RecorderSink, note_error
-from ._tee import BodyTee, body_tee
+from ._sink import RecorderSink, header_scrubber, note_error, raw_submitter
+from ._tee import RawTee
 from .asgi import Receive, Scope, Send
-from .body import BodyBuffer
-from .recorder import new_exchange_id
 
 __all__ = ["HOP_BY_HOP", "RecordingProxy", "serve"]
 
@@ -78,10 +77,6 @@ def _strip_hop_by_hop(raw: list[tuple[bytes, bytes]], *, drop_host: bool = False
             continue
         out.append((low, value))
     return out
-
-
-def _decode_headers(raw: list[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:
-    return tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw)
 
 
 def _media_type(raw: list[tuple[bytes, bytes]]) -> str | None:
@@ -133,6 +128,10 @@ class RecordingProxy:
         self.errors = 0
         self._logged = False
         self.client = client
+        self._checks_types = bool(getattr(recorder, "checks_content_types", True))
+        self._submit = raw_submitter(recorder)
+        self._scrub = header_scrubber(recorder)
+        self._host = None if preserve_host else url.netloc.decode("ascii")
         self._timeout = httpx.Timeout(timeout).as_dict()
         self._transport: httpx.AsyncHTTPTransport | None = None
         if client is None:
@@ -192,13 +191,12 @@ class RecordingProxy:
         try:
             record = self.recorder.wants(method, url)
             max_bytes = self.recorder.max_body_bytes if record else 0
-            req_media = _media_type(in_headers)
-            req_tee = BodyTee(max_bytes, record and self.recorder.body_allowed(req_media))
+            store = record and (not self._checks_types or self.recorder.body_allowed(_media_type(in_headers)))
+            req_tee = RawTee(max_bytes, store)
         except Exception as exc:
             self._failed(exc)
             record = False
-            req_tee = BodyTee(0, False)
-            req_media = None
+            req_tee = RawTee(0, False)
 
         body_done = not has_body
 
@@ -223,7 +221,7 @@ class RecordingProxy:
         request = httpx.Request(method, url, headers=headers, content=body() if has_body else None)
         status: int | None = None
         resp_headers: list[tuple[bytes, bytes]] = []
-        resp_tee: BodyTee | BodyBuffer | None = None
+        resp_tee: RawTee | None = None
         error: str | None = None
         http_version: str | None = None
         complete = False
@@ -259,9 +257,11 @@ class RecordingProxy:
                     try:
                         mt = _media_type(resp_headers)
                         ce = _header(resp_headers, b"content-encoding")
-                        resp_tee = body_tee(
-                            max_bytes, ce.decode("latin-1") if ce else None, self.recorder.body_allowed(mt)
-                        )
+                        enc = ce.decode("latin-1").strip() if ce else None
+                        if not enc or enc.lower() == "identity":
+                            enc = None
+                        allowed = self.recorder.body_allowed(mt) if self._checks_types else True
+                        resp_tee = RawTee(max_bytes, allowed, enc, mt)
                     except Exception as exc:
                         self._failed(exc)
                         record = False
@@ -293,56 +293,15 @@ class RecordingProxy:
         finally:
             if record:
                 try:
-                    self._record(
-                        started, t0, method, url, headers, req_tee, req_media, status, resp_headers, resp_tee,
-                        http_version, error, complete,
-                    )
+                    scrub = self._scrub
+                    self._submit((
+                        "proxy", started, (time.perf_counter() - t0) * 1000.0, method, url, self._host,
+                        scrub(headers), req_tee.handover(), status, scrub(resp_headers),
+                        resp_tee.handover(complete) if resp_tee is not None else None, complete, http_version,
+                        error,
+                    ))
                 except Exception as exc:
                     self._failed(exc)
-
-    def _record(
-        self,
-        started: float,
-        t0: float,
-        method: str,
-        url: str,
-        headers: list[tuple[bytes, bytes]],
-        req_tee: BodyTee,
-        req_media: str | None,
-        status: int | None,
-        resp_headers: list[tuple[bytes, bytes]],
-        resp_tee: BodyTee | BodyBuffer | None,
-        http_version: str | None,
-        error: str | None,
-        complete: bool,
-    ) -> None:
-        duration = (time.perf_counter() - t0) * 1000.0
-        out_headers = _decode_headers(headers)
-        if not self.preserve_host:
-            host = self.upstream.netloc.decode("ascii")
-            out_headers = (("host", host), *out_headers)
-        request = Request(method=method, url=url, headers=out_headers, body=req_tee.body(req_media))
-        response: Response | None = None
-        if status is not None:
-            mt = _media_type(resp_headers)
-            body = Body.empty(mt)
-            if resp_tee is not None and resp_tee.raw_size:
-                body = resp_tee.body(mt, complete=complete)
-                if resp_tee.decode_error and error is None:
-                    error = resp_tee.decode_error
-            response = Response(status=status, headers=_decode_headers(resp_headers), body=body,
-                                http_version=http_version)
-        self.recorder.submit(
-            Exchange(
-                id=new_exchange_id(),
-                started_at=started,
-                duration_ms=duration,
-                request=request,
-                response=response,
-                source="proxy",
-                error=error,
-            )
-        )
 
     def _failed(self, exc: BaseException) -> None:
         self.errors += 1

@@ -14,7 +14,9 @@ Per request:
   it read is kept, and the body is recorded as truncated with the ``Content-Length`` as its size.
 * The response iterable is wrapped, not buffered: each chunk is teed as the server pulls it and
   passed on at once. The wrapper's ``close()`` closes the app's iterable (PEP 3333) and then hands
-  the finished exchange to ``recorder.submit`` (which queues it for the background writer). When the
+  a raw capture (environ strings, headers with credentials masked, teed chunks) to
+  ``recorder.submit_raw``, which queues it; the exchange is built, redacted and written by the
+  recorder's writer (by default a separate process), off the request path. When the
   app's iterable has a length (a list), so does the wrapper, so servers still compute
   ``Content-Length`` exactly as without the middleware. The legacy ``write()`` callable is teed too.
   A ``wsgi.file_wrapper`` response is iterated like any other (the server cannot use ``sendfile``
@@ -37,11 +39,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
-from ..model import Exchange, Request, Response
-from ._sink import RecorderSink, note_error
-from ._tee import BodyTee, body_tee, openapi_route
-from .body import BodyBuffer
-from .recorder import new_exchange_id
+from ._sink import RecorderSink, header_scrubber, note_error, raw_submitter
+from ._tee import RawTee, openapi_route
 
 __all__ = ["RecordingMiddleware"]
 
@@ -101,7 +100,7 @@ class _TeeInput:
 
     __slots__ = ("_inp", "_tee")
 
-    def __init__(self, inp: Any, tee: BodyTee) -> None:
+    def __init__(self, inp: Any, tee: RawTee) -> None:
         self._inp = inp
         self._tee = tee
 
@@ -132,6 +131,10 @@ class _TeeInput:
         return getattr(self._inp, name)
 
 
+_URL_KEYS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "PATH_INFO",
+             "QUERY_STRING", "SERVER_PROTOCOL")
+
+
 class _Capture:
     """Per-request state shared by ``start_response``, ``write`` and the response iterator."""
 
@@ -140,35 +143,28 @@ class _Capture:
         "done",
         "environ",
         "error",
-        "max_bytes",
         "method",
         "mw",
         "req",
-        "req_media",
         "resp",
         "resp_done",
         "resp_headers",
-        "resp_media",
         "route",
         "started",
         "status",
         "t0",
-        "url",
     )
 
-    def __init__(self, mw: RecordingMiddleware, environ: Environ, method: str, url: str) -> None:
+    def __init__(self, mw: RecordingMiddleware, environ: Environ, method: str) -> None:
         recorder = mw.recorder
         self.mw = mw
         self.environ = environ
         self.method = method
-        self.url = url
-        self.max_bytes = recorder.max_body_bytes
-        self.req_media = _media_type(environ.get("CONTENT_TYPE"))
-        self.req = BodyTee(self.max_bytes, recorder.body_allowed(self.req_media))
+        store = recorder.body_allowed(_media_type(environ.get("CONTENT_TYPE"))) if mw._checks_types else True
+        self.req = RawTee(recorder.max_body_bytes, store)
         cl = environ.get("CONTENT_LENGTH")
         self.content_length = int(cl) if cl and cl.isdigit() else None
-        self.resp: BodyTee | BodyBuffer | None = None
-        self.resp_media: str | None = None
+        self.resp: RawTee | None = None
         self.resp_headers: list[tuple[str, str]] = []
         self.status: int | None = None
         self.route: str | None = None
@@ -233,14 +229,17 @@ class RecordingMiddleware:
         self.recorder = recorder
         self.errors = 0
         self._logged = False
+        self._checks_url = bool(getattr(recorder, "checks_url", True))
+        self._checks_types = bool(getattr(recorder, "checks_content_types", True))
+        self._submit = raw_submitter(recorder)
+        self._scrub = header_scrubber(recorder)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         try:
             method: str = environ.get("REQUEST_METHOD", "GET")
-            url = environ_url(environ)
             cap: _Capture | None = None
-            if self.recorder.wants(method, url):
-                cap = _Capture(self, environ, method, url)
+            if self.recorder.wants(method, environ_url(environ) if self._checks_url else ""):
+                cap = _Capture(self, environ, method)
                 inp = environ.get("wsgi.input")
                 if inp is not None:
                     environ["wsgi.input"] = _TeeInput(inp, cap.req)
@@ -266,9 +265,8 @@ class RecordingMiddleware:
                         mt = _media_type(value)
                     elif low == "content-encoding" and value.strip().lower() not in ("", "identity"):
                         encoding = value
-                captured.resp_media = mt
-                allowed = self.recorder.body_allowed(mt)
-                captured.resp = body_tee(captured.max_bytes, encoding, allowed)
+                allowed = self.recorder.body_allowed(mt) if self._checks_types else True
+                captured.resp = RawTee(self.recorder.max_body_bytes, allowed, encoding, mt)
                 captured.route = environ_route(environ)
             except Exception as exc:
                 self._failed(exc)
@@ -302,40 +300,20 @@ class RecordingMiddleware:
         cap.done = True
         try:
             end = time.perf_counter()
+            environ = cap.environ
             if cap.route is None:
-                cap.route = environ_route(cap.environ)
-            req_size = cap.content_length if cap.content_length is not None else None
-            request = Request(
-                method=cap.method,
-                url=cap.url,
-                headers=_request_headers(cap.environ),
-                body=cap.req.body(cap.req_media, size=req_size),
-            )
-            response: Response | None = None
-            if cap.status is not None and cap.resp is not None:
-                response = Response(
-                    status=cap.status,
-                    headers=tuple((str(k), str(v)) for k, v in cap.resp_headers),
-                    body=cap.resp.body(cap.resp_media, complete=cap.resp_done),
-                    http_version=_http_version(cap.environ),
-                )
+                cap.route = environ_route(environ)
             err_text: str | None = None
             if error is not None:
                 err_text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-            elif response is None:
-                err_text = "application did not call start_response"
-            self.recorder.submit(
-                Exchange(
-                    id=new_exchange_id(),
-                    started_at=cap.started,
-                    duration_ms=(end - cap.t0) * 1000.0,
-                    request=request,
-                    response=response,
-                    source="wsgi",
-                    route=cap.route,
-                    error=err_text,
-                )
-            )
+            resp = cap.resp
+            self._submit((
+                "wsgi", cap.started, (end - cap.t0) * 1000.0, cap.method,
+                {key: environ[key] for key in _URL_KEYS if key in environ},
+                self._scrub(_request_headers(environ)), cap.req.handover(), cap.content_length,
+                cap.status if resp is not None else None, self._scrub(cap.resp_headers),
+                resp.handover(cap.resp_done) if resp is not None else None, cap.resp_done, cap.route, err_text,
+            ))
         except Exception as exc:
             self._failed(exc)
 
@@ -348,8 +326,3 @@ class RecordingMiddleware:
                          type(exc).__name__)
 
 
-def _http_version(environ: Environ) -> str | None:
-    proto = environ.get("SERVER_PROTOCOL")
-    if isinstance(proto, str) and proto.startswith("HTTP/"):
-        return proto[5:]
-    return None

@@ -1,0 +1,262 @@
+"""Off the request path: raw captures -> redacted :class:`Exchange` -> JSON Lines.
+
+The middleware and the proxy hand the recorder one plain tuple per exchange (a *raw capture*:
+timestamps, method, raw path and query, raw header lists, body states from
+:meth:`~contractdrift.capture._tee.RawTee.handover`, status, ...). Everything expensive happens
+here, in the recorder's writer (a thread, or the writer process of
+:mod:`contractdrift.capture._writer_proc`): URL and header decoding, body classification (JSON
+parsing, base64), id generation, :class:`~contractdrift.model.Exchange` construction, redaction,
+tags, serialization and the write.
+
+A raw capture is a tuple whose first item names its layout (``"asgi"``, ``"wsgi"``, ``"proxy"``);
+``("x", exchange)`` carries a finished (already redacted and tagged) exchange from
+:meth:`contractdrift.Recorder.submit`. Only picklable builtins (and model values) are used, so a
+batch crosses a pipe with one ``pickle.dumps``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from ..model import Body, Exchange, Request, Response
+from ..store.jsonl import JsonlWriter
+from ._ids import new_exchange_id
+from ._tee import BODY_DECODED, BODY_ENCODED, empty_body, openapi_route
+from .asgi import scope_url
+from .body import BodyBuffer, make_body
+from .redact import Redactor
+from .wsgi import environ_url
+
+__all__ = ["Backend", "BatchResult", "body_from_state", "materialize"]
+
+_log = logging.getLogger("contractdrift.capture")
+
+BatchResult = tuple[int, int, int, str | None]  # written, errors, truncated bodies, last error text
+
+
+def _str_headers(raw: Sequence[tuple[bytes, bytes]] | None, lower: bool = False) -> tuple[tuple[str, str], ...]:
+    if not raw:
+        return ()
+    if lower:
+        return tuple([(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw])
+    return tuple([(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw])
+
+
+def _media(headers: tuple[tuple[str, str], ...]) -> str | None:
+    for name, value in headers:
+        if name.lower() == "content-type":
+            return value.split(";", 1)[0].strip().lower() or None
+    return None
+
+
+def body_from_state(
+    state: tuple[int, Any, int, Any, bool] | None,
+    media_type: str | None,
+    limit: int,
+    *,
+    complete: bool = True,
+    size: int | None = None,
+) -> tuple[Body, str | None]:
+    """A :class:`Body` (and a decode error, if any) from a hot-path body state.
+
+    ``complete=False``: the stream ended early (recorded truncated). ``size`` overrides the counted
+    size (a ``Content-Length`` the app did not read in full), also marking the body truncated.
+    """
+    if state is None:
+        return empty_body(media_type), None
+    mode, data, counted, extra, store = state
+    if mode == BODY_DECODED:
+        return data, extra
+    if mode == BODY_ENCODED:
+        buf = BodyBuffer(limit, extra, store=store)
+        for chunk in data:
+            buf.feed(chunk)
+        return buf.body(media_type, complete=complete), buf.decode_error
+    if not counted and complete and not size:
+        return empty_body(media_type), None
+    kept = data[0] if len(data) == 1 else b"".join(data)
+    total = counted if size is None or size < counted else size
+    if complete and total == len(kept):
+        return Body.from_bytes(kept, media_type), None
+    return make_body(kept, media_type, total_size=total, truncated=True), None
+
+
+def _content_length(headers: tuple[tuple[str, str], ...]) -> int | None:
+    for name, value in headers:
+        if name.lower() == "content-length":
+            return int(value) if value.strip().isdigit() else None
+    return None
+
+
+def _has_body(headers: tuple[tuple[str, str], ...]) -> bool:
+    for name, value in headers:
+        low = name.lower()
+        if (low == "content-length" and value.strip() != "0") or low == "transfer-encoding":
+            return True
+    return False
+
+
+def _asgi(raw: tuple[Any, ...], limit: int) -> Exchange:
+    (_, started, duration_ms, method, scope, route_path, req_headers_raw, req_state, req_done, status,
+     resp_headers_raw, resp_state, resp_done, http_version, error) = raw
+    req_headers = _str_headers(req_headers_raw)
+    scope["headers"] = req_headers_raw
+    url = scope_url(scope)
+    req_media = _media(req_headers)
+    if not req_done and (req_state[2] or _has_body(req_headers)):
+        # The app did not read the whole request body: keep what it read, say how big it was.
+        req_body, _ = body_from_state(req_state, req_media, limit, complete=False, size=_content_length(req_headers))
+    else:
+        req_body, _ = body_from_state(req_state, req_media, limit)
+    response = None
+    if status is not None:
+        resp_headers = _str_headers(resp_headers_raw)
+        body, _ = body_from_state(resp_state, _media(resp_headers), limit, complete=resp_done)
+        response = Response(status=status, headers=resp_headers, body=body, http_version=http_version)
+    route = None
+    if isinstance(route_path, str):
+        root = scope.get("root_path") or ""
+        if isinstance(root, str):
+            route = openapi_route(root + route_path)
+    if error is None and status is None:
+        error = "application returned without sending a response"
+    return Exchange(
+        id=new_exchange_id(), started_at=started, duration_ms=duration_ms,
+        request=Request(method=method, url=url, headers=req_headers, body=req_body),
+        response=response, source="asgi", route=route, error=error,
+    )
+
+
+def _wsgi(raw: tuple[Any, ...], limit: int) -> Exchange:
+    (_, started, duration_ms, method, environ, headers, req_state, content_length, status,
+     resp_headers_raw, resp_state, resp_done, route, error) = raw
+    req_headers = tuple(headers)
+    req_media = _media(req_headers)
+    req_body, _ = body_from_state(req_state, req_media, limit, size=content_length)
+    response = None
+    if status is not None:
+        resp_headers = tuple((str(k), str(v)) for k, v in resp_headers_raw)
+        body, _ = body_from_state(resp_state, _media(resp_headers), limit, complete=resp_done)
+        proto = environ.get("SERVER_PROTOCOL")
+        version = proto[5:] if isinstance(proto, str) and proto.startswith("HTTP/") else None
+        response = Response(status=status, headers=resp_headers, body=body, http_version=version)
+    elif error is None:
+        error = "application did not call start_response"
+    return Exchange(
+        id=new_exchange_id(), started_at=started, duration_ms=duration_ms,
+        request=Request(method=method, url=environ_url(environ), headers=req_headers, body=req_body),
+        response=response, source="wsgi", route=route, error=error,
+    )
+
+
+def _proxy(raw: tuple[Any, ...], limit: int) -> Exchange:
+    (_, started, duration_ms, method, url, host, headers_raw, req_state, status, resp_headers_raw,
+     resp_state, complete, http_version, error) = raw
+    out_headers = _str_headers(headers_raw, lower=True)
+    if host is not None:
+        out_headers = (("host", host), *out_headers)
+    req_body, _ = body_from_state(req_state, _media(out_headers), limit)
+    response = None
+    if status is not None:
+        resp_headers = _str_headers(resp_headers_raw, lower=True)
+        mt = _media(resp_headers)
+        body = empty_body(mt)
+        if resp_state is not None and (resp_state[0] == BODY_DECODED or resp_state[2]):
+            body, decode_error = body_from_state(resp_state, mt, limit, complete=complete)
+            if decode_error and error is None:
+                error = decode_error
+        response = Response(status=status, headers=resp_headers, body=body, http_version=http_version)
+    return Exchange(
+        id=new_exchange_id(), started_at=started, duration_ms=duration_ms,
+        request=Request(method=method, url=url, headers=out_headers, body=req_body),
+        response=response, source="proxy", error=error,
+    )
+
+
+_LAYOUTS: dict[str, Callable[[tuple[Any, ...], int], Exchange]] = {"asgi": _asgi, "wsgi": _wsgi, "proxy": _proxy}
+
+
+def materialize(raw: tuple[Any, ...], limit: int) -> Exchange:
+    """The (unredacted) :class:`Exchange` of a raw capture; ``limit``: the recorder's ``max_body_bytes``."""
+    return _LAYOUTS[raw[0]](raw, limit)
+
+
+class Backend:
+    """Turns batches of raw captures into written exchanges: materialize, redact, tag, write.
+
+    Used by the recorder's writer thread (``path=None`` keeps exchanges in :attr:`memory`) and by
+    the writer process. :meth:`process` never raises: failures are counted in the result.
+    """
+
+    def __init__(
+        self,
+        path: str | None,
+        *,
+        redactor: Redactor | None,
+        tags: Mapping[str, str],
+        max_body_bytes: int,
+        compress: bool = False,
+        rotate_bytes: int | None = None,
+        writer: JsonlWriter | None = None,
+    ) -> None:
+        self.redactor = redactor
+        self.tags = dict(tags)
+        self.limit = max_body_bytes
+        self.memory: list[Exchange] = []
+        self.writer = writer
+        if writer is None and path is not None:
+            self.writer = JsonlWriter(path, compress=compress or path.endswith(".gz"), rotate_bytes=rotate_bytes)
+
+    def exchange(self, item: tuple[Any, ...]) -> Exchange:
+        """One item -> the redacted, tagged exchange to write."""
+        if item[0] == "x":
+            ex: Exchange = item[1]
+            return ex  # submit() already redacted and tagged it
+        ex = materialize(item, self.limit)
+        if self.redactor is not None:
+            ex = self.redactor.redact(ex)
+        if self.tags:
+            ex = replace(ex, tags={**self.tags, **ex.tags})
+        return ex
+
+    def process(self, items: Sequence[tuple[Any, ...]]) -> BatchResult:
+        errors = truncated = 0
+        error: str | None = None
+        batch: list[Exchange] = []
+        for item in items:
+            try:
+                ex = self.exchange(item)
+            except Exception as exc:
+                errors += 1
+                error = f"building an exchange: {type(exc).__name__}: {exc}"
+                continue
+            if item[0] != "x":  # truncation of submitted exchanges is counted by submit()
+                truncated += ex.request.body.truncated + (ex.response is not None and ex.response.body.truncated)
+            batch.append(ex)
+        written = 0
+        if batch:
+            if self.writer is None:
+                self.memory.extend(batch)
+                written = len(batch)
+            else:
+                try:
+                    before = self.writer.failed
+                    written = self.writer.write_many(batch)
+                    failed = self.writer.failed - before
+                    if failed:
+                        errors += failed
+                        err = self.writer.last_error
+                        error = f"serializing an exchange: {type(err).__name__}: {err}"
+                except Exception as exc:
+                    errors += len(batch)
+                    error = f"writing exchanges: {type(exc).__name__}: {exc}"
+        if error is not None and self.redactor is not None:
+            error = self.redactor.redact_text(error)
+        return written, errors, int(truncated), error
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
