@@ -179,8 +179,24 @@ class SchemaWalker:
         self._lifecycle(b, r, emit)
 
     # types ----------------------------------------------------------------------------------------
+    def effective_types(self, view: SchemaView, depth: int = 0) -> frozenset[str] | None:
+        """``type`` of a view, or for an untyped ``oneOf``/``anyOf`` the union of its members' types
+        (``None`` = any: some member is unconstrained, or the composition is too deep)."""
+        if view.types is not None or depth > 8:
+            return view.types
+        members = view.one_of + view.any_of
+        if not members:
+            return None
+        out: set[str] = set()
+        for group in members:
+            t = self.effective_types(self.view(group), depth + 1)
+            if t is None:
+                return None
+            out |= t
+        return frozenset(out)
+
     def _types(self, b: SchemaView, r: SchemaView, emit: Emit) -> bool:
-        bt, rt = b.types, r.types
+        bt, rt = self.effective_types(b), self.effective_types(r)
         if bt != rt:
             old, new = _types_text(bt), _types_text(rt)
             many = (bt is not None and len(bt) > 1) or (rt is not None and len(rt) > 1)
