@@ -26,8 +26,11 @@ from ..model import RuleInfo, Severity, Side
 
 E, W, I = Severity.ERROR, Severity.WARN, Severity.INFO  # noqa: E741
 
-SCOPES = ("body", "property", "parameter", "header")
-ALL = frozenset(SCOPES)
+SCOPES = ("body", "property", "parameter", "parameter-property", "header")
+# "parameter-property": inside an object-valued parameter (deepObject, JSON content); oasdiff has ids
+# for a few concepts there, which are the ones that list it.
+PARAMETER_PROPERTY = "parameter-property"
+ALL = frozenset({"body", "property", "parameter", "header"})
 NO_HEADER = frozenset({"body", "property", "parameter"})
 OBJECT = frozenset({"body", "property"})
 ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
@@ -96,29 +99,29 @@ def _bound_concepts() -> list[Concept]:
 
 CONCEPTS: tuple[Concept, ...] = (
     # types
-    _c("type-changed", E, E, "type", "change", "{subject}: type changed from {old} to {new}", mirror="type-changed"),
+    _c("type-changed", E, E, "type", "change", "{subject}: type changed from {old} to {new}", scopes=ALL | {PARAMETER_PROPERTY}, mirror="type-changed"),
     _c("type-generalized", I, E, "type", "widen", "{subject}: type widened from {old} to {new}",
-       mirror="type-specialized"),
+       scopes=ALL | {PARAMETER_PROPERTY}, mirror="type-specialized"),
     _c("type-specialized", E, I, "type", "narrow", "{subject}: type narrowed from {old} to {new}",
-       mirror="type-generalized"),
+       scopes=ALL | {PARAMETER_PROPERTY}, mirror="type-generalized"),
     _c("list-of-types-widened", I, E, "type", "widen", "{subject}: list of types widened from {old} to {new}",
-       mirror="list-of-types-narrowed"),
+       scopes=ALL | {PARAMETER_PROPERTY}, mirror="list-of-types-narrowed"),
     _c("list-of-types-narrowed", E, I, "type", "narrow", "{subject}: list of types narrowed from {old} to {new}",
-       mirror="list-of-types-widened"),
+       scopes=ALL | {PARAMETER_PROPERTY}, mirror="list-of-types-widened"),
     _c("format-changed", W, W, "type", "change", "{subject}: format changed from {old!r} to {new!r}",
        mirror="format-changed"),
     _c("format-added", W, I, "type", "add", "{subject}: format {new!r} added", mirror="format-removed"),
     _c("format-removed", I, W, "type", "remove", "{subject}: format {old!r} removed", mirror="format-added"),
-    _c("became-nullable", I, E, "type", "widen", "{subject}: became nullable", mirror="became-not-nullable"),
-    _c("became-not-nullable", E, I, "type", "narrow", "{subject}: became not nullable", mirror="became-nullable"),
+    _c("became-nullable", I, E, "type", "widen", "{subject}: became nullable", scopes=ALL | {PARAMETER_PROPERTY}, mirror="became-not-nullable"),
+    _c("became-not-nullable", E, I, "type", "narrow", "{subject}: became not nullable", scopes=ALL | {PARAMETER_PROPERTY}, mirror="became-nullable"),
     # values
     _c("became-enum", E, I, "values", "narrow", "{subject}: became an enum of {new}", mirror="became-not-enum"),
     _c("became-not-enum", I, W, "values", "widen", "{subject}: is no longer an enum (was {old})",
        mirror="became-enum"),
     _c("enum-value-added", I, W, "values", "add", "{subject}: enum value {value!r} added",
-       mirror="enum-value-removed"),
+       scopes=ALL | {PARAMETER_PROPERTY}, mirror="enum-value-removed"),
     _c("enum-value-removed", E, I, "values", "remove", "{subject}: enum value {value!r} removed",
-       mirror="enum-value-added"),
+       scopes=ALL | {PARAMETER_PROPERTY}, mirror="enum-value-added"),
     _c("x-extensible-enum-value-removed", E, I, "values", "remove",
        "{subject}: x-extensible-enum value {value!r} removed", NO_HEADER, "x-extensible-enum-value-added"),
     _c("x-extensible-enum-value-added", I, I, "values", "add",
@@ -249,7 +252,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("deprecated-sunset-missing", E, E, "lifecycle", "change",
        "{subject}: deprecated without an x-sunset date (at least {days} days required)", NO_HEADER, "reactivated"),
     _c("deprecated-sunset-invalid", E, E, "lifecycle", "change",
-       "{subject}: x-sunset {sunset!r} is not a date (YYYY-MM-DD)", NO_HEADER, "reactivated"),
+       "{subject}: x-sunset {sunset!r} is not a date (YYYY-MM-DD)", OBJECT, "reactivated"),
     _c("sunset-date-too-small", E, E, "lifecycle", "change",
        "{subject}: x-sunset {sunset} is sooner than the required {days} days", NO_HEADER, "reactivated"),
     _c("stability-decreased", E, E, "lifecycle", "decrease",
@@ -319,6 +322,8 @@ FIXED: tuple[Fixed, ...] = (
           "x-stability-level increased from {old!r} to {new!r}", "api-stability-decreased"),
     Fixed("api-invalid-stability-level", E, NONE, "paths", "lifecycle", "change",
           "x-stability-level {value!r} is not one of draft, alpha, beta, stable"),
+    Fixed("api-path-sunset-parse", E, NONE, "paths", "lifecycle", "change",
+          "path {path!r}: x-sunset {sunset!r} is not a date (YYYY-MM-DD)"),
     Fixed("api-operation-id-added", I, NONE, "paths", "existence", "add", "operationId {new!r} added",
           "api-operation-id-removed"),
     Fixed("api-operation-id-removed", I, NONE, "paths", "existence", "remove",
@@ -393,6 +398,28 @@ FIXED: tuple[Fixed, ...] = (
           "request-parameter-style-changed"),
     Fixed("request-parameter-explode-changed", E, REQ, "parameters", "type", "change",
           "{in} parameter {name!r}: explode changed from {old} to {new}", "request-parameter-explode-changed"),
+    Fixed("request-parameter-sunset-parse", E, REQ, "parameters", "lifecycle", "change",
+          "{in} parameter {name!r}: x-sunset {sunset!r} is not a date (YYYY-MM-DD)", "request-parameter-reactivated"),
+    Fixed("request-parameter-sunset-deleted", E, REQ, "parameters", "lifecycle", "remove",
+          "{in} parameter {name!r}: x-sunset {old} removed while still deprecated"),
+    Fixed("request-parameter-sunset-date-changed-too-small", E, REQ, "parameters", "lifecycle", "change",
+          "{in} parameter {name!r}: x-sunset moved earlier from {old} to {new}"),
+    Fixed("new-required-request-header-property", E, REQ, "parameters", "existence", "add",
+          "header parameter {name!r}: new required property {property!r}", "request-header-property-removed"),
+    Fixed("request-header-property-removed", W, REQ, "parameters", "existence", "remove",
+          "header parameter {name!r}: property {property!r} removed", "new-required-request-header-property"),
+    Fixed("request-header-property-became-required", E, REQ, "parameters", "requiredness", "change",
+          "header parameter {name!r}: property {property!r} became required",
+          "request-header-property-became-optional"),
+    Fixed("request-header-property-became-optional", I, REQ, "parameters", "requiredness", "change",
+          "header parameter {name!r}: property {property!r} became optional",
+          "request-header-property-became-required"),
+    Fixed("request-header-property-became-enum", E, REQ, "parameters", "values", "narrow",
+          "header parameter {name!r}: property {property!r} became an enum of {new}",
+          "request-header-property-became-not-enum"),
+    Fixed("request-header-property-became-not-enum", I, REQ, "parameters", "values", "widen",
+          "header parameter {name!r}: property {property!r} is no longer an enum",
+          "request-header-property-became-enum"),
     # request bodies
     Fixed("request-body-added-required", E, REQ, "body", "existence", "add", "required request body added",
           "request-body-removed"),
@@ -425,6 +452,8 @@ FIXED: tuple[Fixed, ...] = (
           "request property {property!r} became required", "request-property-became-optional"),
     Fixed("request-property-became-optional", I, REQ, "properties", "requiredness", "change",
           "request property {property!r} became optional", "request-property-became-required"),
+    Fixed("request-property-became-required-with-default", E, REQ, "properties", "requiredness", "change",
+          "request property {property!r} became required (it has a default)", "request-property-became-optional"),
     # responses
     Fixed("response-success-status-removed", E, RESP, "responses", "existence", "remove",
           "success response status {status} removed", "response-success-status-added"),
@@ -438,6 +467,10 @@ FIXED: tuple[Fixed, ...] = (
           "response {status}: media type {media_type!r} removed", "response-media-type-added"),
     Fixed("response-media-type-added", I, RESP, "responses", "existence", "add",
           "response {status}: media type {media_type!r} added", "response-media-type-removed"),
+    Fixed("response-media-type-name-generalized", E, RESP, "responses", "type", "widen",
+          "response {status}: media type {old!r} generalized to {new!r}", "response-media-type-name-specialized"),
+    Fixed("response-media-type-name-specialized", I, RESP, "responses", "type", "narrow",
+          "response {status}: media type {old!r} specialized to {new!r}", "response-media-type-name-generalized"),
     Fixed("response-body-media-type-schema-removed", W, RESP, "responses", "existence", "remove",
           "response {status} {media_type!r}: schema removed", "response-body-media-type-schema-added"),
     Fixed("response-body-media-type-schema-added", I, RESP, "responses", "existence", "add",
@@ -520,7 +553,7 @@ def _build() -> tuple[dict[str, RuleInfo], dict[str, str], dict[str, tuple[str, 
                 continue
             for scope in SCOPES:
                 if scope not in c.scopes or (scope == "header" and side is REQ) or (
-                        scope == "parameter" and side is RESP):  # headers answer, parameters ask
+                        scope.startswith("parameter") and side is RESP):  # headers answer, parameters ask
                     continue
                 rid = compose(side, scope, c.name)
                 sev_final = _COMPOSED_OVERRIDES.get(rid, sev)

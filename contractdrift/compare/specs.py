@@ -84,6 +84,9 @@ class SpecDiff:
             else:
                 nested = scope if scope in ("parameter", "header") else ("property" if c.rel else scope)
                 rid = R.compose(side, nested, c.name)
+                if scope == "parameter" and c.rel:
+                    deeper = R.compose(side, R.PARAMETER_PROPERTY, c.name)
+                    rid = deeper if deeper in R.REGISTRY else rid
                 if rid not in R.REGISTRY:
                     rid = R.compose(side, "property" if c.rel else "body", c.name)
                     if rid not in R.REGISTRY:
@@ -118,9 +121,25 @@ class SpecDiff:
             self._add("endpoint-added", op=op.label, side=Side.NONE, base=where, rev=op.node)
         for key in sorted(b_ops.keys() & r_ops.keys()):
             self._operation(b_ops[key], r_ops[key])
+        self._path_sunsets(r_ops.values(), {normalize_path(o.path): o.path_item for o in b_ops.values()})
         if not o.match_path:
             self._global()
         return self.findings
+
+    def _path_sunsets(self, ops: Iterable[Operation], base_items: Mapping[str, Node]) -> None:
+        """A path item's own x-sunset must be a date."""
+        from .walk import _parse_date
+
+        seen: set[str] = set()
+        for op in sorted(ops, key=lambda o: o.path):
+            sunset = op.path_item.get("x-sunset")
+            if op.path in seen or sunset is None:
+                continue
+            seen.add(op.path)
+            if _parse_date(sunset) is None:
+                base = base_items.get(normalize_path(op.path), self.base.root.child("paths"))
+                self._add("api-path-sunset-parse", op=op.label, side=Side.NONE, base=base, rev=op.path_item,
+                          args={"path": op.path, "sunset": str(sunset)})
 
     # -- operations -----------------------------------------------------------------------------------
     def _removed_operation(self, op: Operation, whole_path: bool, rev: Node) -> None:
@@ -190,16 +209,22 @@ class SpecDiff:
             self._add("api-invalid-stability-level", op=label, side=Side.NONE, base=b.node, rev=r.node,
                       args={"value": stability})
         if b.deprecated and r.deprecated:
-            from .walk import _parse_date
+            self._sunset_moves(b_ext, r_ext, "sunset-deleted", "api-sunset-date-changed-too-small", op=label,
+                               side=Side.NONE, base=b.node, rev=r.node, args={})
 
-            bs, rs = b_ext.get("x-sunset"), r_ext.get("x-sunset")
-            if bs is not None and rs is None:
-                self._add("sunset-deleted", op=label, side=Side.NONE, base=b.node, rev=r.node, args={"old": str(bs)})
-            elif bs is not None and rs is not None:
-                bd, rd = _parse_date(bs), _parse_date(rs)
-                if bd and rd and rd < bd:
-                    self._add("api-sunset-date-changed-too-small", op=label, side=Side.NONE, base=b.node,
-                              rev=r.node, args={"old": bd.isoformat(), "new": rd.isoformat()})
+    def _sunset_moves(self, b_ext: Mapping[str, Any], r_ext: Mapping[str, Any], deleted: str, earlier: str, *,
+                      op: str, side: Side, base: Node, rev: Node, args: Mapping[str, Any]) -> None:
+        """Something still deprecated lost its x-sunset, or the sunset moved earlier."""
+        from .walk import _parse_date
+
+        bs, rs = b_ext.get("x-sunset"), r_ext.get("x-sunset")
+        if bs is not None and rs is None:
+            self._add(deleted, op=op, side=side, base=base, rev=rev, args={**args, "old": str(bs)})
+        elif bs is not None and rs is not None:
+            bd, rd = _parse_date(bs), _parse_date(rs)
+            if bd and rd and rd < bd:
+                self._add(earlier, op=op, side=side, base=base, rev=rev,
+                          args={**args, "old": bd.isoformat(), "new": rd.isoformat()})
 
     # -- parameters ---------------------------------------------------------------------------------------
     def _parameters(self, b: Operation, r: Operation, label: str) -> None:
@@ -247,16 +272,22 @@ class SpecDiff:
         subject = f"{rp.location} parameter {rp.name!r}"
 
         def emit(name: str, extra: Mapping[str, Any] | None = None, **_: Any) -> None:
-            rid = R.compose(Side.REQUEST, "parameter", name)
+            rid = _PARAMETER_LIFECYCLE.get(name) or R.compose(Side.REQUEST, "parameter", name)
             self._add(rid, op=label, side=Side.REQUEST, base=bp.node, rev=rp.node, args={**args, **(extra or {})},
                       subject=subject)
 
-        check_lifecycle(bp.deprecated, rp.deprecated, _ext(bp.node.value), _ext(rp.node.value),
-                        self.options.walk, emit)
+        b_ext, r_ext = _ext(bp.node.value), _ext(rp.node.value)
+        check_lifecycle(bp.deprecated, rp.deprecated, b_ext, r_ext, self.options.walk, emit)
+        if bp.deprecated and rp.deprecated:
+            self._sunset_moves(b_ext, r_ext, "request-parameter-sunset-deleted",
+                               "request-parameter-sunset-date-changed-too-small", op=label, side=Side.REQUEST,
+                               base=bp.node, rev=rp.node, args=args)
         bs, rs = bp.schema(), rp.schema()
         if bs is not None and rs is not None:
             changes = self.walkers[Side.REQUEST].compare((bs,), (rs,))
             changes = [Change(c.name, c.fixed, c.rel, {**args, **c.args}, c.base, c.rev) for c in changes]
+            if rp.location == "header":  # properties of an object-valued header have oasdiff ids of their own
+                changes = [_header_property(c) for c in changes]
             self._changes(changes, side=Side.REQUEST, scope="parameter", op=label, status=None, media=None,
                           subject_root=subject)
 
@@ -291,25 +322,44 @@ class SpecDiff:
         added, removed, schema_added, schema_removed = media_rules
         bc, rc = _media_map(bnode), _media_map(rnode)
         args_base: dict[str, Any] = {"status": status} if status is not None else {}
-        for mt in sorted(bc.keys() - rc.keys()):
+        pairs = [(mt, mt) for mt in sorted(bc.keys() & rc.keys())]
+        gone, new = sorted(bc.keys() - rc.keys()), sorted(rc.keys() - bc.keys())
+        if side is Side.RESPONSE:  # application/json -> application/* : the server may now send more
+            for bmt in list(gone):
+                wider = next((rmt for rmt in new if _media_covers(rmt, bmt)), None)
+                if wider is not None:
+                    gone.remove(bmt)
+                    new.remove(wider)
+                    pairs.append((bmt, wider))
+                    self._add("response-media-type-name-generalized", op=label, side=side, base=bc[bmt],
+                              rev=rc[wider], status=status, media=wider, args={**args_base, "old": bmt, "new": wider})
+            for rmt in list(new):
+                wider = next((b for b in gone if _media_covers(b, rmt)), None)
+                if wider is not None:
+                    gone.remove(wider)
+                    new.remove(rmt)
+                    pairs.append((wider, rmt))
+                    self._add("response-media-type-name-specialized", op=label, side=side, base=bc[wider],
+                              rev=rc[rmt], status=status, media=rmt, args={**args_base, "old": wider, "new": rmt})
+        for mt in gone:
             self._add(removed, op=label, side=side, base=bc[mt], rev=rnode, status=status, media=mt,
                       args={**args_base, "media_type": mt})
-        for mt in sorted(rc.keys() - bc.keys()):
+        for mt in new:
             self._add(added, op=label, side=side, base=bnode, rev=rc[mt], status=status, media=mt,
                       args={**args_base, "media_type": mt})
         where = "request body" if side is Side.REQUEST else f"response {status}"
-        for mt in sorted(bc.keys() & rc.keys()):
-            bs, rs = bc[mt].child("schema"), rc[mt].child("schema")
+        for bmt, rmt in pairs:
+            bs, rs = bc[bmt].child("schema"), rc[rmt].child("schema")
             if bs is None and rs is not None:
-                self._add(schema_added, op=label, side=side, base=bc[mt], rev=rs, status=status, media=mt,
-                          args={**args_base, "media_type": mt})
+                self._add(schema_added, op=label, side=side, base=bc[bmt], rev=rs, status=status, media=rmt,
+                          args={**args_base, "media_type": rmt})
             elif bs is not None and rs is None:
-                self._add(schema_removed, op=label, side=side, base=bs, rev=rc[mt], status=status, media=mt,
-                          args={**args_base, "media_type": mt})
+                self._add(schema_removed, op=label, side=side, base=bs, rev=rc[rmt], status=status, media=rmt,
+                          args={**args_base, "media_type": rmt})
             elif bs is not None and rs is not None:
                 changes = self.walkers[side].compare((bs,), (rs,))
-                self._changes(changes, side=side, scope="body", op=label, status=status, media=mt,
-                              subject_root=f"{where} ({mt})")
+                self._changes(changes, side=side, scope="body", op=label, status=status, media=rmt,
+                              subject_root=f"{where} ({rmt})")
 
     # -- responses ----------------------------------------------------------------------------------------------
     def _responses(self, b: Operation, r: Operation, label: str) -> None:
@@ -461,6 +511,29 @@ class SpecDiff:
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------------
+# lifecycle concepts whose oasdiff id for parameters is not the composed one
+_PARAMETER_LIFECYCLE = {"deprecated-sunset-invalid": "request-parameter-sunset-parse"}
+_HEADER_PROPERTY_FIXED = {
+    "new-required-request-property": "new-required-request-header-property",
+    "new-required-request-property-with-default": "new-required-request-header-property",
+    "request-property-removed": "request-header-property-removed",
+    "request-property-became-required": "request-header-property-became-required",
+    "request-property-became-required-with-default": "request-header-property-became-required",
+    "request-property-became-optional": "request-header-property-became-optional",
+}
+_HEADER_PROPERTY_CONCEPTS = {"became-enum": "request-header-property-became-enum",
+                             "became-not-enum": "request-header-property-became-not-enum"}
+
+
+def _header_property(c: Change) -> Change:
+    """Rename a change inside an object-valued header parameter to its header-property rule."""
+    if c.fixed and c.name in _HEADER_PROPERTY_FIXED:
+        return Change(_HEADER_PROPERTY_FIXED[c.name], True, c.rel, c.args, c.base, c.rev)
+    if not c.fixed and c.rel and c.name in _HEADER_PROPERTY_CONCEPTS:
+        return Change(_HEADER_PROPERTY_CONCEPTS[c.name], True, c.rel, c.args, c.base, c.rev)
+    return c
+
+
 def _paths_node(root: Node) -> Node:
     return root.child("paths") or root
 
@@ -501,6 +574,15 @@ def _param_serialization(p: Parameter, attr: str) -> Any:
 
 def _media_key(mt: str) -> str:
     return mt.split(";", 1)[0].strip().lower()
+
+
+def _media_covers(wide: str, narrow: str) -> bool:
+    """``*/*`` covers everything, ``application/*`` covers ``application/json``."""
+    if wide == narrow or "*" not in wide:
+        return False
+    wtype, _, wsub = wide.partition("/")
+    ntype, _, nsub = narrow.partition("/")
+    return (wtype == "*" or wtype == ntype) and wsub == "*" and (nsub != "*" or (wtype == "*" and ntype != "*"))
 
 
 def _media_map(node: Node) -> dict[str, Node]:

@@ -344,7 +344,9 @@ class SchemaWalker:
                 rreq = rreq and not rpv.write_only
             if breq != rreq and not hidden:
                 if request:
-                    emit("request-property-became-required" if rreq else "request-property-became-optional",
+                    became = ("request-property-became-required-with-default" if rpv.default is not None
+                              else "request-property-became-required")
+                    emit(became if rreq else "request-property-became-optional",
                          fixed=True, rel=rel, bnode=bpv.anchor, rnode=rpv.anchor)
                 else:
                     emit("response-property-became-required" if rreq else "response-property-became-optional",

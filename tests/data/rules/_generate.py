@@ -322,7 +322,8 @@ ROWS: dict[str, Row] = {
 
 # -- embedding ------------------------------------------------------------------------------------------------
 def _wrap(scope: str, schema: Schema) -> Schema:
-    return {"type": "object", "properties": {"data": schema}} if scope == "property" else schema
+    nested = scope in ("property", "parameter-property")
+    return {"type": "object", "properties": {"data": schema}} if nested else schema
 
 
 def document(rule_id: str, side: str, scope: str, schema: Schema, row: Row, *, cosmetic: bool = False) -> Schema:
@@ -342,6 +343,12 @@ def document(rule_id: str, side: str, scope: str, schema: Schema, row: Row, *, c
         method = "get"
         op = {"operationId": "listThings",
               "parameters": [{"name": "q", "in": "query", "schema": schema}],
+              "responses": {"200": {"description": "ok"}}}
+    elif side == "request" and scope == "parameter-property":  # an object-valued (deepObject) parameter
+        method = "get"
+        op = {"operationId": "listThings",
+              "parameters": [{"name": "q", "in": "query", "style": "deepObject", "explode": True,
+                              "schema": _wrap(scope, schema)}],
               "responses": {"200": {"description": "ok"}}}
     elif side == "request":
         method = "post"
