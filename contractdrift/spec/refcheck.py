@@ -18,6 +18,7 @@ from ..model import Pointer
 from .load import LoadedSpec, SpecFile
 
 _DATA_KEYS = frozenset({"example", "enum", "const"})
+_SPECIAL_KEYS = _DATA_KEYS | {"default", "examples", "value"}
 
 
 def _is_data(key: Any, child: Any, parent: Any, grandparent: Any) -> bool:
@@ -80,13 +81,14 @@ def check_refs(spec: LoadedSpec, *, strict: bool = False) -> RefCheck:
         seen_refs: set[str] = set()
         # (value, key it sits under, key its parent sits under): no pointers on the hot path
         stack: list[tuple[Any, Any, Any]] = [(file.data, None, None)]
+        pop, push = stack.pop, stack.append
         while stack:
-            value, key_here, parent_key = stack.pop()
-            if isinstance(value, dict):
+            value, key_here, parent_key = pop()
+            if type(value) is dict:
                 ref = value.get("$ref")
-                if is_30 and value.get("nullable") is True and "type" not in value and "$ref" not in value:
+                if is_30 and value.get("nullable") is True and "type" not in value and ref is None:
                     nullable_without_type.append((file, value))
-                if isinstance(ref, str) and ref not in seen_refs:
+                if ref is not None and type(ref) is str and ref not in seen_refs:
                     seen_refs.add(ref)
                     checked += 1
                     try:
@@ -99,12 +101,15 @@ def check_refs(spec: LoadedSpec, *, strict: bool = False) -> RefCheck:
                         if target_file.uri not in done:
                             pending.append(target_file)
                 for key, child in value.items():
-                    if isinstance(child, (dict, list)) and not _is_data(key, child, key_here, parent_key):
-                        stack.append((child, key, key_here))
-            elif isinstance(value, list):
+                    kind = type(child)
+                    if (kind is dict or kind is list) and not (
+                            (key in _SPECIAL_KEYS or key[:2] == "x-") and _is_data(key, child, key_here, parent_key)):
+                        push((child, key, key_here))
+            elif type(value) is list:
                 for child in value:
-                    if isinstance(child, (dict, list)):
-                        stack.append((child, key_here, parent_key))
+                    kind = type(child)
+                    if kind is dict or kind is list:
+                        push((child, key_here, parent_key))
     warnings: list[str] = []
     if broken:
         more = f" (and {len(broken) - 1} more broken $ref(s))" if len(broken) > 1 else ""
