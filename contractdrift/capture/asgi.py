@@ -136,16 +136,19 @@ class _Capture:
             raw = message.get("headers") or ()
             self.resp_headers = raw
             encoding: str | None = None
-            media: str | None = None
+            media: bytes | None = None
             for name, value in raw:
-                low = name.lower()
-                if low == b"content-encoding":
+                n = len(name)
+                if n == 16 and name.lower() == b"content-encoding":
                     enc = value.decode("latin-1").strip()
                     encoding = None if not enc or enc.lower() == "identity" else enc
-                elif low == b"content-type":
-                    media = value.decode("latin-1").split(";", 1)[0].strip().lower() or None
-            store = self.recorder.body_allowed(media) if self.check_types else True
-            self.resp = RawTee(self.limit, store, encoding, media)
+                elif n == 12 and name.lower() == b"content-type":
+                    media = value
+            mt = None
+            if media is not None and (encoding is not None or self.check_types):
+                mt = media.decode("latin-1").split(";", 1)[0].strip().lower() or None
+            store = self.recorder.body_allowed(mt) if self.check_types else True
+            self.resp = RawTee(self.limit, store, encoding, mt)
         await self._send(message)
 
 

@@ -48,6 +48,8 @@ __all__ = ["HOP_BY_HOP", "RecordingProxy", "serve"]
 
 _log = logging.getLogger("contractdrift.capture")
 
+_POOL_SHARDS = 16
+
 HOP_BY_HOP = frozenset(
     {
         b"connection",
@@ -133,24 +135,36 @@ class RecordingProxy:
         self._scrub = header_scrubber(recorder)
         self._host = None if preserve_host else url.netloc.decode("ascii")
         self._timeout = httpx.Timeout(timeout).as_dict()
-        self._transport: httpx.AsyncHTTPTransport | None = None
+        # Several small connection pools instead of one: httpcore scans every connection of a pool
+        # (an idle check with a poll() syscall each) on every request and every response close, so
+        # one pool of N busy connections costs O(N) per request. A client connection always uses
+        # the same pool (picked by its port), so each pool holds about N/shards connections.
+        self._transports: list[httpx.AsyncHTTPTransport] = []
         if client is None:
-            self._transport = httpx.AsyncHTTPTransport(
-                limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=128),
-                trust_env=False,
-                retries=0,
-            )
+            shards = max(1, min(_POOL_SHARDS, max_connections))
+            self._transports = [
+                httpx.AsyncHTTPTransport(
+                    limits=httpx.Limits(max_connections=max(1, max_connections // shards),
+                                        max_keepalive_connections=max(1, 128 // shards)),
+                    trust_env=False,
+                    retries=0,
+                )
+                for _ in range(shards)
+            ]
 
     async def aclose(self) -> None:
-        if self._transport is not None:
-            await self._transport.aclose()
+        for transport in self._transports:
+            await transport.aclose()
 
-    async def _send(self, request: httpx.Request) -> httpx.Response:
-        if self._transport is None:
+    async def _send(self, request: httpx.Request, scope: Scope) -> httpx.Response:
+        transports = self._transports
+        if not transports:
             assert self.client is not None
             return await self.client.send(request, stream=True)
         request.extensions["timeout"] = self._timeout
-        return await self._transport.handle_async_request(request)
+        client = scope.get("client")
+        shard = client[1] % len(transports) if client and isinstance(client[1], int) else 0
+        return await transports[shard].handle_async_request(request)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -227,7 +241,7 @@ class RecordingProxy:
         complete = False
         try:
             try:
-                response = await self._send(request)
+                response = await self._send(request, scope)
             except _ClientGone as exc:
                 error = str(exc)
                 return

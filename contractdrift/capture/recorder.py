@@ -71,6 +71,8 @@ Offload = Literal["auto", "process", "thread", "inline"]
 _BATCH = 256  # raw captures per batch handed to the writer
 _MAX_RESTARTS = 3  # writer-process deaths before falling back to a thread
 _START_TIMEOUT = 30.0
+_POLL = 0.005  # seconds between looks at the queue while traffic flows
+_PROCESS_AFTER = 256  # offload="auto": exchanges written from a thread before the writer process starts
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -241,8 +243,10 @@ class Recorder:
         self.path = os.fspath(path) if path is not None else None
         if offload not in ("auto", "process", "thread", "inline"):
             raise ValueError(f"offload must be 'auto', 'process', 'thread' or 'inline', not {offload!r}")
-        if offload == "auto":
-            offload = "inline" if not background else ("thread" if self.path is None else "process")
+        if not background and offload == "auto":
+            offload = "inline"
+        if offload == "auto" and self.path is None:
+            offload = "thread"
         if offload == "process" and self.path is None:
             raise ValueError("offload='process' needs a file path")
         self._offload_requested: str = offload
@@ -272,6 +276,7 @@ class Recorder:
         self.checks_content_types = bool(self._content_types)
         self._wants_all = not self.checks_url and pol.sample_rate >= 1.0
         self._secret_headers: dict[Any, bool] = {}
+        self._masked: dict[tuple[Any, Any], Any] = {}
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._last_error: str | None = None
         self._logged = False
@@ -292,6 +297,7 @@ class Recorder:
         self._feeder: threading.Thread | None = None
         self._child: _Child | None = None
         self._restarts = 0
+        self._switched = False
         self._submitted = self._recorded = self._errors = self._truncated = 0
         self._dropped_sampling = self._dropped_filtered = self._dropped_rate_limited = 0
         self._dropped_queue_full = 0
@@ -299,7 +305,8 @@ class Recorder:
         self._last_error = None
         self._logged = False
         self._buckets = {}
-        self.offload = self._offload_requested
+        # "auto" (with a file) writes from a thread until the recorder proves busy, then from a process.
+        self.offload = "thread" if self._offload_requested == "auto" else self._offload_requested
         self._start_lock = threading.Lock()
 
     # --- decisions -------------------------------------------------------------------------------
@@ -399,11 +406,17 @@ class Recorder:
             if hit:
                 if out is None:
                     out = list(raw)
+                masked = self._masked.get((name, value))
+                if masked is not None:
+                    out[i] = (name, masked)
+                    continue
                 if isinstance(name, bytes):
                     text = redactor.redact_header_value(name.decode("latin-1"), value.decode("latin-1"))
                     out[i] = (name, text.encode("latin-1", "replace"))
                 else:
                     out[i] = (name, redactor.redact_header_value(str(name), str(value)))
+                if len(self._masked) < 1024:  # repeated credentials (one API key, one session) are common
+                    self._masked[(name, value)] = out[i][1]
         return raw if out is None else out
 
     # --- submitting ------------------------------------------------------------------------------
@@ -490,18 +503,36 @@ class Recorder:
                 self._feeder = thread
 
     def _feed(self) -> None:
+        """The feeder thread: takes batches off the queue and writes them (or hands them over).
+
+        While traffic flows it polls every few milliseconds instead of being woken per exchange, so
+        the request path never signals it; after a second without traffic it sleeps until
+        :meth:`_enqueue` (or :meth:`flush`, :meth:`close`) wakes it.
+        """
         pending = self._pending
         pop = pending.popleft
+        wake = self._wake
+        idle_since = 0.0
         while True:
             if not pending:
                 if self._stopping:
                     break
-                self._feeder_idle = True
-                if not pending and not self._stopping:
-                    self._wake.wait(0.5)
-                self._feeder_idle = False
-                self._wake.clear()
+                now = time.monotonic()
+                if not idle_since:
+                    idle_since = now
+                if now - idle_since < 1.0:
+                    wake.wait(_POLL)
+                else:
+                    self._feeder_idle = True
+                    if not pending and not self._stopping:
+                        wake.wait(0.5)
+                    self._feeder_idle = False
+                wake.clear()
                 continue
+            idle_since = 0.0
+            if not self._switched and self._offload_requested == "auto" and self._queued >= _PROCESS_AFTER:
+                self._switched = True  # decided once: if the process cannot start, it stays a thread
+                self.offload = "process"
             batch: list[tuple[Any, ...]] = []
             with contextlib.suppress(IndexError):
                 while len(batch) < _BATCH:

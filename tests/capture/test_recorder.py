@@ -241,3 +241,115 @@ def test_recorder_created_before_fork_works_in_children(tmp_path: Path) -> None:
     numbers = sorted(e.response.body.json["n"] for e in read_exchanges(path))  # type: ignore[union-attr,index,call-overload]
     assert numbers == sorted([0, 1] + [w * 1000 + i for w in (1, 2, 3) for i in range(100)])
     assert rec.stats.recorded == 2
+
+
+# --- offload modes ---------------------------------------------------------------------------------
+
+def _raw(i: int, auth: bytes = b"Bearer tok") -> tuple[object, ...]:
+    """A raw capture as the ASGI middleware hands it over."""
+    from contractdrift.capture._tee import RawTee
+
+    req = RawTee(1 << 20)
+    resp = RawTee(1 << 20)
+    resp.feed(b'{"n": %d, "password": "hunter2"}' % i)
+    return ("asgi", time.time(), 1.0, "GET",
+            {"scheme": "http", "server": ("127.0.0.1", 80), "raw_path": b"/items/%d" % i,
+             "query_string": b"token=s3cr3t&n=%d" % i, "root_path": ""},
+            "/items/{id}", [(b"host", b"h"), (b"authorization", auth)], req.handover(), True,
+            200, [(b"content-type", b"application/json")], resp.handover(True), True, "1.1", None)
+
+
+@pytest.mark.parametrize("offload", ["process", "thread", "inline"])
+def test_raw_captures_recorded_exactly_once_redacted_with_exact_stats(tmp_path: Path, offload: str) -> None:
+    path = tmp_path / f"{offload}.jsonl"
+    rec = Recorder(path, offload=offload, tags={"env": "t"})  # type: ignore[arg-type]
+    for i in range(300):
+        assert rec.submit_raw(_raw(i))
+    rec.submit(_ex(1000))
+    rec.flush(30)
+    stats = rec.stats
+    assert stats.recorded == 301 and stats.submitted == 301 and stats.errors == 0 and stats.pending == 0
+    assert stats.offload == offload
+    rec.close()
+    exchanges = list(read_exchanges(path))
+    assert len(exchanges) == 301 and len({e.id for e in exchanges}) == 301
+    text = path.read_text()
+    assert "s3cr3t" not in text and "hunter2" not in text and "Bearer tok" not in text
+    first = next(e for e in exchanges if e.request.url.endswith("n=0"))
+    assert first.route == "/items/{id}" and first.tags == {"env": "t"} and first.source == "asgi"
+    assert first.response is not None and first.response.body.json == {"n": 0, "password": "xxxxxx0"}
+
+
+def test_scrub_headers_masks_credentials_before_queueing() -> None:
+    rec = Recorder(None)
+    raw = [(b"host", b"h"), (b"authorization", b"Bearer abc"), (b"cookie", b"sid=1; theme=dark")]
+    scrubbed = rec.scrub_headers(raw)
+    assert scrubbed == [(b"host", b"h"), (b"authorization", b"Bearer [REDACTED]"),
+                        (b"cookie", b"sid=[REDACTED]; theme=[REDACTED]")]
+    assert rec.scrub_headers(scrubbed) == scrubbed  # cached path gives the same
+    plain = [(b"host", b"h")]
+    assert rec.scrub_headers(plain) is plain
+    assert rec.scrub_headers([("X-Api-Key", "k")]) == [("X-Api-Key", "[REDACTED]")]
+    rec.close()
+    assert Recorder(None, redact=False).scrub_headers(raw) is raw
+
+
+def test_auto_offload_moves_to_a_process_when_busy(tmp_path: Path) -> None:
+    rec = Recorder(tmp_path / "auto.jsonl")
+    rec.submit_raw(_raw(0))
+    rec.flush(30)
+    assert rec.stats.offload == "thread" and rec.writer_pid is None
+    for i in range(1, 600):
+        rec.submit_raw(_raw(i))
+    rec.flush(60)
+    assert rec.stats.offload == "process" and rec.writer_pid is not None
+    rec.close()
+    assert rec.stats.recorded == 600 and rec.stats.errors == 0
+    assert len(list(read_exchanges(tmp_path / "auto.jsonl"))) == 600
+
+
+def test_writer_process_death_is_counted_and_never_raised(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    path = tmp_path / "killed.jsonl"
+    rec = Recorder(path, offload="process")
+    for i in range(50):
+        rec.submit_raw(_raw(i))
+    rec.flush(30)
+    pid = rec.writer_pid
+    assert pid is not None and rec.stats.recorded == 50
+    os.kill(pid, signal.SIGKILL)
+    assert rec._child is not None
+    rec._child.proc.wait(10)  # dead (and reaped) before the next batch goes out
+    for i in range(50, 120):
+        assert rec.submit_raw(_raw(i)) is True  # accepted; the writer is replaced off the request path
+    rec.close()
+    stats = rec.stats
+    assert stats.submitted == 120
+    assert stats.recorded + stats.errors == 120
+    assert stats.writer_restarts >= 1
+    numbers = [e.response.body.json["n"] for e in read_exchanges(path)]  # type: ignore[union-attr,index,call-overload]
+    assert len(numbers) == stats.recorded and len(set(numbers)) == len(numbers)
+    assert set(range(50)) <= set(numbers)
+
+
+def test_writer_process_that_cannot_start_falls_back_to_a_thread(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    rec = Recorder(tmp_path / "fallback.jsonl", offload="process")
+    for i in range(10):
+        rec.submit_raw(_raw(i))
+    rec.close()
+    assert rec.stats.offload == "thread" and rec.stats.recorded == 10 and rec.stats.errors == 0
+    assert len(list(read_exchanges(tmp_path / "fallback.jsonl"))) == 10
+
+
+def test_offload_validation(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        Recorder(None, offload="process")
+    with pytest.raises(ValueError):
+        Recorder(tmp_path / "x.jsonl", offload="elsewhere")  # type: ignore[arg-type]
+    assert Recorder(tmp_path / "y.jsonl", background=False).stats.offload == "inline"
