@@ -389,7 +389,7 @@ def _validation_warnings(spec: LoadedSpec) -> list[str]:
     problems = validate_spec(spec)
     if not problems:
         return []
-    first = problems[0]
+    first = max(problems, key=lambda p: p.location.pointer.count("/"))  # the most specific one
     where = f"{first.location.position}" if first.location.position else f"{spec.root.display}#{first.location.pointer}"
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     return [f"{spec.root.display} is not a valid OpenAPI document: {where}: {first.message}{more}; compared anyway"]

@@ -181,3 +181,18 @@ def test_module_entry_point_runs_without_traceback(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "contractdrift", "diff", V1, str(tmp_path / "x.yaml")],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_validate_reports_problems_as_warnings_and_still_diffs(capsys: pytest.CaptureFixture[str],
+                                                               tmp_path: Path) -> None:
+    spec = tmp_path / "typo.yaml"
+    text = (ROOT / V2).read_text()
+    typo = text.replace("type: integer\n            minimum: 1\n            maximum: 50",
+                        "type: intger\n            minimum: 1\n            maximum: 50")
+    assert typo != text
+    spec.write_text(typo)
+    code, out, _ = run(capsys, "diff", V1, str(spec), "--validate", "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and doc["findings"]  # still compared
+    [warning] = [w for w in doc["warnings"] if "not a valid OpenAPI document" in w]
+    assert "typo.yaml:" in warning and "intger" in warning and "compared anyway" in warning
