@@ -17,7 +17,7 @@ from ..spec.node import Node, SpecLike
 from ..spec.normalize import Operation, Parameter, normalize_path, operations
 from . import rules as R
 from .equivalence import Equivalence
-from .walk import Change, SchemaWalker, WalkOptions, check_lifecycle
+from .walk import Change, SchemaWalker, WalkOptions, check_lifecycle, parse_date
 
 _SUCCESS = re.compile(r"^(2\d\d|2XX)$", re.IGNORECASE)
 
@@ -128,15 +128,13 @@ class SpecDiff:
 
     def _path_sunsets(self, ops: Iterable[Operation], base_items: Mapping[str, Node]) -> None:
         """A path item's own x-sunset must be a date."""
-        from .walk import _parse_date
-
         seen: set[str] = set()
         for op in sorted(ops, key=lambda o: o.path):
             sunset = op.path_item.get("x-sunset")
             if op.path in seen or sunset is None:
                 continue
             seen.add(op.path)
-            if _parse_date(sunset) is None:
+            if parse_date(sunset) is None:
                 base = base_items.get(normalize_path(op.path), self.base.root.child("paths"))
                 self._add("api-path-sunset-parse", op=op.label, side=Side.NONE, base=base, rev=op.path_item,
                           args={"path": op.path, "sunset": str(sunset)})
@@ -146,9 +144,7 @@ class SpecDiff:
         stem = "api-path-removed" if whole_path else "api-removed"
         sunset = op.node.get("x-sunset")
         if op.deprecated:
-            from .walk import _parse_date
-
-            date = _parse_date(sunset) if sunset is not None else None
+            date = parse_date(sunset) if sunset is not None else None
             if date is not None and date > self.options.walk.today:
                 self._add(f"{stem}-before-sunset", op=op.label, side=Side.NONE, base=op.node, rev=rev,
                           args={"sunset": date.isoformat()})
@@ -215,13 +211,11 @@ class SpecDiff:
     def _sunset_moves(self, b_ext: Mapping[str, Any], r_ext: Mapping[str, Any], deleted: str, earlier: str, *,
                       op: str, side: Side, base: Node, rev: Node, args: Mapping[str, Any]) -> None:
         """Something still deprecated lost its x-sunset, or the sunset moved earlier."""
-        from .walk import _parse_date
-
         bs, rs = b_ext.get("x-sunset"), r_ext.get("x-sunset")
         if bs is not None and rs is None:
             self._add(deleted, op=op, side=side, base=base, rev=rev, args={**args, "old": str(bs)})
         elif bs is not None and rs is not None:
-            bd, rd = _parse_date(bs), _parse_date(rs)
+            bd, rd = parse_date(bs), parse_date(rs)
             if bd and rd and rd < bd:
                 self._add(earlier, op=op, side=side, base=base, rev=rev,
                           args={**args, "old": bd.isoformat(), "new": rd.isoformat()})
@@ -232,9 +226,7 @@ class SpecDiff:
             p = b.parameters[key]
             args = {"in": p.location, "name": p.name}
             if p.deprecated:
-                from .walk import _parse_date
-
-                sunset = _parse_date(p.node.get("x-sunset")) if p.node.get("x-sunset") is not None else None
+                sunset = parse_date(p.node.get("x-sunset")) if p.node.get("x-sunset") is not None else None
                 if sunset is not None and sunset > self.options.walk.today:
                     self._add("request-parameter-removed-before-sunset", op=label, side=Side.REQUEST, base=p.node,
                               rev=r.node, args={**args, "sunset": sunset.isoformat()})

@@ -572,7 +572,7 @@ def check_lifecycle(b_dep: bool, r_dep: bool, b_ext: Mapping[str, Any], r_ext: M
         if sunset is None and days:
             emit("deprecated-sunset-missing", {"days": days})
         elif sunset is not None:
-            date = _parse_date(sunset)
+            date = parse_date(sunset)
             if date is None:
                 emit("deprecated-sunset-invalid", {"sunset": str(sunset)})
             elif days and (date - options.today).days < days:
@@ -616,7 +616,8 @@ def _switched_bounds(old: Mapping[str, float], new: Mapping[str, float]) -> set[
     return skip
 
 
-def _parse_date(value: Any) -> _dt.date | None:
+def parse_date(value: Any) -> _dt.date | None:
+    """An ``x-sunset`` value as a date (``YYYY-MM-DD``, ISO date-time or HTTP date), else ``None``."""
     if isinstance(value, _dt.date):
         return value
     text = str(value).strip()
