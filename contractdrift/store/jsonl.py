@@ -262,6 +262,7 @@ def write_exchanges(
     """Append ``exchanges`` to a recording in batches; returns the number written."""
     total = 0
     with JsonlWriter(path, compress=compress) as writer:
+        writer.open()  # an empty input still makes a (valid, empty) recording
         chunk: list[Exchange] = []
         for exchange in exchanges:
             chunk.append(exchange)
