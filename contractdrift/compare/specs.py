@@ -14,7 +14,7 @@ from typing import Any
 
 from ..model import Finding, Location, Pointer, Side, SpecLocation, to_human, to_rfc6901
 from ..spec.node import Node, SpecLike
-from ..spec.normalize import Operation, Parameter, normalize_path, operations
+from ..spec.normalize import METHODS, Operation, Parameter, normalize_path, operations
 from . import rules as R
 from .equivalence import Equivalence
 from .walk import Change, SchemaWalker, WalkOptions, check_lifecycle, parse_date
@@ -418,6 +418,41 @@ class SpecDiff:
         for name in sorted(rnames - bnames):
             self._add("callback-added", op=label, side=Side.NONE, base=b.node, rev=rc.child(name) if rc else None,
                       args={"name": name})
+        for name in sorted(bnames & rnames):
+            assert bc is not None and rc is not None
+            self._callback(name, bc.child(name), rc.child(name), label)
+
+    def _callback(self, name: str, bnode: Node | None, rnode: Node | None, label: str) -> None:
+        """Inside a callback the roles swap: the API *sends* the callback request (so it is checked
+        like a response: the revision produces, clients built on the base consume) and the client's
+        handler *answers* it (checked like a request: handlers built on the base produce, the
+        revision's server consumes)."""
+        if bnode is None or rnode is None:
+            return
+        bcb, rcb = bnode.deref(), rnode.deref()
+        for expr in sorted(_keys(bcb) | _keys(rcb)):
+            bitem, ritem = bcb.child(expr), rcb.child(expr)
+            for method in METHODS:
+                bop = bitem.deref().child(method) if bitem is not None else None
+                rop = ritem.deref().child(method) if ritem is not None else None
+                where = f"{name} {method.upper()} {expr}"
+                if bop is None and rop is None:
+                    continue
+                if bop is None or rop is None:
+                    rid = "callback-added" if bop is None else "callback-removed"
+                    self._add(rid, op=label, side=Side.NONE, base=bop or bcb, rev=rop or rcb, args={"name": where})
+                    continue
+                cb_label = f"{label} callback {where}"
+                breq, rreq = bop.child("requestBody"), rop.child("requestBody")
+                if breq is not None and rreq is not None:
+                    self._content(breq.deref(), rreq.deref(), cb_label, Side.RESPONSE, "callback", media_rules=(
+                        "response-media-type-added", "response-media-type-removed",
+                        "response-body-media-type-schema-added", "response-body-media-type-schema-removed"))
+                bresp, rresp = _responses(bop), _responses(rop)
+                for status in sorted(bresp.keys() & rresp.keys()):
+                    self._content(bresp[status], rresp[status], cb_label, Side.REQUEST, None, media_rules=(
+                        "request-body-media-type-added", "request-body-media-type-removed",
+                        "request-body-media-type-schema-added", "request-body-media-type-schema-removed"))
 
     # -- whole-document changes -------------------------------------------------------------------------------------------
     def _global(self) -> None:
