@@ -431,28 +431,34 @@ class SpecDiff:
             return
         bcb, rcb = bnode.deref(), rnode.deref()
         for expr in sorted(_keys(bcb) | _keys(rcb)):
-            bitem, ritem = bcb.child(expr), rcb.child(expr)
-            for method in METHODS:
-                bop = bitem.deref().child(method) if bitem is not None else None
-                rop = ritem.deref().child(method) if ritem is not None else None
-                where = f"{name} {method.upper()} {expr}"
-                if bop is None and rop is None:
-                    continue
-                if bop is None or rop is None:
-                    rid = "callback-added" if bop is None else "callback-removed"
-                    self._add(rid, op=label, side=Side.NONE, base=bop or bcb, rev=rop or rcb, args={"name": where})
-                    continue
-                cb_label = f"{label} callback {where}"
-                breq, rreq = bop.child("requestBody"), rop.child("requestBody")
-                if breq is not None and rreq is not None:
-                    self._content(breq.deref(), rreq.deref(), cb_label, Side.RESPONSE, "callback", media_rules=(
-                        "response-media-type-added", "response-media-type-removed",
-                        "response-body-media-type-schema-added", "response-body-media-type-schema-removed"))
-                bresp, rresp = _responses(bop), _responses(rop)
-                for status in sorted(bresp.keys() & rresp.keys()):
-                    self._content(bresp[status], rresp[status], cb_label, Side.REQUEST, None, media_rules=(
-                        "request-body-media-type-added", "request-body-media-type-removed",
-                        "request-body-media-type-schema-added", "request-body-media-type-schema-removed"))
+            self._swapped_path_item(f"{name} ", bcb.child(expr), rcb.child(expr), bcb, rcb, label, expr,
+                                    existence=("callback-added", "callback-removed"))
+
+    def _swapped_path_item(self, prefix: str, bitem: Node | None, ritem: Node | None, bparent: Node,
+                           rparent: Node, label: str | None, expr: str, *, existence: tuple[str, str]) -> None:
+        """A path item whose requests the API sends (callbacks, webhooks): roles swapped."""
+        for method in METHODS:
+            bop = bitem.deref().child(method) if bitem is not None else None
+            rop = ritem.deref().child(method) if ritem is not None else None
+            where = f"{prefix}{method.upper()} {expr}"
+            if bop is None and rop is None:
+                continue
+            if bop is None or rop is None:
+                rid = existence[0] if bop is None else existence[1]
+                self._add(rid, op=label, side=Side.NONE, base=bop or bparent, rev=rop or rparent,
+                          args={"name": where})
+                continue
+            op_label = f"{label} callback {where}" if label else f"webhook {where}"
+            breq, rreq = bop.child("requestBody"), rop.child("requestBody")
+            if breq is not None and rreq is not None:
+                self._content(breq.deref(), rreq.deref(), op_label, Side.RESPONSE, "callback", media_rules=(
+                    "response-media-type-added", "response-media-type-removed",
+                    "response-body-media-type-schema-added", "response-body-media-type-schema-removed"))
+            bresp, rresp = _responses(bop), _responses(rop)
+            for status in sorted(bresp.keys() & rresp.keys()):
+                self._content(bresp[status], rresp[status], op_label, Side.REQUEST, None, media_rules=(
+                    "request-body-media-type-added", "request-body-media-type-removed",
+                    "request-body-media-type-schema-added", "request-body-media-type-schema-removed"))
 
     # -- whole-document changes -------------------------------------------------------------------------------------------
     def _global(self) -> None:
@@ -474,6 +480,11 @@ class SpecDiff:
         for name in sorted(rw - bw):
             self._add("webhook-added", op=None, side=Side.NONE, base=broot, rev=rroot.child("webhooks", name),
                       args={"name": name})
+        for name in sorted(bw & rw):  # the API sends webhook requests: roles swapped, as in callbacks
+            bhooks, rhooks = broot.child("webhooks"), rroot.child("webhooks")
+            assert bhooks is not None and rhooks is not None
+            self._swapped_path_item("", bhooks.child(name), rhooks.child(name), bhooks, rhooks, None, name,
+                                    existence=("webhook-added", "webhook-removed"))
         bs, rs = broot.child("components", "schemas"), rroot.child("components", "schemas")
         if bs is not None:
             rnames = {k for k, _ in rs.items()} if rs is not None else set()

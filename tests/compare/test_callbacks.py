@@ -63,3 +63,18 @@ def test_callback_expression_removed() -> None:
     revision["paths"]["/subscriptions"]["post"]["callbacks"]["onEvent"] = {"{$request.body#/other}": {}}
     found = _ids(_spec(EVENT, ACK), revision)
     assert found["callback-removed"].args["name"] == "onEvent POST {$request.body#/url}"
+
+
+def test_webhook_request_is_checked_like_a_response() -> None:
+    def spec(event: dict[str, Any]) -> dict[str, Any]:
+        return {"openapi": "3.1.0", "info": {"title": "hooks", "version": "1"}, "paths": {},
+                "webhooks": {"orderPaid": {"post": {
+                    "requestBody": {"content": {"application/json": {"schema": event}}},
+                    "responses": {"200": {"description": "ok"}}}}}}
+
+    event = copy.deepcopy(EVENT)
+    event["properties"]["id"] = {"type": "integer"}
+    found = _ids(spec(EVENT), spec(event))
+    changed = found["response-property-type-changed"]
+    assert changed.operation == "webhook POST orderPaid" and changed.location.payload_pointer == "/id"
+    assert not contractdrift.diff_specs(spec(EVENT), spec(copy.deepcopy(EVENT))).findings
