@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .model import Finding, Report, Severity
@@ -377,10 +379,28 @@ def diff_specs(
         warnings += _validation_warnings(b) + _validation_warnings(r)
     options = DiffOptions(walk=WalkOptions(deprecation_days=deprecation_days, today=day), match_path=match_path,
                           exclude_extensions=tuple(exclude_extensions))
-    findings = SpecDiff(b, r, options).run()
+    differ = SpecDiff(b, r, options)
+    with _deep_recursion("the specs are nested too deeply to compare"):
+        findings = differ.run()
+    warnings += differ.warnings
     findings, notes = _apply_policy(findings, overrides, ignore, level, day)
     meta = {"command": "diff", "base": b.root.display, "revision": r.root.display}
     return Report.build(findings, [*warnings, *notes], meta)
+
+
+@contextlib.contextmanager
+def _deep_recursion(message: str, limit: int = 20_000) -> Iterator[None]:
+    """Room for deeply nested (but finite) documents; past it, a one-line InputError, no traceback."""
+    from .errors import InputError
+
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, limit))
+    try:
+        yield
+    except RecursionError:
+        raise InputError(message) from None
+    finally:
+        sys.setrecursionlimit(old)
 
 
 def _validation_warnings(spec: LoadedSpec) -> list[str]:

@@ -426,6 +426,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"contractdrift: error: {exc}", file=sys.stderr)
         return 2
+    except RecursionError:  # a document nested deeper than any limit we could make room for
+        if args.debug:
+            raise
+        print("contractdrift: error: input nested too deeply to process", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -126,6 +126,15 @@ class SpecDiff:
             self._global()
         return self.findings
 
+    @property
+    def warnings(self) -> list[str]:
+        """Limits the comparison ran into (nothing is dropped silently)."""
+        from .walk import MAX_DEPTH
+
+        if any(w.depth_limited for w in self.walkers.values()):
+            return [f"schemas nested deeper than {MAX_DEPTH} levels were compared down to that depth only"]
+        return []
+
     def _path_sunsets(self, ops: Iterable[Operation], base_items: Mapping[str, Node]) -> None:
         """A path item's own x-sunset must be a date."""
         seen: set[str] = set()

@@ -58,7 +58,7 @@ class _PairResult:
     children: list[tuple[str | int | None, tuple[Any, Any]]] = field(default_factory=list)
 
 
-MAX_DEPTH = 256
+MAX_DEPTH = 1000  # levels of nesting; the api raises the recursion limit to make room
 
 
 class SchemaWalker:
@@ -75,6 +75,7 @@ class SchemaWalker:
         self._dirty_children: dict[tuple[Any, Any], list[tuple[str | int | None, tuple[Any, Any]]]] = {}
         self._views: dict[Any, SchemaView] = {}
         self._depth = 0
+        self.depth_limited = False  # some schema nested deeper than MAX_DEPTH was compared only that far
 
     # -- views --------------------------------------------------------------------------------
     def view(self, group: NodeGroup) -> SchemaView:
@@ -132,6 +133,7 @@ class SchemaWalker:
             return key
         result = self._results[key] = _PairResult()
         if self._depth >= MAX_DEPTH:
+            self.depth_limited = True
             return key
         if len(base) == len(rev) and all(self.equivalence.same(bn, rn) for bn, rn in zip(base, rev)):
             return key  # raw-equal with equivalent $ref targets: nothing below can differ
