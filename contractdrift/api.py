@@ -210,16 +210,26 @@ def spec_router(
 
 
 def _strict_exchanges(reader: RecordingReader, strict: bool) -> Iterable[Exchange]:
+    """With ``strict``, a damaged line fails the run; a truncated *last* line (the writer died
+    mid-write: every complete line before it is intact) is tolerated and reported as a warning."""
+    import warnings
+
     from .errors import InputError
+    from .store.reader import RecordingWarning
+
+    def check() -> None:
+        damaged = [p for p in reader.problems if not p.message.startswith("truncated last line")]
+        if strict and damaged:
+            p = damaged[0]
+            raise InputError(f"malformed recording: {p.message}", file=p.file, line=p.line)
 
     for ex in reader:
-        if strict and reader.problems:
-            p = reader.problems[0]
-            raise InputError(f"malformed recording: {p.message}", file=p.file, line=p.line)
+        check()
         yield ex
-    if strict and reader.problems:
-        p = reader.problems[0]
-        raise InputError(f"malformed recording: {p.message}", file=p.file, line=p.line)
+    check()
+    if strict:
+        for p in reader.problems:
+            warnings.warn(str(p), RecordingWarning, stacklevel=2)
 
 
 def infer(

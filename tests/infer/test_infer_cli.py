@@ -176,6 +176,17 @@ def test_malformed_recording_is_an_input_error_with_file_and_line(tmp_path: Path
     assert main(["infer", str(tmp_path / "missing.jsonl")]) == 2
 
 
+def test_truncated_last_line_is_tolerated_and_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rec = tmp_path / "crashed.jsonl"
+    good = json.dumps(exchange(0, "GET", "http://h/a", 200, {"a": 1}).to_dict())
+    rec.write_text(json.dumps({"format": "contractdrift-recording", "version": 1}) + "\n" + good + "\n" + good[:40])
+    out = tmp_path / "o.yaml"
+    assert main(["infer", str(rec), "-o", str(out)]) == 0  # a writer killed mid-write loses nothing complete
+    err = capsys.readouterr().err
+    assert "crashed.jsonl:3" in err and "truncated last line" in err
+    assert "/a" in out.read_text()
+
+
 def test_library_api_merge_and_json_round_trip() -> None:
     exchanges = list(traffic(200))
     whole = contractdrift.infer(exchanges)
