@@ -238,3 +238,23 @@ class RenderOptions:
     color: bool
     tool_version: str
     fail_on: Severity
+
+
+def detail_pairs(finding: Finding, fingerprint: str) -> list[tuple[str, str]]:
+    """The labelled details every human-readable format shows under a finding's message."""
+    loc = finding.location
+    details: list[tuple[str, str]] = []
+    path = human_pointer(loc.payload_pointer)
+    if path is not None:
+        details.append(("at", path))
+    if loc.base is not None:
+        details.append(("base", str(loc.base)))
+    if loc.revision is not None:
+        details.append(("revision", str(loc.revision)))
+    if finding.evidence is not None:
+        details.append(("evidence", evidence_text(finding.evidence)))
+    ids = exchange_ids_of(finding)
+    if ids:
+        details.append(("exchanges", ids_text(ids)))
+    details.append(("fingerprint", fingerprint))
+    return details

@@ -11,11 +11,8 @@ from ._common import (
     TOOL_NAME,
     RenderOptions,
     context_parts,
-    evidence_text,
-    exchange_ids_of,
+    detail_pairs,
     group_by_operation,
-    human_pointer,
-    ids_text,
     message_of,
     ordered,
     sanitize,
@@ -54,19 +51,7 @@ def _finding_row(finding: Finding, options: RenderOptions) -> str:
     context = context_parts(loc)
     if context:
         details.append(("where", " ".join(context)))
-    path = human_pointer(loc.payload_pointer)
-    if path is not None:
-        details.append(("at", path))
-    if loc.base is not None:
-        details.append(("base", str(loc.base)))
-    if loc.revision is not None:
-        details.append(("revision", str(loc.revision)))
-    if finding.evidence is not None:
-        details.append(("evidence", evidence_text(finding.evidence)))
-    ids = exchange_ids_of(finding)
-    if ids:
-        details.append(("exchanges", ids_text(ids)))
-    details.append(("fingerprint", finding.fingerprint))
+    details += detail_pairs(finding, finding.fingerprint)
     dl = "".join(f"<dt>{_e(k)}</dt><dd class=\"mono\">{_e(v)}</dd>" for k, v in details)
     label = finding.severity.label
     return (

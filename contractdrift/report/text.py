@@ -8,11 +8,8 @@ from ._common import (
     NO_OPERATION,
     RenderOptions,
     context_parts,
-    evidence_text,
-    exchange_ids_of,
+    detail_pairs,
     group_by_operation,
-    human_pointer,
-    ids_text,
     message_of,
     one_line,
     ordered,
@@ -55,20 +52,7 @@ def _finding_lines(finding: Finding, options: RenderOptions, paint: _Painter) ->
         head += "  " + one_line(" ".join(context))
     lines = [head]
     lines += _indent_block(message_of(finding, options.rules), "    ", "    ")
-    detail: list[tuple[str, str]] = []
-    path = human_pointer(loc.payload_pointer)
-    if path is not None:
-        detail.append(("at", path))
-    if loc.base is not None:
-        detail.append(("base", str(loc.base)))
-    if loc.revision is not None:
-        detail.append(("revision", str(loc.revision)))
-    if finding.evidence is not None:
-        detail.append(("evidence", evidence_text(finding.evidence)))
-    ids = exchange_ids_of(finding)
-    if ids:
-        detail.append(("exchanges", ids_text(ids)))
-    detail.append(("fingerprint", short_fingerprint(finding)))
+    detail = detail_pairs(finding, short_fingerprint(finding))
     width = max(len(key) for key, _ in detail) + 1
     for key, value in detail:
         lines.append("    " + paint(_DIM, f"{key + ':':<{width}} {one_line(value)}"))
