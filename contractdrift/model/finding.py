@@ -37,8 +37,8 @@ class Finding:
     message: str = ""
     args: Mapping[str, JSONValue] = field(default_factory=dict)
     evidence: Evidence | None = None
-    _args_json: str = field(default="", init=False, repr=False, compare=False)
     _fingerprint: str = field(default="", init=False, repr=False, compare=False)
+    _sort_key: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.args, MappingProxyType):
@@ -48,9 +48,11 @@ class Finding:
         key = json.dumps([self.rule_id, loc.operation, loc.side.value, loc.status, loc.media_type,
                           loc.payload_pointer, dict(self.args)],
                          sort_keys=True, separators=(",", ":"), default=str)
-        object.__setattr__(self, "_args_json", key)
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         object.__setattr__(self, "_fingerprint", digest)
+        object.__setattr__(self, "_sort_key", (
+            -int(self.severity), loc.operation or "", loc.side.value, loc.status or "", loc.media_type or "",
+            loc.payload_pointer or "", self.rule_id, key))
 
     @property
     def operation(self) -> str | None:
@@ -63,14 +65,5 @@ class Finding:
         return self._fingerprint
 
     def sort_key(self) -> tuple[Any, ...]:
-        loc = self.location
-        return (
-            -int(self.severity),
-            loc.operation or "",
-            loc.side.value,
-            loc.status or "",
-            loc.media_type or "",
-            loc.payload_pointer or "",
-            self.rule_id,
-            self._args_json,
-        )
+        """Deterministic order: severity, then where, then rule, then everything else."""
+        return self._sort_key

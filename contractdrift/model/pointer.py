@@ -20,6 +20,7 @@ def unescape_token(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def to_rfc6901(pointer: Pointer) -> str:
     """``("paths", "/a", 0)`` -> ``/paths/~1a/0``; the empty pointer is ``""``."""
     return "".join("/" + escape_token(part) for part in pointer)

@@ -78,7 +78,7 @@ def iter_render(
     )
     chunks = iter_json(report, options) if fmt == "json" else iter((renderer(report, options),))
     for chunk in chunks:
-        yield _LONE_SURROGATE.sub("\ufffd", chunk)
+        yield chunk if chunk.isascii() else _LONE_SURROGATE.sub("\ufffd", chunk)
 
 
 __all__ = ["FORMATS", "iter_render", "render"]
