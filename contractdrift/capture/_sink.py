@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from ..model import Exchange
 
-__all__ = ["RecorderSink", "header_scrubber", "note_error", "raw_submitter"]
+__all__ = ["MiddlewareBase", "RecorderSink", "header_scrubber", "note_error", "raw_submitter"]
+
+_log = logging.getLogger("contractdrift.capture")
 
 
 @runtime_checkable
@@ -62,3 +65,25 @@ def header_scrubber(recorder: object) -> HeaderScrub:
     """``recorder.scrub_headers`` (credential headers masked on the hot path) or the identity."""
     scrub = getattr(recorder, "scrub_headers", None)
     return scrub if callable(scrub) else _same
+
+
+class MiddlewareBase:
+    """What the ASGI and WSGI middleware share: the recorder's hand-over functions, which checks it
+    wants made on the request path, and failure accounting (counted always, logged once)."""
+
+    def __init__(self, recorder: RecorderSink) -> None:
+        self.recorder = recorder
+        self.errors = 0
+        self._logged = False
+        self._checks_url = bool(getattr(recorder, "checks_url", True))
+        self._checks_types = bool(getattr(recorder, "checks_content_types", True))
+        self._submit = raw_submitter(recorder)
+        self._scrub = header_scrubber(recorder)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.errors += 1
+        note_error(self.recorder, exc)
+        if not self._logged:
+            self._logged = True
+            _log.warning("contractdrift: failed to record an exchange (%s); further failures are counted, not logged",
+                         type(exc).__name__)

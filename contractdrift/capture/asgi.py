@@ -30,13 +30,12 @@ FastAPI set it), prefixed with the mount ``root_path``, as an OpenAPI path (``/u
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import quote
 
-from ._sink import RecorderSink, header_scrubber, note_error, raw_submitter
+from ._sink import MiddlewareBase, RecorderSink
 from ._tee import RawTee, openapi_route
 
 __all__ = ["RecordingMiddleware"]
@@ -47,7 +46,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-_log = logging.getLogger("contractdrift.capture")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
@@ -152,7 +150,7 @@ class _Capture:
         await self._send(message)
 
 
-class RecordingMiddleware:
+class RecordingMiddleware(MiddlewareBase):
     """Pure ASGI middleware recording each HTTP exchange to ``recorder`` (``source="asgi"``).
 
     ``recorder`` is a :class:`contractdrift.Recorder` (or anything with its ``wants``,
@@ -161,14 +159,8 @@ class RecordingMiddleware:
     """
 
     def __init__(self, app: ASGIApp, recorder: RecorderSink) -> None:
+        super().__init__(recorder)
         self.app = app
-        self.recorder = recorder
-        self.errors = 0
-        self._logged = False
-        self._checks_url = bool(getattr(recorder, "checks_url", True))
-        self._checks_types = bool(getattr(recorder, "checks_content_types", True))
-        self._submit = raw_submitter(recorder)
-        self._scrub = header_scrubber(recorder)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -222,11 +214,3 @@ class RecordingMiddleware:
             cap.status, scrub(cap.resp_headers or []), resp.handover(bool(cap.done_at)) if resp is not None else None,
             bool(cap.done_at), scope.get("http_version"), err_text,
         ))
-
-    def _failed(self, exc: BaseException) -> None:
-        self.errors += 1
-        note_error(self.recorder, exc)
-        if not self._logged:
-            self._logged = True
-            _log.warning("contractdrift: failed to record an exchange (%s); further failures are counted, not logged",
-                         type(exc).__name__)

@@ -32,14 +32,13 @@ The middleware never raises into the app: recording failures are counted in
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
-from ._sink import RecorderSink, header_scrubber, note_error, raw_submitter
+from ._sink import MiddlewareBase, RecorderSink
 from ._tee import RawTee, openapi_route
 
 __all__ = ["RecordingMiddleware"]
@@ -50,7 +49,6 @@ Write = Callable[[bytes], object]
 StartResponse = Callable[..., Write]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
-_log = logging.getLogger("contractdrift.capture")
 
 
 def environ_url(environ: Environ) -> str:
@@ -221,18 +219,12 @@ class _RecordedSized(_Recorded):
         return len(self._result)  # type: ignore[arg-type]
 
 
-class RecordingMiddleware:
+class RecordingMiddleware(MiddlewareBase):
     """WSGI middleware recording each exchange to ``recorder`` (``source="wsgi"``)."""
 
     def __init__(self, app: WSGIApp, recorder: RecorderSink) -> None:
+        super().__init__(recorder)
         self.app = app
-        self.recorder = recorder
-        self.errors = 0
-        self._logged = False
-        self._checks_url = bool(getattr(recorder, "checks_url", True))
-        self._checks_types = bool(getattr(recorder, "checks_content_types", True))
-        self._submit = raw_submitter(recorder)
-        self._scrub = header_scrubber(recorder)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -316,13 +308,5 @@ class RecordingMiddleware:
             ))
         except Exception as exc:
             self._failed(exc)
-
-    def _failed(self, exc: BaseException) -> None:
-        self.errors += 1
-        note_error(self.recorder, exc)
-        if not self._logged:
-            self._logged = True
-            _log.warning("contractdrift: failed to record an exchange (%s); further failures are counted, not logged",
-                         type(exc).__name__)
 
 
