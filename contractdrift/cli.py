@@ -23,13 +23,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+_ORDER = ("diff", "validate", "rules", "record", "import_har", "export_har", "infer")
+
+
+def _command_rank(register: Callable[[Subparsers], None]) -> int:
+    """Help lists the main job first, then the data flow."""
+    name = register.__name__.removeprefix("_add_")
+    return _ORDER.index(name) if name in _ORDER else len(_ORDER)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="contractdrift",
                      description="Find contract drift between HTTP services, their clients and their OpenAPI specs.")
     parser.add_argument("--version", action="version", version=f"contractdrift {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub: Subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for register in _REGISTRY:
+    for register in sorted(_REGISTRY, key=_command_rank):
         register(sub)
     return parser
 
