@@ -9,7 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ..model import Exchange
 
-__all__ = ["MiddlewareBase", "RecorderSink", "header_scrubber", "note_error", "raw_submitter"]
+__all__ = ["FailureCounter", "MiddlewareBase", "RecorderSink", "header_scrubber", "note_error", "raw_submitter"]
 
 _log = logging.getLogger("contractdrift.capture")
 
@@ -67,18 +67,14 @@ def header_scrubber(recorder: object) -> HeaderScrub:
     return scrub if callable(scrub) else _same
 
 
-class MiddlewareBase:
-    """What the ASGI and WSGI middleware share: the recorder's hand-over functions, which checks it
-    wants made on the request path, and failure accounting (counted always, logged once)."""
+class FailureCounter:
+    """Failure accounting for capture front-ends: every failure counted, logged once, never raised."""
 
-    def __init__(self, recorder: RecorderSink) -> None:
-        self.recorder = recorder
+    recorder: RecorderSink
+
+    def __init__(self) -> None:
         self.errors = 0
         self._logged = False
-        self._checks_url = bool(getattr(recorder, "checks_url", True))
-        self._checks_types = bool(getattr(recorder, "checks_content_types", True))
-        self._submit = raw_submitter(recorder)
-        self._scrub = header_scrubber(recorder)
 
     def _failed(self, exc: BaseException) -> None:
         self.errors += 1
@@ -87,3 +83,16 @@ class MiddlewareBase:
             self._logged = True
             _log.warning("contractdrift: failed to record an exchange (%s); further failures are counted, not logged",
                          type(exc).__name__)
+
+
+class MiddlewareBase(FailureCounter):
+    """What the ASGI and WSGI middleware share: the recorder's hand-over functions, which checks it
+    wants made on the request path, and failure accounting (counted always, logged once)."""
+
+    def __init__(self, recorder: RecorderSink) -> None:
+        super().__init__()
+        self.recorder = recorder
+        self._checks_url = bool(getattr(recorder, "checks_url", True))
+        self._checks_types = bool(getattr(recorder, "checks_content_types", True))
+        self._submit = raw_submitter(recorder)
+        self._scrub = header_scrubber(recorder)

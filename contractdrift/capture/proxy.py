@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import signal
 import socket
 import threading
@@ -40,13 +39,12 @@ from typing import Any
 import httpx
 import uvicorn
 
-from ._sink import RecorderSink, header_scrubber, note_error, raw_submitter
+from ._sink import FailureCounter, RecorderSink, header_scrubber, raw_submitter
 from ._tee import RawTee
 from .asgi import Receive, Scope, Send
 
 __all__ = ["HOP_BY_HOP", "RecordingProxy", "serve"]
 
-_log = logging.getLogger("contractdrift.capture")
 
 _POOL_SHARDS = 16
 
@@ -99,7 +97,7 @@ class _ClientGone(Exception):
     """The client disconnected while its request body was being forwarded."""
 
 
-class RecordingProxy:
+class RecordingProxy(FailureCounter):
     """ASGI app forwarding to ``upstream`` (``http[s]://host[:port][/prefix]``) and recording.
 
     ``client`` may be given (it is then not closed by the proxy); otherwise requests go straight
@@ -127,8 +125,7 @@ class RecordingProxy:
         self._base = f"{url.scheme}://{url.netloc.decode('ascii')}"
         self.recorder = recorder
         self.preserve_host = preserve_host
-        self.errors = 0
-        self._logged = False
+        FailureCounter.__init__(self)
         self.client = client
         self._checks_types = bool(getattr(recorder, "checks_content_types", True))
         self._submit = raw_submitter(recorder)
@@ -317,13 +314,6 @@ class RecordingProxy:
                 except Exception as exc:
                     self._failed(exc)
 
-    def _failed(self, exc: BaseException) -> None:
-        self.errors += 1
-        note_error(self.recorder, exc)
-        if not self._logged:
-            self._logged = True
-            _log.warning("contractdrift: failed to record an exchange (%s); further failures are counted, not logged",
-                         type(exc).__name__)
 
 
 def _bind(host: str, port: int) -> socket.socket:

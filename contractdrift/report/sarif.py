@@ -22,6 +22,7 @@ from ._common import (
     ordered,
     primary_spec_location,
 )
+from .json_format import spec_location_dict
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -83,18 +84,6 @@ def _physical(spec: SpecLocation) -> dict[str, Any] | None:
     return physical
 
 
-def _spec_property(spec: SpecLocation | None) -> dict[str, Any] | None:
-    if spec is None:
-        return None
-    pos = spec.position
-    return {
-        "pointer": spec.pointer,
-        "file": pos.file if pos else None,
-        "line": pos.line if pos else None,
-        "col": pos.col if pos else None,
-    }
-
-
 def _result(finding: Finding, rule_index: int, options: RenderOptions) -> dict[str, Any]:
     loc = finding.location
     location: dict[str, Any] = {}
@@ -113,8 +102,8 @@ def _result(finding: Finding, rule_index: int, options: RenderOptions) -> dict[s
         "mediaType": loc.media_type,
         "payloadPointer": loc.payload_pointer,
         "payloadPath": human_pointer(loc.payload_pointer),
-        "base": _spec_property(loc.base),
-        "revision": _spec_property(loc.revision),
+        "base": spec_location_dict(loc.base),
+        "revision": spec_location_dict(loc.revision),
         "args": jsonable(finding.args),
     }
     if finding.evidence is not None:
