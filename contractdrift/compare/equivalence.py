@@ -3,8 +3,19 @@
 Most of a large spec does not change between two versions. Comparing raw values is C-speed
 (``==`` on dicts), so before building normalized views the engine asks whether a pair of nodes is
 *equivalent*: raw-equal, and every ``$ref`` inside resolves, in each spec, to targets that are
-equivalent again (coinductively: a pair met again while being checked is assumed equivalent, which
-is sound for the cycle it closes). Equivalent pairs cannot produce findings and are skipped whole.
+equivalent again. Equivalent pairs cannot produce findings and are skipped whole.
+
+Cycles are answered coinductively, Tarjan style: a pair met again while it is still being checked
+is *assumed* equivalent. An answer "equivalent" that leaned on such an assumption is only
+provisional: it is kept (and reused by the pairs of the same strongly connected component) until
+the oldest pair it leaned on is decided. If that pair turns out equivalent, every provisional answer
+of its component becomes final (the greatest fixpoint); if not, they are all forgotten and
+recomputed when asked again. "Different" is final at once (assumptions only ever say "equivalent",
+so a difference found under them is real). The answer for a pair therefore never depends on which
+unrelated pairs were asked before it.
+
+Memo keys carry document identity (:func:`node_key`), so one ``Equivalence`` can serve comparisons
+of many in-memory documents that share a name.
 """
 
 from __future__ import annotations
@@ -14,36 +25,83 @@ from typing import Any
 from ..errors import InputError
 from ..spec.node import Node
 
-_Key = tuple[tuple[str, Any], tuple[str, Any]]
+_Key = tuple[Any, Any]
+_FINAL = 1 << 60  # "leaned on no assumption"
+
+
+def node_key(node: Node) -> tuple[int, Any, Any]:
+    """A memo key for ``node`` that tells documents apart even when they share a uri (``<memory>``)."""
+    return (id(node.file), node.file.uri, node.pointer)
 
 
 class Equivalence:
     def __init__(self) -> None:
         self._memo: dict[_Key, bool] = {}
+        # pairs being checked -> their depth on the stack; provisional "equal" answers -> the lowest
+        # stack depth they leaned on; the provisional keys of each stack frame's component
+        self._on_stack: dict[_Key, int] = {}
+        self._provisional: dict[_Key, int] = {}
+        self._pending: list[list[_Key]] = []
         self._refs: dict[int, tuple[tuple[str, tuple[Any, ...]], ...]] = {}
+        self._pinned: dict[int, Any] = {}  # keep keyed files alive so their ids are never reused
 
     def same(self, b: Node, r: Node) -> bool:
-        key = (b.key, r.key)
+        """Can nothing differ between ``b`` and ``r`` (in their own documents)?"""
+        return self._same(b, r)[0]
+
+    def _same(self, b: Node, r: Node) -> tuple[bool, int]:
+        """(equivalent?, lowest stack depth of an assumption the answer leaned on; a big number if none)."""
+        final = _FINAL
+        key = (node_key(b), node_key(r))
         hit = self._memo.get(key)
         if hit is not None:
-            return hit
+            return hit, final
+        depth = self._on_stack.get(key)
+        if depth is not None:
+            return True, depth  # a cycle closes on the assumption that this pair is equivalent
+        low = self._provisional.get(key)
+        if low is not None:
+            return True, low
         if b.value != r.value:
             self._memo[key] = False
-            return False
-        self._memo[key] = True  # provisional: cycles close on this assumption
-        result = True
-        for ref, at in self._refs_in(b.value):
-            try:
-                bf, bp, bv = b.spec.resolve(ref, base=b.file, at=b.pointer + at)
-                rf, rp, rv = r.spec.resolve(ref, base=r.file, at=r.pointer + at)
-            except InputError:
-                result = False
-                break
-            if not self.same(Node(b.spec, bf, bp, bv), Node(r.spec, rf, rp, rv)):
-                result = False
-                break
-        self._memo[key] = result
-        return result
+            return False, final
+        self._pinned.setdefault(id(b.file), b.file)
+        self._pinned.setdefault(id(r.file), r.file)
+        depth = len(self._pending)
+        self._on_stack[key] = depth
+        self._pending.append([])
+        result, low = True, final
+        try:
+            for ref, at in self._refs_in(b.value):
+                try:
+                    bf, bp, bv = b.spec.resolve(ref, base=b.file, at=b.pointer + at)
+                    rf, rp, rv = r.spec.resolve(ref, base=r.file, at=r.pointer + at)
+                except InputError:
+                    result = False
+                    break
+                ok, child_low = self._same(Node(b.spec, bf, bp, bv), Node(r.spec, rf, rp, rv))
+                if not ok:
+                    result = False
+                    break
+                low = min(low, child_low)
+        finally:
+            del self._on_stack[key]
+            component = self._pending.pop()
+        if not result:
+            self._memo[key] = False
+            for k in component:  # they leaned on this pair being equivalent: recompute when asked
+                self._provisional.pop(k, None)
+            return False, final
+        if low >= depth:  # nothing below leaned on an older pair: this component is decided
+            self._memo[key] = True
+            for k in component:
+                self._provisional.pop(k, None)
+                self._memo[k] = True
+            return True, final
+        self._provisional[key] = low
+        self._pending[-1].extend(component)
+        self._pending[-1].append(key)
+        return True, low
 
     def _refs_in(self, value: Any) -> tuple[tuple[str, tuple[Any, ...]], ...]:
         """Distinct ``$ref`` strings inside ``value`` with the relative pointer of their first holder."""

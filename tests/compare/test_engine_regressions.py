@@ -108,3 +108,47 @@ def test_absent_items_or_additional_properties_mean_any_value(keyword: str, host
     assert _ids(_doc(host, side="request"), _doc(narrow, side="request")) == ["request-property-type-specialized"]
     assert _ids(_doc(narrow), _doc(host)) == ["response-property-type-generalized"]
     assert _ids(_doc(host), _doc({**host, keyword: {}})) == []
+
+
+_CYCLE_BASE = """
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /a: {get: {responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Y"}}}}}}}
+  /b: {get: {responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/X"}}}}}}}
+components:
+  schemas:
+    Y: {type: object, properties: {z: {$ref: "#/components/schemas/Z"}, x: {$ref: "#/components/schemas/X"}}}
+    X: {type: object, properties: {y: {$ref: "#/components/schemas/Y"}}}
+    Z: {type: object, properties: {v: {type: string}}}
+"""
+
+
+@pytest.mark.parametrize("first_path", ["/a", "/c"])
+def test_a_change_behind_a_cycle_is_found_whatever_the_unrelated_paths(first_path: str) -> None:
+    # Issue 7, bug 1: the equivalence memo kept a provisional "equal" made inside the X <-> Y cycle as
+    # final, so GET /b lost its finding when /a (reaching Y first) sorted before it.
+    base = _CYCLE_BASE.replace("/a:", f"{first_path}:")
+    revision = base.replace("v: {type: string}", "v: {type: integer}")
+    found = {(f.operation, f.rule_id, f.location.payload_pointer)
+             for f in diff_specs(load_spec_text(base), load_spec_text(revision)).findings}
+    assert found == {
+        (f"GET {first_path}", "response-property-type-changed", "/z/v"),
+        ("GET /b", "response-property-type-changed", "/y/z/v"),
+    }
+
+
+def test_equivalence_answer_does_not_depend_on_the_order_of_questions() -> None:
+    from contractdrift.compare.equivalence import Equivalence
+    from contractdrift.spec.node import Node
+
+    base = load_spec_text(_CYCLE_BASE)
+    rev = load_spec_text(_CYCLE_BASE.replace("v: {type: string}", "v: {type: integer}"))
+
+    def node(spec: Any, name: str) -> Node:
+        return Node(spec, spec.root, ("components", "schemas", name), spec.data["components"]["schemas"][name])
+
+    for order in (["X", "Y", "Z"], ["Y", "X", "Z"], ["Z", "X", "Y"], ["Y", "Z", "X"]):
+        eq = Equivalence()
+        answers = {name: eq.same(node(base, name), node(rev, name)) for name in order}
+        assert answers == {"X": False, "Y": False, "Z": False}, order
