@@ -485,11 +485,18 @@ def _apply_policy(findings: Sequence[Finding], overrides: Mapping[str, Severity 
     return out, notes
 
 
-def rules() -> Mapping[str, RuleInfo]:
-    """The rule registry: rule id -> :class:`RuleInfo` (sorted by id)."""
-    from .compare.rules import REGISTRY
+def rules(family: str | None = None) -> Mapping[str, RuleInfo]:
+    """The rule registry: rule id -> :class:`RuleInfo` (sorted by id), of every family or of one
+    (``"diff"``; other drivers register ``"check"``, ``"expect"``, ... families)."""
+    from .compare.rules import FAMILIES, REGISTRY, load_families, rules_of
+    from .errors import UsageError
 
-    return REGISTRY
+    load_families()
+    if family is None:
+        return REGISTRY
+    if family not in FAMILIES:
+        raise UsageError(f"unknown rule family {family!r} (known: {', '.join(FAMILIES)})")
+    return rules_of(family)
 
 
 def load_settings(path: str | os.PathLike[str] | None = None, *, cwd: str | None = None) -> Config:

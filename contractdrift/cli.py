@@ -406,6 +406,8 @@ def _add_rules(sub: Subparsers) -> None:
     p = sub.add_parser("rules", help="print the rule catalogue",
                        description="Print every rule: id, default severity, side and message template.")
     p.add_argument("--format", "-f", choices=("text", "json", "markdown"), default="text")
+    p.add_argument("--family", metavar="NAME", default=None,
+                   help="only the rules of one family (diff; check, expect, parity once their drivers exist)")
     p.set_defaults(handler=_cmd_rules)
 
 
@@ -414,7 +416,7 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     from .report.catalogue import catalogue_json, catalogue_markdown, catalogue_text
 
     render = {"text": catalogue_text, "json": catalogue_json, "markdown": catalogue_markdown}[args.format]
-    sys.stdout.write(render(api.rules()))
+    sys.stdout.write(render(api.rules(getattr(args, "family", None))))
     return 0
 
 

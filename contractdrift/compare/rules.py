@@ -16,8 +16,9 @@ is the same; ``RuleInfo.oasdiff`` records which.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import replace as _dc_replace
 from types import MappingProxyType
 from typing import Any
 
@@ -30,9 +31,10 @@ SCOPES = ("body", "property", "parameter", "parameter-property", "header")
 # "parameter-property": inside an object-valued parameter (deepObject, JSON content); oasdiff has ids
 # for a few concepts there, which are the ones that list it.
 PARAMETER_PROPERTY = "parameter-property"
+# Every concept the walker can emit has an id at every scope it walks (issue 7: a concept without an
+# id at its scope used to be misfiled under the body/property id or dropped). ``scopes`` only ever
+# *adds* ``parameter-property`` (oasdiff's ids inside object-valued parameters).
 ALL = frozenset({"body", "property", "parameter", "header"})
-NO_HEADER = frozenset({"body", "property", "parameter"})
-OBJECT = frozenset({"body", "property"})
 ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 
 
@@ -65,12 +67,12 @@ _BOUNDS = (
     ("min", "minimum", False, ALL),
     ("exclusive-max", "exclusive maximum", True, ALL),
     ("exclusive-min", "exclusive minimum", False, ALL),
-    ("max-items", "maximum number of items", True, NO_HEADER),
-    ("min-items", "minimum number of items", False, NO_HEADER),
-    ("max-properties", "maximum number of properties", True, OBJECT),
-    ("min-properties", "minimum number of properties", False, OBJECT),
-    ("max-contains", "maxContains", True, OBJECT),
-    ("min-contains", "minContains", False, OBJECT),
+    ("max-items", "maximum number of items", True, ALL),
+    ("min-items", "minimum number of items", False, ALL),
+    ("max-properties", "maximum number of properties", True, ALL),
+    ("min-properties", "minimum number of properties", False, ALL),
+    ("max-contains", "maxContains", True, ALL),
+    ("min-contains", "minContains", False, ALL),
 )
 BOUND_KEYWORDS = {
     "max-length": "maxLength", "min-length": "minLength", "max": "maximum", "min": "minimum",
@@ -123,19 +125,19 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("enum-value-removed", E, I, "values", "remove", "{subject}: enum value {value!r} removed",
        scopes=ALL | {PARAMETER_PROPERTY}, mirror="enum-value-added"),
     _c("x-extensible-enum-value-removed", E, I, "values", "remove",
-       "{subject}: x-extensible-enum value {value!r} removed", NO_HEADER, "x-extensible-enum-value-added"),
+       "{subject}: x-extensible-enum value {value!r} removed", ALL, "x-extensible-enum-value-added"),
     _c("x-extensible-enum-value-added", I, I, "values", "add",
-       "{subject}: x-extensible-enum value {value!r} added", NO_HEADER, "x-extensible-enum-value-removed"),
-    _c("const-added", E, I, "values", "add", "{subject}: const {new!r} added", NO_HEADER, "const-removed"),
-    _c("const-removed", I, E, "values", "remove", "{subject}: const {old!r} removed", NO_HEADER, "const-added"),
-    _c("const-changed", E, E, "values", "change", "{subject}: const changed from {old!r} to {new!r}", NO_HEADER,
+       "{subject}: x-extensible-enum value {value!r} added", ALL, "x-extensible-enum-value-removed"),
+    _c("const-added", E, I, "values", "add", "{subject}: const {new!r} added", ALL, "const-removed"),
+    _c("const-removed", I, E, "values", "remove", "{subject}: const {old!r} removed", ALL, "const-added"),
+    _c("const-changed", E, E, "values", "change", "{subject}: const changed from {old!r} to {new!r}", ALL,
        "const-changed"),
-    _c("default-value-added", I, I, "values", "add", "{subject}: default value {new!r} added", NO_HEADER,
+    _c("default-value-added", I, I, "values", "add", "{subject}: default value {new!r} added", ALL,
        "default-value-removed"),
-    _c("default-value-removed", I, I, "values", "remove", "{subject}: default value {old!r} removed", NO_HEADER,
+    _c("default-value-removed", I, I, "values", "remove", "{subject}: default value {old!r} removed", ALL,
        "default-value-added"),
     _c("default-value-changed", I, I, "values", "change",
-       "{subject}: default value changed from {old!r} to {new!r}", NO_HEADER, "default-value-changed"),
+       "{subject}: default value changed from {old!r} to {new!r}", ALL, "default-value-changed"),
     # constraints
     *_bound_concepts(),
     _c("multiple-of-set", W, I, "constraints", "set", "{subject}: multipleOf {new} set", mirror="multiple-of-unset"),
@@ -151,114 +153,114 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("pattern-removed", I, I, "constraints", "remove", "{subject}: pattern {old!r} removed", mirror="pattern-added"),
     _c("pattern-changed", W, I, "constraints", "change", "{subject}: pattern changed from {old!r} to {new!r}",
        mirror="pattern-changed"),
-    _c("unique-items-added", E, I, "constraints", "add", "{subject}: items must now be unique", NO_HEADER,
+    _c("unique-items-added", E, I, "constraints", "add", "{subject}: items must now be unique", ALL,
        "unique-items-removed"),
     _c("unique-items-removed", I, W, "constraints", "remove", "{subject}: items need no longer be unique",
-       NO_HEADER, "unique-items-added"),
+       ALL, "unique-items-added"),
     # objects
     _c("additional-properties-closed", W, I, "existence", "narrow",
-       "{subject}: additional properties are no longer allowed", OBJECT, "additional-properties-opened"),
+       "{subject}: additional properties are no longer allowed", ALL, "additional-properties-opened"),
     _c("additional-properties-opened", I, W, "existence", "widen",
-       "{subject}: additional properties are now allowed", OBJECT, "additional-properties-closed"),
+       "{subject}: additional properties are now allowed", ALL, "additional-properties-closed"),
     _c("pattern-property-added", E, I, "constraints", "add", "{subject}: pattern property {pattern!r} added",
-       OBJECT, "pattern-property-removed"),
+       ALL, "pattern-property-removed"),
     _c("pattern-property-removed", I, E, "constraints", "remove", "{subject}: pattern property {pattern!r} removed",
-       OBJECT, "pattern-property-added"),
-    _c("property-names-added", E, I, "constraints", "add", "{subject}: propertyNames constraint added", OBJECT,
+       ALL, "pattern-property-added"),
+    _c("property-names-added", E, I, "constraints", "add", "{subject}: propertyNames constraint added", ALL,
        "property-names-removed"),
     _c("property-names-removed", I, E, "constraints", "remove", "{subject}: propertyNames constraint removed",
-       OBJECT, "property-names-added"),
+       ALL, "property-names-added"),
     _c("unevaluated-properties-added", E, I, "constraints", "add", "{subject}: unevaluatedProperties added",
-       OBJECT, "unevaluated-properties-removed"),
+       ALL, "unevaluated-properties-removed"),
     _c("unevaluated-properties-removed", I, E, "constraints", "remove", "{subject}: unevaluatedProperties removed",
-       OBJECT, "unevaluated-properties-added"),
+       ALL, "unevaluated-properties-added"),
     _c("dependent-required-added", E, I, "constraints", "add",
-       "{subject}: dependentRequired for {key!r} added", OBJECT, "dependent-required-removed"),
+       "{subject}: dependentRequired for {key!r} added", ALL, "dependent-required-removed"),
     _c("dependent-required-removed", I, E, "constraints", "remove",
-       "{subject}: dependentRequired for {key!r} removed", OBJECT, "dependent-required-added"),
+       "{subject}: dependentRequired for {key!r} removed", ALL, "dependent-required-added"),
     _c("dependent-required-changed", E, E, "constraints", "change",
-       "{subject}: dependentRequired for {key!r} changed from {old} to {new}", OBJECT,
+       "{subject}: dependentRequired for {key!r} changed from {old} to {new}", ALL,
        "dependent-required-changed"),
     _c("dependent-schema-added", E, I, "constraints", "add", "{subject}: dependentSchemas for {key!r} added",
-       OBJECT, "dependent-schema-removed"),
+       ALL, "dependent-schema-removed"),
     _c("dependent-schema-removed", I, E, "constraints", "remove",
-       "{subject}: dependentSchemas for {key!r} removed", OBJECT, "dependent-schema-added"),
-    _c("discriminator-added", I, I, "composition", "add", "{subject}: discriminator added", OBJECT,
+       "{subject}: dependentSchemas for {key!r} removed", ALL, "dependent-schema-added"),
+    _c("discriminator-added", I, I, "composition", "add", "{subject}: discriminator added", ALL,
        "discriminator-removed"),
-    _c("discriminator-removed", I, I, "composition", "remove", "{subject}: discriminator removed", OBJECT,
+    _c("discriminator-removed", I, I, "composition", "remove", "{subject}: discriminator removed", ALL,
        "discriminator-added"),
     _c("discriminator-property-name-changed", I, I, "composition", "change",
-       "{subject}: discriminator property changed from {old!r} to {new!r}", OBJECT,
+       "{subject}: discriminator property changed from {old!r} to {new!r}", ALL,
        "discriminator-property-name-changed"),
     _c("discriminator-mapping-added", I, I, "composition", "add",
-       "{subject}: discriminator mapping {value!r} added", OBJECT, "discriminator-mapping-deleted"),
+       "{subject}: discriminator mapping {value!r} added", ALL, "discriminator-mapping-deleted"),
     _c("discriminator-mapping-deleted", I, I, "composition", "remove",
-       "{subject}: discriminator mapping {value!r} deleted", OBJECT, "discriminator-mapping-added"),
+       "{subject}: discriminator mapping {value!r} deleted", ALL, "discriminator-mapping-added"),
     _c("discriminator-mapping-changed", I, I, "composition", "change",
-       "{subject}: discriminator mapping {value!r} changed from {old!r} to {new!r}", OBJECT,
+       "{subject}: discriminator mapping {value!r} changed from {old!r} to {new!r}", ALL,
        "discriminator-mapping-changed"),
     # arrays
-    _c("prefix-items-added", I, E, "constraints", "add", "{subject}: prefixItems added", NO_HEADER,
+    _c("prefix-items-added", I, E, "constraints", "add", "{subject}: prefixItems added", ALL,
        "prefix-items-removed"),
-    _c("prefix-items-removed", E, I, "constraints", "remove", "{subject}: prefixItems removed", NO_HEADER,
+    _c("prefix-items-removed", E, I, "constraints", "remove", "{subject}: prefixItems removed", ALL,
        "prefix-items-added"),
-    _c("unevaluated-items-added", E, I, "constraints", "add", "{subject}: unevaluatedItems added", NO_HEADER,
+    _c("unevaluated-items-added", E, I, "constraints", "add", "{subject}: unevaluatedItems added", ALL,
        "unevaluated-items-removed"),
     _c("unevaluated-items-removed", I, E, "constraints", "remove", "{subject}: unevaluatedItems removed",
-       NO_HEADER, "unevaluated-items-added"),
-    _c("contains-added", E, I, "constraints", "add", "{subject}: contains constraint added", NO_HEADER,
+       ALL, "unevaluated-items-added"),
+    _c("contains-added", E, I, "constraints", "add", "{subject}: contains constraint added", ALL,
        "contains-removed"),
-    _c("contains-removed", I, E, "constraints", "remove", "{subject}: contains constraint removed", NO_HEADER,
+    _c("contains-removed", I, E, "constraints", "remove", "{subject}: contains constraint removed", ALL,
        "contains-added"),
     # composition
-    _c("one-of-added", I, E, "composition", "add", "{subject}: oneOf member {member} added", NO_HEADER,
+    _c("one-of-added", I, E, "composition", "add", "{subject}: oneOf member {member} added", ALL,
        "one-of-removed"),
-    _c("one-of-removed", E, I, "composition", "remove", "{subject}: oneOf member {member} removed", NO_HEADER,
+    _c("one-of-removed", E, I, "composition", "remove", "{subject}: oneOf member {member} removed", ALL,
        "one-of-added"),
-    _c("any-of-added", I, I, "composition", "add", "{subject}: anyOf member {member} added", NO_HEADER,
+    _c("any-of-added", I, I, "composition", "add", "{subject}: anyOf member {member} added", ALL,
        "any-of-removed"),
-    _c("any-of-removed", E, I, "composition", "remove", "{subject}: anyOf member {member} removed", NO_HEADER,
+    _c("any-of-removed", E, I, "composition", "remove", "{subject}: anyOf member {member} removed", ALL,
        "any-of-added"),
-    _c("all-of-added", I, I, "composition", "add", "{subject}: allOf member {member} added", NO_HEADER,
+    _c("all-of-added", I, I, "composition", "add", "{subject}: allOf member {member} added", ALL,
        "all-of-removed"),
-    _c("all-of-removed", I, I, "composition", "remove", "{subject}: allOf member {member} removed", NO_HEADER,
+    _c("all-of-removed", I, I, "composition", "remove", "{subject}: allOf member {member} removed", ALL,
        "all-of-added"),
-    _c("wrapped-in-one-of", E, E, "composition", "change", "{subject}: schema wrapped in oneOf", NO_HEADER,
+    _c("wrapped-in-one-of", E, E, "composition", "change", "{subject}: schema wrapped in oneOf", ALL,
        "unwrapped-from-one-of"),
     _c("unwrapped-from-one-of", E, E, "composition", "change", "{subject}: oneOf replaced by one of its members",
-       NO_HEADER, "wrapped-in-one-of"),
-    _c("not-added", E, I, "composition", "add", "{subject}: 'not' constraint added", NO_HEADER, "not-removed"),
-    _c("not-removed", I, W, "composition", "remove", "{subject}: 'not' constraint removed", NO_HEADER, "not-added"),
-    _c("if-added", E, I, "composition", "add", "{subject}: 'if' added", NO_HEADER, "if-removed"),
-    _c("if-removed", I, E, "composition", "remove", "{subject}: 'if' removed", NO_HEADER, "if-added"),
-    _c("then-added", E, I, "composition", "add", "{subject}: 'then' added", NO_HEADER, "then-removed"),
-    _c("then-removed", I, E, "composition", "remove", "{subject}: 'then' removed", NO_HEADER, "then-added"),
-    _c("else-added", E, I, "composition", "add", "{subject}: 'else' added", NO_HEADER, "else-removed"),
-    _c("else-removed", I, E, "composition", "remove", "{subject}: 'else' removed", NO_HEADER, "else-added"),
+       ALL, "wrapped-in-one-of"),
+    _c("not-added", E, I, "composition", "add", "{subject}: 'not' constraint added", ALL, "not-removed"),
+    _c("not-removed", I, W, "composition", "remove", "{subject}: 'not' constraint removed", ALL, "not-added"),
+    _c("if-added", E, I, "composition", "add", "{subject}: 'if' added", ALL, "if-removed"),
+    _c("if-removed", I, E, "composition", "remove", "{subject}: 'if' removed", ALL, "if-added"),
+    _c("then-added", E, I, "composition", "add", "{subject}: 'then' added", ALL, "then-removed"),
+    _c("then-removed", I, E, "composition", "remove", "{subject}: 'then' removed", ALL, "then-added"),
+    _c("else-added", E, I, "composition", "add", "{subject}: 'else' added", ALL, "else-removed"),
+    _c("else-removed", I, E, "composition", "remove", "{subject}: 'else' removed", ALL, "else-added"),
     # content (3.1)
     _c("content-encoding-changed", E, E, "type", "change",
-       "{subject}: contentEncoding changed from {old!r} to {new!r}", NO_HEADER, "content-encoding-changed"),
+       "{subject}: contentEncoding changed from {old!r} to {new!r}", ALL, "content-encoding-changed"),
     _c("content-media-type-changed", E, E, "type", "change",
-       "{subject}: contentMediaType changed from {old!r} to {new!r}", NO_HEADER, "content-media-type-changed"),
-    _c("content-schema-added", E, I, "type", "add", "{subject}: contentSchema added", NO_HEADER,
+       "{subject}: contentMediaType changed from {old!r} to {new!r}", ALL, "content-media-type-changed"),
+    _c("content-schema-added", E, I, "type", "add", "{subject}: contentSchema added", ALL,
        "content-schema-removed"),
-    _c("content-schema-removed", I, E, "type", "remove", "{subject}: contentSchema removed", NO_HEADER,
+    _c("content-schema-removed", I, E, "type", "remove", "{subject}: contentSchema removed", ALL,
        "content-schema-added"),
     # lifecycle of properties and parameters
-    _c("deprecated", I, I, "lifecycle", "change", "{subject}: deprecated", NO_HEADER, "reactivated"),
+    _c("deprecated", I, I, "lifecycle", "change", "{subject}: deprecated", ALL, "reactivated"),
     _c("deprecated-with-sunset", I, I, "lifecycle", "change", "{subject}: deprecated with sunset {sunset}",
-       NO_HEADER, "reactivated"),
-    _c("reactivated", I, I, "lifecycle", "change", "{subject}: no longer deprecated", NO_HEADER, "deprecated"),
+       ALL, "reactivated"),
+    _c("reactivated", I, I, "lifecycle", "change", "{subject}: no longer deprecated", ALL, "deprecated"),
     _c("deprecated-sunset-missing", E, E, "lifecycle", "change",
-       "{subject}: deprecated without an x-sunset date (at least {days} days required)", NO_HEADER, "reactivated"),
+       "{subject}: deprecated without an x-sunset date (at least {days} days required)", ALL, "reactivated"),
     _c("deprecated-sunset-invalid", E, E, "lifecycle", "change",
-       "{subject}: x-sunset {sunset!r} is not a date (YYYY-MM-DD)", OBJECT, "reactivated"),
+       "{subject}: x-sunset {sunset!r} is not a date (YYYY-MM-DD)", ALL, "reactivated"),
     _c("sunset-date-too-small", E, E, "lifecycle", "change",
-       "{subject}: x-sunset {sunset} is sooner than the required {days} days", NO_HEADER, "reactivated"),
+       "{subject}: x-sunset {sunset} is sooner than the required {days} days", ALL, "reactivated"),
     _c("stability-decreased", E, E, "lifecycle", "decrease",
-       "{subject}: x-stability-level decreased from {old!r} to {new!r}", NO_HEADER, "stability-increased"),
+       "{subject}: x-stability-level decreased from {old!r} to {new!r}", ALL, "stability-increased"),
     _c("stability-increased", I, I, "lifecycle", "increase",
-       "{subject}: x-stability-level increased from {old!r} to {new!r}", NO_HEADER, "stability-decreased"),
+       "{subject}: x-stability-level increased from {old!r} to {new!r}", ALL, "stability-decreased"),
 )
 
 # Severity overrides for composed ids where the scope changes the meaning (oasdiff levels).
@@ -571,8 +573,125 @@ def _build() -> tuple[dict[str, RuleInfo], dict[str, str], dict[str, tuple[str, 
 
 
 _RULES, MIRRORS, CONCEPT_OF = _build()
-REGISTRY: Mapping[str, RuleInfo] = MappingProxyType(dict(sorted(_RULES.items())))
+_RULES = dict(sorted(_RULES.items()))
+#: Every registered rule of every family, sorted by id (a live read-only view: families registered
+#: later by other drivers appear here too).
+REGISTRY: Mapping[str, RuleInfo] = MappingProxyType(_RULES)
 CONCEPTS_BY_NAME: Mapping[str, Concept] = MappingProxyType({c.name: c for c in CONCEPTS})
+
+# -- families ------------------------------------------------------------------------------------------
+#: Rule families: which driver reports the rule. ``diff`` is spec vs spec; the others are reserved for
+#: the drivers being written (traffic ``check`` against the spec, client ``expect``ations, ``parity``).
+FAMILIES: Mapping[str, str] = MappingProxyType({
+    "diff": "spec vs spec (`contractdrift diff`)",
+    "check": "recorded traffic vs the spec",
+    "expect": "client expectations vs the spec or the provider",
+    "parity": "two deployments or versions answering alike",
+})
+
+
+def register_rules(family: str, rules: Iterable[RuleInfo], *, mirrors: Mapping[str, str] | None = None
+                   ) -> tuple[RuleInfo, ...]:
+    """Add a family's rules to the registry (call it at import of the driver module that reports them).
+
+    Every rule must carry ``family`` (or the default ``"diff"`` is replaced by ``family``). Ids must be
+    new across all families: a duplicate raises ``RuntimeError`` at import, so two drivers can never
+    silently share an id. Registering the very same ``RuleInfo`` again is a no-op (module reloads).
+    Returns the registered rules. ``mirrors`` maps a rule to the one reported when base and revision
+    are swapped (for families where that means something).
+    """
+    if family not in FAMILIES:
+        raise RuntimeError(f"unknown rule family {family!r} (known: {', '.join(FAMILIES)})")
+    import re as _re
+
+    pattern = _re.compile(ID_PATTERN)
+    batch: dict[str, RuleInfo] = {}
+    for info in rules:
+        if info.family != family:
+            if info.family != "diff":
+                raise RuntimeError(f"rule {info.id!r} belongs to family {info.family!r}, not {family!r}")
+            info = _dc_replace(info, family=family)
+        if not pattern.match(info.id):
+            raise RuntimeError(f"rule id {info.id!r} is not kebab-case")
+        if info.id in batch or (info.id in _RULES and _RULES[info.id] != info):
+            raise RuntimeError(f"duplicate rule id {info.id!r} (already registered by family "
+                               f"{(_RULES.get(info.id) or batch[info.id]).family!r})")
+        batch[info.id] = info
+    for rid, mirror in (mirrors or {}).items():
+        if rid not in batch or (mirror not in batch and mirror not in _RULES):
+            raise RuntimeError(f"mirror {rid!r} -> {mirror!r} names an unknown rule")
+    merged = {**_RULES, **batch}
+    _RULES.clear()
+    _RULES.update(sorted(merged.items()))
+    MIRRORS.update(mirrors or {})
+    return tuple(batch.values())
+
+
+def rule_table(family: str) -> Callable[[Callable[[], Iterable[RuleInfo]]], Callable[[], Iterable[RuleInfo]]]:
+    """Decorator form of :func:`register_rules`: the decorated function returns the family's rules and
+    is called once, at import::
+
+        @rule_table("check")
+        def _check_rules() -> list[RuleInfo]:
+            return [RuleInfo(id="response-status-undeclared", ...)]
+    """
+    def wrap(fn: Callable[[], Iterable[RuleInfo]]) -> Callable[[], Iterable[RuleInfo]]:
+        register_rules(family, fn())
+        return fn
+    return wrap
+
+
+#: Family -> module that registers its rules at import (drivers add themselves here, so config
+#: validation and ``contractdrift rules`` know every family's ids without importing drivers eagerly).
+FAMILY_MODULES: dict[str, str] = {}
+
+
+def load_families() -> None:
+    """Import the modules of :data:`FAMILY_MODULES` (each registers its family once)."""
+    import importlib
+
+    for module in FAMILY_MODULES.values():
+        importlib.import_module(module)
+
+
+def rules_of(family: str) -> Mapping[str, RuleInfo]:
+    """The rules of one family, sorted by id."""
+    return MappingProxyType({rid: info for rid, info in _RULES.items() if info.family == family})
+
+
+# -- concepts at scopes ----------------------------------------------------------------------------------
+#: Where a walker change lands: (scope the driver compares at, nested below its root?) -> scopes to try,
+#: in order. A parameter's nested schema uses oasdiff's ``parameter-property`` ids where they exist and
+#: the parameter's own otherwise; a response header's nested schema is still the header's. The body is
+#: the only scope whose root and inside have different ids. Nothing ever falls back to another scope:
+#: a concept without an id at its scope is *unfiled* (see :mod:`.emit`).
+SCOPE_CHAIN: Mapping[tuple[str, bool], tuple[str, ...]] = MappingProxyType({
+    ("body", False): ("body",),
+    ("body", True): ("property",),
+    ("property", False): ("property",),
+    ("property", True): ("property",),
+    ("parameter", False): ("parameter",),
+    ("parameter", True): (PARAMETER_PROPERTY, "parameter"),
+    (PARAMETER_PROPERTY, False): (PARAMETER_PROPERTY, "parameter"),
+    (PARAMETER_PROPERTY, True): (PARAMETER_PROPERTY, "parameter"),
+    ("header", False): ("header",),
+    ("header", True): ("header",),
+})
+#: The scopes a walker compares schemas at, per side (headers answer, parameters ask).
+WALKED_SCOPES: Mapping[Side, tuple[str, ...]] = MappingProxyType({
+    Side.REQUEST: ("body", "parameter"),
+    Side.RESPONSE: ("body", "header"),
+})
+
+
+def concept_rule(concept: str, side: Side, scope: str, *, nested: bool = False) -> str | None:
+    """The registered id of ``concept`` on ``side`` at ``scope`` (``nested`` below the schema's root),
+    or ``None`` when the registry has none there (never an id of another scope)."""
+    for s in SCOPE_CHAIN.get((scope, nested), (scope,)):
+        rid = compose(side, s, concept)
+        if rid in _RULES:
+            return rid
+    return None
 
 
 def get_rule(rule_id: str) -> RuleInfo:

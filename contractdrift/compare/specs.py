@@ -12,14 +12,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Finding, Location, Pointer, Side, SpecLocation, to_human, to_rfc6901
+from ..model import Finding, Pointer, Side
 from ..spec.node import Node, SpecLike
 from ..spec.normalize import METHODS, Operation, Parameter, normalize_path, operations
-from . import rules as R
+from ..spec.shapes import (
+    covering_status,
+    header_map,
+    is_success_status,
+    media_covers,
+    media_map,
+    parameter_serialization,
+    responses,
+    security_map,
+)
+from .emit import Emitter
 from .equivalence import Equivalence
 from .walk import Change, SchemaWalker, WalkOptions, check_lifecycle, parse_date
-
-_SUCCESS = re.compile(r"^(2\d\d|2XX)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,56 +57,18 @@ class SpecDiff:
         self.equivalence = Equivalence()
         self.walkers = {side: SchemaWalker(side, self.options.walk, self.equivalence)
                         for side in (Side.REQUEST, Side.RESPONSE)}
-        self.findings: list[Finding] = []
-        self._locations: dict[tuple[str, Pointer], SpecLocation] = {}
+        self.emitter = Emitter()
 
-    # -- emitting ---------------------------------------------------------------------------------
-    def _loc(self, node: Node | None) -> SpecLocation | None:
-        """Spec location of a node, memoized: a shared component is named by many findings."""
-        if node is None:
-            return None
-        loc = self._locations.get(node.key)
-        if loc is None:
-            loc = self._locations[node.key] = node.location()
-        return loc
+    # -- emitting (see .emit: shared by every driver) ------------------------------------------
+    @property
+    def findings(self) -> list[Finding]:
+        return self.emitter.findings
 
     def _add(self, rule_id: str, *, op: str | None, side: Side, base: Node | None, rev: Node | None,
              args: Mapping[str, Any] | None = None, status: str | None = None, media: str | None = None,
              payload: Pointer | None = None, subject: str = "") -> None:
-        info = R.REGISTRY[rule_id]
-        clean = {k: _jsonable(v) for k, v in (args or {}).items()}
-        location = Location(
-            operation=op, side=side, status=status, media_type=media,
-            base=self._loc(base), revision=self._loc(rev),
-            payload_pointer=to_rfc6901(payload) if payload is not None else None,
-        )
-        self.findings.append(Finding(rule_id=rule_id, severity=info.severity, location=location,
-                                     message=R.render_message(rule_id, clean, subject), args=clean))
-
-    def _changes(self, changes: Iterable[Change], *, side: Side, scope: str, op: str, status: str | None,
-                 media: str | None, subject_root: str, prefix: Pointer = ()) -> None:
-        for c in changes:
-            payload = prefix + c.rel
-            if c.fixed:
-                rid = c.name
-            else:
-                nested = scope if scope in ("parameter", "header") else ("property" if c.rel else scope)
-                rid = R.compose(side, nested, c.name)
-                if scope == "parameter" and c.rel:
-                    deeper = R.compose(side, R.PARAMETER_PROPERTY, c.name)
-                    rid = deeper if deeper in R.REGISTRY else rid
-                if rid not in R.REGISTRY:
-                    rid = R.compose(side, "property" if c.rel else "body", c.name)
-                    if rid not in R.REGISTRY:
-                        continue
-            args = dict(c.args)
-            human = to_human(c.rel)[1:] if c.rel else ""  # "$.a[*]" -> "a[*]", "$[*].b" -> "[*].b"
-            human = human[1:] if human.startswith(".") else human
-            if "{property" in R.REGISTRY[rid].template:
-                args["property"] = human
-            subject = subject_root if not c.rel else f"{subject_root}, property {human!r}"
-            self._add(rid, op=op, side=side, base=c.base, rev=c.rev, args=args, status=status, media=media,
-                      payload=payload, subject=subject)
+        self.emitter.add(rule_id, op=op, side=side, base=base, rev=rev, args=args, status=status, media=media,
+                         payload=payload, subject=subject)
 
     # -- entry --------------------------------------------------------------------------------------
     def run(self) -> list[Finding]:
@@ -131,9 +101,10 @@ class SpecDiff:
         """Limits the comparison ran into (nothing is dropped silently)."""
         from .walk import MAX_DEPTH
 
+        out = list(self.emitter.warnings)
         if any(w.depth_limited for w in self.walkers.values()):
-            return [f"schemas nested deeper than {MAX_DEPTH} levels were compared down to that depth only"]
-        return []
+            out.append(f"schemas nested deeper than {MAX_DEPTH} levels were compared down to that depth only")
+        return out
 
     def _path_sunsets(self, ops: Iterable[Operation], base_items: Mapping[str, Node]) -> None:
         """A path item's own x-sunset must be a date."""
@@ -264,18 +235,20 @@ class SpecDiff:
         if bp.required != rp.required:
             self._add("request-parameter-became-required" if rp.required else "request-parameter-became-optional",
                       op=label, side=Side.REQUEST, base=bp.node, rev=rp.node, args=args)
-        style_changed = _param_serialization(bp, "style") != _param_serialization(rp, "style")
+        bser = parameter_serialization(bp.location, bp.node)
+        rser = parameter_serialization(rp.location, rp.node)
+        style_changed = bser.style != rser.style
         for attr, rid in (("style", "request-parameter-style-changed"), ("explode", "request-parameter-explode-changed")):
-            bv, rv = _param_serialization(bp, attr), _param_serialization(rp, attr)
+            bv, rv = getattr(bser, attr), getattr(rser, attr)
             if bv != rv and (attr == "style" or not style_changed):  # a new style implies its own explode default
                 self._add(rid, op=label, side=Side.REQUEST, base=bp.node, rev=rp.node,
                           args={**args, "old": bv, "new": rv})
         subject = f"{rp.location} parameter {rp.name!r}"
 
         def emit(name: str, extra: Mapping[str, Any] | None = None, **_: Any) -> None:
-            rid = _PARAMETER_LIFECYCLE.get(name) or R.compose(Side.REQUEST, "parameter", name)
-            self._add(rid, op=label, side=Side.REQUEST, base=bp.node, rev=rp.node, args={**args, **(extra or {})},
-                      subject=subject)
+            fixed = _PARAMETER_LIFECYCLE.get(name)
+            self.emitter.emit(fixed or name, Side.REQUEST, None if fixed else "parameter", op=label, base=bp.node,
+                              rev=rp.node, args={**args, **(extra or {})}, subject=subject)
 
         b_ext, r_ext = _ext(bp.node.value), _ext(rp.node.value)
         check_lifecycle(bp.deprecated, rp.deprecated, b_ext, r_ext, self.options.walk, emit)
@@ -286,11 +259,10 @@ class SpecDiff:
         bs, rs = bp.schema(), rp.schema()
         if bs is not None and rs is not None:
             changes = self.walkers[Side.REQUEST].compare((bs,), (rs,))
-            changes = [Change(c.name, c.fixed, c.rel, {**args, **c.args}, c.base, c.rev) for c in changes]
             if rp.location == "header":  # properties of an object-valued header have oasdiff ids of their own
                 changes = [_header_property(c) for c in changes]
-            self._changes(changes, side=Side.REQUEST, scope="parameter", op=label, status=None, media=None,
-                          subject_root=subject)
+            self.emitter.emit_changes(changes, side=Side.REQUEST, scope="parameter", op=label, status=None,
+                                      media=None, subject_root=subject, extra_args=args)
 
     # -- request bodies -------------------------------------------------------------------------------------
     def _request_body(self, b: Operation, r: Operation, label: str) -> None:
@@ -321,13 +293,13 @@ class SpecDiff:
     def _content(self, bnode: Node, rnode: Node, label: str, side: Side, status: str | None, *,
                  media_rules: tuple[str, str, str, str]) -> None:
         added, removed, schema_added, schema_removed = media_rules
-        bc, rc = _media_map(bnode), _media_map(rnode)
+        bc, rc = media_map(bnode), media_map(rnode)
         args_base: dict[str, Any] = {"status": status} if status is not None else {}
         pairs = [(mt, mt) for mt in sorted(bc.keys() & rc.keys())]
         gone, new = sorted(bc.keys() - rc.keys()), sorted(rc.keys() - bc.keys())
         if side is Side.RESPONSE:  # application/json -> application/* : the server may now send more
             for bmt in list(gone):
-                wider = next((rmt for rmt in new if _media_covers(rmt, bmt)), None)
+                wider = next((rmt for rmt in new if media_covers(rmt, bmt)), None)
                 if wider is not None:
                     gone.remove(bmt)
                     new.remove(wider)
@@ -335,7 +307,7 @@ class SpecDiff:
                     self._add("response-media-type-name-generalized", op=label, side=side, base=bc[bmt],
                               rev=rc[wider], status=status, media=wider, args={**args_base, "old": bmt, "new": wider})
             for rmt in list(new):
-                wider = next((b for b in gone if _media_covers(b, rmt)), None)
+                wider = next((b for b in gone if media_covers(b, rmt)), None)
                 if wider is not None:
                     gone.remove(wider)
                     new.remove(rmt)
@@ -359,29 +331,29 @@ class SpecDiff:
                           args={**args_base, "media_type": rmt})
             elif bs is not None and rs is not None:
                 changes = self.walkers[side].compare((bs,), (rs,))
-                self._changes(changes, side=side, scope="body", op=label, status=status, media=rmt,
-                              subject_root=f"{where} ({rmt})")
+                self.emitter.emit_changes(changes, side=side, scope="body", op=label, status=status, media=rmt,
+                                          subject_root=f"{where} ({rmt})")
 
     # -- responses ----------------------------------------------------------------------------------------------
     def _responses(self, b: Operation, r: Operation, label: str) -> None:
-        bmap, rmap = _responses(b.node), _responses(r.node)
+        bmap, rmap = responses(b.node), responses(r.node)
         resp = Side.RESPONSE
         for status in sorted(bmap.keys() - rmap.keys()):
-            cover = _covering(status, rmap)
+            cover = covering_status(status, rmap)
             if cover is not None:
                 self._response(bmap[status], rmap[cover], label, status)
                 continue
-            narrowed = sorted(s for s in rmap.keys() - bmap.keys() if _covering(s, {status: bmap[status]}))
+            narrowed = sorted(s for s in rmap.keys() - bmap.keys() if covering_status(s, {status: bmap[status]}))
             if narrowed:  # a range (2XX) replaced by concrete codes inside it: compare each against it
                 for s in narrowed:
                     self._response(bmap[status], rmap[s], label, s)
                 continue
-            rid = "response-success-status-removed" if _SUCCESS.match(status) else "response-non-success-status-removed"
+            rid = "response-success-status-removed" if is_success_status(status) else "response-non-success-status-removed"
             self._add(rid, op=label, side=resp, base=bmap[status], rev=r.node, status=status, args={"status": status})
         for status in sorted(rmap.keys() - bmap.keys()):
-            if _covering(status, bmap) is not None or any(_covering(s, {status: rmap[status]}) for s in bmap):
+            if covering_status(status, bmap) is not None or any(covering_status(s, {status: rmap[status]}) for s in bmap):
                 continue
-            rid = "response-success-status-added" if _SUCCESS.match(status) else "response-non-success-status-added"
+            rid = "response-success-status-added" if is_success_status(status) else "response-non-success-status-added"
             self._add(rid, op=label, side=resp, base=b.node, rev=rmap[status], status=status, args={"status": status})
         for status in sorted(bmap.keys() & rmap.keys()):
             self._response(bmap[status], rmap[status], label, status)
@@ -393,7 +365,7 @@ class SpecDiff:
         self._headers(bn, rn, label, status)
 
     def _headers(self, bn: Node, rn: Node, label: str, status: str) -> None:
-        bh, rh = _header_map(bn), _header_map(rn)
+        bh, rh = header_map(bn), header_map(rn)
         resp = Side.RESPONSE
         for key in sorted(bh.keys() - rh.keys()):
             name, node = bh[key]
@@ -412,9 +384,9 @@ class SpecDiff:
             bs, rs = bnode.child("schema"), rnode.child("schema")
             if bs is not None and rs is not None:
                 changes = self.walkers[resp].compare((bs,), (rs,))
-                changes = [Change(c.name, c.fixed, c.rel, {"name": name, **c.args}, c.base, c.rev) for c in changes]
-                self._changes(changes, side=resp, scope="header", op=label, status=status, media=None,
-                              subject_root=f"response {status} header {name!r}")
+                self.emitter.emit_changes(changes, side=resp, scope="header", op=label, status=status, media=None,
+                                          subject_root=f"response {status} header {name!r}",
+                                          extra_args={"name": name})
 
     # -- callbacks ---------------------------------------------------------------------------------------------------
     def _callbacks(self, b: Operation, r: Operation, label: str) -> None:
@@ -463,7 +435,7 @@ class SpecDiff:
                 self._content(breq.deref(), rreq.deref(), op_label, Side.RESPONSE, "callback", media_rules=(
                     "response-media-type-added", "response-media-type-removed",
                     "response-body-media-type-schema-added", "response-body-media-type-schema-removed"))
-            bresp, rresp = _responses(bop), _responses(rop)
+            bresp, rresp = responses(bop), responses(rop)
             for status in sorted(bresp.keys() & rresp.keys()):
                 self._content(bresp[status], rresp[status], op_label, Side.REQUEST, None, media_rules=(
                     "request-body-media-type-added", "request-body-media-type-removed",
@@ -505,7 +477,7 @@ class SpecDiff:
     def _security(self, bsec: Any, rsec: Any, bnode: Node, rnode: Node, label: str | None, stem: str) -> None:
         if bsec is None and rsec is None:
             return
-        bmap, rmap = _security_map(bsec), _security_map(rsec)
+        bmap, rmap = security_map(bsec), security_map(rsec)
         for name in sorted(bmap.keys() - rmap.keys()):
             self._add(f"{stem}-removed", op=label, side=Side.NONE, base=bnode, rev=rnode, args={"scheme": name})
         for name in sorted(rmap.keys() - bmap.keys()):
@@ -585,16 +557,6 @@ def _paths_node(root: Node) -> Node:
     return root.child("paths") or root
 
 
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, (str, int, float, bool)) or v is None:
-        return v
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    return str(v)
-
-
 def _ext(value: Any) -> dict[str, Any]:
     return {k: v for k, v in value.items() if isinstance(k, str) and k.startswith("x-")} if isinstance(value, dict) else {}
 
@@ -609,65 +571,5 @@ def _keys(node: Node | None) -> set[str]:
 
 def _list(v: Any) -> list[Any]:
     return v if isinstance(v, list) else []
-
-
-def _param_serialization(p: Parameter, attr: str) -> Any:
-    default_style = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}.get(p.location)
-    style = p.node.get("style", default_style)
-    if attr == "style":
-        return style
-    return p.node.get("explode", style == "form")
-
-
-def _media_key(mt: str) -> str:
-    return mt.split(";", 1)[0].strip().lower()
-
-
-def _media_covers(wide: str, narrow: str) -> bool:
-    """``*/*`` covers everything, ``application/*`` covers ``application/json``."""
-    if wide == narrow or "*" not in wide:
-        return False
-    wtype, _, wsub = wide.partition("/")
-    ntype, _, nsub = narrow.partition("/")
-    return (wtype == "*" or wtype == ntype) and wsub == "*" and (nsub != "*" or (wtype == "*" and ntype != "*"))
-
-
-def _media_map(node: Node) -> dict[str, Node]:
-    content = node.child("content")
-    if content is None:
-        return {}
-    return {_media_key(k): v for k, v in content.items()}
-
-
-def _responses(op: Node) -> dict[str, Node]:
-    resp = op.child("responses")
-    if resp is None:
-        return {}
-    return {str(k).upper() if str(k).lower() != "default" else "default": v.deref() for k, v in resp.items()}
-
-
-def _covering(status: str, other: Mapping[str, Node]) -> str | None:
-    """A range (``2XX``) in ``other`` that covers a concrete ``status``."""
-    if len(status) == 3 and status.isdigit():
-        rng = status[0] + "XX"
-        if rng in other:
-            return rng
-    return None
-
-
-def _header_map(resp: Node) -> dict[str, tuple[str, Node]]:
-    headers = resp.child("headers")
-    if headers is None:
-        return {}
-    return {k.lower(): (k, v.deref()) for k, v in headers.items()}
-
-
-def _security_map(sec: Any) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for req in _list(sec):
-        if isinstance(req, dict):
-            for name, scopes in req.items():
-                out.setdefault(str(name), set()).update(str(s) for s in _list(scopes))
-    return out
 
 

@@ -25,6 +25,7 @@ class RuleInfo:
     template: str
     area: str = "schema"  # paths, operations, parameters, body, properties, responses, headers, security, ...
     oasdiff: bool = False  # the same id exists in oasdiff's vocabulary
+    family: str = "diff"  # which driver reports it: "diff" (spec vs spec); room for "check", "expect", "parity"
 
     @property
     def docs_anchor(self) -> str:

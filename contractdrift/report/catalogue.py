@@ -11,20 +11,29 @@ _AREA_ORDER = ("paths", "webhooks", "callbacks", "servers", "components", "secur
                "body", "properties", "property", "responses", "headers", "header")
 
 
+_FAMILY_ORDER = ("diff", "check", "expect", "parity")
+
+
+def _family_key(family: str) -> tuple[int, str]:
+    return (_FAMILY_ORDER.index(family) if family in _FAMILY_ORDER else len(_FAMILY_ORDER), family)
+
+
 def _area_key(area: str) -> tuple[int, str]:
     return (_AREA_ORDER.index(area) if area in _AREA_ORDER else len(_AREA_ORDER), area)
 
 
 def catalogue_json(rules: Mapping[str, RuleInfo]) -> str:
     items = [{"id": r.id, "severity": r.severity.label, "side": r.side.value, "area": r.area, "kind": r.kind,
-              "action": r.action, "summary": r.summary, "template": r.template, "oasdiff": r.oasdiff}
+              "action": r.action, "summary": r.summary, "template": r.template, "oasdiff": r.oasdiff,
+              "family": r.family}
              for r in sorted(rules.values(), key=lambda r: r.id)]
     return json.dumps({"version": 1, "rules": items}, indent=2, ensure_ascii=False) + "\n"
 
 
 def catalogue_text(rules: Mapping[str, RuleInfo]) -> str:
     width = max((len(r.id) for r in rules.values()), default=10)
-    lines = [f"{r.id:<{width}}  {r.severity.label:<5}  {r.side.value:<8}  {r.summary}"
+    several = len({r.family for r in rules.values()}) > 1
+    lines = [f"{r.id:<{width}}  {r.severity.label:<5}  {r.side.value:<8}  {f'[{r.family}] ' if several else ''}{r.summary}"
              for r in sorted(rules.values(), key=lambda r: r.id)]
     return "\n".join(lines) + f"\n\n{len(rules)} rules\n"
 
@@ -52,15 +61,23 @@ def catalogue_markdown(rules: Mapping[str, RuleInfo]) -> str:
         "Ids marked ✓ are the same as oasdiff's, for the same concept, so existing overrides carry over.",
         "",
     ]
-    by_area: dict[str, list[RuleInfo]] = {}
-    for r in rules.values():
-        by_area.setdefault(r.area, []).append(r)
-    for area in sorted(by_area, key=_area_key):
-        out += [f"## {area}", "", "| id | severity | side | kind | action | oasdiff | message |",
-                "|---|---|---|---|---|---|---|"]
-        for r in sorted(by_area[area], key=lambda r: r.id):
-            template = r.template.replace("|", "\\|")
-            out.append(f"| <a id=\"{r.id}\"></a>`{r.id}` | {r.severity.label} | {r.side.value} | {r.kind} | "
-                       f"{r.action} | {'✓' if r.oasdiff else ''} | {template} |")
-        out.append("")
+    families = sorted({r.family for r in rules.values()}, key=_family_key)
+    if len(families) > 1:
+        out += ["Rules come in *families*, one per driver: " + ", ".join(f"`{f}`" for f in families) + ".", ""]
+    for family in families:
+        members = [r for r in rules.values() if r.family == family]
+        prefix = "##" if len(families) == 1 else "###"
+        if len(families) > 1:
+            out += [f"## {family}", ""]
+        by_area: dict[str, list[RuleInfo]] = {}
+        for r in members:
+            by_area.setdefault(r.area, []).append(r)
+        for area in sorted(by_area, key=_area_key):
+            out += [f"{prefix} {area}", "", "| id | severity | side | kind | action | oasdiff | message |",
+                    "|---|---|---|---|---|---|---|"]
+            for r in sorted(by_area[area], key=lambda r: r.id):
+                template = r.template.replace("|", "\\|")
+                out.append(f"| <a id=\"{r.id}\"></a>`{r.id}` | {r.severity.label} | {r.side.value} | {r.kind} | "
+                           f"{r.action} | {'✓' if r.oasdiff else ''} | {template} |")
+            out.append("")
     return "\n".join(out)

@@ -152,3 +152,57 @@ def test_equivalence_answer_does_not_depend_on_the_order_of_questions() -> None:
         eq = Equivalence()
         answers = {name: eq.same(node(base, name), node(rev, name)) for name in order}
         assert answers == {"X": False, "Y": False, "Z": False}, order
+
+
+def _header_doc(schema: Json) -> Json:
+    return {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/x": {"get": {"responses": {
+        "200": {"description": "ok", "headers": {"X-Rate": {"schema": schema}}}}}}}}
+
+
+@pytest.mark.parametrize(("base", "revision", "expected"), [
+    # Issue 7, bug 2: both were filed under response-body-* ids (severity overrides and ignore entries
+    # then acted on the wrong rule)
+    ({"type": "string"}, {"type": "string", "const": "a"}, "response-header-const-added"),
+    ({"type": "array", "items": {"type": "string"}}, {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+     "response-header-max-items-set"),
+    ({"type": "object", "properties": {"a": {"type": "string"}}},
+     {"type": "object", "properties": {"a": {"type": "string", "maxItems": 2}}}, "response-header-max-items-set"),
+])
+def test_response_header_changes_are_filed_under_header_rules(base: Json, revision: Json, expected: str) -> None:
+    findings = diff_specs(_header_doc(base), _header_doc(revision)).findings
+    assert [f.rule_id for f in findings] == [expected]
+    assert findings[0].args["name"] == "X-Rate"
+
+
+def test_every_walked_concept_has_an_id_at_every_scope_it_is_walked_at() -> None:
+    from contractdrift.compare import rules as R
+
+    gaps = [(side.value, scope, nested, c.name)
+            for side, scopes in R.WALKED_SCOPES.items() for scope in scopes for nested in (False, True)
+            for c in R.CONCEPTS if R.concept_rule(c.name, side, scope, nested=nested) is None]
+    assert not gaps
+    # and never an id of another scope: the resolved id names the scope it was asked for
+    from contractdrift.model import Side
+
+    assert R.concept_rule("const-added", Side.RESPONSE, "header", nested=True) == "response-header-const-added"
+    assert R.concept_rule("const-added", Side.REQUEST, "parameter", nested=True) == "request-parameter-const-added"
+    assert R.concept_rule("type-changed", Side.REQUEST, "parameter", nested=True) == (
+        "request-parameter-property-type-changed")
+    assert R.concept_rule("const-added", Side.RESPONSE, "parameter") is None  # parameters ask, never answer
+
+
+def test_an_unfileable_change_raises_in_tests_and_is_counted_in_production() -> None:
+    from contractdrift.compare.emit import Emitter, UnfiledChange
+    from contractdrift.model import Side
+
+    with pytest.raises(UnfiledChange, match="no rule id for 'const-added' on side response at scope 'parameter'"):
+        Emitter(strict=True).emit("const-added", Side.RESPONSE, "parameter")
+    lenient = Emitter(strict=False)
+    assert lenient.emit("const-added", Side.RESPONSE, "parameter") is None
+    assert lenient.emit("no-such-rule", Side.NONE) is None
+    assert lenient.findings == []
+    assert lenient.unfiled == {("response", "parameter", "const-added"): 1, ("none", "-", "no-such-rule"): 1}
+    [warning] = lenient.warnings
+    assert warning.startswith("2 change(s) have no rule id")
+    filed = lenient.emit("const-added", Side.RESPONSE, "header", nested=True, args={"new": 1})
+    assert filed is not None and filed.rule_id == "response-header-const-added"

@@ -1,0 +1,171 @@
+"""The emitter: the one place where changes become findings, shared by every driver.
+
+A driver (spec vs spec today; traffic ``check`` and client expectations next) finds *what* differs;
+the emitter turns it into a :class:`~contractdrift.model.Finding`:
+
+* it resolves the rule id: a fixed rule id passes through, a *concept* (``enum-value-removed``) is
+  composed with the side and scope (``request-parameter-enum-value-removed``) through
+  :func:`.rules.concept_rule` -- never by trying another scope's id;
+* it names spec locations (file:line:col), memoized per node (a shared component is named by many
+  findings), keyed by document identity so many in-memory documents can share one emitter;
+* it builds the finding (args made JSON-safe, message rendered from the rule's template).
+
+A change that has no rule id where it happened is **unfiled**: with ``strict=True`` (the test suite
+sets ``CONTRACTDRIFT_STRICT_RULES=1``) it raises :class:`UnfiledChange`; otherwise it is counted and
+:attr:`Emitter.warnings` reports it. It is never filed under another rule nor dropped silently.
+
+How another driver uses it::
+
+    from contractdrift.compare.emit import Emitter
+    from contractdrift.model import Side
+
+    emitter = Emitter()
+    # a fixed rule (of any registered family, see rules.register_rules):
+    emitter.emit("response-status-undeclared", Side.RESPONSE, op="GET /pets", base=node, status="418",
+                 args={"status": "418"})
+    # a concept, at a scope (nested = below the schema's root):
+    emitter.emit("type-changed", Side.RESPONSE, "body", nested=True, op="GET /pets", base=b, rev=r,
+                 payload=("items", "*", "id"), args={"old": "string", "new": "integer"},
+                 subject="response 200 (application/json), property 'id'")
+    # or everything the schema walker found under one schema:
+    emitter.emit_changes(walker.compare((b,), (r,)), side=Side.RESPONSE, scope="body", op="GET /pets",
+                         status="200", media="application/json", subject_root="response 200")
+    findings, warnings = emitter.findings, emitter.warnings
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..errors import ContractDriftError
+from ..model import Finding, Location, Pointer, Side, SpecLocation, to_human, to_rfc6901
+from ..spec.node import Node, node_identity
+from . import rules as R
+from .walk import Change
+
+STRICT_ENV = "CONTRACTDRIFT_STRICT_RULES"
+
+
+class UnfiledChange(ContractDriftError):
+    """A change the registry has no rule id for at the scope where it happened (a registry gap)."""
+
+
+def rule_for(concept_or_rule: str, side: Side, scope: str | None = None, *, nested: bool = False) -> str | None:
+    """The rule id to file a change under, or ``None`` if there is none (see module doc).
+
+    With ``scope=None`` the name must be a registered rule id. With a scope, a known concept name is
+    composed for that scope; a name that is not a concept must be a registered (fixed) id.
+    """
+    if scope is not None and concept_or_rule in R.CONCEPTS_BY_NAME:
+        return R.concept_rule(concept_or_rule, side, scope, nested=nested)
+    return concept_or_rule if concept_or_rule in R.REGISTRY else None
+
+
+def jsonable(v: Any) -> Any:
+    """A finding argument as JSON data (tuples -> lists, unknown objects -> str)."""
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    if isinstance(v, (list, tuple)):
+        return [jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): jsonable(x) for k, x in v.items()}
+    return str(v)
+
+
+def relative_name(rel: Pointer) -> str:
+    """A payload pointer relative to a schema as users read it: ``("a", "*")`` -> ``"a[*]"``."""
+    if not rel:
+        return ""
+    human = to_human(rel)[1:]  # "$.a[*]" -> ".a[*]", "$[*].b" -> "[*].b"
+    return human[1:] if human.startswith(".") else human
+
+
+class Emitter:
+    """Resolves rule ids, names locations and builds findings for one run of a driver."""
+
+    def __init__(self, *, strict: bool | None = None) -> None:
+        self.strict = os.environ.get(STRICT_ENV) == "1" if strict is None else strict
+        self.findings: list[Finding] = []
+        #: unfiled changes: (side, scope, concept) -> how many
+        self.unfiled: Counter[tuple[str, str, str]] = Counter()
+        self._locations: dict[Any, SpecLocation] = {}
+        self._pinned: dict[int, Any] = {}
+
+    # -- locations ------------------------------------------------------------------------------------------
+    def location(self, node: Node | None) -> SpecLocation | None:
+        """Spec location of a node (pointer + file:line:col), memoized per document and pointer."""
+        if node is None:
+            return None
+        key = node_identity(node)
+        loc = self._locations.get(key)
+        if loc is None:
+            self._pinned.setdefault(key[0], node.file)
+            loc = self._locations[key] = node.location()
+        return loc
+
+    # -- findings -----------------------------------------------------------------------------------------------
+    def emit(self, concept_or_rule: str, side: Side, scope: str | None = None, *, nested: bool = False,
+             op: str | None = None, base: Node | None = None, rev: Node | None = None,
+             args: Mapping[str, Any] | None = None, status: str | None = None, media: str | None = None,
+             payload: Pointer | None = None, subject: str = "") -> Finding | None:
+        """File one change; returns the finding, or ``None`` when it is unfiled (counted, or raised)."""
+        rule_id = rule_for(concept_or_rule, side, scope, nested=nested)
+        if rule_id is None:
+            self._unfiled(concept_or_rule, side, scope)
+            return None
+        return self.add(rule_id, op=op, side=side, base=base, rev=rev, args=args, status=status, media=media,
+                        payload=payload, subject=subject)
+
+    def add(self, rule_id: str, *, op: str | None, side: Side, base: Node | None, rev: Node | None,
+            args: Mapping[str, Any] | None = None, status: str | None = None, media: str | None = None,
+            payload: Pointer | None = None, subject: str = "") -> Finding:
+        """Build and keep the finding of a *registered* rule id (``KeyError`` otherwise)."""
+        info = R.REGISTRY[rule_id]
+        clean = {k: jsonable(v) for k, v in (args or {}).items()} if args else {}
+        location = Location(
+            operation=op, side=side, status=status, media_type=media,
+            base=self.location(base), revision=self.location(rev),
+            payload_pointer=to_rfc6901(payload) if payload is not None else None,
+        )
+        finding = Finding(rule_id=rule_id, severity=info.severity, location=location,
+                          message=R.render_message(rule_id, clean, subject), args=clean)
+        self.findings.append(finding)
+        return finding
+
+    def emit_changes(self, changes: Iterable[Change], *, side: Side, scope: str, op: str, status: str | None,
+                     media: str | None, subject_root: str, prefix: Pointer = (),
+                     extra_args: Mapping[str, Any] | None = None) -> None:
+        """File what :meth:`.walk.SchemaWalker.compare` returned for a schema at ``scope``."""
+        for c in changes:
+            rid = rule_for(c.name, side, None if c.fixed else scope, nested=bool(c.rel))
+            if rid is None:
+                self._unfiled(c.name, side, scope)
+                continue
+            args = {**extra_args, **c.args} if extra_args else dict(c.args)
+            human = relative_name(c.rel)
+            if "{property" in R.REGISTRY[rid].template:
+                args["property"] = human
+            subject = subject_root if not c.rel else f"{subject_root}, property {human!r}"
+            self.add(rid, op=op, side=side, base=c.base, rev=c.rev, args=args, status=status, media=media,
+                     payload=prefix + c.rel, subject=subject)
+
+    def _unfiled(self, name: str, side: Side, scope: str | None) -> None:
+        where = scope or "-"
+        if self.strict:
+            raise UnfiledChange(f"no rule id for {name!r} on side {side.value} at scope {where!r} "
+                                "(add the scope to the concept in compare/rules.py)")
+        self.unfiled[(side.value, where, name)] += 1
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line when some changes could not be filed under a rule (never silently)."""
+        if not self.unfiled:
+            return []
+        total = sum(self.unfiled.values())
+        (side, scope, name), _ = self.unfiled.most_common(1)[0]
+        more = f" (and {len(self.unfiled) - 1} other kind(s))" if len(self.unfiled) > 1 else ""
+        return [f"{total} change(s) have no rule id where they occur and are not reported as findings: "
+                f"e.g. {name!r} on the {side} side at scope {scope!r}{more}; please report this"]
