@@ -14,7 +14,7 @@ recomputed when asked again. "Different" is final at once (assumptions only ever
 so a difference found under them is real). The answer for a pair therefore never depends on which
 unrelated pairs were asked before it.
 
-Memo keys carry document identity (:func:`node_key`), so one ``Equivalence`` can serve comparisons
+Memo keys carry document identity (:func:`~contractdrift.spec.node.node_identity`), so one ``Equivalence`` can serve comparisons
 of many in-memory documents that share a name.
 """
 
@@ -23,15 +23,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InputError
-from ..spec.node import Node
+from ..spec.node import Node, node_identity
 
 _Key = tuple[Any, Any]
 _FINAL = 1 << 60  # "leaned on no assumption"
-
-
-def node_key(node: Node) -> tuple[int, Any, Any]:
-    """A memo key for ``node`` that tells documents apart even when they share a uri (``<memory>``)."""
-    return (id(node.file), node.file.uri, node.pointer)
 
 
 class Equivalence:
@@ -52,7 +47,7 @@ class Equivalence:
     def _same(self, b: Node, r: Node) -> tuple[bool, int]:
         """(equivalent?, lowest stack depth of an assumption the answer leaned on; a big number if none)."""
         final = _FINAL
-        key = (node_key(b), node_key(r))
+        key = (node_identity(b), node_identity(r))
         hit = self._memo.get(key)
         if hit is not None:
             return hit, final

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Pointer, Side
-from ..spec.node import Node
+from ..spec.node import Node, node_identity
 from . import rules as R
 from .equivalence import Equivalence
 from .schema_view import NodeGroup, SchemaView, build_view
@@ -74,18 +74,18 @@ class SchemaWalker:
         self._parents: dict[tuple[Any, Any], list[tuple[Any, Any]]] = {}
         self._dirty_children: dict[tuple[Any, Any], list[tuple[str | int | None, tuple[Any, Any]]]] = {}
         self._views: dict[Any, SchemaView] = {}
+        self._pinned: dict[int, Any] = {}
         self._depth = 0
         self.depth_limited = False  # some schema nested deeper than MAX_DEPTH was compared only that far
 
     # -- views --------------------------------------------------------------------------------
     def view(self, group: NodeGroup) -> SchemaView:
-        # keyed by spec too: two in-memory specs share a file uri ("<memory>") and so node keys
-        spec = id(group[0].spec) if group else 0
-        raw_key = (spec, *(n.key for n in group))
+        # keyed by document identity: two in-memory specs share a file uri ("<memory>")
+        raw_key = tuple(map(node_identity, group))
         v = self._views.get(raw_key)
         if v is None:
             group = tuple(_deref(n) for n in group)
-            key = (spec, *(n.key for n in group))
+            key = tuple(map(node_identity, group))
             v = self._views.get(key)
             if v is None:
                 v = build_view(group)
@@ -128,9 +128,11 @@ class SchemaWalker:
     def _expand(self, base: NodeGroup, rev: NodeGroup) -> tuple[Any, Any]:
         base = tuple(_deref(n) for n in base)
         rev = tuple(_deref(n) for n in rev)
-        key = (tuple(n.key for n in base), tuple(n.key for n in rev))
+        key = (tuple(map(node_identity, base)), tuple(map(node_identity, rev)))
         if key in self._results:  # done, or in progress (a cycle): link to it, compare once
             return key
+        for n in (*base, *rev):  # keys hold id(file): keep the file alive while the key is remembered
+            self._pinned.setdefault(id(n.file), n.file)
         result = self._results[key] = _PairResult()
         if self._depth >= MAX_DEPTH:
             self.depth_limited = True

@@ -206,3 +206,26 @@ def test_an_unfileable_change_raises_in_tests_and_is_counted_in_production() -> 
     assert warning.startswith("2 change(s) have no rule id")
     filed = lenient.emit("const-added", Side.RESPONSE, "header", nested=True, args={"new": 1})
     assert filed is not None and filed.rule_id == "response-header-const-added"
+
+
+def test_one_engine_compares_many_in_memory_documents_without_stale_answers() -> None:
+    # Memo keys carry document identity: documents that share a name ("<memory>") and pointers must
+    # not answer for each other when one walker (and its equivalence memo) serves many comparisons,
+    # e.g. one per Pact interaction.
+    from contractdrift.compare.walk import SchemaWalker
+    from contractdrift.model import Side
+    from contractdrift.spec.load import load_spec_data
+    from contractdrift.spec.node import Node
+
+    def schema(t: str) -> Node:
+        spec = load_spec_data(_doc({"type": "object", "properties": {"a": {"type": t}}}))
+        ptr = ("paths", "/x", "get", "responses", "200", "content", "application/json", "schema")
+        value = spec.data
+        for p in ptr:
+            value = value[p]
+        return Node(spec, spec.root, ptr, value)
+
+    walker = SchemaWalker(Side.RESPONSE)
+    base = schema("string")
+    for t, expected in (("string", []), ("integer", ["type-changed"]), ("string", []), ("boolean", ["type-changed"])):
+        assert [c.name for c in walker.compare((base,), (schema(t),))] == expected, t
