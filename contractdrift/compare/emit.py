@@ -38,10 +38,12 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from ..errors import ContractDriftError
 from ..model import Finding, Location, Pointer, Side, SpecLocation, to_human, to_rfc6901
+from ..model.finding import encode_args
 from ..spec.node import Node, node_identity
 from . import rules as R
 from .walk import Change
@@ -93,6 +95,9 @@ class Emitter:
         self.unfiled: Counter[tuple[str, str, str]] = Counter()
         self._locations: dict[Any, SpecLocation] = {}
         self._pinned: dict[int, Any] = {}
+        self._pointers: dict[Pointer, str] = {}
+        # id(change), ... -> (the change, kept alive so its id stays its own; rule; args; args JSON; message)
+        self._filed: dict[tuple[Any, ...], tuple[Change, str | None, Mapping[str, Any], str, str]] = {}
 
     # -- locations ------------------------------------------------------------------------------------------
     def location(self, node: Node | None) -> SpecLocation | None:
@@ -123,34 +128,65 @@ class Emitter:
             args: Mapping[str, Any] | None = None, status: str | None = None, media: str | None = None,
             payload: Pointer | None = None, subject: str = "") -> Finding:
         """Build and keep the finding of a *registered* rule id (``KeyError`` otherwise)."""
-        info = R.REGISTRY[rule_id]
-        clean = {k: jsonable(v) for k, v in (args or {}).items()} if args else {}
+        clean = MappingProxyType({k: jsonable(v) for k, v in args.items()} if args else {})
+        return self._finding(rule_id, op=op, side=side, base=base, rev=rev, status=status, media=media,
+                             payload=payload, args=clean, args_json=encode_args(clean),
+                             message=R.render_message(rule_id, clean, subject))
+
+    def _finding(self, rule_id: str, *, op: str | None, side: Side, base: Node | None, rev: Node | None,
+                 status: str | None, media: str | None, payload: Pointer | None, args: Mapping[str, Any],
+                 args_json: str, message: str) -> Finding:
         location = Location(
             operation=op, side=side, status=status, media_type=media,
             base=self.location(base), revision=self.location(rev),
-            payload_pointer=to_rfc6901(payload) if payload is not None else None,
+            payload_pointer=self._pointer(payload) if payload is not None else None,
         )
-        finding = Finding(rule_id=rule_id, severity=info.severity, location=location,
-                          message=R.render_message(rule_id, clean, subject), args=clean)
+        finding = Finding(rule_id=rule_id, severity=R.REGISTRY[rule_id].severity, location=location,
+                          message=message, args=args, args_json=args_json)
         self.findings.append(finding)
         return finding
+
+    def _pointer(self, payload: Pointer) -> str:
+        text = self._pointers.get(payload)
+        if text is None:
+            text = self._pointers[payload] = to_rfc6901(payload)
+        return text
 
     def emit_changes(self, changes: Iterable[Change], *, side: Side, scope: str, op: str, status: str | None,
                      media: str | None, subject_root: str, prefix: Pointer = (),
                      extra_args: Mapping[str, Any] | None = None) -> None:
-        """File what :meth:`.walk.SchemaWalker.compare` returned for a schema at ``scope``."""
+        """File what :meth:`.walk.SchemaWalker.compare` returned for a schema at ``scope``.
+
+        The walker hands the same :class:`~.walk.Change` objects to every operation that reaches a
+        shared schema, so the rule id, the JSON arguments and the message are worked out once per
+        change (and subject) and only the location is built per finding.
+        """
+        extra_key = tuple(sorted(extra_args.items())) if extra_args else ()
         for c in changes:
-            rid = rule_for(c.name, side, None if c.fixed else scope, nested=bool(c.rel))
+            key = (id(c), side, scope, subject_root, extra_key)
+            filed = self._filed.get(key)
+            if filed is None:
+                filed = self._filed[key] = self._file(c, side, scope, subject_root, extra_args)
+            _, rid, args, args_json, message = filed
             if rid is None:
                 self._unfiled(c.name, side, scope)
                 continue
-            args = {**extra_args, **c.args} if extra_args else dict(c.args)
-            human = relative_name(c.rel)
-            if "{property" in R.REGISTRY[rid].template:
-                args["property"] = human
-            subject = subject_root if not c.rel else f"{subject_root}, property {human!r}"
-            self.add(rid, op=op, side=side, base=c.base, rev=c.rev, args=args, status=status, media=media,
-                     payload=prefix + c.rel, subject=subject)
+            self._finding(rid, op=op, side=side, base=c.base, rev=c.rev, status=status, media=media,
+                          payload=prefix + c.rel if prefix else c.rel, args=args, args_json=args_json,
+                          message=message)
+
+    def _file(self, c: Change, side: Side, scope: str, subject_root: str, extra_args: Mapping[str, Any] | None
+              ) -> tuple[Change, str | None, Mapping[str, Any], str, str]:
+        rid = rule_for(c.name, side, None if c.fixed else scope, nested=bool(c.rel))
+        if rid is None:
+            return c, None, {}, "", ""
+        args = {**extra_args, **c.args} if extra_args else dict(c.args)
+        human = relative_name(c.rel)
+        if "{property" in R.REGISTRY[rid].template:
+            args["property"] = human
+        subject = subject_root if not c.rel else f"{subject_root}, property {human!r}"
+        clean = MappingProxyType({k: jsonable(v) for k, v in args.items()})
+        return c, rid, clean, encode_args(clean), R.render_message(rid, clean, subject)
 
     def _unfiled(self, name: str, side: Side, scope: str | None) -> None:
         where = scope or "-"
