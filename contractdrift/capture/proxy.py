@@ -39,6 +39,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from ..errors import UsageError
 from ._sink import FailureCounter, RecorderSink, header_scrubber, raw_submitter
 from ._tee import RawTee
 from .asgi import Receive, Scope, Send
@@ -119,7 +120,7 @@ class RecordingProxy(FailureCounter):
     ) -> None:
         url = httpx.URL(upstream)
         if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(f"upstream must be an http(s) URL, got {upstream!r}")
+            raise UsageError(f"upstream must be an http(s) URL, got {upstream!r}")
         self.upstream = url
         self._prefix = url.raw_path.split(b"?", 1)[0].rstrip(b"/")
         self._base = f"{url.scheme}://{url.netloc.decode('ascii')}"

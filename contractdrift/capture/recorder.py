@@ -55,6 +55,7 @@ from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from ..errors import UsageError
 from ..model import Body, Exchange
 from ..store.jsonl import JsonlWriter
 from ._ids import new_exchange_id
@@ -101,11 +102,11 @@ class CapturePolicy:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.sample_rate <= 1.0:
-            raise ValueError(f"sample_rate must be between 0 and 1, not {self.sample_rate}")
+            raise UsageError(f"sample_rate must be between 0 and 1, not {self.sample_rate}")
         if self.max_body_bytes < 0:
-            raise ValueError("max_body_bytes must be >= 0")
+            raise UsageError("max_body_bytes must be >= 0")
         if self.per_route_rate is not None and self.per_route_rate <= 0:
-            raise ValueError("per_route_rate must be positive")
+            raise UsageError("per_route_rate must be positive")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -242,13 +243,13 @@ class Recorder:
         self.tags: dict[str, str] = {str(k): str(v) for k, v in (tags or {}).items()}
         self.path = os.fspath(path) if path is not None else None
         if offload not in ("auto", "process", "thread", "inline"):
-            raise ValueError(f"offload must be 'auto', 'process', 'thread' or 'inline', not {offload!r}")
+            raise UsageError(f"offload must be 'auto', 'process', 'thread' or 'inline', not {offload!r}")
         if not background and offload == "auto":
             offload = "inline"
         if offload == "auto" and self.path is None:
             offload = "thread"
         if offload == "process" and self.path is None:
-            raise ValueError("offload='process' needs a file path")
+            raise UsageError("offload='process' needs a file path")
         self._offload_requested: str = offload
         self.offload: str = offload
         self._compress = compress or (self.path is not None and self.path.endswith(".gz"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from contractdrift import CapturePolicy, Recorder, RecorderStats, Redactor, read_exchanges
+from contractdrift import CapturePolicy, Recorder, RecorderStats, RecordingError, Redactor, read_exchanges
 from contractdrift.capture.recorder import new_exchange_id
 from contractdrift.model import Body, Exchange, Request, Response
 
@@ -153,7 +153,7 @@ def test_write_failures_are_counted_and_logged_once(tmp_path: Path, caplog: pyte
     rec.close()
     stats = rec.stats
     assert stats.errors == 5 and stats.recorded == 0
-    assert stats.last_error is not None and "IsADirectoryError" in stats.last_error
+    assert stats.last_error is not None and "RecordingError" in stats.last_error and "Is a directory" in stats.last_error
     records = [r for r in caplog.records if r.name == "contractdrift.capture"]
     assert len(records) == 1
 
@@ -170,8 +170,10 @@ def test_logged_errors_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_unusable_path_fails_at_construction(tmp_path: Path) -> None:
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(RecordingError, match="Is a directory") as info:
         Recorder(tmp_path)
+    assert isinstance(info.value, OSError) and info.value.file == str(tmp_path)
+    assert isinstance(info.value.__cause__, IsADirectoryError)
     path = tmp_path / "sub" / "dir" / "t.jsonl"
     Recorder(path).close()
     assert path.exists() and path.read_bytes() == b""
