@@ -59,11 +59,13 @@ def run_recording_proxy(
     Forwards everything received on ``listen`` to ``upstream`` and appends each exchange to the
     JSON Lines file ``output``. On a signal it finishes in-flight requests, flushes and closes the
     recording, and returns the recorder's statistics. ``on_started`` gets the listening URL.
+    Needs the ``proxy`` extra (uvicorn): without it, :class:`~contractdrift.errors.MissingExtraError`.
     """
-    from .capture.proxy import RecordingProxy, serve
+    from .capture.proxy import RecordingProxy, require_uvicorn, serve
     from .capture.recorder import CapturePolicy, Recorder
     from .errors import InputError, RecordingError, UsageError
 
+    require_uvicorn()  # the `proxy` extra: fail before the recording file is created
     host, port = parse_listen(listen)
     if not 0.0 <= sample_rate <= 1.0:
         raise UsageError(f"--sample-rate must be between 0 and 1, not {sample_rate}")
@@ -76,7 +78,8 @@ def run_recording_proxy(
         exclude_paths=tuple(exclude_paths),
     )
     try:
-        recorder = Recorder(output, redact=redact, tags=dict(tags or {}), policy=policy)
+        # a long-lived recorder: writing moves to a writer process once traffic proves busy
+        recorder = Recorder(output, redact=redact, tags=dict(tags or {}), policy=policy, offload="auto")
     except RecordingError:
         raise
     except OSError as exc:
