@@ -10,7 +10,7 @@ import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from .errors import ContractDriftError, InputError, UsageError
+from .errors import ContractDriftError, InputError, MissingExtraError, RecordingError, UsageError
 from .model import (
     Body,
     Evidence,
@@ -31,7 +31,7 @@ __version__ = "0.1.0"
 
 if _TYPE_CHECKING:
     from . import asgi, wsgi
-    from .api import diff_specs, infer, load_settings, rules
+    from .api import diff_specs, infer_api, load_settings, rules
     from .capture.httpx_transport import AsyncRecordingTransport, RecordingTransport
     from .capture.recorder import CapturePolicy, Recorder, RecorderStats
     from .capture.redact import Redactor
@@ -45,7 +45,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "asgi": ("contractdrift.asgi", None),
     "wsgi": ("contractdrift.wsgi", None),
     "diff_specs": ("contractdrift.api", "diff_specs"),
-    "infer": ("contractdrift.api", "infer"),
+    "infer_api": ("contractdrift.api", "infer_api"),
     "load_settings": ("contractdrift.api", "load_settings"),
     "rules": ("contractdrift.api", "rules"),
     "AsyncRecordingTransport": ("contractdrift.capture.httpx_transport", "AsyncRecordingTransport"),
@@ -97,8 +97,10 @@ __all__ = [
     "InputError",
     "LoadedSpec",
     "Location",
+    "MissingExtraError",
     "Recorder",
     "RecorderStats",
+    "RecordingError",
     "RecordingReader",
     "RecordingTransport",
     "Redactor",
@@ -116,7 +118,7 @@ __all__ = [
     "__version__",
     "asgi",
     "diff_specs",
-    "infer",
+    "infer_api",
     "load_settings",
     "load_spec",
     "read_exchanges",

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import UsageError
 from ..spec.node import Node
 
 NodeGroup = tuple[Node, ...]
@@ -120,7 +121,7 @@ def applies_in(value: Any, direction: str) -> bool:
         return value.get("readOnly") is not True
     if direction == "response":
         return value.get("writeOnly") is not True
-    raise ValueError(f"direction must be 'request' or 'response', not {direction!r}")
+    raise UsageError(f"direction must be 'request' or 'response', not {direction!r}")
 
 
 def required_in(value: Any, direction: str, resolve: Any = None) -> frozenset[str]:

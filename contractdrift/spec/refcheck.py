@@ -61,7 +61,7 @@ def check_refs(spec: LoadedSpec, *, strict: bool = False) -> RefCheck:
     """Resolve all references reachable from the root, and note what is not strictly valid.
 
     A broken reference raises :class:`contractdrift.InputError` (file:line:col of the ``$ref``) when
-    ``strict``; otherwise it is collected, summarized in ``warnings``, and the engine compares its
+    ``strict`` (``--strict-refs``); otherwise it is collected, summarized in ``warnings``, and the engine compares its
     target as an unconstrained schema (real specs ship with some: Stripe's 2017 spec refers to a
     ``#/definitions/error`` that does not exist).
     Notes (3.0 only): ``nullable`` without ``type`` — 3.0.3 says ``nullable`` only adds null to the
@@ -120,7 +120,7 @@ def check_refs(spec: LoadedSpec, *, strict: bool = False) -> RefCheck:
     warnings: list[str] = []
     if broken:
         more = f" (and {len(broken) - 1} more broken $ref(s))" if len(broken) > 1 else ""
-        warnings.append(f"{broken[0]}{more}; compared as unconstrained schemas (use --strict to fail)")
+        warnings.append(f"{broken[0]}{more}; compared as unconstrained schemas (use --strict-refs to fail)")
     if nullable_without_type:
         file, holder = nullable_without_type[0]
         where = spec.locate(file, _pointer_of(file.data, holder))
