@@ -234,11 +234,11 @@ class Recorder:
             pol = replace(pol, max_body_bytes=max_body_bytes)
         self.policy = pol
         if redact is True:
-            self.redactor: Redactor | None = DEFAULT_REDACTOR
+            self.redactor: Redactor | None = Redactor()  # a fresh secret salt for this recording
         elif redact is False:
             self.redactor = None
         else:
-            self.redactor = redact
+            self.redactor = redact.for_recording()
         self.tags: dict[str, str] = {str(k): str(v) for k, v in (tags or {}).items()}
         self.path = os.fspath(path) if path is not None else None
         if offload not in ("auto", "process", "thread", "inline"):
