@@ -117,13 +117,13 @@ _CONTEXT = (
     r"|pin|otp|ssn|cvv|cvc|pan|iban|jwt)[A-Za-z0-9_.-]{0,30})"
     r"[\"']?[ \t]*[:=][ \t]*[\"']?(?P<ctx_value>(?:" + _SCHEMES + r")?[^\s\"'&,;<>{}\[\]]{3,})"
 )
-_CARD = r"(?<![A-Za-z0-9_.+-])[0-9](?:[ -]?[0-9]){12,18}(?![A-Za-z0-9_])(?![ -][0-9])"
+_CARD = r"(?<![A-Za-z0-9_.+-])[0-9](?:[ -]?[0-9]){12,60}(?![A-Za-z0-9_])"
 _IBAN = r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?)(?![A-Za-z0-9])"
 _EMAIL = (
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9@-])(?!:[A-Za-z0-9/])"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9@-])(?!:[A-Za-z0-9/])(?!=>)"
 )
-_PHONE = r"(?<![A-Za-z0-9_.+/:-])(?:" + PHONE_PATTERN + r")(?![A-Za-z0-9_.-])(?! ?[0-9])"
+_PHONE = r"(?<![A-Za-z0-9_.+/:-])(?:" + PHONE_PATTERN + r")(?![A-Za-z0-9_])(?![.-][0-9])"
 
 Replacer = Callable[[re.Match[str], Keyer], "str | None"]
 
@@ -152,7 +152,7 @@ TOKEN_GATE = re.compile(
         re.escape(x)
         for x in (
             "-----BEGIN", "PuTTY-User-Key-File-", "A3T", "ABIA", "ACCA", "AKIA", "ASIA", "AKC", "AccountKey=",
-            "gh", "GR1348941", "gl", "eyJ", "_live_", "_test_", "-us", "_authToken=", "T3BlbkFJ", "sk-",
+            "gh", "github_pat_", "GR1348941", "gl", "eyJ", "_live_", "_test_", "-us", "_authToken=", "T3BlbkFJ", "sk-",
             "pypi-Ag", "SG.", "xox", "XOX", "Xox", "xOx", "xoX", "XoX", "XOx", "xOX", "hooks.slack.com",
             "HOOKS.SLACK.COM", "sq0csp-", "AIza", "npm_", "xapp-", "XAPP-", "Xapp-", "shp", "hf_", "_v1_",
             "key-",
@@ -168,7 +168,8 @@ _CONTEXT_GATE = re.compile(
 _SAFE_SHAPE = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     r"|[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:[Zz]|[+-][0-9]{2}:?[0-9]{2})?)?"
-    r"|[0-9a-f]{7,128}|[0-9A-F]{7,128}|[0-7][0-9A-HJKMNP-TV-Z]{25}|-?[0-9]{1,12}(?:\.[0-9]+)?"
+    r"|(?=[0-9]*[a-f])[0-9a-f]{7,128}|(?=[0-9]*[A-F])[0-9A-F]{7,128}|[0-7][0-9A-HJKMNP-TV-Z]{25}"
+    r"|-?[0-9]{1,12}(?:\.[0-9]+)?"
 )
 
 
@@ -387,13 +388,27 @@ class Scanner:
         return self._splice(m, start, end, self._keyer.token(value))
 
     def _card(self, m: re.Match[str], rule: _Rule, group: int) -> str | None:
-        text = m.group(0)
-        if " " in text and "-" in text:
-            return None  # mixed separators: not how card numbers are written
-        digits = text.replace(" ", "").replace("-", "")
-        if not (card_brand_ok(digits) and luhn_valid(digits)):
-            return None
-        return self._keyer.card(text)
+        return self._cards_in(m.group(0))
+
+    def _cards_in(self, text: str) -> str | None:
+        """Card numbers inside a run of digit groups: the leftmost, longest span of whole groups that
+        is one ("4111 1111 1111 1111 12/29" ends before " 12"; "42 4111 ..." starts after "42")."""
+        bounds = [0] + [i + 1 for i, ch in enumerate(text) if ch in " -"]
+        ends = [i for i, ch in enumerate(text) if ch in " -"] + [len(text)]
+        for a in bounds:
+            for b in reversed(ends):
+                if b <= a:
+                    break
+                candidate = text[a:b]
+                digits = candidate.replace(" ", "").replace("-", "")
+                if len(digits) < 13:
+                    break
+                if (len(digits) <= 19 and not (" " in candidate and "-" in candidate)
+                        and card_brand_ok(digits) and luhn_valid(digits)):
+                    rest = text[b:]
+                    more = self._cards_in(rest) if len(rest) >= 13 else None
+                    return text[:a] + self._keyer.card(candidate) + (rest if more is None else more)
+        return None
 
     def _iban(self, m: re.Match[str], rule: _Rule, group: int) -> str | None:
         text = m.group(0)
@@ -413,16 +428,24 @@ class Scanner:
 
     def _phone(self, m: re.Match[str], rule: _Rule, group: int) -> str | None:
         text = m.group(0)
-        digits = sum(1 for ch in text if "0" <= ch <= "9")
-        if text.startswith("+"):
-            ok = 8 <= digits <= 15
-        elif text.startswith("0"):
-            ok = 9 <= digits <= 12
-        else:
-            ok = digits == 10
-        if not ok or redacted_kind(text) is not None:
-            return None
-        return self._keyer.phone(text)
+        # The longest prefix ending at a digit group that has a phone number's digit count
+        # ("+1 415 555 0132 2024-05-01" ends before " 2024").
+        end = len(text)
+        while end > 0:
+            candidate = text[:end]
+            digits = sum(1 for ch in candidate if "0" <= ch <= "9")
+            if candidate.startswith("+"):
+                ok = 8 <= digits <= 15
+            elif candidate.startswith("0"):
+                ok = 9 <= digits <= 12
+            else:
+                ok = digits == 10
+            if ok:
+                if redacted_kind(candidate) is not None:
+                    return None
+                return self._keyer.phone(candidate) + text[end:]
+            end = max(candidate.rfind(" "), candidate.rfind("-"), candidate.rfind("."))
+        return None
 
 
 def _credential_like(whole: str, cred: str) -> bool:

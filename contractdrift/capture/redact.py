@@ -136,6 +136,14 @@ _SECRET_PAIRS = frozenset(
 # (``token_type``, ``password_hint``, ``session_count``): not redacted.
 _DESCRIPTIVE_SUFFIXES = frozenset(
     {
+        "id",
+        "ids",
+        "sid",
+        "sids",
+        "list",
+        "lists",
+        "mapping",
+        "mappings",
         "type",
         "types",
         "count",
@@ -178,6 +186,8 @@ _DESCRIPTIVE_SUFFIXES = frozenset(
     }
 )
 
+_CURSOR_WORDS = frozenset({"page", "next", "prev", "previous", "continuation", "cursor", "pagination", "sync",
+                           "resume", "start", "end"})
 _WORD_SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-([0-9a-fA-F])[0-9a-fA-F]{3}-([0-9a-fA-F])[0-9a-fA-F]{3}-[0-9a-fA-F]{12}")
 _EMAIL = re.compile(r"([^@\s]+)@([^@\s]+\.[^@\s]+)")
@@ -203,6 +213,7 @@ _PLAIN_HEADERS = frozenset({
     "transfer-encoding", "vary",
 })
 _MIN_SCAN = 6  # the shortest detectable value ("a@b.io")
+_HAS_SPACE = re.compile(r"\s")
 # How a header's value is redacted (cached per header name).
 _H_SCAN, _H_PLAIN, _H_SECRET, _H_COOKIE, _H_SET_COOKIE, _H_URL, _H_TEXT = range(7)
 _SCAN_CACHE_LIMIT = 16384
@@ -237,6 +248,9 @@ def is_secret_name(name: str) -> bool:
         elif i + 1 < len(words) and (word, words[i + 1]) in _SECRET_PAIRS:
             found = i + 1
     if found < 0:
+        return False
+    # "page_token", "next_token": a pagination cursor, not a credential.
+    if found > 0 and words[found - 1] in _CURSOR_WORDS and words[found] == "token":
         return False
     # "token_type", "password_hint": the last word after the secret describes it.
     return not (found < len(words) - 1 and words[-1] in _DESCRIPTIVE_SUFFIXES)
@@ -493,12 +507,22 @@ class Redactor:
             cache = self._scan_cache
             out = cache.get(value)
             if out is None:
-                out = scanner.scan(value)
+                out = self._url_string(value) if "?" in value else scanner.scan(value)
+                if out == value:
+                    out = value
                 if len(cache) >= _SCAN_CACHE_LIMIT:
                     cache.clear()
                 cache[value] = out
             return out
-        return scanner.scan(value)
+        out = self._url_string(value) if "?" in value else scanner.scan(value)
+        return value if out == value else out
+
+    def _url_string(self, value: str) -> str:
+        """A URL or path with a query inside a string value: its query values are decoded and checked."""
+        assert self._scanner is not None
+        if "=" in value and (value[:1] == "/" or "://" in value[:16]) and not _HAS_SPACE.search(value):
+            return self.redact_url(value)
+        return self._scanner.scan(value)
 
     _redact_plain = redact_string
 
@@ -562,7 +586,8 @@ class Redactor:
         elif not q and "#" in base:
             base, _, fragment = base.partition("#")
             fragment = "#" + self.redact_string(fragment)
-        new_base = self.redact_string(base)
+        scanner = self._scanner
+        new_base = scanner.scan(base) if scanner is not None else base
         new_query = self.redact_query(query) if q else query
         return new_base + q + new_query + fragment
 
@@ -570,7 +595,7 @@ class Redactor:
         try:
             parts = urlsplit(url)
         except ValueError:
-            return self.redact_string(url)
+            return self._scanner.scan(url) if self._scanner is not None else url
         netloc = parts.netloc
         if "@" in netloc:
             userinfo, _, hostport = netloc.rpartition("@")
@@ -578,7 +603,8 @@ class Redactor:
             if colon and password and redacted_kind(password) is None:
                 netloc = f"{user}:{self._keyer.token(chr(0) + password, keep_prefix=False)[:12]}@{hostport}"
         query = self.redact_query(parts.query)
-        return self.redact_string(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
+        url = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+        return self._scanner.scan(url) if self._scanner is not None else url
 
     def _header_kind(self, name: str) -> int:
         kind = self._header_kinds.get(name)

@@ -26,6 +26,7 @@ _DIGITS = "0123456789"
 _ALNUM_LOWER = _LOWER + _DIGITS
 _ALNUM = _UPPER + _LOWER + _DIGITS
 _EMAIL_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+_HEX2 = re.compile(r"[0-9A-Fa-f]{2}")
 _PREFIX = re.compile(r"(?:[A-Za-z]{2,10}[_-]){1,2}")
 _MARK_LEN = 8
 _TAG_LEN = 4
@@ -94,8 +95,16 @@ class Keyer:
         if len(body) < _SHORT:
             return head + mark + tag
         rest = []
-        for ch, b in zip(body[_SHORT:], h[_SHORT:]):
-            if "0" <= ch <= "9":
+        tail = body[_SHORT:]
+        escape = 0
+        for i, (ch, b) in enumerate(zip(tail, h[_SHORT:])):
+            if escape:  # the two hex digits of a percent-escape are kept (the escape stays valid)
+                escape -= 1
+                rest.append(ch)
+            elif ch == "%" and _HEX2.match(tail, i + 1):
+                escape = 2
+                rest.append(ch)
+            elif "0" <= ch <= "9":
                 rest.append(_DIGITS[b % 10])
             elif "a" <= ch <= "z":
                 rest.append(_LOWER[b % 26])
