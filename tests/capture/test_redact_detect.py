@@ -439,3 +439,40 @@ def test_unquote_keeps_query_stand_ins_valid() -> None:
     out = R.redact_url(f"https://h.test/p?reply={quote(EMAIL)}&x=1")
     reply = unquote(out.split("reply=")[1].split("&")[0])
     assert string_formats(reply) == ("email",) and is_redacted(reply)
+
+
+# --- the policy switch on the command line ------------------------------------------------------------
+
+def _har(tmp_path: Path) -> Path:
+    entry = {
+        "startedDateTime": "2024-05-01T10:20:30.123Z", "time": 5,
+        "request": {"method": "POST", "url": "https://api.test/users", "httpVersion": "HTTP/1.1", "headers": [],
+                    "queryString": [], "cookies": [], "headersSize": -1, "bodySize": -1,
+                    "postData": {"mimeType": "application/json",
+                                 "text": json.dumps({"contact": EMAIL, "tel": PHONE, "memo": CARD_SPACES})}},
+        "response": {"status": 201, "statusText": "Created", "httpVersion": "HTTP/1.1", "headers": [], "cookies": [],
+                     "content": {"size": 0, "mimeType": "application/json", "text": ""}, "redirectURL": "",
+                     "headersSize": -1, "bodySize": -1},
+        "cache": {}, "timings": {"send": 0, "wait": 5, "receive": 0},
+    }
+    path = tmp_path / "in.har"
+    path.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": [entry]}}))
+    return path
+
+
+def test_cli_redact_keep_records_synthetic_personal_data_in_clear(tmp_path: Path, capsys: Any) -> None:
+    from contractdrift.cli import main
+
+    src = _har(tmp_path)
+    out = tmp_path / "kept.jsonl"
+    assert main(["import-har", str(src), "-o", str(out), "--redact-keep", "emails", "--redact-keep", "phones"]) == 0
+    text = out.read_text()
+    assert EMAIL in text and PHONE in text and CARD_SPACES not in text
+    default = tmp_path / "default.jsonl"
+    assert main(["import-har", str(src), "-o", str(default)]) == 0
+    text = default.read_text()
+    assert EMAIL not in text and PHONE not in text and CARD_SPACES not in text
+    capsys.readouterr()
+    assert main(["import-har", str(src), "-o", str(tmp_path / "x.jsonl"), "--redact-keep", "cards"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "card numbers are always redacted" in err and len(err.splitlines()) == 1
