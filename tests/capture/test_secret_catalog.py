@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contractdrift.capture.detect import TOKEN_GATE
+from contractdrift.capture.detect import TOKEN_GATE, TOKENS
 from contractdrift.capture.redact import Redactor
 from contractdrift.capture.secret_catalog import (
     CATALOG,
@@ -80,6 +80,8 @@ def test_catalog_names_are_unique() -> None:
 
 
 _TOKEN_PATTERNS = [p for p in CATALOG if p.name != "url-password"]
+_SCANNER = Redactor(salt=b"gate")._scanner
+assert _SCANNER is not None
 
 
 @pytest.mark.parametrize("pat", _TOKEN_PATTERNS, ids=[p.name for p in _TOKEN_PATTERNS])
@@ -94,7 +96,8 @@ def test_every_catalog_match_passes_the_gate_and_is_replaced(pat: object, data: 
     text = data.draw(st.from_regex(regex, fullmatch=False).filter(lambda s: len(s) < 2000))
     m = regex.search(text)
     assert m is not None
-    assert TOKEN_GATE.search(text), f"{pat.name}: the gate misses {text!r}"
+    assert TOKEN_GATE.search(text), f"{pat.name}: the token gate misses {text!r}"
+    assert _SCANNER.families(text) & TOKENS, f"{pat.name}: the combined gate misses {text!r}"
 
 
 @pytest.mark.parametrize(
