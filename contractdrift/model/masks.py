@@ -15,14 +15,16 @@ token, password    same prefix, length and character classes             ``REDAC
 email              ``u<10 letters/digits>@redacted.invalid``             the domain ``redacted.invalid``
 card number        same length and separators, Luhn-valid                starts with ``0000``
                    (``0000 4821 9930 1147``)                             (no payment card does)
-phone number       same layout, first digit kept (``+4000 3948213``)     digits 2 to 4 are ``000``
+phone number       same layout, first digit kept, then ``000``           digits 2 to 4 are ``000``
+                   (``+1 (000) 479-6952``)
 IBAN               same country and length, valid check digits           the BBAN starts with four
                                                                           ``0``/``X``
 =================  ===================================================  ==============================
 
-Values that are too short to carry a mark (secrets under secret names shorter than 12 characters,
-digit-only secrets, numbers) are replaced by keyed same-class stand-ins that :func:`is_redacted`
-cannot tell from real values.
+Secrets shorter than 12 characters become a 12-character token stand-in (``redactedk3f9``), so they
+carry the mark too. JSON numbers and booleans under secret names (digit count kept, ``0.0``,
+``false``) and UUIDs, dates and times under secret names (fixed values of the same format) carry no
+mark: :func:`is_redacted` cannot tell them from real values.
 
 This module is in ``model`` so that every stage (infer, compare, replay) can use it.
 """
