@@ -34,7 +34,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
-from ..model import Body, Exchange, Headers, Request, Response
+from ..model import Body, Exchange, Headers
 from ..model.json import JSONValue
 from ..model.masks import REDACTED, is_redacted, redacted_kind
 from .detect import ALWAYS, CATEGORIES, Scanner
@@ -730,7 +730,7 @@ class Redactor:
         """Redact a body: JSON by structure, forms by field, text by patterns; binary is kept."""
         if body.kind == "json":
             new_json = self.redact_json(body.json)
-            return body if new_json is body.json or new_json == body.json else _evolve(body, json=new_json)
+            return body if new_json is body.json else _evolve(body, json=new_json)
         if body.kind == "text" and body.text:
             if body.media_type == "application/x-www-form-urlencoded":
                 text = self.redact_query(body.text)
@@ -748,16 +748,14 @@ class Redactor:
         body = self.redact_body(req.body)
         new_req = req
         if url != req.url or headers is not req.headers or body is not req.body:
-            new_req = Request(method=req.method, url=url, headers=headers, body=body)
+            new_req = _evolve(req, url=url, headers=headers, body=body)
         resp = exchange.response
         new_resp = resp
         if resp is not None:
             r_headers = self.redact_headers(resp.headers)
             r_body = self.redact_body(resp.body)
             if r_headers is not resp.headers or r_body is not resp.body:
-                new_resp = Response(
-                    status=resp.status, headers=r_headers, body=r_body, http_version=resp.http_version
-                )
+                new_resp = _evolve(resp, headers=r_headers, body=r_body)
         error = self.redact_text(exchange.error) if exchange.error else exchange.error
         if new_req is req and new_resp is resp and error == exchange.error:
             return exchange

@@ -26,6 +26,11 @@ _DIGITS = "0123456789"
 _ALNUM_LOWER = _LOWER + _DIGITS
 _ALNUM = _UPPER + _LOWER + _DIGITS
 _EMAIL_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+# byte -> character tables for bytes.translate (C speed instead of a loop per character)
+_EMAIL_TABLE = bytes(ord(_EMAIL_ALPHABET[b % 32]) for b in range(256))
+_DIGIT_TABLE = bytes(ord(_DIGITS[b % 10]) for b in range(256))
+_LOWER_TABLE = bytes(ord(_LOWER[b % 26]) for b in range(256))
+_UPPER_TABLE = bytes(ord(_UPPER[b % 26]) for b in range(256))
 _HEX2 = re.compile(r"[0-9A-Fa-f]{2}")
 _PREFIX = re.compile(r"(?:[A-Za-z]{2,10}[_-]){1,2}")
 _MARK_LEN = 8
@@ -94,8 +99,15 @@ class Keyer:
         tag = "".join(tag_alphabet[b % len(tag_alphabet)] for b in h[:_TAG_LEN])
         if len(body) < _SHORT:
             return head + mark + tag
-        rest = []
         tail = body[_SHORT:]
+        if tail.isascii() and "%" not in tail:
+            digits = h[_SHORT:].translate(_DIGIT_TABLE).decode("ascii")
+            lower = h[_SHORT:].translate(_LOWER_TABLE).decode("ascii")
+            upper = h[_SHORT:].translate(_UPPER_TABLE).decode("ascii")
+            rest = [digits[i] if "0" <= ch <= "9" else lower[i] if "a" <= ch <= "z" else upper[i]
+                    if "A" <= ch <= "Z" else ch for i, ch in enumerate(tail)]
+            return head + mark + tag + "".join(rest)
+        rest = []
         escape = 0
         for i, (ch, b) in enumerate(zip(tail, h[_SHORT:])):
             if escape:  # the two hex digits of a percent-escape are kept (the escape stays valid)
@@ -119,7 +131,7 @@ class Keyer:
     def email(self, value: str) -> str:
         """``u<10 characters>@redacted.invalid`` (the same address always gives the same stand-in)."""
         h = self.stream("email", value.lower(), 10)
-        return "u" + "".join(_EMAIL_ALPHABET[b % 32] for b in h) + "@" + EMAIL_DOMAIN
+        return "u" + h.translate(_EMAIL_TABLE).decode("ascii") + "@" + EMAIL_DOMAIN
 
     def card(self, value: str) -> str:
         """A Luhn-valid number of the same length and layout, starting with ``0000`` (no real card does)."""

@@ -303,3 +303,26 @@ def test_redaction_never_mutates_its_input() -> None:
     assert doc == snapshot and out != doc
     unchanged = {"a": [1, 2, {"b": "c"}]}
     assert R.redact_json(unchanged) is unchanged  # type: ignore[arg-type]
+
+
+def test_evolve_matches_replace() -> None:
+    """The redactor's fast copy of model values is exactly ``dataclasses.replace``."""
+    from dataclasses import replace
+
+    from contractdrift.capture.redact import _evolve
+
+    ex = _exchange(req_headers=(("A", "b"),), resp_body=Body.from_bytes(b'{"a": 1}', "application/json"),
+                   error="boom")
+    body = ex.request.body
+    assert ex.response is not None
+    cases = [
+        (ex, {"error": None, "tags": {"k": "v"}}),
+        (ex.request, {"url": "http://other/", "headers": ()}),
+        (ex.response, {"headers": (("x", "y"),), "status": 500}),
+        (body, {"text": "t"}),
+        (ex.response.body, {"json": {"b": 2}}),
+    ]
+    for obj, changes in cases:
+        got = _evolve(obj, **changes)
+        assert got == replace(obj, **changes) and type(got) is type(obj)  # type: ignore[type-var]
+        assert got is not obj and obj == replace(obj)  # the original is untouched
