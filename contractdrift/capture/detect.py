@@ -1,12 +1,13 @@
-"""Finding secrets and personal data inside any string, by format, in one regex pass.
+"""Finding secrets and personal data inside any string, by format.
 
-:class:`Scanner` joins every rule into **one** compiled alternation (credential formats of
-:mod:`.secret_catalog`, private-key blocks, ``Bearer``/``Basic`` credentials inside values, URL
-passwords, ``secret-word = value`` context, card numbers, IBANs, emails, phone numbers, the user's
-own patterns). A string with no match costs one ``search``; matches are then checked (Luhn and the
-card-brand table for card numbers, the mod-97 check and the country's length for IBANs, the digit
-count for phone numbers, the secret-word list for context) and replaced by keyed stand-ins
-(:mod:`.standins`). Stand-ins are recognised and left alone, so scanning is idempotent.
+:class:`Scanner` joins the rules (credential formats of :mod:`.secret_catalog`, private-key blocks,
+``Bearer``/``Basic`` credentials inside values, URL passwords, ``secret-word = value`` context, card
+numbers, IBANs, phone numbers, the user's own patterns) into one compiled alternation per set of
+families, and runs it only when the family's cheap gate fired (:meth:`Scanner.families`); emails
+are found from their ``@``. A string no gate lets through costs a handful of cheap tests. Matches
+are then checked (Luhn and the card-brand table for card numbers, the mod-97 check and the
+country's length for IBANs, the digit count for phone numbers, the secret-word list for context)
+and replaced by keyed stand-ins (:mod:`.standins`). Stand-ins are recognised and left alone, so scanning is idempotent.
 
 Categories (each can be kept in clear with ``Redactor(keep=...)``, except card numbers):
 
