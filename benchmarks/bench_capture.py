@@ -16,6 +16,11 @@ for ``--rounds`` rounds and reports medians of requests/s and p50/p99 latency, a
     .venv/bin/python benchmarks/bench_capture.py [--duration 5] [--rounds 3] [--connections 32]
 
 Goal (middleware): under 5% throughput loss and under 0.2 ms added p50.
+
+Before the servers, it prints the **writer's cost per exchange** (building the exchange from a raw
+capture, redaction, serialization, the write; what the writer thread or process spends per
+exchange), with and without redaction, for the exchange the app serves and for a variant whose
+values are all unique (no cache hits). Budget: 30 us per exchange. ``--writer-only`` stops there.
 """
 
 from __future__ import annotations
@@ -212,6 +217,56 @@ def _pct(sorted_values: list[float], p: float) -> float:
     return sorted_values[k]
 
 
+# --- the writer's cost per exchange ---------------------------------------------------------------------
+
+def _raw_capture(i: int, unique: bool) -> tuple[Any, ...]:
+    """A raw capture as the ASGI middleware hands it to the writer, for GET /items/{i}?q=bench."""
+    from contractdrift.capture._tee import RawTee
+
+    owner = f"owner{i}@example.com" if unique else "owner@example.com"
+    body = json.dumps({"id": i, "name": f"item {i}", "price": 12.5, "tags": ["a", "b"],
+                       "owner": {"id": 7, "email": owner}, "q": f"bench{i}" if unique else "bench"}).encode()
+    req, resp = RawTee(1 << 20), RawTee(1 << 20)
+    resp.feed(body)
+    ua = f"python-httpx/0.27.{i}" if unique else "python-httpx/0.27.0"
+    return ("asgi", time.time(), 1.0, "GET",
+            {"scheme": "http", "server": ("127.0.0.1", 8000), "raw_path": b"/items/%d" % i,
+             "query_string": b"q=bench", "root_path": ""},
+            "/items/{item_id}",
+            [(b"host", b"127.0.0.1:8000"), (b"user-agent", ua.encode()), (b"accept", b"*/*"),
+             (b"accept-encoding", b"gzip, deflate"), (b"connection", b"keep-alive")],
+            req.handover(), True, 200,
+            [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")],
+            resp.handover(True), True, "1.1", None)
+
+
+def writer_cost(n: int = 5000, rounds: int = 5) -> None:
+    """Print the writer's cost per exchange (median of ``rounds``), with and without redaction."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from contractdrift.capture._raw import Backend
+    from contractdrift.capture.redact import Redactor
+
+    print("writer CPU time per exchange (build + redact + serialize + write; budget 30 us):")
+    for unique in (False, True):
+        items = [_raw_capture(i, unique) for i in range(n)]
+        results: dict[str, list[float]] = {"without redaction": [], "with redaction": []}
+        for _ in range(rounds):
+            for label in results:
+                redactor = Redactor() if label == "with redaction" else None
+                with tempfile.TemporaryDirectory() as tmp:
+                    backend = Backend(str(Path(tmp) / "w.jsonl"), redactor=redactor, tags={}, max_body_bytes=1 << 20)
+                    t0 = time.process_time()  # CPU time: what the writer spends, whatever else runs
+                    for k in range(0, n, 256):
+                        backend.process(items[k:k + 256])
+                    results[label].append((time.process_time() - t0) / n * 1e6)
+                    backend.close()
+        base = statistics.median(results["without redaction"])
+        red = statistics.median(results["with redaction"])
+        kind = "all values unique" if unique else "the app's exchange"
+        print(f"  {kind:<20} without redaction {base:6.1f} us   with redaction {red:6.1f} us   "
+              f"(redaction {red - base:+.1f} us)")
+
+
 # --- the comparisons ---------------------------------------------------------------------------------
 
 def compare(targets: list[tuple[str, str]], *, load: Any, connections: int, duration: float,
@@ -256,6 +311,7 @@ def main() -> int:
     ap.add_argument("--out", help=argparse.SUPPRESS)
     ap.add_argument("--sample-rate", type=float, default=1.0, help=argparse.SUPPRESS)
     ap.add_argument("--load-worker", help=argparse.SUPPRESS)
+    ap.add_argument("--writer-only", action="store_true", help="only measure the writer's cost per exchange")
     args = ap.parse_args()
 
     if args.serve:
@@ -265,6 +321,9 @@ def main() -> int:
         print(json.dumps(asyncio.run(_httpx_load(args.load_worker, args.connections, args.duration))))
         return 0
 
+    writer_cost()
+    if args.writer_only:
+        return 0
     use_wrk = args.load == "wrk" or (args.load == "auto" and shutil.which("wrk") is not None)
     load = load_wrk if use_wrk else load_httpx
     print(f"load generator: {'wrk' if use_wrk else 'httpx (asyncio)'}; {args.rounds} rounds x {args.duration}s; "

@@ -26,6 +26,7 @@ from .model import (
     SourcePosition,
     SpecLocation,
 )
+from .model.masks import is_redacted
 
 __version__ = "0.1.0"
 
@@ -119,6 +120,7 @@ __all__ = [
     "asgi",
     "diff_specs",
     "infer_api",
+    "is_redacted",
     "load_settings",
     "load_spec",
     "read_exchanges",

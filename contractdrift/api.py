@@ -13,6 +13,7 @@ from .model import Finding, Report, Severity
 
 if TYPE_CHECKING:
     from .capture.recorder import RecorderStats
+    from .capture.redact import Redactor
     from .config import Config
     from .infer import InferOptions, InferredAPI
     from .model import Exchange, RuleInfo
@@ -53,6 +54,7 @@ def run_recording_proxy(
     timeout: float = 60.0,
     preserve_host: bool = False,
     on_started: Callable[[str], None] | None = None,
+    redact_keep: Sequence[str] = (),
 ) -> RecorderStats:
     """Run the recording reverse proxy (``contractdrift record``) until SIGINT/SIGTERM.
 
@@ -60,6 +62,7 @@ def run_recording_proxy(
     JSON Lines file ``output``. On a signal it finishes in-flight requests, flushes and closes the
     recording, and returns the recorder's statistics. ``on_started`` gets the listening URL.
     Needs the ``proxy`` extra (uvicorn): without it, :class:`~contractdrift.errors.MissingExtraError`.
+    ``redact_keep``: redaction categories to record in clear (``"emails"``, ``"phones"``, ...).
     """
     from .capture.proxy import RecordingProxy, require_uvicorn, serve
     from .capture.recorder import CapturePolicy, Recorder
@@ -77,9 +80,10 @@ def run_recording_proxy(
         include_paths=tuple(include_paths),
         exclude_paths=tuple(exclude_paths),
     )
+    redactor = _redactor(redact, redact_keep)
     try:
         # a long-lived recorder: writing moves to a writer process once traffic proves busy
-        recorder = Recorder(output, redact=redact, tags=dict(tags or {}), policy=policy, offload="auto")
+        recorder = Recorder(output, redact=redactor or False, tags=dict(tags or {}), policy=policy, offload="auto")
     except RecordingError:
         raise
     except OSError as exc:
@@ -116,16 +120,29 @@ def validate(path: str | os.PathLike[str], *, cwd: str | None = None) -> list[Va
 # --- import-har / export-har: recordings <-> files -----------------------------------------------
 
 
+def _redactor(redact: bool, keep: Sequence[str]) -> Redactor | None:
+    """The redactor of a recording (``None``: no redaction); a bad category is a usage error."""
+    from .capture.redact import Redactor
+    from .errors import UsageError
+
+    if not redact:
+        return None
+    try:
+        return Redactor(keep=keep)
+    except ValueError as exc:
+        raise UsageError(f"--redact-keep: {exc}") from exc
+
+
 def _write_recording(
-    exchanges: Iterable[Exchange], output: str | os.PathLike[str], *, redact: bool, append: bool
+    exchanges: Iterable[Exchange], output: str | os.PathLike[str], *, redact: bool, append: bool,
+    redact_keep: Sequence[str] = (),
 ) -> int:
     """Redact (unless told not to) and write exchanges to a JSON Lines recording; returns the count."""
-    from .capture.redact import Redactor
     from .errors import InputError, RecordingError
     from .store.jsonl import write_exchanges
 
     out = os.fspath(output)
-    redactor = Redactor() if redact else None
+    redactor = _redactor(redact, redact_keep)
     items = (redactor.redact(e) for e in exchanges) if redactor is not None else iter(exchanges)
     try:
         if not append and os.path.exists(out):
@@ -138,7 +155,8 @@ def _write_recording(
 
 
 def import_har(
-    source: str | os.PathLike[str], output: str | os.PathLike[str], *, redact: bool = True, append: bool = False
+    source: str | os.PathLike[str], output: str | os.PathLike[str], *, redact: bool = True, append: bool = False,
+    redact_keep: Sequence[str] = (),
 ) -> int:
     """Import a HAR 1.2 file into a JSON Lines recording (redacted by default); returns the count.
 
@@ -148,17 +166,18 @@ def import_har(
     from .store.har import load_har
 
     exchanges = list(load_har(os.fspath(source)))  # validate everything before touching the output
-    return _write_recording(exchanges, output, redact=redact, append=append)
+    return _write_recording(exchanges, output, redact=redact, append=append, redact_keep=redact_keep)
 
 
 def import_cassette(
-    source: str | os.PathLike[str], output: str | os.PathLike[str], *, redact: bool = True, append: bool = False
+    source: str | os.PathLike[str], output: str | os.PathLike[str], *, redact: bool = True, append: bool = False,
+    redact_keep: Sequence[str] = (),
 ) -> int:
     """Import a vcrpy YAML cassette into a JSON Lines recording (redacted by default)."""
     from .capture.cassette import load_cassette
 
     exchanges = list(load_cassette(source))
-    return _write_recording(exchanges, output, redact=redact, append=append)
+    return _write_recording(exchanges, output, redact=redact, append=append, redact_keep=redact_keep)
 
 
 def export_har(source: str | os.PathLike[str], output: str | os.PathLike[str]) -> tuple[int, list[str]]:

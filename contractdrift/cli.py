@@ -64,6 +64,9 @@ def _add_record(sub: Subparsers) -> None:
     p.add_argument("--max-body-bytes", type=int, default=1 << 20, metavar="N",
                    help="keep at most N bytes per body; larger bodies are recorded truncated with their size")
     p.add_argument("--no-redact", action="store_true", help="record secrets as they are (default: redact)")
+    p.add_argument("--redact-keep", action="append", default=[], metavar="CATEGORY",
+                   help="record this kind of value in clear, e.g. emails, phones for synthetic data (repeatable; "
+                   "card numbers are always redacted)")
     p.add_argument("--tag", dest="tags", action="append", default=[], metavar="KEY=VALUE",
                    help="tag every exchange (repeatable)")
     p.add_argument("--include-path", dest="include_paths", action="append", default=[], metavar="GLOB",
@@ -95,6 +98,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
         sample_rate=args.sample_rate, max_body_bytes=args.max_body_bytes, redact=not args.no_redact,
         tags=tags, include_paths=args.include_paths, exclude_paths=args.exclude_paths,
         timeout=args.timeout, preserve_host=args.preserve_host, on_started=started,
+        redact_keep=args.redact_keep,
     )
     print(
         f"contractdrift: recorded {stats.recorded} exchanges into {args.output}; dropped {stats.dropped} "
@@ -168,6 +172,8 @@ def _add_import_har(sub: Subparsers) -> None:
     p.add_argument("source", metavar="FILE", help="HAR file (.har) or, with --cassette, a vcrpy cassette (.yaml)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="recording to write (.jsonl, .jsonl.gz)")
     p.add_argument("--no-redact", action="store_true", help="keep secrets as they are (default: redact)")
+    p.add_argument("--redact-keep", action="append", default=[], metavar="CATEGORY",
+                   help="keep this kind of value in clear, e.g. emails, phones (repeatable)")
     p.add_argument("--append", action="store_true", help="append to the output instead of replacing it")
     p.add_argument("--cassette", action="store_true", help="FILE is a vcrpy YAML cassette")
     p.set_defaults(handler=_cmd_import_har)
@@ -177,7 +183,8 @@ def _cmd_import_har(args: argparse.Namespace) -> int:
     from . import api
 
     run = api.import_cassette if args.cassette else api.import_har
-    count = run(args.source, args.output, redact=not args.no_redact, append=args.append)
+    count = run(args.source, args.output, redact=not args.no_redact, append=args.append,
+                redact_keep=args.redact_keep)
     print(f"contractdrift: imported {count} exchanges from {args.source} into {args.output}"
           + ("" if not args.no_redact else " (not redacted)"), file=sys.stderr)
     return 0

@@ -48,7 +48,7 @@ from ._raw import Backend
 from .body import BodyBuffer
 from .offload import OFFLOADS, FailureLog, Offload, OffloadWriter
 from .policy import CapturePolicy, HeaderScrubber, PolicyGate
-from .redact import DEFAULT_REDACTOR, Redactor
+from .redact import Redactor
 
 __all__ = ["CapturePolicy", "Offload", "Recorder", "RecorderStats", "new_exchange_id"]
 
@@ -165,7 +165,12 @@ class Recorder:
         if max_body_bytes != 1 << 20:
             pol = replace(pol, max_body_bytes=max_body_bytes)
         self.policy = pol
-        self.redactor: Redactor | None = DEFAULT_REDACTOR if redact is True else None if redact is False else redact
+        if redact is True:
+            self.redactor: Redactor | None = Redactor()  # a fresh secret salt for this recording
+        elif redact is False:
+            self.redactor = None
+        else:
+            self.redactor = redact.for_recording()
         self.tags: dict[str, str] = {str(k): str(v) for k, v in (tags or {}).items()}
         self.path = os.fspath(path) if path is not None else None
         mode = _resolve_offload(offload, self.path, background)

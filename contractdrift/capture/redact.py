@@ -1,22 +1,28 @@
-"""Redaction: remove secrets from exchanges before anything is queued, written or logged.
+"""Redaction: remove secrets and personal data from exchanges before anything is written or logged.
 
-Redacted values keep their JSON type and shape so that schema inference still works on them:
+Two kinds of rules, applied to every string the recorder writes (header values, the URL, query
+and form values, JSON string values at any depth, text bodies, error texts):
 
-* strings keep their *format*: a UUID stays a valid UUID (same version and variant nibbles), an email
-  stays an email (``xxxx@example.com``), a date or date-time stays one (``1970-01-01T00:00:00Z``),
-  anything else is masked character by character (letters -> ``x``/``X``, digits -> ``0``, common
-  separators kept), so its length and layout survive;
-* integers keep their digit count (``123456`` -> ``100000``), floats become ``0.0``, booleans
-  ``False``; arrays and objects under a secret name are redacted leaf by leaf;
-* credential headers keep their scheme (``Bearer [REDACTED]``), cookies keep their names.
+* **by name**: header names (``Authorization``, ``Cookie``, ``X-Api-Key``, ``*-Token``, ...), query
+  parameter, form field and JSON property names made of secret words (``password``,
+  ``client_secret``, ``apiKey``, ``card_number``, ``sig``, ...), JSON objects that name a secret in
+  a sibling (``{"name": "DB_PASSWORD", "value": "..."}``), and user rules (header names, name
+  globs, JSON pointer patterns with ``*`` and ``**``);
+* **by format**, whatever the key (:mod:`.detect`): provider keys and tokens from a maintained
+  catalog (:mod:`.secret_catalog`, vendored from detect-secrets), JWTs, private keys,
+  ``Bearer``/``Basic`` credentials inside values, URL passwords, ``secret = value`` context in text,
+  card numbers (always), IBANs, emails and phone numbers (``keep=`` leaves categories in clear).
+
+What replaces a secret keeps its format (:mod:`.standins`): an email stays an email, a card number
+a Luhn-valid number of the same length, a phone number a phone number, a token a string of the
+same shape; credential headers keep their scheme (``Bearer [REDACTED]``). Stand-ins are derived
+with a keyed hash whose key is a per-recording salt, never written: within a recording the same
+secret always gets the same stand-in (distinct counts, enums and joins survive). Each stand-in
+carries a documented mark (:func:`contractdrift.model.masks.is_redacted`). JSON numbers under
+secret names keep their digit count (``123456`` -> ``100000``), floats become ``0.0``, booleans
+``False``; UUIDs, dates and times under secret names become fixed values of the same format.
 
 Every operation is idempotent: redacting a redacted value returns it unchanged.
-
-What is secret: header names (``Authorization``, ``Cookie``, ``X-Api-Key``, ``*-Token``, ...), query
-parameter, form field and JSON property names made of secret words (``password``, ``client_secret``,
-``apiKey``, ``card_number``, ``ssn``, ...), user rules (header names, name globs, JSON pointer
-patterns with ``*`` and ``**``) and value regexes (JWTs, AWS access key ids and PEM private keys by
-default) applied to every string.
 """
 
 from __future__ import annotations
@@ -24,14 +30,31 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from functools import lru_cache
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
-from ..model import Body, Exchange, Headers, Request, Response
+from ..errors import UsageError
+from ..model import Body, Exchange, Headers
 from ..model.json import JSONValue
+from ..model.masks import REDACTED, is_redacted, redacted_kind
+from .detect import ALWAYS, CATEGORIES, Scanner
+from .secret_catalog import CATALOG
+from .standins import Keyer
 
-REDACTED = "[REDACTED]"
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_REDACTOR",
+    "DEFAULT_SECRET_HEADERS",
+    "REDACTED",
+    "Redactor",
+    "is_redacted",
+    "is_secret_name",
+    "mask_credential",
+    "mask_string",
+    "mask_value",
+    "name_words",
+]
 
 #: Header names always treated as credentials (lower case).
 DEFAULT_SECRET_HEADERS: frozenset[str] = frozenset(
@@ -82,6 +105,8 @@ _SECRET_WORDS = frozenset(
         "credential",
         "credentials",
         "signature",
+        "sig",
+        "hmac",
         "jwt",
         "otp",
         "pin",
@@ -112,6 +137,14 @@ _SECRET_PAIRS = frozenset(
 # (``token_type``, ``password_hint``, ``session_count``): not redacted.
 _DESCRIPTIVE_SUFFIXES = frozenset(
     {
+        "id",
+        "ids",
+        "sid",
+        "sids",
+        "list",
+        "lists",
+        "mapping",
+        "mappings",
         "type",
         "types",
         "count",
@@ -154,13 +187,8 @@ _DESCRIPTIVE_SUFFIXES = frozenset(
     }
 )
 
-#: Default value regexes: JWTs, AWS access key ids, PEM private key blocks.
-DEFAULT_VALUE_PATTERNS: tuple[str, ...] = (
-    r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*",
-    r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
-    r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)",
-)
-
+_CURSOR_WORDS = frozenset({"page", "next", "prev", "previous", "continuation", "cursor", "pagination", "sync",
+                           "resume", "start", "end"})
 _WORD_SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-([0-9a-fA-F])[0-9a-fA-F]{3}-([0-9a-fA-F])[0-9a-fA-F]{3}-[0-9a-fA-F]{12}")
 _EMAIL = re.compile(r"([^@\s]+)@([^@\s]+\.[^@\s]+)")
@@ -170,7 +198,27 @@ _DATETIME = re.compile(
 )
 _TIME = re.compile(r"\d{2}:\d{2}:\d{2}(?:\.(\d+))?([Zz]|[+-]\d{2}:?\d{2})?")
 _AUTH_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9_.+-]*)\s+(\S.*)", re.DOTALL)
-_KEEP_CHARS = frozenset("-_.:/@ +=,;()[]{}#\t\r\n")
+_SCHEME_WORDS = frozenset({"bearer", "basic", "token", "digest", "negotiate", "apikey", "hmac"})
+# JSON objects that name a secret in a "label" member hold it in a "value" member:
+# {"name": "DB_PASSWORD", "value": "..."} (environment lists, parameter stores, HAR header lists).
+_LABEL_WORDS = ("name", "key", "id", "label", "field", "param", "parameter", "variable", "var", "header", "title",
+                "env", "setting")
+_VALUE_WORDS = ("value", "val", "data", "content", "secret", "text", "v")
+_LABEL_KEYS = frozenset(v for w in _LABEL_WORDS for v in (w, w.title(), w.upper()))
+_VALUE_KEYS = frozenset(v for w in _VALUE_WORDS for v in (w, w.title(), w.upper()))
+# Headers whose values are protocol vocabulary, never a secret or a personal datum: not scanned.
+_PLAIN_HEADERS = frozenset({
+    "accept", "accept-encoding", "accept-language", "accept-ranges", "age", "cache-control", "connection",
+    "content-encoding", "content-language", "content-length", "content-type", "date", "etag", "expires",
+    "host", "if-modified-since", "if-none-match", "keep-alive", "last-modified", "pragma", "server",
+    "transfer-encoding", "vary",
+})
+_MIN_SCAN = 6  # the shortest detectable value ("a@b.io")
+_HAS_SPACE = re.compile(r"\s")
+# How a header's value is redacted (cached per header name).
+_H_SCAN, _H_PLAIN, _H_SECRET, _H_COOKIE, _H_SET_COOKIE, _H_URL, _H_TEXT = range(7)
+_SCAN_CACHE_LIMIT = 16384
+_SCAN_CACHE_MAX_LEN = 256
 _URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+")
 _URL_HEADERS = frozenset({"location", "content-location", "referer", "refresh"})
 _TEXT_HEADERS = frozenset({"link", "origin", "warning"})
@@ -202,13 +250,16 @@ def is_secret_name(name: str) -> bool:
             found = i + 1
     if found < 0:
         return False
+    # "page_token", "next_token": a pagination cursor, not a credential.
+    if found > 0 and words[found - 1] in _CURSOR_WORDS and words[found] == "token":
+        return False
     # "token_type", "password_hint": the last word after the secret describes it.
     return not (found < len(words) - 1 and words[-1] in _DESCRIPTIVE_SUFFIXES)
 
 
-def mask_string(value: str) -> str:
-    """Mask a string keeping its format (UUID, email, date, date-time, else character classes)."""
-    if value == REDACTED or not value:
+def mask_string(value: str, keyer: Keyer) -> str:
+    """The stand-in of a string held under a secret name (format kept, see the module docstring)."""
+    if not value or redacted_kind(value) is not None:
         return value
     m = _UUID.fullmatch(value)
     if m:
@@ -226,30 +277,16 @@ def mask_string(value: str) -> str:
     if m:
         frac, tz = m.group(1), m.group(2)
         return "00:00:00" + ("." + "0" * len(frac) if frac is not None else "") + (tz or "")
-    m = _EMAIL.fullmatch(value)
-    if m:
-        return _mask_chars(m.group(1)) + "@example.com"
-    return _mask_chars(value)
+    if _EMAIL.fullmatch(value):
+        return keyer.email(value)
+    m = _AUTH_SCHEME.fullmatch(value)
+    if m and m.group(1).lower() in _SCHEME_WORDS:
+        return f"{m.group(1)} {mask_string(m.group(2), keyer)}"
+    return keyer.token(value)
 
 
-def _mask_chars(value: str) -> str:
-    out = []
-    for ch in value:
-        if ch.isdecimal():
-            out.append("0")
-        elif ch.isspace():
-            out.append(ch)
-        elif ch.isalpha():
-            out.append("X" if ch.isupper() else "x")
-        elif ch in _KEEP_CHARS:
-            out.append(ch)
-        else:
-            out.append("*")
-    return "".join(out)
-
-
-def mask_value(value: JSONValue) -> JSONValue:
-    """Redact a JSON value keeping its type and shape."""
+def mask_value(value: JSONValue, keyer: Keyer) -> JSONValue:
+    """Redact a JSON value held under a secret name, keeping its type and shape."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -261,11 +298,11 @@ def mask_value(value: JSONValue) -> JSONValue:
     if isinstance(value, float):
         return 0.0
     if isinstance(value, str):
-        return mask_string(value)
+        return mask_string(value, keyer)
     if isinstance(value, list):
-        return [mask_value(v) for v in value]
+        return [mask_value(v, keyer) for v in value]
     if isinstance(value, dict):
-        return {k: mask_value(v) for k, v in value.items()}
+        return {k: mask_value(v, keyer) for k, v in value.items()}
     return value
 
 
@@ -296,11 +333,6 @@ def _mask_set_cookie(value: str) -> str:
 
 _CACHE_LIMIT = 4096
 _SCALARS = frozenset({int, float, bool, type(None)})
-_DEFAULT_MARKERS = ("eyJ", "AKIA", "ASIA", "-----BEGIN")
-
-
-def _mask_match(m: re.Match[str]) -> str:
-    return _mask_chars(m.group(0))
 
 
 def _compile_name_pattern(pattern: str) -> re.Pattern[str]:
@@ -320,26 +352,35 @@ class Redactor:
     * ``json_paths``: JSON pointer patterns into JSON bodies; each segment may be a glob, ``**``
       matches any number of segments: ``"/user/ssn"``, ``"/items/*/card"``, ``"/**/iban"``;
     * ``value_patterns``: regexes; any match inside any string (header, query, JSON string, text
-      body, error message) is masked;
-    * ``defaults``: include the built-in header list, secret-name words and value patterns.
+      body, error message) is replaced by a stand-in;
+    * ``keep``: detection categories to leave in clear (``"emails"``, ``"phones"`` for recordings of
+      synthetic data; also ``"tokens"``, ``"auth"``, ``"url_passwords"``, ``"context"``, ``"ibans"``,
+      or a catalog pattern name such as ``"jwt"``). Card numbers are always redacted;
+    * ``salt``: the key of the stand-ins. By default a random salt is drawn for each recording
+      (:meth:`for_recording`); give the same bytes to several recorders (e.g. one per worker
+      process writing one file) to get the same stand-ins in all of them. Never written anywhere;
+    * ``defaults``: include the built-in header list, secret-name words and format detection.
 
     A ``Redactor`` is immutable and thread-safe; :meth:`redact` is idempotent.
     """
 
     __slots__ = (
-        "_default_value_re",
         "_field_cache",
         "_field_patterns",
         "_header_cache",
+        "_header_kinds",
         "_header_names",
         "_header_patterns",
         "_json_paths",
-        "_user_value_re",
-        "_value_re",
+        "_keyer",
+        "_salt_given",
+        "_scan_cache",
+        "_scanner",
         "defaults",
         "fields",
         "headers",
         "json_paths",
+        "keep",
         "value_patterns",
     )
 
@@ -350,13 +391,25 @@ class Redactor:
         fields: Iterable[str] = (),
         json_paths: Iterable[str] = (),
         value_patterns: Iterable[str] = (),
+        keep: Iterable[str] = (),
+        salt: bytes | None = None,
         defaults: bool = True,
     ) -> None:
         self.headers: tuple[str, ...] = tuple(headers)
         self.fields: tuple[str, ...] = tuple(fields)
         self.json_paths: tuple[str, ...] = tuple(json_paths)
         self.value_patterns: tuple[str, ...] = tuple(value_patterns)
+        self.keep: frozenset[str] = frozenset(keep)
         self.defaults = defaults
+        known = set(CATEGORIES) | {p.name for p in CATALOG}
+        unknown = sorted(self.keep - known)
+        if unknown:
+            raise UsageError(
+                f"unknown redaction category {unknown[0]!r} in keep= (known: {', '.join(CATEGORIES)}, "
+                "or a catalog pattern name)"
+            )
+        if self.keep & ALWAYS:
+            raise UsageError("card numbers are always redacted (a card number on disk is a PCI DSS incident)")
         names = {h.lower() for h in self.headers if not any(c in h for c in "*?[")}
         if defaults:
             names |= DEFAULT_SECRET_HEADERS
@@ -366,22 +419,51 @@ class Redactor:
         )
         self._field_patterns = tuple(_compile_name_pattern(f) for f in self.fields)
         self._json_paths = tuple(_parse_path_pattern(p) for p in self.json_paths)
-        patterns = list(self.value_patterns) + (list(DEFAULT_VALUE_PATTERNS) if defaults else [])
-        self._value_re = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
-        # Fast path for plain values: the default patterns only run when one of their markers occurs.
-        self._user_value_re = (
-            re.compile("|".join(f"(?:{p})" for p in self.value_patterns)) if self.value_patterns else None
-        )
-        self._default_value_re = (
-            re.compile("|".join(f"(?:{p})" for p in DEFAULT_VALUE_PATTERNS)) if defaults else None
-        )
+        self._salt_given = salt is not None
+        self._keyer = Keyer(salt)
+        self._scanner: Scanner | None = None
+        self._setup_scanner()
         self._header_cache: dict[str, bool] = {}
+        self._header_kinds: dict[str, int] = {}
         self._field_cache: dict[str, bool] = {}
+        self._scan_cache: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return (
             f"Redactor(headers={self.headers!r}, fields={self.fields!r}, json_paths={self.json_paths!r}, "
-            f"value_patterns={self.value_patterns!r}, defaults={self.defaults!r})"
+            f"value_patterns={self.value_patterns!r}, keep={sorted(self.keep)!r}, defaults={self.defaults!r})"
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled only to hand the redactor to the recorder's own writer process (a private pipe).
+        return {"headers": self.headers, "fields": self.fields, "json_paths": self.json_paths,
+                "value_patterns": self.value_patterns, "keep": self.keep, "defaults": self.defaults,
+                "keyer": self._keyer, "salt_given": self._salt_given}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        Redactor.__init__(
+            self, headers=state["headers"], fields=state["fields"], json_paths=state["json_paths"],
+            value_patterns=state["value_patterns"], keep=state["keep"], defaults=state["defaults"],
+        )
+        self._keyer = state["keyer"]
+        self._salt_given = bool(state["salt_given"])
+        self._setup_scanner()
+
+    def _setup_scanner(self) -> None:
+        self._scanner = None
+        if self.defaults or self.value_patterns:
+            self._scanner = Scanner(
+                self._keyer, keep=self.keep, extra=self.value_patterns, builtin=self.defaults,
+                is_secret_name=self.is_secret_field,
+            )
+
+    def for_recording(self) -> Redactor:
+        """This redactor with a fresh random salt, for a new recording (itself when ``salt`` was given)."""
+        if self._salt_given:
+            return self
+        return Redactor(
+            headers=self.headers, fields=self.fields, json_paths=self.json_paths,
+            value_patterns=self.value_patterns, keep=self.keep, defaults=self.defaults,
         )
 
     # --- names -----------------------------------------------------------------------------------
@@ -413,17 +495,52 @@ class Redactor:
 
     # --- values ----------------------------------------------------------------------------------
 
+    def mask(self, value: JSONValue) -> JSONValue:
+        """The stand-in of a value held under a secret name (type and format kept)."""
+        return mask_value(value, self._keyer)
+
+    def redact_string(self, value: str) -> str:
+        """Replace every secret and personal datum found in ``value`` by format (any key, any place)."""
+        scanner = self._scanner
+        if scanner is None or (len(value) < _MIN_SCAN and not self.value_patterns):
+            return value
+        if len(value) <= _SCAN_CACHE_MAX_LEN:
+            cache = self._scan_cache
+            out = cache.get(value)
+            if out is None:
+                out = self._url_string(value) if "?" in value else scanner.scan(value)
+                if out == value:
+                    out = value
+                if len(cache) >= _SCAN_CACHE_LIMIT:
+                    cache.clear()
+                cache[value] = out
+            return out
+        out = self._url_string(value) if "?" in value else scanner.scan(value)
+        return value if out == value else out
+
+    def _url_string(self, value: str) -> str:
+        """A URL or path with a query inside a string value: its query values are decoded and checked."""
+        assert self._scanner is not None
+        if "=" in value and (value[:1] == "/" or "://" in value[:16]) and not _HAS_SPACE.search(value):
+            return self.redact_url(value)
+        return self._scanner.scan(value)
+
+    _redact_plain = redact_string
+
     def redact_text(self, text: str) -> str:
-        """Mask value-pattern matches, secret query parameters inside URLs and secret JSON pairs."""
+        """Detected values, secret query parameters inside URLs and secret JSON pairs in free text."""
         if not text:
             return text
-        if self._value_re is not None:
-            text = self._value_re.sub(lambda m: _mask_chars(m.group(0)), text)
         if "://" in text:
-            text = _URL_IN_TEXT.sub(lambda m: self.redact_url(m.group(0)), text)
+            text = _URL_IN_TEXT.sub(self._url_in_text, text)
         if '"' in text and ":" in text:
             text = _JSON_PAIR_IN_TEXT.sub(self._mask_json_pair, text)
-        return text
+        return self.redact_string(text)
+
+    def _url_in_text(self, m: re.Match[str]) -> str:
+        url = m.group(0)
+        core = url.rstrip(".,:;!?)")  # sentence punctuation after a URL is not part of it
+        return self.redact_url(core) + url[len(core):]
 
     def _mask_json_pair(self, m: re.Match[str]) -> str:
         name = m.group(1)
@@ -432,22 +549,12 @@ class Redactor:
         raw = m.group(2)
         head = m.group(0)[: m.start(2) - m.start(0)]
         if raw.startswith('"'):
-            return head + '"' + mask_string(raw[1:-1]) + '"'
+            return head + '"' + mask_string(raw[1:-1], self._keyer) + '"'
         if raw in ("true", "false"):
             return head + "false"
         if re.fullmatch(r"-?\d+", raw):
-            return head + str(mask_value(int(raw)))
+            return head + str(mask_value(int(raw), self._keyer))
         return head + "0.0"
-
-    def _redact_plain(self, value: str) -> str:
-        """Apply the value patterns to a string (fast when no pattern can match)."""
-        if len(value) < 20 and self._user_value_re is None:
-            return value
-        if self._user_value_re is not None:
-            value = self._user_value_re.sub(_mask_match, value)
-        if self._default_value_re is not None and len(value) >= 20 and any(m in value for m in _DEFAULT_MARKERS):
-            value = self._default_value_re.sub(_mask_match, value)
-        return value
 
     def redact_query(self, query: str) -> str:
         """Redact ``a=1&password=x`` style text, leaving non-secret parts byte-for-byte unchanged."""
@@ -457,44 +564,83 @@ class Redactor:
         for part in query.split("&"):
             name, eq, value = part.partition("=")
             if eq and self.is_secret_field(unquote_plus(name)):
-                out.append(name + "=" + quote(mask_string(unquote_plus(value)), safe=_QUERY_SAFE))
+                decoded = unquote_plus(value)
+                masked = mask_string(decoded, self._keyer)
+                out.append(part if masked == decoded else name + "=" + quote(masked, safe=_QUERY_SAFE))
+            elif eq and ("%" in value or "+" in value):
+                decoded = unquote_plus(value)
+                new = self.redact_string(decoded)
+                out.append(part if new is decoded or new == decoded else name + "=" + quote(new, safe=_QUERY_SAFE))
             else:
-                out.append(self._redact_plain(part))
+                out.append(self.redact_string(part))
         return "&".join(out)
 
     def redact_url(self, url: str) -> str:
-        """Redact secret query parameters and the password of ``user:password@host``."""
-        if "?" not in url and "@" not in url:
-            return self._redact_plain(url)
+        """Redact secret query parameters, the password of ``user:password@host`` and detected values."""
+        base, q, query = url.partition("?")
+        if "@" in base:
+            return self._redact_url_with_userinfo(url)
+        fragment = ""
+        if "#" in query:
+            query, _, fragment = query.partition("#")
+            fragment = "#" + self.redact_string(fragment)
+        elif not q and "#" in base:
+            base, _, fragment = base.partition("#")
+            fragment = "#" + self.redact_string(fragment)
+        scanner = self._scanner
+        new_base = scanner.scan(base) if scanner is not None else base
+        new_query = self.redact_query(query) if q else query
+        return new_base + q + new_query + fragment
+
+    def _redact_url_with_userinfo(self, url: str) -> str:
         try:
             parts = urlsplit(url)
         except ValueError:
-            return self._redact_plain(url)
+            return self._scanner.scan(url) if self._scanner is not None else url
         netloc = parts.netloc
         if "@" in netloc:
             userinfo, _, hostport = netloc.rpartition("@")
             user, colon, password = userinfo.partition(":")
-            if colon and password != REDACTED:
-                netloc = f"{user}:{REDACTED}@{hostport}"
+            if colon and password and redacted_kind(password) is None:
+                netloc = f"{user}:{self._keyer.token(chr(0) + password, keep_prefix=False)[:12]}@{hostport}"
         query = self.redact_query(parts.query)
-        if netloc == parts.netloc and query == parts.query:
-            return self._redact_plain(url)
-        return self._redact_plain(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
+        url = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+        return self._scanner.scan(url) if self._scanner is not None else url
+
+    def _header_kind(self, name: str) -> int:
+        kind = self._header_kinds.get(name)
+        if kind is None:
+            lname = name.lower()
+            if self.is_secret_header(name):
+                kind = _H_COOKIE if lname == "cookie" else _H_SET_COOKIE if lname == "set-cookie" else _H_SECRET
+            elif lname in _URL_HEADERS:
+                kind = _H_URL
+            elif lname in _TEXT_HEADERS:
+                kind = _H_TEXT
+            elif lname in _PLAIN_HEADERS:
+                kind = _H_PLAIN
+            else:
+                kind = _H_SCAN
+            if len(self._header_kinds) < _CACHE_LIMIT:
+                self._header_kinds[name] = kind
+        return kind
 
     def redact_header_value(self, name: str, value: str) -> str:
         """Redact one header value according to its name."""
-        lname = name.lower()
-        if self.is_secret_header(name):
-            if lname == "cookie":
-                return _mask_cookie(value)
-            if lname == "set-cookie":
-                return _mask_set_cookie(value)
+        kind = self._header_kind(name)
+        if kind == _H_SCAN:
+            return self.redact_string(value)
+        if kind == _H_PLAIN:
+            return value
+        if kind == _H_SECRET:
             return mask_credential(value)
-        if lname in _URL_HEADERS:
+        if kind == _H_COOKIE:
+            return _mask_cookie(value)
+        if kind == _H_SET_COOKIE:
+            return _mask_set_cookie(value)
+        if kind == _H_URL:
             return self.redact_url(value)
-        if lname in _TEXT_HEADERS:
-            return self.redact_text(value)
-        return self._redact_plain(value)
+        return self.redact_text(value)
 
     def redact_headers(self, headers: Headers) -> Headers:
         """Redact every header (names kept, order kept); the same tuple when nothing changed."""
@@ -508,7 +654,7 @@ class Redactor:
         return headers if out is None else tuple(out)
 
     def redact_json(self, value: JSONValue) -> JSONValue:
-        """Redact a parsed JSON document (secret names, JSON pointer rules, value patterns).
+        """Redact a parsed JSON document (secret names, JSON pointer rules, detected values).
 
         Returns the very same object when nothing needed redaction (containers are copied only
         along changed paths).
@@ -517,61 +663,82 @@ class Redactor:
             return self._walk_paths(value, ())
         return self._walk(value)
 
+    def _secret_siblings(self, value: dict[str, JSONValue]) -> bool:
+        """Whether an object names a secret in a label member (``{"name": "API_KEY", "value": ...}``)."""
+        if not self.defaults or len(value) > 16 or _VALUE_KEYS.isdisjoint(value):
+            return False
+        for key, item in value.items():
+            if key in _LABEL_KEYS and type(item) is str and item and self.is_secret_field(item):
+                return True
+        return False
+
     def _walk(self, value: JSONValue) -> JSONValue:
         kind = type(value)
         if kind is str:
-            return self._redact_plain(value)  # type: ignore[arg-type]
+            cached = self._scan_cache.get(value)  # type: ignore[arg-type]
+            return cached if cached is not None else self.redact_string(value)  # type: ignore[arg-type]
         if kind in _SCALARS:
             return value
-        if isinstance(value, dict):
+        if kind is dict:
+            obj: dict[str, JSONValue] = value  # type: ignore[assignment]
             out: dict[str, JSONValue] | None = None
-            for key, item in value.items():
-                new = mask_value(item) if self.is_secret_field(key) else self._walk(item)
+            siblings = len(obj) <= 16 and self._secret_siblings(obj)
+            field_cache = self._field_cache
+            for key, item in obj.items():
+                secret = field_cache.get(key)
+                if secret is None:
+                    secret = self.is_secret_field(key)
+                if secret or (siblings and key in _VALUE_KEYS):
+                    new = mask_value(item, self._keyer)
+                else:
+                    new = self._walk(item)
                 if new is not item:
                     if out is None:
-                        out = dict(value)
+                        out = dict(obj)
                     out[key] = new
             return value if out is None else out
-        if isinstance(value, list):
+        if kind is list:
+            seq: list[JSONValue] = value  # type: ignore[assignment]
             items: list[JSONValue] | None = None
-            for i, item in enumerate(value):
+            for i, item in enumerate(seq):
                 new = self._walk(item)
                 if new is not item:
                     if items is None:
-                        items = list(value)
+                        items = list(seq)
                     items[i] = new
             return value if items is None else items
         return value
 
     def _walk_paths(self, value: JSONValue, path: tuple[str, ...]) -> JSONValue:
         if path and any(_path_matches(p, path) for p in self._json_paths):
-            return mask_value(value)
+            return mask_value(value, self._keyer)
         if isinstance(value, dict):
             out: dict[str, JSONValue] = {}
+            siblings = self._secret_siblings(value)
             for key, item in value.items():
-                if self.is_secret_field(key):
-                    out[key] = mask_value(item)
+                if self.is_secret_field(key) or (siblings and key in _VALUE_KEYS):
+                    out[key] = mask_value(item, self._keyer)
                 else:
                     out[key] = self._walk_paths(item, (*path, key))
             return out
         if isinstance(value, list):
             return [self._walk_paths(item, (*path, str(i))) for i, item in enumerate(value)]
         if isinstance(value, str):
-            return self._redact_plain(value)
+            return self.redact_string(value)
         return value
 
     def redact_body(self, body: Body) -> Body:
         """Redact a body: JSON by structure, forms by field, text by patterns; binary is kept."""
         if body.kind == "json":
             new_json = self.redact_json(body.json)
-            return body if new_json is body.json or new_json == body.json else replace(body, json=new_json)
+            return body if new_json is body.json else _evolve(body, json=new_json)
         if body.kind == "text" and body.text:
             if body.media_type == "application/x-www-form-urlencoded":
                 text = self.redact_query(body.text)
                 text = self.redact_text(text)
             else:
                 text = self.redact_text(body.text)
-            return body if text == body.text else replace(body, text=text)
+            return body if text == body.text else _evolve(body, text=text)
         return body
 
     def redact(self, exchange: Exchange) -> Exchange:
@@ -582,26 +749,40 @@ class Redactor:
         body = self.redact_body(req.body)
         new_req = req
         if url != req.url or headers is not req.headers or body is not req.body:
-            new_req = Request(method=req.method, url=url, headers=headers, body=body)
+            new_req = _evolve(req, url=url, headers=headers, body=body)
         resp = exchange.response
         new_resp = resp
         if resp is not None:
             r_headers = self.redact_headers(resp.headers)
             r_body = self.redact_body(resp.body)
             if r_headers is not resp.headers or r_body is not resp.body:
-                new_resp = Response(
-                    status=resp.status, headers=r_headers, body=r_body, http_version=resp.http_version
-                )
+                new_resp = _evolve(resp, headers=r_headers, body=r_body)
         error = self.redact_text(exchange.error) if exchange.error else exchange.error
         if new_req is req and new_resp is resp and error == exchange.error:
             return exchange
-        return replace(exchange, request=new_req, response=new_resp, error=error)
+        return _evolve(exchange, request=new_req, response=new_resp, error=error)
+
+
+_T = TypeVar("_T")
+
+
+def _evolve(obj: _T, **changes: Any) -> _T:
+    """``dataclasses.replace`` for the model's frozen slotted dataclasses, without its introspection.
+
+    The model's dataclasses have no ``__post_init__`` and every field is a slot, so copying the
+    slots is exactly what ``replace`` would do (``test_evolve_matches_replace`` checks it).
+    """
+    cls = type(obj)
+    new = object.__new__(cls)
+    for name in cls.__slots__:  # type: ignore[attr-defined]
+        object.__setattr__(new, name, changes[name] if name in changes else getattr(obj, name))
+    return new
 
 
 def _parse_path_pattern(pattern: str) -> tuple[str, ...]:
     text = pattern[1:] if pattern.startswith("#") else pattern
     if not text.startswith("/"):
-        raise ValueError(f"JSON path pattern must start with '/': {pattern!r}")
+        raise UsageError(f"JSON path pattern must start with '/': {pattern!r}")
     return tuple(part.replace("~1", "/").replace("~0", "~") for part in text[1:].split("/"))
 
 
