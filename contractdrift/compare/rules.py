@@ -519,6 +519,50 @@ def _access_rules() -> tuple[Fixed, ...]:
 FIXED = FIXED + _access_rules()
 
 
+# --- family "parity": `contractdrift parity` (compare/parity.py) ------------------------------------
+# The candidate build is the producer, the answers clients get today the consumer (DESIGN.md table).
+# Args hold only what identifies a difference (path, types, statuses, header name) so fingerprints
+# survive new traffic; counts and example values are evidence, rendered into the message.
+_IN = " in {observed} of {total} responses"
+
+PARITY_FIXED: tuple[Fixed, ...] = (
+    Fixed("parity-status-changed", E, RESP, "parity", "values", "change",
+          "status changed from {old} to {new}" + _IN, "parity-status-changed"),
+    Fixed("parity-media-type-changed", E, RESP, "parity", "type", "change",
+          "content type changed from {old!r} to {new!r}" + _IN, "parity-media-type-changed"),
+    Fixed("parity-header-added", I, RESP, "parity", "existence", "add",
+          "header {name!r} now sent" + _IN, "parity-header-removed"),
+    Fixed("parity-header-removed", W, RESP, "parity", "existence", "remove",
+          "header {name!r} no longer sent" + _IN, "parity-header-added"),
+    Fixed("parity-header-changed", W, RESP, "parity", "values", "change",
+          "header {name!r} changed value" + _IN, "parity-header-changed"),
+    Fixed("parity-property-added", I, RESP, "parity", "existence", "add",
+          "{property} now sent" + _IN, "parity-property-removed"),
+    Fixed("parity-property-removed", E, RESP, "parity", "existence", "remove",
+          "{property} no longer sent" + _IN, "parity-property-added"),
+    Fixed("parity-type-changed", E, RESP, "parity", "type", "change",
+          "{property} changed type {old} \u2192 {new}" + _IN, "parity-type-changed"),
+    Fixed("parity-value-changed", W, RESP, "parity", "values", "change",
+          "{property} changed value" + _IN, "parity-value-changed"),
+    Fixed("parity-item-added", W, RESP, "parity", "existence", "add",
+          "{property} has more items" + _IN, "parity-item-removed"),
+    Fixed("parity-item-removed", E, RESP, "parity", "existence", "remove",
+          "{property} has fewer items" + _IN, "parity-item-added"),
+    Fixed("parity-order-changed", W, RESP, "parity", "values", "change",
+          "{property} has the same items in another order" + _IN, "parity-order-changed"),
+    Fixed("parity-body-changed", W, RESP, "parity", "values", "change",
+          "{kind} body changed" + _IN, "parity-body-changed"),
+    Fixed("parity-no-response", E, RESP, "parity", "existence", "remove",
+          "the candidate gave no response" + _IN),
+    Fixed("parity-noise", I, RESP, "parity", "values", "change",
+          "{property}: {change} between two answers of the same build{source}, treated as noise" + _IN),
+    Fixed("parity-not-compared", I, NONE, "parity", "existence", "remove",
+          "{reason}: {observed} of {total} exchanges not compared"),
+)
+PARITY_RULE_IDS: frozenset[str] = frozenset(f.id for f in PARITY_FIXED)
+FIXED = FIXED + PARITY_FIXED
+
+
 def _load_oasdiff_ids() -> frozenset[str]:
     # The vocabulary list is a reference fact; we keep the subset we share in a package data file.
     from importlib import resources
