@@ -503,12 +503,22 @@ def load_settings(path: str | os.PathLike[str] | None = None, *, cwd: str | None
 # --- replay / parity: a candidate build answering recorded requests --------------------------------
 
 
-def _load_exchanges(source: Iterable[Exchange] | str | os.PathLike[str], strict: bool) -> list[Exchange]:
+def _load_exchanges(source: Iterable[Exchange] | str | os.PathLike[str], strict: bool,
+                    notes: list[str] | None = None) -> list[Exchange]:
+    """All exchanges of a recording; damaged lines fail with ``strict``, else are listed in ``notes``."""
+    import warnings
+
     from .store.reader import read_recording
 
-    if isinstance(source, (str, os.PathLike)):
-        return list(_strict_exchanges(read_recording(source, warn=not strict), strict))
-    return list(source)
+    if not isinstance(source, (str, os.PathLike)):
+        return list(source)
+    reader = read_recording(source, warn=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = list(_strict_exchanges(reader, strict))
+    if notes is not None:
+        notes += [f"skipped {m}" for m in reader.messages] if not strict else [str(w.message) for w in caught]
+    return out
 
 
 def _parity_router(exchanges: Sequence[Exchange], spec: str | os.PathLike[str] | None,
@@ -629,9 +639,10 @@ def parity(
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     overrides = _severity_overrides(severity or {}, REGISTRY)
-    base = _load_exchanges(baseline, strict)
-    cand = _load_exchanges(candidate, strict)
-    ctrl = _load_exchanges(control, strict) if control is not None else None
+    notes: list[str] = []
+    base = _load_exchanges(baseline, strict, notes)
+    cand = _load_exchanges(candidate, strict, notes)
+    ctrl = _load_exchanges(control, strict, notes) if control is not None else None
     operation_of = _parity_router([*base, *cand], spec, templates)
     with _deep_recursion("a payload is nested too deeply to compare"):
         result = ParityCheck(options, operation_of).run(base, cand, ctrl)
@@ -640,7 +651,7 @@ def parity(
         pairs, _ = pair_exchanges(base, cand)  # only what both sides answered: unpaired traffic is reported
         findings += _schema_level([b for b, _ in pairs], [c for _, c in pairs], operation_of, findings)
     day = today or _dt.date.today()
-    kept, notes = _apply_policy(findings, overrides, ignore, level, day)
+    kept, policy_notes = _apply_policy(findings, overrides, ignore, level, day)
     s = result.stats
     meta = {"command": "parity", "baseline": _display(baseline), "candidate": _display(candidate),
             "pairs": str(s.pairs), "noise_places": str(s.noise_places),
@@ -648,7 +659,7 @@ def parity(
     if control is not None:
         meta["control"] = _display(control)
         meta["control_pairs"] = str(s.control_pairs)
-    return Report.build(kept, [*result.warnings, *notes], meta)
+    return Report.build(kept, [*notes, *result.warnings, *policy_notes], meta)
 
 
 def _display(source: object) -> str:
@@ -694,11 +705,12 @@ def replay(
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     exchanges: list[Exchange] = []
+    notes: list[str] = []
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
     for source in sources:
         if isinstance(source, (str, os.PathLike)):
-            exchanges += _load_exchanges(source, strict)
+            exchanges += _load_exchanges(source, strict, notes)
         else:
             exchanges.append(source)
     outputs = {"candidate": os.fspath(output)}
@@ -724,7 +736,9 @@ def replay(
                                 progress=(lambda done: progress(done, total)) if progress is not None else None)
         except ValueError as exc:
             raise UsageError(f"--target/--control: {exc}") from None
-        return replayer.run(exchanges)
+        stats = replayer.run(exchanges)
+        stats.warnings += notes
+        return stats
     finally:
         for w in writers.values():
             w.close()

@@ -499,6 +499,8 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             sys.stderr.write("\n")
+    for warning in stats.warnings:
+        print(f"contractdrift: warning: {warning}", file=sys.stderr)
     where = args.output + (f" (control: {args.control_output or 'next to it'})" if args.control else "")
     print(f"contractdrift: replayed {stats.replayed} of {stats.read} exchanges into {where}; "
           f"skipped {stats.skipped_method} (method not allowed), {stats.not_replayable} not replayable; "

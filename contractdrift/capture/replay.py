@@ -23,15 +23,14 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+import httpx
 
 from ..model import Body, Exchange, Headers, Request, Response
 from ._ids import new_exchange_id
 from .redact import REDACTED, Redactor
-
-if TYPE_CHECKING:
-    import httpx
 
 SAFE_METHODS: frozenset[str] = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -86,6 +85,7 @@ class ReplayStats:
     interrupted: bool = False
     reasons: dict[str, int] = field(default_factory=dict)  # not replayable: why -> count
     examples: dict[str, str] = field(default_factory=dict)  # why -> first exchange id
+    warnings: list[str] = field(default_factory=list)  # problems met reading the recordings
 
 
 def _origin(url: str) -> tuple[str, str, str]:
@@ -131,7 +131,7 @@ def replay_headers(recorded: Headers, supplied: Sequence[tuple[str, str]]) -> He
     return kept + tuple(supplied)
 
 
-class _GuardTransport:
+class _GuardTransport(httpx.AsyncBaseTransport):
     """Wraps the real transport and refuses any host that was not given (no redirect, no surprise)."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, allowed: frozenset[str]) -> None:
@@ -144,8 +144,6 @@ class _GuardTransport:
         origin = f"{(url.host or '').lower()}:{url.port or (443 if url.scheme == 'https' else 80)}"
         if origin not in self.allowed:
             self.refused += 1
-            import httpx
-
             raise httpx.ConnectError(f"refused: {origin} is not a replay target", request=request)
         return await self.inner.handle_async_request(request)
 
@@ -214,8 +212,6 @@ class Replayer:
         return self.stats
 
     async def arun(self, exchanges: Iterable[Exchange]) -> ReplayStats:
-        import httpx
-
         opts = self.options
         inner = self._transport or httpx.AsyncHTTPTransport(
             limits=httpx.Limits(max_connections=opts.concurrency * len(self.targets)))
@@ -223,7 +219,7 @@ class Replayer:
         pacers = {name: _Pacer(opts.rate) for name in self.targets}
         semaphore = asyncio.Semaphore(opts.concurrency)
         pending: set[asyncio.Task[None]] = set()
-        async with httpx.AsyncClient(transport=guard, follow_redirects=False,  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=guard, follow_redirects=False,
                                      timeout=opts.timeout, trust_env=False) as client:
             try:
                 for ex in exchanges:
@@ -277,8 +273,6 @@ class Replayer:
 
     async def _send(self, client: httpx.AsyncClient, pacer: _Pacer, name: str, base: str, ex: Exchange,
                     headers: Headers) -> None:
-        import httpx
-
         await pacer.wait()
         req = ex.request
         url = target_url(base, req.url)

@@ -424,9 +424,9 @@ class ParityCheck:
                 if d.kind in BODY_KINDS and self.bodies.ignored(d.pointer):
                     ignored += 1
                     continue
-                if noise.explains(op, d):
-                    place, kind = noise.place_key(d)
-                    noise.suppressed[(op, place, kind)] += 1
+                noisy = noise.explains(op, d)
+                if noisy is not None:
+                    noise.suppressed[noisy] += 1
                     suppressed += 1
                     continue
                 buckets.setdefault(self._key(op, b, d), _Bucket()).add(b.id, c.id, d.old, d.new,
@@ -521,7 +521,9 @@ def _default_operation(exchange: Exchange) -> str:
 
 def _make(rule_id: str, op: str | None, status: str | None, media: str | None, pointer: tuple[str, ...] | None,
           args: Mapping[str, JSONValue], observed: int, total: int,
-          examples: Sequence[tuple[str, str, Any, Any]], side: Side = Side.RESPONSE) -> Finding:
+          examples: Sequence[tuple[str, str, Any, Any]], side: Side = Side.RESPONSE,
+          sides: tuple[str, str] = ("baseline", "candidate"), extra: Mapping[str, Any] | None = None) -> Finding:
+    """A finding with counts as evidence (never in ``args``: fingerprints must survive new traffic)."""
     info = R.REGISTRY[rule_id]
     ids: list[str] = []
     for bid, cid, _, _ in examples:
@@ -529,9 +531,9 @@ def _make(rule_id: str, op: str | None, status: str | None, media: str | None, p
     example: JSONValue = None
     if examples:
         bid, cid, old, new = examples[0]
-        example = {"baseline": {"exchange": bid, "value": _jsonable(old)},
-                   "candidate": {"exchange": cid, "value": _jsonable(new)}}
-    message = R.render_message(rule_id, {**args, "observed": observed, "total": total})
+        example = {sides[0]: {"exchange": bid, "value": _jsonable(old)},
+                   sides[1]: {"exchange": cid, "value": _jsonable(new)}}
+    message = R.render_message(rule_id, {**args, **(extra or {}), "observed": observed, "total": total})
     location = Location(operation=op, side=side, status=status, media_type=media,
                         payload_pointer=to_rfc6901(pointer) if pointer is not None else None,
                         exchange_ids=tuple(dict.fromkeys(ids)))
@@ -604,16 +606,17 @@ class _Noise:
                 self.totals[key] = other.totals[key]
                 self._by_op[key[0]].append((key[1], key[2]))
 
-    def explains(self, op: str, d: Difference) -> bool:
+    def explains(self, op: str, d: Difference) -> tuple[str, tuple[str, ...], str] | None:
+        """The noisy place that explains ``d`` (same kind, at or above it), or ``None``."""
         place, kind = self.place_key(d)
         for noisy_place, noisy_kind in self._by_op.get(op, ()):
             if noisy_kind == kind and place[: len(noisy_place)] == noisy_place:
-                return True
+                return op, noisy_place, noisy_kind
             # a whole value that varies (a volatile sub-document) covers every change below it
             if kind in BODY_KINDS and noisy_kind in ("value", "type") and len(place) > len(noisy_place) and \
                     place[: len(noisy_place)] == noisy_place:
-                return True
-        return False
+                return op, noisy_place, noisy_kind
+        return None
 
     def findings(self, examples: int) -> list[Finding]:
         out = []
@@ -628,6 +631,9 @@ class _Noise:
             else:
                 prop, pointer = to_human(place), place
             args: dict[str, JSONValue] = {"property": prop, "change": KINDS[kind][1], "source": where}
+            other = "control" if source == "control" else "repeat"
             out.append(_make("parity-noise", op, None, None, pointer, args, bucket.observed,
-                             max(self.totals[key], bucket.observed), bucket.examples[:examples]))
+                             max(self.totals[key], bucket.observed), bucket.examples[:examples],
+                             sides=("baseline" if source == "control" else "first", other),
+                             extra={"suppressed": self.suppressed[key]}))
         return out

@@ -555,7 +555,8 @@ PARITY_FIXED: tuple[Fixed, ...] = (
     Fixed("parity-no-response", E, RESP, "parity", "existence", "remove",
           "the candidate gave no response" + _IN),
     Fixed("parity-noise", I, RESP, "parity", "values", "change",
-          "{property}: {change} between two answers of the same build{source}, treated as noise" + _IN),
+          "{property}: {change} between two answers of the same build{source}" + _IN +
+          "; {suppressed} such differences of the candidate treated as noise"),
     Fixed("parity-not-compared", I, NONE, "parity", "existence", "remove",
           "{reason}: {observed} of {total} exchanges not compared"),
 )
