@@ -549,7 +549,8 @@ def _parity_router(exchanges: Sequence[Exchange], spec: str | os.PathLike[str] |
 def _schema_level(baseline: Sequence[Exchange], candidate: Sequence[Exchange],
                   operation_of: Callable[[Exchange], str], explained: Iterable[Finding]) -> list[Finding]:
     """Differences between the schemas inferred from each side (response bodies), compared by the
-    engine; those already explained by a value-level finding (or noise) at the same place are left out."""
+    engine; those already explained by a value-level change at the same place (or above it) are left
+    out. Noise explains nothing here: values may vary, their schema (type, format) should not."""
     import dataclasses
 
     from .infer import InferOptions, infer_exchanges
@@ -565,7 +566,7 @@ def _schema_level(baseline: Sequence[Exchange], candidate: Sequence[Exchange],
         report = diff_specs(docs[0], docs[1])
     covered: dict[str, set[tuple[str, ...]]] = {}
     for f in explained:
-        if f.location.payload_pointer is not None and f.location.operation:
+        if f.rule_id != "parity-noise" and f.location.payload_pointer is not None and f.location.operation:
             covered.setdefault(f.location.operation, set()).add(_pointer_parts(f.location.payload_pointer))
     counts = {"baseline": len(baseline), "candidate": len(candidate)}
     out: list[Finding] = []

@@ -140,3 +140,24 @@ def test_noise_without_control_needs_most_pairs() -> None:
     assert noise == {"/now"} and changed == {"/tz"}
     check = ParityCheck()
     assert check.differences(base[0], base[1])[0].pointer == ("now",)
+
+
+def test_schema_level_complements_value_level() -> None:
+    """A volatile timestamp is noise value by value, but the candidate sending it in another format is a
+    schema change; a vanished field is one finding, not one per response nor one per level."""
+    def body(i: int, at: str, extra: bool) -> dict[str, Any]:
+        return {"id": i, "at": at, **({"gone": "x"} if extra else {})}
+
+    base = [answer(f"b{i}", f"/o/{i}", body(i, f"2024-05-0{i}T10:00:00Z", True)) for i in range(1, 8)]
+    ctrl = [answer(f"k{i}", f"/o/{i}", body(i, f"2024-06-0{i}T10:00:00Z", True), replay_of=f"b{i}")
+            for i in range(1, 8)]
+    cand = [answer(f"c{i}", f"/o/{i}", body(i, f"{1717236000 + i}", False), replay_of=f"b{i}") for i in range(1, 8)]
+    report = parity(base, cand, control=ctrl)
+    rows = {(f.rule_id, f.location.payload_pointer) for f in report.findings}
+    assert ("parity-noise", "/at") in rows
+    assert ("parity-property-removed", "/gone") in rows
+    schema_level = {r for r in rows if not r[0].startswith("parity-")}
+    assert schema_level == {("response-property-format-changed", "/at")}, rows  # date-time -> epoch digits
+    assert not [f for f in report.findings if f.location.payload_pointer == "/gone" and f.rule_id != "parity-property-removed"]
+    without = parity(base, cand, control=ctrl, schema=False)
+    assert {f.rule_id for f in without.findings} == {"parity-noise", "parity-property-removed"}
