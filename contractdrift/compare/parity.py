@@ -191,13 +191,13 @@ class BodyComparator:
                 return Difference("value", pointer, t1, t2)
             return Difference("type", pointer, t1, t2)
         if category == "dictionary_item_added":
-            return Difference("added", pointer, None, t2)
+            return Difference("added", pointer, ABSENT, t2)
         if category == "dictionary_item_removed":
-            return Difference("removed", pointer, t1, None)
+            return Difference("removed", pointer, t1, ABSENT)
         if category == "iterable_item_added":
-            return Difference("item-added", pointer, None, t2)
+            return Difference("item-added", pointer, ABSENT, t2)
         if category == "iterable_item_removed":
-            return Difference("item-removed", pointer, t1, None)
+            return Difference("item-removed", pointer, t1, ABSENT)
         if category == "repetition_change":  # pragma: no cover - only with report_repetition
             return None
         return Difference("value", pointer, t1, t2)
@@ -233,6 +233,16 @@ class BodyComparator:
 
 
 _MISSING = object()
+
+
+class _Absent:
+    """The value on the side where a key, item or header does not exist (shown as ``"absent": true``)."""
+
+    def __repr__(self) -> str:
+        return "<absent>"
+
+
+ABSENT: Any = _Absent()
 
 
 def _resolve(doc: Any, pointer: Pointer) -> Any:
@@ -368,7 +378,7 @@ class ParityCheck:
             if va == vb:
                 continue
             kind = "header-added" if va is None else "header-removed" if vb is None else "header"
-            out.append(Difference(kind, ("header", name), va, vb))
+            out.append(Difference(kind, ("header", name), ABSENT if va is None else va, ABSENT if vb is None else vb))
         ba, bb = a.body, b.body
         if ba.kind == "json" and bb.kind == "json":
             out += [d for d in self.bodies.compare(ba.json, bb.json)]
@@ -531,8 +541,7 @@ def _make(rule_id: str, op: str | None, status: str | None, media: str | None, p
     example: JSONValue = None
     if examples:
         bid, cid, old, new = examples[0]
-        example = {sides[0]: {"exchange": bid, "value": _jsonable(old)},
-                   sides[1]: {"exchange": cid, "value": _jsonable(new)}}
+        example = {sides[0]: _side(bid, old), sides[1]: _side(cid, new)}
     message = R.render_message(rule_id, {**args, **(extra or {}), "observed": observed, "total": total})
     location = Location(operation=op, side=side, status=status, media_type=media,
                         payload_pointer=to_rfc6901(pointer) if pointer is not None else None,
@@ -540,6 +549,12 @@ def _make(rule_id: str, op: str | None, status: str | None, media: str | None, p
     return Finding(rule_id=rule_id, severity=info.severity, location=location, message=message, args=args,
                    evidence=Evidence(observed=observed, total=total, example=example,
                                      exchange_ids=tuple(dict.fromkeys(ids))))
+
+
+def _side(exchange_id: str, value: Any) -> JSONValue:
+    if value is ABSENT:
+        return {"exchange": exchange_id, "absent": True}
+    return {"exchange": exchange_id, "value": _jsonable(value)}
 
 
 def _jsonable(value: Any) -> JSONValue:
