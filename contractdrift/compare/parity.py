@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -140,6 +141,8 @@ def _canon(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+_CONTAINERS = (dict, list)
+_NUMBERS = (int, float)
 _JSON_TYPE = {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null",
               list: "array", dict: "object"}
 
@@ -151,34 +154,80 @@ def json_type(value: Any) -> str:
 class BodyComparator:
     """JSON bodies compared value by value with deepdiff, post-processed into :class:`Difference`\\ s."""
 
-    def __init__(self, options: ParityOptions | None = None) -> None:
+    def __init__(self, options: ParityOptions | None = None, *, engine: str = "hybrid") -> None:
+        if engine not in ("hybrid", "deepdiff"):
+            raise ValueError(f"unknown comparison engine {engine!r} (hybrid or deepdiff)")
+        self.engine = engine
         self.options = options or ParityOptions()
         self._unordered = frozenset(fold(parse_path(p)) for p in self.options.unordered)
         self._ignored = tuple(fold(parse_path(p)) for p in self.options.ignore)
-
-    def _ignore_order(self, level: Any) -> bool:
-        return fold(tuple(level.path(output_format="list"))) in self._unordered
 
     def compare(self, old: JSONValue, new: JSONValue) -> list[Difference]:
         """Every difference between two JSON values (empty when they are the same JSON)."""
         if old == new and _canon(old) == _canon(new):  # equal, and no true/1 or 1/1.0 confusion
             return []
+        out: list[Difference] = []
+        if self.engine == "deepdiff":
+            self._deepdiff(old, new, (), out)
+        else:
+            self._walk(old, new, (), out)
+        return self._orders(old, new, out)
+
+    def _deepdiff(self, old: Any, new: Any, prefix: Pointer, out: list[Difference]) -> None:
         from deepdiff import DeepDiff
 
         kwargs: dict[str, Any] = {"view": "tree", "threshold_to_diff_deeper": 0, "verbose_level": 2}
         if self._unordered:
-            kwargs["ignore_order_func"] = self._ignore_order
+            kwargs["ignore_order_func"] = lambda level: (
+                fold(prefix + tuple(level.path(output_format="list"))) in self._unordered)
         if self.options.float_tolerance:
             kwargs["math_epsilon"] = self.options.float_tolerance
         tree = DeepDiff(old, new, **kwargs)
-        out: list[Difference] = []
         for category, levels in tree.items():
             for level in levels:
-                pointer = tuple(level.path(output_format="list"))
+                pointer = prefix + tuple(level.path(output_format="list"))
                 diff = self._difference(category, pointer, level.t1, level.t2)
                 if diff is not None:
                     out.append(diff)
-        return self._orders(old, new, out)
+
+    def _walk(self, a: Any, b: Any, path: Pointer, out: list[Difference]) -> None:
+        """The hybrid engine: objects, and arrays of containers of the same length, are walked here
+        (deepdiff pairs those index by index too); any other array that differs is handed to deepdiff
+        (insertions and removals aligned, order-insensitive arrays matched), and scalars are compared
+        with deepdiff's rules. Same differences as deepdiff on the whole document (a property test
+        holds them equal), without building deepdiff's tree over the parts that are equal."""
+        ta, tb = type(a), type(b)
+        if ta is dict and tb is dict:
+            for key in a:
+                if key in b:
+                    self._walk(a[key], b[key], (*path, key), out)
+                else:
+                    out.append(Difference("removed", (*path, key), a[key], ABSENT))
+            for key in b:
+                if key not in a:
+                    out.append(Difference("added", (*path, key), ABSENT, b[key]))
+            return
+        if ta is list and tb is list:
+            if not a and not b:
+                return
+            if (len(a) == len(b) and fold(path) not in self._unordered
+                    and all(type(x) in _CONTAINERS and type(x) is type(y) for x, y in zip(a, b))):
+                for i, (x, y) in enumerate(zip(a, b)):
+                    self._walk(x, y, (*path, i), out)
+            elif not (a == b and _canon(a) == _canon(b)):
+                self._deepdiff(a, b, path, out)
+            return
+        if ta is tb or (ta in _NUMBERS and tb in _NUMBERS):
+            if a == b and ta is tb:
+                return
+            if ta is float and tb is float and self.options.float_tolerance and \
+                    math.isclose(a, b, abs_tol=self.options.float_tolerance):
+                return
+            diff = self._difference("values_changed" if ta is tb else "type_changes", path, a, b)
+        else:
+            diff = self._difference("type_changes", path, a, b)
+        if diff is not None:
+            out.append(diff)
 
     def _difference(self, category: str, pointer: Pointer, t1: Any, t2: Any) -> Difference | None:
         if category == "values_changed":

@@ -161,3 +161,28 @@ def test_schema_level_complements_value_level() -> None:
     assert not [f for f in report.findings if f.location.payload_pointer == "/gone" and f.rule_id != "parity-property-removed"]
     without = parity(base, cand, control=ctrl, schema=False)
     assert {f.rule_id for f in without.findings} == {"parity-noise", "parity-property-removed"}
+
+
+def _as_set(diffs: list[Any]) -> Counter[tuple[str, tuple[Any, ...], str, str]]:
+    return Counter((d.kind, d.pointer, json.dumps(d.old, sort_keys=True, default=repr),
+                    json.dumps(d.new, sort_keys=True, default=repr)) for d in diffs)
+
+
+# documents that look like API answers: objects with lists of objects, so both engines' paths are exercised
+records = st.dictionaries(st.sampled_from(["id", "a", "b", "tags", "items"]), json_values, max_size=4)
+documents = st.dictionaries(st.sampled_from(["id", "items", "meta", "tags", "total"]),
+                            json_values | st.lists(records, max_size=4), max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents, documents, st.sampled_from([(), ("$.items",), ("$.tags", "$.items[*].tags")]),
+       st.sampled_from([0.0, 0.5]))
+def test_the_hybrid_engine_reports_what_deepdiff_reports(a: Any, b: Any, unordered: tuple[str, ...],
+                                                          tolerance: float) -> None:
+    """The fast engine is deepdiff where deepdiff is needed and a plain walk elsewhere: same output."""
+    from contractdrift.compare.parity import ParityOptions
+
+    options = ParityOptions(unordered=unordered, float_tolerance=tolerance)
+    hybrid = BodyComparator(options).compare(a, b)
+    reference = BodyComparator(options, engine="deepdiff").compare(a, b)
+    assert _as_set(hybrid) == _as_set(reference)
