@@ -39,10 +39,11 @@ _HOP_BY_HOP = frozenset({"host", "content-length", "connection", "keep-alive", "
                          "upgrade", "proxy-connection", "proxy-authenticate", "trailer"})
 
 
-def is_redacted(value: str) -> bool:
+def looks_redacted(value: str) -> bool:
     """Does ``value`` carry a mask the recorder put in place of a secret?
 
-    The one place that knows what a redaction looks like: today the recorder writes ``[REDACTED]``
+    The one place replay asks (point it at ``capture.redact.is_redacted`` once redaction has a
+    recognisable mask everywhere): today the recorder writes ``[REDACTED]``
     into credential headers (``Bearer [REDACTED]``, ``session=[REDACTED]``) and URL passwords. Body
     and query values are masked in their own format and cannot be recognized (yet).
     """
@@ -108,18 +109,18 @@ def target_url(target: str, recorded: str) -> str:
 def why_not_replayable(request: Request, headers: Headers) -> str | None:
     """Why ``request`` (with the headers that would be sent) cannot be replayed, or ``None``."""
     for name, value in headers:
-        if is_redacted(value):
+        if looks_redacted(value):
             return f"redacted header {name.lower()!r} (supply it with --header)"
+    if looks_redacted(request.url):  # a password in the authority, a secret query parameter
+        return "redacted value in the URL"
     try:
-        parts = urlsplit(request.url)
+        urlsplit(request.url)
     except ValueError:
         return "unparsable URL"
-    if is_redacted(parts.query) or is_redacted(parts.netloc):
-        return "redacted value in the URL"
     body = request.body
     if body.truncated:
         return "request body truncated by the recorder"
-    if body.kind in ("json", "text") and is_redacted(body.raw_bytes().decode("utf-8", "replace")):
+    if body.kind in ("json", "text") and looks_redacted(body.raw_bytes().decode("utf-8", "replace")):
         return "redacted value in the request body"
     return None
 

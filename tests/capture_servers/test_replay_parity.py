@@ -276,9 +276,10 @@ def test_rate_and_concurrency_limits(tmp_path: Path) -> None:
     slow = make_app(2, delay=0.05)
     with shop() as (_v1, _c, _v2, u1, _uc, _u2), uvicorn_server(slow) as us:
         record(u1, baseline, [("GET", f"/orders/{i}", {}) for i in range(1, 13)])
-        t0 = time.monotonic()
-        api.replay([baseline], us, tmp_path / "c.jsonl", concurrency=2)
-        assert slow.state.max_in_flight <= 2
+        seen: list[tuple[int, int]] = []
+        api.replay([baseline], us, tmp_path / "c.jsonl", concurrency=2, progress=lambda d, t: seen.append((d, t)))
+        assert slow.state.max_in_flight == 2  # the limit, and reached
+        assert seen[-1] == (12, 12) and len(seen) == 12
         assert len(slow.state.seen) == 12
         slow.state.seen.clear()
         t0 = time.monotonic()
