@@ -186,3 +186,18 @@ def test_the_hybrid_engine_reports_what_deepdiff_reports(a: Any, b: Any, unorder
     hybrid = BodyComparator(options).compare(a, b)
     reference = BodyComparator(options, engine="deepdiff").compare(a, b)
     assert _as_set(hybrid) == _as_set(reference)
+
+
+def test_truncated_bodies_are_counted_not_compared() -> None:
+    import dataclasses
+
+    from contractdrift.model import Body
+
+    base = [answer("b0", "/o/0", {"a": 1})]
+    cut = answer("c0", "/o/0", {"a": 2}, replay_of="b0")
+    assert cut.response is not None
+    cut = dataclasses.replace(cut, response=dataclasses.replace(
+        cut.response, body=Body(kind="text", media_type="application/json", size=10_000, text='{"a": 2, "b', truncated=True)))
+    report = parity(base, [cut], schema=False)
+    assert [(f.rule_id, f.args.get("reason")) for f in report.findings] == [
+        ("parity-not-compared", "bodies truncated by the recorder")]
