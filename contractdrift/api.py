@@ -737,7 +737,10 @@ def replay(
                                 progress=(lambda done: progress(done, total)) if progress is not None else None)
         except ValueError as exc:
             raise UsageError(f"--target/--control: {exc}") from None
-        stats = replayer.run(exchanges)
+        try:
+            stats = replayer.run(exchanges)
+        except OSError as exc:  # the disk filled up, the output vanished...
+            raise InputError(f"cannot write the replay: {exc.strerror or exc}", file=outputs["candidate"]) from exc
         stats.warnings += notes
         return stats
     finally:

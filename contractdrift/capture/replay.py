@@ -34,9 +34,11 @@ from .redact import REDACTED, Redactor
 
 SAFE_METHODS: frozenset[str] = frozenset({"GET", "HEAD", "OPTIONS"})
 
-# Never replayed as recorded: the connection's own headers (httpx sets them for the target).
+# Never replayed as recorded: the connection's own headers (httpx sets them for the target), and the
+# encodings: recorded bodies are stored decoded, and answers must come in an encoding httpx decodes.
 _HOP_BY_HOP = frozenset({"host", "content-length", "connection", "keep-alive", "transfer-encoding", "te",
-                         "upgrade", "proxy-connection", "proxy-authenticate", "trailer"})
+                         "upgrade", "proxy-connection", "proxy-authenticate", "trailer", "content-encoding",
+                         "accept-encoding"})
 
 
 def looks_redacted(value: str) -> bool:
