@@ -23,6 +23,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..model import RuleInfo, Severity, Side
+from .parity_rules import PARITY_MIRRORS, PARITY_RULES
 
 E, W, I = Severity.ERROR, Severity.WARN, Severity.INFO  # noqa: E741
 
@@ -519,49 +520,10 @@ def _access_rules() -> tuple[Fixed, ...]:
 FIXED = FIXED + _access_rules()
 
 
-# --- family "parity": `contractdrift parity` (compare/parity.py) ------------------------------------
-# The candidate build is the producer, the answers clients get today the consumer (DESIGN.md table).
-# Args hold only what identifies a difference (path, types, statuses, header name) so fingerprints
-# survive new traffic; counts and example values are evidence, rendered into the message.
-_IN = " in {observed} of {total} responses"
+# --- family "parity" (`contractdrift parity`): the table lives in compare/parity_rules.py ---------------
+# With rule families: register_rules("parity", PARITY_RULES, mirrors=PARITY_MIRRORS) replaces this.
 
-PARITY_FIXED: tuple[Fixed, ...] = (
-    Fixed("parity-status-changed", E, RESP, "parity", "values", "change",
-          "status changed from {old} to {new}" + _IN, "parity-status-changed"),
-    Fixed("parity-media-type-changed", E, RESP, "parity", "type", "change",
-          "content type changed from {old!r} to {new!r}" + _IN, "parity-media-type-changed"),
-    Fixed("parity-header-added", I, RESP, "parity", "existence", "add",
-          "header {name!r} now sent" + _IN, "parity-header-removed"),
-    Fixed("parity-header-removed", W, RESP, "parity", "existence", "remove",
-          "header {name!r} no longer sent" + _IN, "parity-header-added"),
-    Fixed("parity-header-changed", W, RESP, "parity", "values", "change",
-          "header {name!r} changed value" + _IN, "parity-header-changed"),
-    Fixed("parity-property-added", I, RESP, "parity", "existence", "add",
-          "{property} now sent" + _IN, "parity-property-removed"),
-    Fixed("parity-property-removed", E, RESP, "parity", "existence", "remove",
-          "{property} no longer sent" + _IN, "parity-property-added"),
-    Fixed("parity-type-changed", E, RESP, "parity", "type", "change",
-          "{property} changed type {old} \u2192 {new}" + _IN, "parity-type-changed"),
-    Fixed("parity-value-changed", W, RESP, "parity", "values", "change",
-          "{property} changed value" + _IN, "parity-value-changed"),
-    Fixed("parity-item-added", W, RESP, "parity", "existence", "add",
-          "{property} has more items" + _IN, "parity-item-removed"),
-    Fixed("parity-item-removed", E, RESP, "parity", "existence", "remove",
-          "{property} has fewer items" + _IN, "parity-item-added"),
-    Fixed("parity-order-changed", W, RESP, "parity", "values", "change",
-          "{property} has the same items in another order" + _IN, "parity-order-changed"),
-    Fixed("parity-body-changed", W, RESP, "parity", "values", "change",
-          "{kind} body changed" + _IN, "parity-body-changed"),
-    Fixed("parity-no-response", E, RESP, "parity", "existence", "remove",
-          "the candidate gave no response" + _IN),
-    Fixed("parity-noise", I, RESP, "parity", "values", "change",
-          "{property}: {change} between two answers of the same build{source}" + _IN +
-          "; {suppressed} such differences of the candidate treated as noise"),
-    Fixed("parity-not-compared", I, NONE, "parity", "existence", "remove",
-          "{reason}: {observed} of {total} exchanges not compared"),
-)
-PARITY_RULE_IDS: frozenset[str] = frozenset(f.id for f in PARITY_FIXED)
-FIXED = FIXED + PARITY_FIXED
+PARITY_RULE_IDS: frozenset[str] = frozenset(r.id for r in PARITY_RULES)
 
 
 def _load_oasdiff_ids() -> frozenset[str]:
@@ -612,6 +574,8 @@ def _build() -> tuple[dict[str, RuleInfo], dict[str, str], dict[str, tuple[str, 
         add(RuleInfo(id=f.id, severity=f.severity, side=f.side, kind=f.kind, action=f.action,
                      summary=f.template.split("{")[0].strip() or f.id, template=f.template, area=f.area,
                      oasdiff=f.id in oasdiff), f.mirror)
+    for info in PARITY_RULES:
+        add(info, PARITY_MIRRORS.get(info.id))
     return rules, mirrors, concept_of
 
 
