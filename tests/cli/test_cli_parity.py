@@ -117,3 +117,20 @@ def test_output_file_and_determinism(capsys: pytest.CaptureFixture[str], tmp_pat
     target = tmp_path / "report.sarif"
     assert run(capsys, "parity", BASE, CAND, "--control", CTRL, "-f", "sarif", "-o", str(target))[0] == 1
     assert json.loads(target.read_text())["runs"][0]["results"]
+
+
+def test_replay_progress_bar_draws_on_a_terminal_only(capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from contractdrift import cli
+
+    bar = cli._ReplayProgress()
+    bar(5, 10)
+    bar(10, 10)
+    err = capsys.readouterr().err
+    assert "[" + "#" * 15 + "." * 15 + "] 5/10" in err and err.endswith("] 10/10")
+    # not a terminal (as under capsys): the replay prints its summary line and no bar
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("")
+    assert main(["replay", str(empty), "--target", "http://127.0.0.1:9", "-o", str(tmp_path / "o.jsonl")]) == 0
+    err = capsys.readouterr().err
+    assert "\r" not in err and "replayed 0 of 0 exchanges" in err
