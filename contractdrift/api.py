@@ -618,7 +618,7 @@ def parity(
     :data:`~contractdrift.compare.parity.DEFAULT_HEADERS` -- plus ``compare_headers``, body); differences also seen
     between ``baseline`` and ``control`` (two runs of the same build) are noise, reported as
     ``parity-noise`` findings and not as changes; without a control, places differing on more than
-    ``noise_ratio`` of pairs of identical requests inside one recording are noise. With ``schema``,
+    ``noise_ratio`` of pairs of identical requests inside the baseline are noise. With ``schema``,
     the response schemas inferred from both sides are compared by the engine as well, and the
     differences no value-level finding explains are added. ``unordered``: payload paths whose arrays
     are compared as multisets; ``ignore_paths``: payload paths never compared; ``float_tolerance``:

@@ -525,7 +525,7 @@ def _add_parity(sub: Subparsers) -> None:
         "BASELINE (by replay link, else method, path, query and body) and compare status, content type, "
         "selected headers and bodies value by value. Differences also seen between BASELINE and --control "
         "(two runs of the same build) are noise: reported as such, not as changes. Without a control, "
-        "places that differ on most pairs of identical requests in one recording are noise. Findings are "
+        "places that differ on most pairs of identical requests in BASELINE are noise. Findings are "
         "aggregated per rule, operation and payload path, with counts and example exchange ids. Exit 0: "
         "nothing at/above --fail-on; 1: findings at/above it; 2: bad input.",
     )

@@ -201,3 +201,11 @@ def test_truncated_bodies_are_counted_not_compared() -> None:
     report = parity(base, [cut], schema=False)
     assert [(f.rule_id, f.args.get("reason")) for f in report.findings] == [
         ("parity-not-compared", "bodies truncated by the recorder")]
+
+
+def test_a_candidate_turned_nondeterministic_is_not_excused_as_noise() -> None:
+    base = [answer(f"b{i}", "/state", {"state": "open"}) for i in range(4)]
+    cand = [answer(f"c{i}", "/state", {"state": f"s{i}"}, replay_of=f"b{i}") for i in range(4)]
+    report = parity(base, cand, schema=False)
+    assert [(f.rule_id, f.evidence.observed if f.evidence else 0) for f in report.findings] == \
+        [("parity-value-changed", 4)]
