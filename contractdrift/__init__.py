@@ -32,10 +32,12 @@ __version__ = "0.1.0"
 
 if _TYPE_CHECKING:
     from . import asgi, wsgi
-    from .api import diff_specs, infer_api, load_settings, rules
+    from .api import diff_specs, infer_api, load_settings, parity, replay, rules
     from .capture.httpx_transport import AsyncRecordingTransport, RecordingTransport
     from .capture.recorder import CapturePolicy, Recorder, RecorderStats
     from .capture.redact import Redactor
+    from .capture.replay import Replayer, ReplayOptions, ReplayStats
+    from .compare.parity import ParityCheck, ParityOptions
     from .infer import InferOptions, InferredAPI
     from .report import FORMATS, render
     from .spec.load import LoadedSpec, SpecFile, load_spec
@@ -55,6 +57,13 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Recorder": ("contractdrift.capture.recorder", "Recorder"),
     "RecorderStats": ("contractdrift.capture.recorder", "RecorderStats"),
     "Redactor": ("contractdrift.capture.redact", "Redactor"),
+    "parity": ("contractdrift.api", "parity"),
+    "replay": ("contractdrift.api", "replay"),
+    "ReplayOptions": ("contractdrift.capture.replay", "ReplayOptions"),
+    "ReplayStats": ("contractdrift.capture.replay", "ReplayStats"),
+    "Replayer": ("contractdrift.capture.replay", "Replayer"),
+    "ParityCheck": ("contractdrift.compare.parity", "ParityCheck"),
+    "ParityOptions": ("contractdrift.compare.parity", "ParityOptions"),
     "InferOptions": ("contractdrift.infer", "InferOptions"),
     "InferredAPI": ("contractdrift.infer", "InferredAPI"),
     "FORMATS": ("contractdrift.report", "FORMATS"),
@@ -99,12 +108,17 @@ __all__ = [
     "LoadedSpec",
     "Location",
     "MissingExtraError",
+    "ParityCheck",
+    "ParityOptions",
     "Recorder",
     "RecorderStats",
     "RecordingError",
     "RecordingReader",
     "RecordingTransport",
     "Redactor",
+    "ReplayOptions",
+    "ReplayStats",
+    "Replayer",
     "Report",
     "Request",
     "Response",
@@ -123,9 +137,11 @@ __all__ = [
     "is_redacted",
     "load_settings",
     "load_spec",
+    "parity",
     "read_exchanges",
     "read_recording",
     "render",
+    "replay",
     "rules",
     "validate_spec",
     "wsgi",

@@ -14,6 +14,7 @@ from .model import Finding, Report, Severity
 if TYPE_CHECKING:
     from .capture.recorder import RecorderStats
     from .capture.redact import Redactor
+    from .capture.replay import ReplayStats
     from .config import Config
     from .infer import InferOptions, InferredAPI
     from .model import Exchange, RuleInfo
@@ -565,3 +566,251 @@ def load_settings(path: str | os.PathLike[str] | None = None, *, cwd: str | None
     from .config import load_config
 
     return load_config(path, rules(), cwd=cwd)
+
+
+# --- replay / parity: a candidate build answering recorded requests --------------------------------
+
+
+def _load_exchanges(source: Iterable[Exchange] | str | os.PathLike[str], skip_damaged: bool,
+                    notes: list[str] | None = None) -> list[Exchange]:
+    """All exchanges of a recording; damaged lines fail unless ``skip_damaged``, then are listed in ``notes``."""
+    import warnings
+
+    from .store.reader import read_recording
+
+    if not isinstance(source, (str, os.PathLike)):
+        return list(source)
+    reader = read_recording(source, warn=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = list(_checked_exchanges(reader, skip_damaged))
+    if notes is not None:
+        notes += [f"skipped {m}" for m in reader.messages] if skip_damaged else [str(w.message) for w in caught]
+    return out
+
+
+def _parity_router(exchanges: Sequence[Exchange], spec: str | os.PathLike[str] | None,
+                   templates: Sequence[str]) -> Callable[[Exchange], str]:
+    """``exchange -> "GET /orders/{orderId}"``: user templates, then the spec, then the templates
+    inferred from the traffic itself (the same for every side, so operations line up)."""
+    from .infer import InferOptions, infer_exchanges
+    from .infer.inferred import split_url
+
+    given = spec_router(spec, templates)
+    inferred = infer_exchanges(exchanges, InferOptions(), router=given)
+    learned = spec_router(None, sorted({op.template for op in inferred.operations}))
+
+    def operation_of(ex: Exchange) -> str:
+        method = ex.request.method.upper()
+        if ex.route:
+            return f"{method} {ex.route}"
+        path = split_url(ex.request.url)[0]
+        for router in (given, learned):
+            hit = router(path) if router is not None else None
+            if hit is not None:
+                return f"{method} {hit[0]}"
+        return f"{method} {path}"
+
+    return operation_of
+
+
+def _schema_level(baseline: Sequence[Exchange], candidate: Sequence[Exchange],
+                  operation_of: Callable[[Exchange], str], explained: Iterable[Finding]) -> list[Finding]:
+    """Differences between the schemas inferred from each side (response bodies), compared by the
+    engine; those already explained by a value-level change at the same place (or above it) are left
+    out. Noise explains nothing here: values may vary, their schema (type, format) should not."""
+    import dataclasses
+
+    from .infer import InferOptions, infer_exchanges
+    from .model import Side
+
+    def route(ex: Exchange) -> Exchange:
+        return dataclasses.replace(ex, route=operation_of(ex).split(" ", 1)[1])
+
+    opts = InferOptions()
+    docs = [infer_exchanges([route(e) for e in side if e.response is not None], opts).to_openapi()
+            for side in (baseline, candidate)]
+    with _deep_recursion("the inferred schemas are nested too deeply to compare"):
+        report = diff_specs(docs[0], docs[1])
+    covered: dict[str, set[tuple[str, ...]]] = {}
+    for f in explained:
+        if f.rule_id != "parity-noise" and f.location.payload_pointer is not None and f.location.operation:
+            covered.setdefault(f.location.operation, set()).add(_pointer_parts(f.location.payload_pointer))
+    counts = {"baseline": len(baseline), "candidate": len(candidate)}
+    out: list[Finding] = []
+    for f in report.findings:
+        loc = f.location
+        if loc.side is not Side.RESPONSE or loc.payload_pointer is None or not loc.operation:
+            continue  # statuses, media types and headers are compared exactly, pair by pair
+        parts = _pointer_parts(loc.payload_pointer)
+        if any(parts[: len(p)] == p for p in covered.get(loc.operation, ())):
+            continue
+        note = (f" (schemas inferred from {counts['baseline']} baseline and {counts['candidate']} "
+                "candidate exchanges)")
+        out.append(dataclasses.replace(f, location=dataclasses.replace(loc, base=None, revision=None),
+                                       message=f.message + note))
+    return out
+
+
+def _pointer_parts(pointer: str) -> tuple[str, ...]:
+    from .model import from_rfc6901
+
+    return tuple(str(p) for p in from_rfc6901(pointer))
+
+
+def parity(
+    baseline: Iterable[Exchange] | str | os.PathLike[str],
+    candidate: Iterable[Exchange] | str | os.PathLike[str],
+    *,
+    control: Iterable[Exchange] | str | os.PathLike[str] | None = None,
+    headers: Sequence[str] | None = None,
+    compare_headers: Sequence[str] = (),
+    unordered: Sequence[str] = (),
+    ignore_paths: Sequence[str] = (),
+    float_tolerance: float = 0.0,
+    noise_ratio: float = 0.5,
+    schema: bool = True,
+    spec: str | os.PathLike[str] | None = None,
+    templates: Sequence[str] = (),
+    severity: Mapping[str, Any] | None = None,
+    ignore: Iterable[str] | str | os.PathLike[str] | None = None,
+    level: Any = None,
+    today: Any = None,
+    skip_damaged: bool = False,
+) -> Report:
+    """Compare the answers of a candidate build with the recorded ones (``contractdrift parity``).
+
+    ``baseline``, ``candidate`` and ``control`` are recordings (paths) or exchanges. Candidate
+    exchanges are paired with baseline ones by their replay link, else by request identity. Each pair
+    is compared value by value (status, content type, ``headers`` -- default
+    :data:`~contractdrift.compare.parity.DEFAULT_HEADERS` -- plus ``compare_headers``, body); differences also seen
+    between ``baseline`` and ``control`` (two runs of the same build) are noise, reported as
+    ``parity-noise`` findings and not as changes; without a control, places differing on more than
+    ``noise_ratio`` of pairs of identical requests inside the baseline are noise. With ``schema``,
+    the response schemas inferred from both sides are compared by the engine as well, and the
+    differences no value-level finding explains are added. ``unordered``: payload paths whose arrays
+    are compared as multisets; ``ignore_paths``: payload paths never compared; ``float_tolerance``:
+    numbers closer than this are equal. ``severity``/``ignore``/``level`` as for :func:`diff_specs`.
+    Operations are named by ``templates``, the ``spec``'s paths, else templates inferred from the
+    traffic. Damaged recording lines fail unless ``skip_damaged`` (CLI ``--skip-damaged``).
+    """
+    import datetime as _dt
+
+    from .compare.parity import DEFAULT_HEADERS, ParityCheck, ParityOptions, pair_exchanges
+    from .compare.rules import REGISTRY
+    from .errors import UsageError
+
+    try:
+        chosen = DEFAULT_HEADERS if headers is None else headers
+        options = ParityOptions(headers=tuple(dict.fromkeys(h.lower() for h in (*chosen, *compare_headers))),
+                                unordered=tuple(unordered), ignore=tuple(ignore_paths),
+                                float_tolerance=float_tolerance, noise_ratio=noise_ratio)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    overrides = _severity_overrides(severity or {}, REGISTRY)
+    notes: list[str] = []
+    base = _load_exchanges(baseline, skip_damaged, notes)
+    cand = _load_exchanges(candidate, skip_damaged, notes)
+    ctrl = _load_exchanges(control, skip_damaged, notes) if control is not None else None
+    operation_of = _parity_router([*base, *cand], spec, templates)
+    with _deep_recursion("a payload is nested too deeply to compare"):
+        result = ParityCheck(options, operation_of).run(base, cand, ctrl)
+    findings = list(result.findings)
+    if schema:
+        pairs, _ = pair_exchanges(base, cand)  # only what both sides answered: unpaired traffic is reported
+        findings += _schema_level([b for b, _ in pairs], [c for _, c in pairs], operation_of, findings)
+    day = today or _dt.date.today()
+    kept, policy_notes = _apply_policy(findings, overrides, ignore, level, day)
+    s = result.stats
+    meta = {"command": "parity", "baseline": _display(baseline), "candidate": _display(candidate),
+            "pairs": str(s.pairs), "noise_places": str(s.noise_places),
+            "suppressed_as_noise": str(s.suppressed_as_noise)}
+    if control is not None:
+        meta["control"] = _display(control)
+        meta["control_pairs"] = str(s.control_pairs)
+    return Report.build(kept, [*notes, *result.warnings, *policy_notes], meta)
+
+
+def _display(source: object) -> str:
+    return os.fspath(source) if isinstance(source, (str, os.PathLike)) else "<exchanges>"
+
+
+def replay(
+    sources: Sequence[str | os.PathLike[str]] | Iterable[Exchange],
+    target: str,
+    output: str | os.PathLike[str],
+    *,
+    control: str | None = None,
+    control_output: str | os.PathLike[str] | None = None,
+    methods: Iterable[str] = ("GET", "HEAD", "OPTIONS"),
+    rate: float | None = None,
+    concurrency: int = 4,
+    timeout: float = 30.0,
+    headers: Sequence[tuple[str, str]] = (),
+    redact: bool = True,
+    max_body_bytes: int = 1 << 20,
+    append: bool = False,
+    skip_damaged: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ReplayStats:
+    """Replay recorded requests against ``target`` (and ``control``); ``contractdrift replay``.
+
+    Each answer is appended, redacted unless ``redact`` is false, to ``output`` (the control's to
+    ``control_output``, default ``<output>.control.jsonl``) as an exchange linked to the recorded
+    one. Only ``methods`` are replayed (GET, HEAD, OPTIONS by default), only to the hosts of
+    ``target`` and ``control`` (no redirects followed), at most ``rate`` requests per second per
+    target with ``concurrency`` in flight. ``headers`` replace recorded headers of the same name:
+    recorded credentials that were redacted are never sent masked; such requests are counted as not
+    replayable. ``progress(done, total)`` follows along. Ctrl-C (``KeyboardInterrupt``) stops the
+    replay: what was answered is already written, and the statistics come back with ``interrupted``.
+    """
+    from .capture.replay import Replayer, ReplayOptions, default_control_output
+    from .errors import InputError, UsageError
+    from .store.jsonl import JsonlWriter
+
+    try:
+        options = ReplayOptions(methods=frozenset(methods), rate=rate, concurrency=concurrency, timeout=timeout,
+                                headers=tuple(headers), redact=redact, max_body_bytes=max_body_bytes)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    exchanges: list[Exchange] = []
+    notes: list[str] = []
+    if isinstance(sources, (str, os.PathLike)):
+        sources = [sources]
+    for source in sources:
+        if isinstance(source, (str, os.PathLike)):
+            exchanges += _load_exchanges(source, skip_damaged, notes)
+        else:
+            exchanges.append(source)
+    outputs = {"candidate": os.fspath(output)}
+    targets = {"candidate": target}
+    if control is not None:
+        targets["control"] = control
+        outputs["control"] = os.fspath(control_output or default_control_output(output))
+    if len(set(outputs.values())) < len(outputs):
+        raise UsageError("the candidate and the control need different outputs")
+    writers: dict[str, JsonlWriter] = {}
+    try:
+        for name, path in outputs.items():
+            try:
+                if not append and os.path.exists(path):
+                    os.remove(path)
+                writers[name] = JsonlWriter(path)
+                writers[name].open()
+            except OSError as exc:
+                raise InputError(f"cannot write the replay: {exc.strerror or exc}", file=path) from exc
+        total = len(exchanges)
+        try:
+            replayer = Replayer(targets, {n: w.write for n, w in writers.items()}, options,
+                                progress=(lambda done: progress(done, total)) if progress is not None else None)
+        except ValueError as exc:
+            raise UsageError(f"--target/--control: {exc}") from None
+        try:
+            stats = replayer.run(exchanges)
+        except OSError as exc:  # the disk filled up, the output vanished...
+            raise InputError(f"cannot write the replay: {exc.strerror or exc}", file=outputs["candidate"]) from exc
+        stats.warnings += notes
+        return stats
+    finally:
+        for w in writers.values():
+            w.close()

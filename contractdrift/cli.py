@@ -440,6 +440,165 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 _REGISTRY.append(_add_rules)
 
 
+def _add_replay(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "replay",
+        help="replay recorded requests against a candidate build (and a control), safe by default",
+        description="Send each recorded request to --target (and to --control, a second instance of the "
+        "build that produced the recording) and write the answers, redacted, as exchanges linked to the "
+        "recorded ones. Safe by default: only GET, HEAD and OPTIONS unless --allow-methods; only the "
+        "hosts given (redirects are not followed); --rate and --concurrency limits; credentials the "
+        "recorder redacted are never sent masked: supply them with --header, or such requests are "
+        "reported as not replayable. Ctrl-C stops and keeps what was replayed. Compare with "
+        "`contractdrift parity`.",
+    )
+    p.add_argument("sources", nargs="+", metavar="RECORDING", help="recording file or directory")
+    p.add_argument("--target", required=True, metavar="URL", help="the candidate build, e.g. http://127.0.0.1:8001")
+    p.add_argument("--control", metavar="URL", help="a second instance of the recorded build (learns the noise)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where the candidate's answers go (.jsonl)")
+    p.add_argument("--control-output", metavar="FILE",
+                   help="where the control's answers go (default: OUTPUT with .control before the suffix)")
+    p.add_argument("--allow-methods", action="append", default=[], metavar="M,...",
+                   help="also replay these methods (e.g. POST,PUT); GET, HEAD and OPTIONS always are")
+    p.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
+                   help="send this header instead of the recorded one of that name (repeatable), "
+                        "e.g. --header \"Authorization: Bearer $TOKEN\"")
+    p.add_argument("--rate", type=float, metavar="N", help="at most N requests per second per target")
+    p.add_argument("--concurrency", type=int, default=4, metavar="N", help="requests in flight (default 4)")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default 30)")
+    p.add_argument("--max-body-bytes", type=int, default=1 << 20, metavar="N",
+                   help="keep at most N bytes per answer body (default 1 MiB)")
+    p.add_argument("--no-redact", action="store_true", help="write answers as they are (default: redact)")
+    p.add_argument("--append", action="store_true", help="append to the outputs instead of replacing them")
+    p.add_argument("--skip-damaged", action="store_true",
+                   help="skip damaged recording lines with a warning instead of failing")
+    p.set_defaults(handler=_cmd_replay)
+
+
+class _ReplayProgress:
+    """A progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        import time
+
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\rcontractdrift replay: [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        sys.stderr.flush()
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from . import api
+    from .errors import UsageError
+
+    headers: list[tuple[str, str]] = []
+    for item in args.header:
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip():
+            raise UsageError(f"--header {item!r}: expected 'NAME: VALUE'")
+        headers.append((name.strip(), value.strip()))
+    methods = {"GET", "HEAD", "OPTIONS"}
+    for item in args.allow_methods:
+        methods |= {m.strip().upper() for m in item.split(",") if m.strip()}
+    progress = _ReplayProgress() if sys.stderr.isatty() else None
+    try:
+        stats = api.replay(
+            args.sources, args.target, args.output, control=args.control, control_output=args.control_output,
+            methods=methods, rate=args.rate, concurrency=args.concurrency, timeout=args.timeout, headers=headers,
+            redact=not args.no_redact, max_body_bytes=args.max_body_bytes, append=args.append,
+            skip_damaged=args.skip_damaged, progress=progress,
+        )
+    finally:
+        if progress is not None:
+            sys.stderr.write("\n")
+    for warning in stats.warnings:
+        print(f"contractdrift: warning: {warning}", file=sys.stderr)
+    where = args.output + (f" (control: {args.control_output or 'next to it'})" if args.control else "")
+    print(f"contractdrift: replayed {stats.replayed} of {stats.read} exchanges into {where}; "
+          f"skipped {stats.skipped_method} (method not allowed), {stats.not_replayable} not replayable; "
+          f"{stats.errors} requests without a response", file=sys.stderr)
+    for reason, n in sorted(stats.reasons.items()):
+        print(f"contractdrift: not replayable: {n} x {reason} (e.g. exchange {stats.examples[reason]})",
+              file=sys.stderr)
+    if stats.interrupted:
+        print("contractdrift: interrupted; what was replayed so far is written", file=sys.stderr)
+        return 130
+    return 0
+
+
+_REGISTRY.append(_add_replay)
+
+
+def _add_parity(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "parity",
+        help="compare a candidate build's answers with the recorded ones, value by value",
+        description="Pair the exchanges of CANDIDATE (e.g. written by `contractdrift replay`) with those of "
+        "BASELINE (by replay link, else method, path, query and body) and compare status, content type, "
+        "selected headers and bodies value by value. Differences also seen between BASELINE and --control "
+        "(two runs of the same build) are noise: reported as such, not as changes. Without a control, "
+        "places that differ on most pairs of identical requests in BASELINE are noise. Findings are "
+        "aggregated per rule, operation and payload path, with counts and example exchange ids. Exit 0: "
+        "nothing at/above --fail-on; 1: findings at/above it; 2: bad input.",
+    )
+    p.add_argument("baseline", metavar="BASELINE", help="the recorded answers (recording file or directory)")
+    p.add_argument("candidate", metavar="CANDIDATE", help="the candidate build's answers")
+    p.add_argument("--control", metavar="CONTROL", help="a second run of the recorded build (learns the noise)")
+    _output_options(p)
+    p.add_argument("--fail-on", choices=("error", "warn", "info"), default=None,
+                   help="exit 1 when a finding is at or above this severity (default: error)")
+    p.add_argument("--level", choices=("error", "warn", "info"), default=None,
+                   help="show findings at or above this severity (default: info)")
+    p.add_argument("--ignore", metavar="FILE", help="ignore file: fingerprints to suppress (optionally 'until DATE')")
+    p.add_argument("--config", metavar="FILE", help="TOML config (default: [tool.contractdrift] in ./pyproject.toml)")
+    p.add_argument("--compare-header", action="append", default=[], metavar="NAME",
+                   help="also compare this response header's value (repeatable; location, cache-control, "
+                        "allow, content-language and content-encoding always are)")
+    p.add_argument("--unordered", action="append", default=[], metavar="PATH",
+                   help="compare the arrays at this payload path as multisets, e.g. '$.tags' (repeatable)")
+    p.add_argument("--ignore-path", action="append", default=[], metavar="PATH",
+                   help="never compare this payload path, e.g. '$.meta.served_by' (repeatable)")
+    p.add_argument("--float-tolerance", type=float, default=0.0, metavar="X", help="numbers closer than X are equal")
+    p.add_argument("--noise-ratio", type=float, default=0.5, metavar="R",
+                   help="without --control: noise when differing on more than this share of identical requests")
+    p.add_argument("--no-schema", action="store_true",
+                   help="skip comparing the schemas inferred from each side")
+    p.add_argument("--spec", metavar="SPEC", help="OpenAPI spec whose path templates name the operations")
+    p.add_argument("--template", action="append", default=[], metavar="T",
+                   help="path template naming an operation, e.g. '/users/{id}' (repeatable)")
+    p.add_argument("--skip-damaged", action="store_true",
+                   help="skip damaged recording lines with a warning instead of failing")
+    p.set_defaults(handler=_cmd_parity)
+
+
+def _cmd_parity(args: argparse.Namespace) -> int:
+    from . import api
+    from .model import Severity
+    from .report import iter_render
+
+    cfg = api.load_settings(args.config)
+    fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or Severity.ERROR)
+    level = Severity.parse(args.level) if args.level else cfg.level
+    report = api.parity(
+        args.baseline, args.candidate, control=args.control, compare_headers=args.compare_header, unordered=args.unordered,
+        ignore_paths=args.ignore_path, float_tolerance=args.float_tolerance, noise_ratio=args.noise_ratio,
+        schema=not args.no_schema, spec=args.spec, templates=args.template, severity=cfg.severity,
+        ignore=args.ignore or cfg.ignore_file, level=level, skip_damaged=args.skip_damaged,
+    )
+    _emit(args, iter_render(report, args.format, rules=api.rules(), color=_use_color(args), fail_on=fail_on))
+    return report.exit_code(fail_on)
+
+
+_REGISTRY.append(_add_parity)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

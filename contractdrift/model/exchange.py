@@ -228,6 +228,9 @@ class Exchange:
     # Source-specific details kept for lossless round trips (e.g. HAR "timings", "status_text",
     # "server_ip"); never needed by later stages.
     extra: Mapping[str, JSONValue] = field(default_factory=dict)
+    # Set on exchanges made by ``contractdrift replay``: the id of the recorded exchange whose request
+    # was replayed (absent from older recordings, which still read).
+    replay_of: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -246,6 +249,8 @@ class Exchange:
             out["error"] = self.error
         if self.extra:
             out["extra"] = dict(self.extra)
+        if self.replay_of is not None:
+            out["replay_of"] = self.replay_of
         return out
 
     @classmethod
@@ -262,4 +267,5 @@ class Exchange:
             tags={str(k): str(v) for k, v in (data.get("tags") or {}).items()},
             error=data.get("error"),
             extra=dict(data.get("extra") or {}),
+            replay_of=str(data["replay_of"]) if data.get("replay_of") is not None else None,
         )

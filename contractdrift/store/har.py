@@ -14,7 +14,7 @@ truncated content stays marked truncated), start time (microseconds), total time
 timings that only restate the total time) are not stored, so a round trip is a fixed point.
 Cookies and ``queryString`` are derived from the ``Cookie``/``Set-Cookie`` headers and the URL (cookie
 arrays without a matching header are turned into one). Exchange fields HAR has no place for
-(``id``, ``source``, ``route``, ``tags``, ``error``) travel as ``_``-prefixed custom fields, which
+(``id``, ``source``, ``route``, ``tags``, ``error``, ``replay_of``) travel as ``_``-prefixed custom fields, which
 HAR 1.2 allows. Page-level data (``log.pages``, ``log.creator``) is not kept.
 """
 
@@ -251,6 +251,7 @@ def exchange_from_entry(entry: Mapping[str, Any], *, index: int = 0, file: str |
     source: Source = entry["_source"] if entry.get("_source") in _SOURCES else "har"
     tags = entry.get("_tags")
     route = entry.get("_route")
+    replay_of = entry.get("_replayOf")
     return Exchange(
         id=_entry_id(index, entry),
         started_at=micros / 1_000_000 if micros is not None else 0.0,
@@ -262,6 +263,7 @@ def exchange_from_entry(entry: Mapping[str, Any], *, index: int = 0, file: str |
         tags={str(k): str(v) for k, v in tags.items()} if isinstance(tags, Mapping) else {},
         error=error,
         extra=extra,
+        replay_of=replay_of if isinstance(replay_of, str) else None,
     )
 
 
@@ -448,6 +450,8 @@ def entry_from_exchange(exchange: Exchange) -> dict[str, Any]:
         entry["_tags"] = dict(exchange.tags)
     if exchange.error is not None:
         entry["_error"] = exchange.error
+    if exchange.replay_of is not None:
+        entry["_replayOf"] = exchange.replay_of
     return entry
 
 

@@ -57,12 +57,21 @@ def exchanges(draw: st.DrawFn) -> Exchange:
         route=draw(st.none() | st.just("/things/{id}")),
         tags=draw(st.dictionaries(st.text("abc", min_size=1, max_size=3), st.text(max_size=5), max_size=2)),
         error=None if has_response else draw(st.none() | st.text(max_size=20)),
+        replay_of=draw(st.none() | st.text("0123456789ABCDEFGHJKMNPQRSTVWXYZ", min_size=1, max_size=26)),
     )
 
 
 @given(exchanges())
 def test_exchange_dict_round_trip(exchange: Exchange) -> None:
     assert Exchange.from_dict(exchange.to_dict()) == exchange
+
+
+def test_replay_link_is_optional_in_the_store_format() -> None:
+    old = {"id": "A", "request": {"method": "get", "url": "http://svc.test/x"}, "response": None}
+    ex = Exchange.from_dict(old)  # a recording written before replay links existed
+    assert ex.replay_of is None and "replay_of" not in ex.to_dict()
+    linked = Exchange.from_dict({**old, "id": "B", "replay_of": "A"})
+    assert linked.replay_of == "A" and linked.to_dict()["replay_of"] == "A"
 
 
 @settings(max_examples=25, deadline=None)

@@ -252,3 +252,13 @@ def test_export_reports_damaged_lines_and_missing_files(tmp_path: Path, capsys: 
     assert "truncated last line" in capsys.readouterr().err
     assert main(["export-har", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "o3.har")]) == 2
     assert "missing.jsonl: no such file" in capsys.readouterr().err
+
+
+def test_replay_link_survives_har_export_and_import(tmp_path: Path) -> None:
+    from contractdrift.model import Exchange, Request, Response
+
+    ex = Exchange(id="R1", started_at=1.5, duration_ms=2.0, replay_of="B7",
+                  request=Request(method="GET", url="http://svc.test/a"), response=Response(status=204))
+    path = _write(tmp_path, "linked.har", har_document([ex]))
+    (back,) = list(read_exchanges(path))
+    assert back.replay_of == "B7" and back.id == "R1"
