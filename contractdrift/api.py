@@ -12,6 +12,7 @@ from .model import Finding, Report, Severity
 
 if TYPE_CHECKING:
     from .capture.recorder import RecorderStats
+    from .compare.traffic import SpecChecker
     from .config import Config
     from .infer import InferredAPI
     from .model import Exchange, RuleInfo
@@ -504,3 +505,254 @@ def load_settings(path: str | os.PathLike[str] | None = None, *, cwd: str | None
     from .config import load_config
 
     return load_config(path, rules(), cwd=cwd)
+
+
+# --- check: recorded traffic against the published spec ------------------------------------------
+
+_GLOB_CHARS = frozenset("*?[")
+_CASSETTE_SUFFIXES = (".yaml", ".yml")
+
+
+def _expand_traffic(source: str) -> list[str]:
+    """A path, or a glob (``traffic/*.jsonl.gz``) expanded in sorted order (``InputError`` if empty)."""
+    import glob
+
+    from .errors import InputError
+
+    if source == "-" or os.path.exists(source) or not (_GLOB_CHARS & set(source)):
+        return [source]
+    hits = sorted(glob.glob(source, recursive=True))
+    if not hits:
+        raise InputError("no file matches this pattern", file=source)
+    return hits
+
+
+class _TrafficSources:
+    """Exchanges of every traffic source in turn, with the damaged-line policy of ``infer``, and the
+    readers' problems collected for the report."""
+
+    def __init__(self, traffic: Any, *, strict: bool, stdin: Any = None) -> None:
+        self.traffic = traffic
+        self.strict = strict
+        self.stdin = stdin
+        self.names: list[str] = []
+        self.readers: list[RecordingReader] = []
+
+    def _items(self) -> Iterator[Any]:
+        traffic = self.traffic
+        if isinstance(traffic, (str, os.PathLike)):
+            yield traffic
+        else:
+            yield from traffic
+
+    def __iter__(self) -> Iterator[Exchange]:
+        from .model import Exchange
+        from .store.reader import RecordingReader, StreamReader
+
+        for item in self._items():
+            if isinstance(item, Exchange):
+                yield item
+                continue
+            if not isinstance(item, (str, os.PathLike)):
+                from .errors import UsageError
+
+                raise UsageError(f"traffic: expected paths or Exchange objects, got {type(item).__name__}")
+            for source in _expand_traffic(os.fspath(item)):
+                self.names.append(source)
+                if source.endswith(_CASSETTE_SUFFIXES):
+                    from .capture.cassette import load_cassette
+
+                    yield from load_cassette(source)
+                    continue
+                reader: RecordingReader
+                if source == "-":
+                    stream = self.stdin if self.stdin is not None else sys.stdin.buffer
+                    reader = StreamReader(stream, "<stdin>", warn=False)
+                else:
+                    reader = RecordingReader(source, warn=False)
+                self.readers.append(reader)
+                yield from _strict_exchanges(reader, self.strict)
+
+    def warnings(self) -> list[str]:
+        out: list[str] = []
+        for reader in self.readers:
+            shown = [str(p) for p in reader.problems[:5]]
+            out += shown
+            if reader.skipped > len(shown):
+                out.append(f"{reader.path}: {reader.skipped - len(shown)} more damaged part(s) skipped")
+        return out
+
+
+def _check_options(options: Mapping[str, Any]) -> Any:
+    from .compare.traffic import CheckOptions
+    from .errors import UsageError
+
+    opts = dict(options)
+    base = opts.pop("base_path", None)
+    if base is not None:
+        opts["base_paths"] = (base,) if isinstance(base, str) else tuple(base)
+    try:
+        return CheckOptions(**opts)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"check: {exc}") from None
+
+
+def spec_checker(spec: Any, *, allow_remote_refs: bool = False, cwd: str | None = None, **options: Any
+                 ) -> SpecChecker:
+    """A :class:`~contractdrift.compare.traffic.SpecChecker` for ``spec`` (a path, git ``REF:path``,
+    loaded spec or dict) that names undocumented paths with ``infer``'s templating. ``options`` are
+    :func:`check`'s (``base_path``, ``trailing_slash``, ``undocumented``, ``nullable``, ``formats``)."""
+    from .compare.traffic import SpecChecker
+    from .infer import InferOptions
+    from .infer.templating import Templater
+
+    loaded = _as_spec(spec, allow_remote_refs=allow_remote_refs, cwd=cwd)
+    templater = Templater(InferOptions())
+
+    def template(path: str) -> str:
+        return templater.template(path)[0]
+
+    return SpecChecker(loaded, _check_options(options), templater=template)
+
+
+def _check_warnings(checker: SpecChecker) -> list[str]:
+    """Run notes that are not findings: exchanges that could not be checked, rules without an id."""
+    notes = checker.aggregate.notes
+    out = []
+    missing = notes.get("exchanges without a response", 0)
+    if missing:
+        out.append(f"{missing} exchange(s) had no response (transport errors) and only their requests were checked")
+    reasons: dict[str, int] = {}
+    unfiled = 0
+    for key, n in notes.items():
+        parts = key.split("|")
+        if parts[0] == "unfiled":
+            unfiled += n
+        elif len(parts) == 3:
+            reasons[f"{parts[1]} bodies: {parts[2]}"] = reasons.get(f"{parts[1]} bodies: {parts[2]}", 0) + n
+    for reason, n in sorted(reasons.items()):
+        out.append(f"{n} {reason} (not validated; see the *-body-unvalidated findings per operation)")
+    if unfiled:
+        out.append(f"{unfiled} violation(s) have no rule id where they occur and are not reported; please report this")
+    return out
+
+
+def check(
+    traffic: Any = None,
+    spec: Any = None,
+    expect: Any = None,
+    *,
+    severity: Mapping[str, Any] | None = None,
+    ignore: Iterable[str] | str | os.PathLike[str] | None = None,
+    level: Any = None,
+    strict: bool = True,
+    progress: Callable[[int], None] | None = None,
+    allow_remote_refs: bool = False,
+    cwd: str | None = None,
+    today: Any = None,
+    stdin: Any = None,
+    **options: Any,
+) -> Report:
+    """Check recorded traffic against the published spec: every parity break, pinpointed and counted.
+
+    ``traffic``: a recording path (JSON Lines plain or gzip, a directory of rotated files, a glob, a
+    HAR file, a vcrpy cassette ``.yaml``, ``"-"`` for standard input), several of them, or an iterable
+    of :class:`~contractdrift.model.Exchange`. ``spec``: a path, git ``REF:path``, loaded spec or dict.
+    ``options``: ``base_path`` (overrides the servers' base paths), ``trailing_slash``
+    (``"lenient"``: matched, with an info finding; ``"strict"``: undocumented), ``undocumented``
+    (``"off" | "info" | "warn"`` for undocumented response properties), ``nullable`` (``"lenient"``:
+    3.0 ``nullable`` beside ``anyOf``/``oneOf``/``allOf``/``$ref``/``enum`` admits null; ``"strict"``:
+    the 3.0.3 reading), ``formats``. ``severity``, ``ignore`` and ``level`` work as in
+    :func:`diff_specs`. With ``strict`` (default) a damaged recording line other than a truncated last
+    one raises :class:`~contractdrift.errors.InputError` naming file:line; otherwise it is skipped
+    and reported. ``expect`` is reserved for client expectations (Pact files) and not supported yet.
+
+    The report carries the findings (one per rule, operation, side, status, media type and payload
+    location, with evidence), warnings, and ``coverage``: which documented operations, statuses and
+    media types the traffic exercised.
+    """
+    import datetime as _dt
+
+    from .compare.rules import REGISTRY, load_families
+    from .errors import UsageError
+    from .spec.refcheck import check_refs
+
+    if expect is not None:
+        raise UsageError("check: expect= (client expectations) is not supported by this version")
+    if traffic is None or spec is None:
+        raise UsageError("check: both traffic and spec are required")
+    load_families()
+    overrides = _severity_overrides(severity or {}, REGISTRY)
+    day = today or _dt.date.today()
+    checker = spec_checker(spec, allow_remote_refs=allow_remote_refs, cwd=cwd, **options)
+    loaded = checker.spec
+    warnings: list[str] = [*getattr(loaded, "warnings", []), *check_refs(loaded).warnings]  # type: ignore[arg-type]
+    sources = _TrafficSources(traffic, strict=strict, stdin=stdin)
+    with _deep_recursion("an exchange or the spec is nested too deeply to check"):
+        checker.add_all(sources, progress=progress)
+        findings = checker.findings()
+        coverage = checker.coverage()
+    warnings += sources.warnings() + _check_warnings(checker)
+    findings, notes = _apply_policy(findings, overrides, ignore, level, day)
+    meta = {"command": "check", "spec": loaded.root.display,  # type: ignore[attr-defined]
+            "traffic": ", ".join(sources.names) or "(exchanges)", "exchanges": str(checker.aggregate.exchanges)}
+    return Report.build(findings, [*warnings, *notes], meta, coverage=coverage)
+
+
+def _as_exchanges(obj: Any) -> list[Exchange]:
+    from .model import Exchange
+
+    items = obj if isinstance(obj, (list, tuple)) else [obj]
+    out: list[Exchange] = []
+    for item in items:
+        if isinstance(item, Exchange):
+            out.append(item)
+        elif hasattr(item, "status_code") and hasattr(item, "request"):
+            from .capture.convert import exchange_from_httpx
+
+            out.append(exchange_from_httpx(item))
+        else:
+            from .errors import UsageError
+
+            raise UsageError(f"assert_conforms: expected an httpx.Response or an Exchange, got {type(item).__name__}")
+    return out
+
+
+_CHECKERS: dict[tuple[Any, ...], SpecChecker] = {}
+
+
+def assert_conforms(obj: Any, spec: Any, *, fail_on: Severity | str = "warn", **options: Any) -> None:
+    """Raise ``AssertionError`` when an exchange does not conform to ``spec``.
+
+    ``obj``: an ``httpx.Response`` (its request is checked too), an :class:`~contractdrift.model.Exchange`,
+    or a list of them. ``spec``: a path (compiled once per process and options), a loaded spec, a
+    dict or a :class:`~contractdrift.compare.traffic.SpecChecker`. Findings at or above ``fail_on``
+    (default ``warn``) fail; the message lists each one pinpointed: rule, operation, payload path,
+    what was sent and what the spec expects, and the spec's file:line.
+    """
+    from .compare.traffic import SpecChecker
+    from .model import Severity
+
+    floor = Severity.parse(fail_on) if isinstance(fail_on, str) else fail_on
+    if isinstance(spec, SpecChecker):
+        checker = spec
+    else:
+        key: tuple[Any, ...] | None = None
+        if isinstance(spec, (str, os.PathLike)):
+            path = os.fspath(spec)
+            mtime = os.stat(path).st_mtime_ns if os.path.exists(path) else 0
+            key = (path, mtime, tuple(sorted((k, repr(v)) for k, v in options.items())))
+        checker = _CHECKERS.get(key) if key is not None else None  # type: ignore[assignment]
+        if checker is None:
+            checker = spec_checker(spec, **options)
+            if key is not None:
+                if len(_CHECKERS) >= 8:
+                    _CHECKERS.pop(next(iter(_CHECKERS)))
+                _CHECKERS[key] = checker
+    findings = [f for f in checker.check_exchanges(_as_exchanges(obj)) if f.severity >= floor]
+    if findings:
+        from .report._common import finding_line
+
+        ordered = sorted(findings, key=lambda f: f.sort_key())
+        lines = [f"{len(ordered)} finding(s) against the spec:"] + ["  " + finding_line(f) for f in ordered]
+        raise AssertionError("\n".join(lines))
