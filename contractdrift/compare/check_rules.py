@@ -48,7 +48,7 @@ _PROPS = frozenset({"property", "parameter-property"})
 CHECK_CONCEPTS: tuple[CheckConcept, ...] = (
     CheckConcept("required-missing", E, E, "requiredness", "{subject}: required property {property!r} missing",
                  _PROPS | {"parameter"}),
-    CheckConcept("type-mismatch", E, E, "type", "{subject}: expected {expected}, got {actual}", _ALL),
+    CheckConcept("type-mismatch", E, E, "type", "{subject}: not of type {expected}", _ALL),
     CheckConcept("null-not-allowed", E, E, "type", "{subject}: null where the spec does not allow it", _ALL),
     CheckConcept("enum-mismatch", E, E, "values", "{subject}: value not in the enum {expected}", _ALL),
     CheckConcept("const-mismatch", E, E, "values", "{subject}: value differs from the const {expected}", _ALL),
@@ -60,8 +60,10 @@ CHECK_CONCEPTS: tuple[CheckConcept, ...] = (
     CheckConcept("undocumented", I, W, "existence", "{subject}: property {property!r} is not in the spec", _PROPS),
     CheckConcept("read-only-sent", W, None, "access", "{subject}: readOnly property sent in a request", _PROPS),
     CheckConcept("write-only-sent", None, W, "access", "{subject}: writeOnly property sent in a response", _PROPS),
-    CheckConcept("no-alternative-matched", E, E, "composition", "{subject}: matches none of the alternatives {expected}",
-                 _ALL),
+    CheckConcept("no-alternative-matched", E, E, "composition",
+                 "{subject}: matches none of the {keyword} alternatives", _ALL),
+    CheckConcept("several-alternatives-matched", E, E, "composition",
+                 "{subject}: matches more than one oneOf alternative", _ALL),
     CheckConcept("not-matched", E, E, "composition", "{subject}: matches the schema under 'not'", _ALL),
 )
 
@@ -81,6 +83,7 @@ CONCEPT_RULE: Mapping[str, str | None] = MappingProxyType({
     "read-only-sent": "read-only-sent",
     "write-only-sent": "write-only-sent",
     "no-alternative-matched": "no-alternative-matched",
+    "several-alternatives-matched": "several-alternatives-matched",
     "not-matched": "not-matched",
     "unknown-format": None,
     "unvalidated": None,

@@ -314,20 +314,15 @@ class SpecChecker:
                 self._obs(f"{side.value}-body-unvalidated", label, side, status, media, None,
                           args={"reason": reason}, spec=v.schema)
                 continue
-            pointer: Pointer = tuple(v.pointer)
-            prop = v.args.get("property")
-            if v.concept in ("required-missing", "additional-property", "undocumented-property") and \
-                    isinstance(prop, str) and (not pointer or pointer[-1] != prop):
-                pointer = (*pointer, prop)
-            folded = _fold(pointer)
+            folded = _fold(v.pointer)  # property concepts end at the property's name
             scope = root_scope if not folded else inner_scope
             rule = check_rule_id(side, scope, suffix)
             if rule not in CHECK_RULES:
                 # no id at this scope: counted and reported (run warnings), never filed elsewhere
                 self.aggregate.notes[f"unfiled|{side.value}|{scope}|{suffix}"] += 1
                 continue
-            value = _at(instance, v.pointer)
-            args = _violation_args(v, what, folded)
+            value = _at(instance, v.pointer) if v.concept != "required-missing" else _at(instance, v.pointer[:-1])
+            args = _violation_args(v)
             expected = _expected(v)
             self._obs(rule, label, side, status, media, (*prefix, *folded), example=value, expected=expected,
                       args=args, spec=v.schema)
@@ -426,7 +421,7 @@ class SpecChecker:
         else:
             self.aggregate.notes["exchanges without a response"] += 1
 
-    def _check_params(self, state: _Op, headers: Sequence[tuple[str, str]], path_params: Mapping[str, str],
+    def _check_params(self, state: _Op, headers: tuple[tuple[str, str], ...], path_params: Mapping[str, str],
                       query: str) -> None:
         label = state.label
         qpairs: dict[str, list[str]] = {}
@@ -437,9 +432,9 @@ class SpecChecker:
         cookie_header = header_get(headers, "cookie")
         if cookie_header:
             for part in cookie_header.split(";"):
-                name, sep, value = part.strip().partition("=")
+                cname, sep, cvalue = part.strip().partition("=")
                 if sep:
-                    cookies.setdefault(name, []).append(value)
+                    cookies.setdefault(cname, []).append(cvalue)
         hdrs: dict[str, list[str]] = {}
         for k, v in headers:
             hdrs.setdefault(k.lower(), []).append(v)
@@ -466,6 +461,8 @@ class SpecChecker:
             else:
                 continue
             pointer: Pointer = (where, name)
+            value: Any
+            consumed: set[str]
             if p.content_json:
                 if not values:
                     value, consumed = None, set()
@@ -510,12 +507,12 @@ class SpecChecker:
             for k, v in parse_qsl(body.text or "", keep_blank_values=True):
                 fields.setdefault(k, []).append(v)
             schema = media.schema if media is not None else None
-            enc = media.node.get("encoding") if media is not None else None
-            enc = enc if isinstance(enc, dict) else {}
+            raw_enc = media.node.get("encoding") if media is not None else None
+            enc: dict[str, Any] = raw_enc if isinstance(raw_enc, dict) else {}
             obj: dict[str, Any] = {}
             for k, vals in fields.items():
                 sub = schema.deref().child("properties", k) if schema is not None else None
-                e = enc.get(k) if isinstance(enc.get(k), dict) else {}
+                e: dict[str, Any] = enc[k] if isinstance(enc.get(k), dict) else {}
                 param = {"name": k, "in": "query", "style": e.get("style", "form"),
                          "explode": e.get("explode", e.get("style", "form") == "form")}
                 obj[k], _ = deserialize(param, vals, sub, fields)
@@ -752,6 +749,8 @@ def _subject(side: Side, rule: str, pointer: str | None) -> str:
     where = to_human(_from(pointer)) if pointer else "$"
     if "-parameter-" in rule and pointer:
         parts = _from(pointer)
+        if rule == "request-parameter-required-missing":
+            return f"{parts[0]} parameters"
         inner = to_human(parts[2:]) if len(parts) > 2 else ""
         return f"{parts[0]} parameter {parts[1]!r}" + (f" at {inner}" if inner else "")
     if "-header-" in rule and pointer:
@@ -766,32 +765,32 @@ def _from(pointer: str) -> Pointer:
     return from_rfc6901(pointer)
 
 
-_EXPECTED_KEYS = ("expected", "allowed", "format", "pattern", "limit", "const")
-
-
-def _violation_args(v: Violation, what: str, pointer: Pointer) -> dict[str, JSONValue]:
-    """Args that depend on the finding's key only (never on the offending value), so fingerprints are
-    stable whatever the traffic volume."""
+def _violation_args(v: Violation) -> dict[str, JSONValue]:
+    """Args that depend on the finding's key only (the keyword, the property, what the schema
+    demands), never on the offending value, so fingerprints are stable whatever the traffic volume;
+    the value itself is evidence."""
     out: dict[str, JSONValue] = {"keyword": v.keyword}
-    for k in ("property", *_EXPECTED_KEYS):
-        if k in v.args and k != "actual":
-            out[k] = example_value(v.args[k], limit=300)
-    if "expected" not in out:
-        for k in ("allowed", "format", "pattern", "limit", "const"):
-            if k in v.args:
-                out["expected"] = example_value(v.args[k], limit=300)
-                break
-    if "expected" not in out and v.schema is not None and isinstance(v.schema.value, dict):
-        out["expected"] = example_value(v.schema.value.get(v.keyword), limit=300)
-    if "actual" in v.args:
-        out.setdefault("actual", "another type")
+    if "property" in v.args:
+        out["property"] = str(v.args["property"])
+    for k in ("expected", "allowed", "limit", "format", "pattern"):
+        if k in v.args:
+            out["expected"] = example_value(_plain(v.args[k]), limit=300)
+            break
     return out
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _expected(v: Violation) -> JSONValue:
     if v.schema is not None and isinstance(v.schema.value, dict) and v.keyword in v.schema.value:
-        return {v.keyword: example_value(v.schema.value[v.keyword], limit=400)}
-    return {v.keyword: example_value(v.args.get("expected"), limit=400)} if "expected" in v.args else None
+        demand = v.schema.value[v.keyword]
+        if isinstance(demand, dict):  # properties, patternProperties, discriminator: name the keys
+            keys: list[JSONValue] = [str(k) for k in sorted(map(str, demand))]
+            return {v.keyword: keys[:20] + ([f"… {len(keys) - 20} more"] if len(keys) > 20 else [])}
+        return {v.keyword: example_value(demand, limit=400)}
+    return {v.keyword: example_value(_plain(v.args.get("expected")), limit=400)} if "expected" in v.args else None
 
 
 def coverage_of(checker: SpecChecker, agg: CheckAggregate) -> dict[str, Any]:

@@ -174,7 +174,8 @@ def coverage_lines(coverage: Mapping[str, JSONValue] | None) -> list[str]:
         if not isinstance(op, Mapping):
             continue
         statuses = op.get("statuses") if isinstance(op.get("statuses"), list) else []
-        seen, unseen = [], []
+        seen: list[str] = []
+        unseen: list[str] = []
         for st in statuses:  # type: ignore[union-attr]
             if isinstance(st, Mapping):
                 (seen if st.get("exchanges") else unseen).append(

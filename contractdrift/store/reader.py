@@ -245,8 +245,8 @@ class StreamReader(RecordingReader):
     def _read_file(self, file: Path) -> Iterator[Exchange]:
         stream: IO[bytes] = self._stream
         if not hasattr(stream, "peek"):
-            stream = io.BufferedReader(stream)  # type: ignore[arg-type]
-        if stream.peek(2)[:2] == _GZIP_MAGIC:  # type: ignore[attr-defined]
+            stream = io.BufferedReader(stream)  # type: ignore[type-var]
+        if stream.peek(2)[:2] == _GZIP_MAGIC:
             stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
         yield from self._read_stream(file, stream)
 
