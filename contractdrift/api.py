@@ -182,21 +182,13 @@ def spec_router(
 ) -> Callable[[str], tuple[str, Mapping[str, str]] | None] | None:
     """A router for :func:`infer`: user ``templates`` first, then the spec's paths (``servers``
     base paths stripped); ``None`` when there is neither."""
-    from .spec.load import LoadedSpec, load_spec
-    from .spec.routes import RouteTable, base_paths_from_servers
-
     tables = []
     if templates:
+        from .spec.routes import RouteTable
+
         tables.append(RouteTable(templates))
     if spec is not None:
-        loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
-        data = loaded.data if isinstance(loaded.data, Mapping) else {}
-        paths = data.get("paths") or {}
-        servers = list(data.get("servers") or [])
-        for item in paths.values() if isinstance(paths, Mapping) else ():
-            if isinstance(item, Mapping):
-                servers.extend(s for s in item.get("servers") or [] if isinstance(s, Mapping))
-        tables.append(RouteTable([str(p) for p in paths], base_paths_from_servers(servers)))
+        tables.append(_spec_route_table(spec))
     if not tables:
         return None
 
@@ -208,6 +200,26 @@ def spec_router(
         return None
 
     return route
+
+
+def _spec_route_table(spec: str | os.PathLike[str] | LoadedSpec) -> Any:
+    """The spec's path templates under every base path of its ``servers`` (root, path-item and
+    operation level; variables over their defaults and enums)."""
+    from .spec.load import LoadedSpec, load_spec
+    from .spec.normalize import METHODS
+    from .spec.routes import RouteTable
+    from .spec.servers import server_base_paths
+
+    loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
+    data = loaded.data if isinstance(loaded.data, Mapping) else {}
+    paths = data.get("paths") or {}
+    servers = [s for s in data.get("servers") or [] if isinstance(s, Mapping)]
+    for item in paths.values() if isinstance(paths, Mapping) else ():
+        if isinstance(item, Mapping):
+            for holder in (item, *(item.get(m) for m in METHODS)):
+                if isinstance(holder, Mapping):
+                    servers.extend(s for s in holder.get("servers") or [] if isinstance(s, Mapping))
+    return RouteTable([str(p) for p in paths], server_base_paths(servers))
 
 
 def _strict_exchanges(reader: RecordingReader, strict: bool) -> Iterable[Exchange]:
@@ -258,11 +270,17 @@ def infer(
         opts = InferOptions.from_kwargs(options)
     except (TypeError, ValueError) as exc:
         raise UsageError(str(exc)) from None
+    if spec is not None and isinstance(spec, (str, os.PathLike)):
+        from .spec.load import load_spec
+
+        spec = load_spec(spec)  # once, for the router and the base paths
     router = spec_router(spec, templates)
+    strip_base = _spec_route_table(spec).strip_base if spec is not None else None
     if isinstance(exchanges, (str, os.PathLike)):
         reader = read_recording(exchanges, warn=not strict)
-        return infer_exchanges(_strict_exchanges(reader, strict), opts, router=router, progress=progress)
-    return infer_exchanges(exchanges, opts, router=router, progress=progress)
+        return infer_exchanges(_strict_exchanges(reader, strict), opts, router=router, progress=progress,
+                               strip_base=strip_base)
+    return infer_exchanges(exchanges, opts, router=router, progress=progress, strip_base=strip_base)
 
 
 def infer_files(

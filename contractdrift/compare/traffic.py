@@ -153,8 +153,9 @@ def _at(value: Any, pointer: Sequence[str | int]) -> Any:
     return value
 
 
-def example_value(value: Any, *, limit: int = _MAX_EXAMPLE_CHARS) -> JSONValue:
-    """A small JSON copy for evidence: long strings cut, containers summarized past a few items."""
+def example_value(value: Any, *, limit: int = _MAX_EXAMPLE_CHARS, depth: int = 3, items: int = 20) -> JSONValue:
+    """A small JSON copy for evidence: strings cut at ``limit``, containers cut after ``items``
+    entries and summarized below ``depth`` levels (``"{…}"``, ``"[…]"``)."""
     if isinstance(value, str):
         return value if len(value) <= limit else value[: limit - 1] + "…"
     if isinstance(value, bool) or value is None or isinstance(value, int):
@@ -162,20 +163,21 @@ def example_value(value: Any, *, limit: int = _MAX_EXAMPLE_CHARS) -> JSONValue:
     if isinstance(value, float):
         return value if value == value and abs(value) != float("inf") else str(value)
     if isinstance(value, dict):
-        keys = list(value)[:8]
+        if depth <= 0:
+            return "{…}"
         out: dict[str, JSONValue] = {}
-        for k in keys:
-            v = value[k]
-            out[str(k)] = example_value(v, limit=40) if not isinstance(v, (dict, list)) else (
-                "{…}" if isinstance(v, dict) else "[…]")
-        if len(value) > len(keys):
-            out["…"] = f"{len(value) - len(keys)} more"
+        for k in list(value)[:items]:
+            out[str(k)] = example_value(value[k], limit=min(limit, 80), depth=depth - 1, items=items)
+        if len(value) > items:
+            out["…"] = f"{len(value) - items} more"
         return out
-    if isinstance(value, list):
-        head: list[JSONValue] = [example_value(v, limit=40) if not isinstance(v, (dict, list)) else "…"
-                                 for v in value[:5]]
-        if len(value) > 5:
-            head.append(f"… {len(value) - 5} more")
+    if isinstance(value, (list, tuple)):
+        if depth <= 0:
+            return "[…]"
+        head: list[JSONValue] = [example_value(v, limit=min(limit, 80), depth=depth - 1, items=items)
+                                 for v in value[:items]]
+        if len(value) > items:
+            head.append(f"… {len(value) - items} more")
         return head
     return str(value)[:limit]
 
