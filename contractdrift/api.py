@@ -222,7 +222,7 @@ def _spec_route_table(spec: str | os.PathLike[str] | LoadedSpec) -> Any:
     return RouteTable([str(p) for p in paths], server_base_paths(servers))
 
 
-def _strict_exchanges(reader: RecordingReader, strict: bool) -> Iterable[Exchange]:
+def _strict_exchanges(reader: RecordingReader, strict: bool, *, warn: bool = True) -> Iterable[Exchange]:
     """With ``strict``, a damaged line fails the run; a truncated *last* line (the writer died
     mid-write: every complete line before it is intact) is tolerated and reported as a warning."""
     import warnings
@@ -240,7 +240,7 @@ def _strict_exchanges(reader: RecordingReader, strict: bool) -> Iterable[Exchang
         check()
         yield ex
     check()
-    if strict:
+    if strict and warn:
         for p in reader.problems:
             warnings.warn(str(p), RecordingWarning, stacklevel=2)
 
@@ -589,7 +589,7 @@ class _TrafficSources:
                 else:
                     reader = RecordingReader(source, warn=False)
                 self.readers.append(reader)
-                yield from _strict_exchanges(reader, self.strict)
+                yield from _strict_exchanges(reader, self.strict, warn=False)  # problems go in the report
 
     def warnings(self) -> list[str]:
         out: list[str] = []
@@ -637,6 +637,9 @@ def _check_warnings(checker: SpecChecker) -> list[str]:
     """Run notes that are not findings: exchanges that could not be checked, rules without an id."""
     notes = checker.aggregate.notes
     out = []
+    deep = notes.get("exchanges nested too deeply to check", 0)
+    if deep:
+        out.append(f"{deep} exchange(s) nested too deeply to check were skipped")
     missing = notes.get("exchanges without a response", 0)
     if missing:
         out.append(f"{missing} exchange(s) had no response (transport errors) and only their requests were checked")

@@ -336,6 +336,9 @@ class SpecChecker:
         self.aggregate.exchanges += 1
         try:
             self._check(exchange)
+        except RecursionError:  # a payload nested deeper than the interpreter can walk: counted, not fatal
+            self._current.clear()
+            self.aggregate.notes["exchanges nested too deeply to check"] += 1
         finally:
             self._flush((exchange.started_at, exchange.id))
 

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from capture_servers.servers import uvicorn_server
 
 import contractdrift
 from contractdrift import api
@@ -18,7 +19,6 @@ from contractdrift.asgi import RecordingMiddleware
 from contractdrift.cli import main
 from contractdrift.model import Report, from_rfc6901
 
-from capture_servers.servers import uvicorn_server
 from .shop_app import app
 
 SPEC = Path(__file__).parent / "data" / "shop.yaml"
