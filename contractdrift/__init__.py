@@ -31,10 +31,11 @@ __version__ = "0.1.0"
 
 if _TYPE_CHECKING:
     from . import asgi, wsgi
-    from .api import diff_specs, infer, load_settings, rules
+    from .api import assert_conforms, check, diff_specs, infer, load_settings, rules, spec_checker
     from .capture.httpx_transport import AsyncRecordingTransport, RecordingTransport
     from .capture.recorder import CapturePolicy, Recorder, RecorderStats
     from .capture.redact import Redactor
+    from .compare.traffic import CheckOptions, SpecChecker
     from .infer import InferOptions, InferredAPI
     from .report import FORMATS, render
     from .spec.load import LoadedSpec, SpecFile, load_spec
@@ -48,6 +49,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "infer": ("contractdrift.api", "infer"),
     "load_settings": ("contractdrift.api", "load_settings"),
     "rules": ("contractdrift.api", "rules"),
+    "check": ("contractdrift.api", "check"),
+    "assert_conforms": ("contractdrift.api", "assert_conforms"),
+    "spec_checker": ("contractdrift.api", "spec_checker"),
+    "CheckOptions": ("contractdrift.compare.traffic", "CheckOptions"),
+    "SpecChecker": ("contractdrift.compare.traffic", "SpecChecker"),
     "AsyncRecordingTransport": ("contractdrift.capture.httpx_transport", "AsyncRecordingTransport"),
     "RecordingTransport": ("contractdrift.capture.httpx_transport", "RecordingTransport"),
     "CapturePolicy": ("contractdrift.capture.recorder", "CapturePolicy"),
@@ -88,6 +94,7 @@ __all__ = [
     "AsyncRecordingTransport",
     "Body",
     "CapturePolicy",
+    "CheckOptions",
     "ContractDriftError",
     "Evidence",
     "Exchange",
@@ -109,12 +116,15 @@ __all__ = [
     "Severity",
     "Side",
     "SourcePosition",
+    "SpecChecker",
     "SpecFile",
     "SpecLocation",
     "UsageError",
     "ValidationProblem",
     "__version__",
     "asgi",
+    "assert_conforms",
+    "check",
     "diff_specs",
     "infer",
     "load_settings",
@@ -123,6 +133,7 @@ __all__ = [
     "read_recording",
     "render",
     "rules",
+    "spec_checker",
     "validate_spec",
     "wsgi",
 ]
