@@ -686,6 +686,15 @@ class _Compiler:
         checks: list[_Fn] = []
         prefix = [self.cell(g, self.options.undocumented) for g in view.prefix_items]
         items = self.cell(view.items, self.options.undocumented) if view.items is not None else None
+        if items is not None and view.items is not None and self.view(view.items).boolean is False:
+            items = None  # `items: false`: no element past the prefix (reported on the array, as JSON Schema)
+            n_max = len(prefix)
+
+            def no_more(inst: list[Any]) -> _Result:
+                if len(inst) > n_max:
+                    return [_err("constraint-violated", anchor, "items", {"limit": n_max, "actual": len(inst)})]
+                return None
+            checks.append(no_more)
         if prefix or items is not None:
             n_prefix = len(prefix)
 
