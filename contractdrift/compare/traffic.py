@@ -35,7 +35,7 @@ from ..spec.node import Node, SpecLike
 from ..spec.normalize import Operation, Parameter, operations
 from ..spec.routes import RouteTable, normalize_path
 from ..spec.security import Credential, operation_credentials
-from ..spec.serialization import deserialize, schema_types
+from ..spec.serialization import coerce_scalar, deserialize, schema_types
 from ..spec.servers import server_base_paths
 from ..spec.shapes import (
     header_map,
@@ -43,6 +43,7 @@ from ..spec.shapes import (
     match_media_type,
     match_status,
     media_map,
+    parameter_serialization,
     parse_media_type,
     responses,
 )
@@ -101,6 +102,8 @@ class _Param:
     schema: Node | None
     compiled: CompiledSchema | None
     content_json: bool  # a ``content: application/json`` parameter
+    by_name: bool  # its value travels under its own name (not deepObject / exploded form object)
+    scalar: frozenset[str] | None  # the schema's types when it is a scalar (fast coercion), else None
 
 
 @dataclass(slots=True)
@@ -266,7 +269,13 @@ class SpecChecker:
                 continue
             schema = p.schema()
             content_json = p.node.child("schema") is None and schema is not None
-            params.append(_Param(p, schema, self._compile(schema, REQ), content_json))
+            types = frozenset(schema_types(schema))
+            serialization = parameter_serialization(p.location, p.node)
+            by_name = not (serialization.style == "deepObject" or (
+                p.location in ("query", "cookie") and "object" in types and serialization.style == "form"
+                and serialization.explode))
+            scalar = types if types and not types & {"array", "object"} else None
+            params.append(_Param(p, schema, self._compile(schema, REQ), content_json, by_name, scalar))
             if p.location == "query":
                 query_names.add(p.name)
         body_node = op.node.child("requestBody")
@@ -441,15 +450,18 @@ class SpecChecker:
                 cname, sep, cvalue = part.strip().partition("=")
                 if sep:
                     cookies.setdefault(cname, []).append(cvalue)
-        hdrs: dict[str, list[str]] = {}
-        for k, v in headers:
-            hdrs.setdefault(k.lower(), []).append(v)
+        hdrs: dict[str, list[str]] | None = None
         used: set[str] = set()
         template_names = list(path_params)
         for p in state.params:
             param = p.param
             where = param.location
             name = param.name
+            if where == "query" and p.by_name and name not in qpairs:  # the common case: not sent
+                if param.required:
+                    self._obs("request-parameter-required-missing", label, REQ, None, None, (where, name),
+                              args={"property": name}, spec=param.node)
+                continue
             if where == "path":
                 index = int(param.key[1][1:]) if param.key[1].startswith("#") else -1
                 raw = path_params.get(name)
@@ -460,6 +472,10 @@ class SpecChecker:
             elif where == "query":
                 values, source = qpairs.get(name, []), qpairs
             elif where == "header":
+                if hdrs is None:
+                    hdrs = {}
+                    for k, v in headers:
+                        hdrs.setdefault(k.lower(), []).append(v)
                 got = hdrs.get(name.lower())
                 values, source = ([", ".join(got)] if got else []), None
             elif where == "cookie":
@@ -477,6 +493,9 @@ class SpecChecker:
                         value, consumed = json.loads(values[-1]), {name}
                     except ValueError:
                         value, consumed = values[-1], {name}
+            elif p.scalar is not None and p.by_name and where != "path" or (
+                    p.scalar is not None and where == "path" and param.node.get("style") in (None, "simple")):
+                value, consumed = (coerce_scalar(values[-1], p.scalar), {name}) if values else (None, set())
             else:
                 value, consumed = deserialize(param.node.value, values, p.schema, source)
             if where == "query":
