@@ -491,7 +491,7 @@ class _Compiler:
                 (view.unevaluated_properties is not None and view.unevaluated_properties is not False):
             result: frozenset[str] | None = None
         else:
-            names = set(view.properties)
+            names = set(view.properties) | view.required  # a required name is described, if loosely
             result = frozenset(names)
             for branch in self._branches(view):
                 sub = self.documented(branch, seen | {key})
