@@ -25,6 +25,8 @@ from contractdrift.model import Side
 from contractdrift.spec.node import Node
 
 Pointer = tuple[str | int, ...]
+_DIGIT = st.integers(0, 9)
+_THREE = st.integers(0, 2)
 _JSON_TYPES = ("object", "array", "string", "integer", "number", "boolean")
 
 
@@ -89,6 +91,7 @@ class _Gen:
         self.side = side
         self.max_depth = max_depth
         self.views: dict[tuple[Any, ...], SchemaView] = {}
+        self.strategies: dict[tuple[int, str], st.SearchStrategy[Any]] = {}  # built once per view and type
 
     def view(self, group: NodeGroup) -> SchemaView:
         key = tuple(n.key for n in group)
@@ -105,7 +108,7 @@ class _Gen:
         view = self.view(group)
         if view.boolean is False:
             return None
-        if view.nullable and draw(st.integers(0, 9)) == 0:
+        if view.nullable and draw(_DIGIT) == 0:
             return None
         if view.const is not None:
             return view.const[0]
@@ -143,13 +146,14 @@ class _Gen:
         if t == "array":
             return self._array(draw, view, ptr, depth, trace)
         trace.leaves.append(Leaf(ptr, _explicit_types(view), view.nullable, False, in_branch))
-        if t == "string":
-            return draw(self._string(view))
-        if t in ("integer", "number"):
-            return draw(self._number(view, t))
-        if t == "boolean":
-            return draw(st.booleans())
-        return None
+        if t not in ("string", "integer", "number", "boolean"):
+            return None
+        key = (id(view), t)
+        strategy = self.strategies.get(key)
+        if strategy is None:
+            strategy = self.strategies[key] = (
+                self._string(view) if t == "string" else st.booleans() if t == "boolean" else self._number(view, t))
+        return draw(strategy)
 
     def _object(self, draw: st.DrawFn, view: SchemaView, ptr: Pointer, depth: int, trace: Trace,
                 composed: bool = False) -> dict[str, Any]:
@@ -163,16 +167,16 @@ class _Gen:
             if name in view.required:
                 required.append(name)
                 names.append(name)
-            elif depth < self.max_depth and draw(st.integers(0, 2)) > 0:
+            elif depth < self.max_depth and draw(_THREE) > 0:
                 names.append(name)
         for name in names:
             out[name] = self.value(draw, view.properties[name], (*ptr, name), depth + 1, trace)
         for name in view.required:
             if name not in out and name not in view.properties:
-                out[name] = draw(st.integers(0, 9))
+                out[name] = draw(_DIGIT)
                 required.append(name)
         if isinstance(view.additional, tuple) and depth < self.max_depth:
-            for i in range(draw(st.integers(0, 2))):
+            for i in range(draw(_THREE)):
                 key = f"k{i}"
                 if key not in out:
                     out[key] = self.value(draw, view.additional, (*ptr, key), depth + 1, trace)
@@ -229,8 +233,10 @@ class _Gen:
         hi = nums.get("maximum")
         xlo = nums.get("exclusiveMinimum")
         xhi = nums.get("exclusiveMaximum")
-        if view.format == "int32":
-            lo, hi = max(lo, -(2**31)) if lo is not None else -(2**31), min(hi, 2**31 - 1) if hi is not None else 2**31 - 1
+        width = {"int32": 31, "int64": 63}.get(view.format or "")
+        if width is not None:
+            lo = max(lo, -(2**width)) if lo is not None else -(2**width)
+            hi = min(hi, 2**width - 1) if hi is not None else 2**width - 1
         mult = nums.get("multipleOf")
         if t == "integer" or mult is not None:
             ilo = None if lo is None and xlo is None else int(max(x for x in (lo, xlo + 1 if xlo is not None else None)
@@ -298,7 +304,9 @@ def inject_fault(draw: st.DrawFn, payload: Any, trace: Trace, *, undocumented: b
             options.append(("undocumented", obj))
     if not options:
         return None
-    kind, where = draw(st.sampled_from(options))
+    kinds = sorted({k for k, _ in options})
+    chosen = draw(st.sampled_from(kinds))  # each kind of fault as likely as the others
+    kind, where = draw(st.sampled_from([o for o in options if o[0] == chosen]))
     if kind in ("type", "null"):
         assert isinstance(where, Leaf)
         new = _wrong_value(where.types) if kind == "type" else None
@@ -371,3 +379,29 @@ def reference_paths(validator: Any, instance: Any) -> set[Pointer]:
 
 
 JSON_TYPES = _JSON_TYPES
+
+
+def json_responses(spec: Any, *, method: str = "get", limit: int | None = None) -> list[tuple[str, Node]]:
+    """(label, schema node) of the JSON 2xx response bodies of ``method`` operations, in document order."""
+    out: list[tuple[str, Node]] = []
+    paths = spec.root.data.get("paths") or {}
+    for path, item in paths.items():
+        op = item.get(method) if isinstance(item, dict) else None
+        if not isinstance(op, dict):
+            continue
+        for status, response in (op.get("responses") or {}).items():
+            if not str(status).startswith("2") or not isinstance(response, dict):
+                continue
+            root = Node(spec, spec.root, ("paths", path, method, "responses", status), response).deref()
+            content = root.child("content")
+            if content is None:
+                continue
+            for media, body in content.items():
+                schema = body.child("schema")
+                if schema is not None and ("json" in media or media == "*/*"):
+                    out.append((f"{method.upper()} {path} {status} {media}", schema))
+                    break
+            break
+        if limit is not None and len(out) >= limit:
+            break
+    return out
