@@ -105,3 +105,20 @@ def test_infer_names_unmatched_paths_relative_to_the_server_base(tmp_path: Path)
     exchanges = [ex("GET", "/v1/orders", resp={}), ex("GET", "/v1/invoices", resp={})]
     inferred = contractdrift.infer(exchanges, spec=spec_path)
     assert set(inferred.to_openapi()["paths"]) == {"/orders", "/invoices"}
+
+
+def test_examples_are_redacted_like_recordings() -> None:
+    doc = spec({"/u": {"get": {"responses": {"200": ok({"type": "object", "properties": {"id": {"type": "integer"}}})}}}})
+    exchanges = [ex("GET", "/u?password=hunter2", resp={"id": 1, "api_token": "sk_live_51Habcdefghijklmnop"}),
+                 ex("GET", "/u", resp={"id": 2, "owner": {"name": "x", "client_secret": "cs_abcdefghijklmnop"}})]
+    found = {f.rule_id: f for f in contractdrift.check(exchanges, spec=doc).findings}
+    examples = {rule: f.evidence.example for rule, f in found.items() if f.evidence is not None}
+    by_pointer = {f.location.payload_pointer: f.evidence.example for f in found_all(exchanges, doc)}
+    assert set(examples) == {"request-parameter-undocumented", "response-property-undocumented"}
+    assert "hunter2" not in str(examples["request-parameter-undocumented"])
+    assert "sk_live_51Habcdefghijklmnop" not in str(by_pointer["/api_token"])
+    assert "cs_abcdefghijklmnop" not in str(by_pointer["/owner"]) and "'name': 'x'" in str(by_pointer["/owner"])
+
+
+def found_all(exchanges: list[Any], doc: dict[str, Any]) -> list[Any]:
+    return [f for f in contractdrift.check(exchanges, spec=doc).findings if f.evidence is not None]
