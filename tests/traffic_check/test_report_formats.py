@@ -15,7 +15,7 @@ from contractdrift.model import Severity
 from contractdrift.report import FORMATS, render
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "report"))
-from test_report_schemas import _errors, report_validator, sarif_validator  # noqa: E402
+from test_report_schemas import _errors, report_validator, sarif_validator
 
 DATA = Path(__file__).parent / "data"
 
