@@ -47,7 +47,6 @@ from ..spec.shapes import (
     parse_media_type,
     responses,
 )
-from . import rules as R
 from .aggregate import CheckAggregate, ObsKey, Seen
 from .check_rules import CHECK_RULES, CONCEPT_RULE, check_rule_id
 from .emit import Emitter
@@ -796,10 +795,8 @@ class SpecChecker:
                                 exchange_ids=ids, details=details)
             location = Location(operation=label, side=side, status=status, media_type=media,
                                 revision=obs.spec, payload_pointer=pointer, exchange_ids=ids)
-            args = dict(obs.args)
-            subject = _subject(side, rule, pointer)
-            out.append(Finding(rule_id=rule, severity=severity, location=location,
-                               message=R.render_message(rule, args, subject), args=args, evidence=evidence))
+            out.append(self._emitter.build(rule, location, args=obs.args, subject=_subject(side, rule, pointer),
+                                           severity=severity, evidence=evidence))
         return out
 
     def coverage(self, aggregate: CheckAggregate | None = None) -> dict[str, Any]:
