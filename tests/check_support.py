@@ -405,3 +405,36 @@ def json_responses(spec: Any, *, method: str = "get", limit: int | None = None) 
         if limit is not None and len(out) >= limit:
             break
     return out
+
+
+def pointers(value: Any, prefix: Pointer = ()) -> list[Pointer]:
+    """Every pointer into a JSON value (the root included)."""
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.extend(pointers(v, (*prefix, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.extend(pointers(v, (*prefix, i)))
+    return out
+
+
+#: Small JSON values used to replace a part of a payload (random mutations).
+SMALL_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.floats(-2, 2, allow_nan=False) | st.sampled_from(
+        ["", "x", "2024-01-01", "usd", "object"]),
+    lambda children: st.lists(children, max_size=2) | st.dictionaries(st.sampled_from(["id", "object", "x"]),
+                                                                     children, max_size=2),
+    max_leaves=4,
+)
+
+
+def mutate(draw: st.DrawFn, payload: Any) -> Any:
+    """A copy of ``payload`` with one randomly chosen part replaced by a small random JSON value."""
+    doc = json.loads(json.dumps(payload))
+    where = draw(st.sampled_from(pointers(doc)))
+    new = draw(SMALL_JSON)
+    if not where:
+        return new
+    _get(doc, where[:-1])[where[-1]] = new
+    return doc

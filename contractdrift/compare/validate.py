@@ -238,6 +238,14 @@ def _branch_name(node: Node) -> str:
     return ""
 
 
+def _where(nodes: list[Node], keyword: str, default: Node) -> Node:
+    """The first node that spells ``keyword`` (where a merged constraint came from), for locations."""
+    for n in nodes:
+        if isinstance(n.value, dict) and keyword in n.value:
+            return n
+    return default
+
+
 def _types_text(types: frozenset[str] | set[str]) -> str:
     return " or ".join(sorted(types))
 
@@ -384,15 +392,16 @@ class _Compiler:
         per[float].extend(num)
 
         table: dict[type, _Fn] = {}
+        type_node = _where(dict_nodes, "type", anchor)
         mismatch_args = _types_text(types) if types else ""
         for py, checks in per.items():
             name = _JSON_TYPE[py]
             allowed = types is None or name in types or (name == "integer" and "number" in types)
             fns = checks + common
             if not allowed and py is float and "integer" in (types or ()):
-                table[py] = self._integral_float(_seq(fns) if fns else _ok, anchor, mismatch_args)
+                table[py] = self._integral_float(_seq(fns) if fns else _ok, type_node, mismatch_args)
             elif not allowed:
-                table[py] = self._mismatch(anchor, mismatch_args, name)
+                table[py] = self._mismatch(type_node, mismatch_args, name)
             else:
                 table[py] = _seq(fns) if fns else _ok
         table[type(None)] = self._null_fn(group, view)
@@ -417,7 +426,8 @@ class _Compiler:
             for py, jname in _JSON_TYPE.items():
                 if jname == name and isinstance(inst, py):
                     return table[py](inst)
-            return [_err("type-mismatch", anchor, "type", {"expected": mismatch_args or "a JSON value", "actual": name})]
+            return [_err("type-mismatch", type_node, "type",
+                         {"expected": mismatch_args or "a JSON value", "actual": name})]
 
         # fast path: the common type of a leaf with nothing to check costs one class comparison
         trivial = tuple(py for py in (str, int, dict, list, bool, float) if table[py] is _ok)
@@ -545,6 +555,8 @@ class _Compiler:
             else:
                 props[name] = self.cell(group, self.options.undocumented)
         required = tuple(r for r in sorted(view.required) if r not in hidden)
+        required_at = {r: next((n for n in nodes if isinstance(n.value.get("required"), list)
+                                and r in n.value["required"]), anchor) for r in required}
         patterns: list[tuple[Callable[[str], Any], _Cell]] = []
         notices: list[_Fn] = []
         for pat, group in view.pattern_properties.items():
@@ -554,13 +566,16 @@ class _Compiler:
                 notices.append(self._once("unvalidated", anchor, "patternProperties",
                                           {"pattern": pat, "reason": f"regex not supported: {exc}"}))
         closed_kw: str | None = None
+        closed_at = anchor
         additional_cell: _Cell | None = None
         if view.additional is False:
             closed_kw = "additionalProperties"
+            closed_at = next((n for n in nodes if n.value.get("additionalProperties") is False), anchor)
         elif isinstance(view.additional, tuple):
             additional_cell = self.cell(view.additional, self.options.undocumented)
         elif view.unevaluated_properties is False:
             closed_kw = "unevaluatedProperties"
+            closed_at = _where(nodes, "unevaluatedProperties", anchor)
         elif isinstance(view.unevaluated_properties, tuple):
             additional_cell = self.cell(view.unevaluated_properties, self.options.undocumented)
         documented: frozenset[str] | None = None
@@ -577,7 +592,7 @@ class _Compiler:
         for kw in ("minProperties", "maxProperties"):
             if kw in nums:
                 limit = int(nums[kw])
-                extra.append(self._size_check(anchor, kw, limit, kw.startswith("min")))
+                extra.append(self._size_check(_where(nodes, kw, anchor), kw, limit, kw.startswith("min")))
         names_group = view.property_names
         if names_group is not None:
             names_cell = self.cell(names_group, False)
@@ -630,7 +645,7 @@ class _Compiler:
                 if name not in inst:
                     if out is None:
                         out = []
-                    out.append([[name], "required-missing", anchor, "required", {"property": name}, None])
+                    out.append([[name], "required-missing", required_at[name], "required", {"property": name}, None])
             for k, v in inst.items():
                 c = props_get(k)
                 if c is not None:
@@ -665,7 +680,7 @@ class _Compiler:
                         continue
                     if out is None:
                         out = []
-                    out.append([[k], "additional-property", anchor, closed_kw, {"property": k}, None])
+                    out.append([[k], "additional-property", closed_at, closed_kw, {"property": k}, None])
                 elif additional_cell is not None:
                     r = additional_cell[0](v)
                     if r:
@@ -700,10 +715,11 @@ class _Compiler:
         if items is not None and view.items is not None and self.view(view.items).boolean is False:
             items = None  # `items: false`: no element past the prefix (reported on the array, as JSON Schema)
             n_max = len(prefix)
+            items_at = _where(nodes, "items", anchor)
 
             def no_more(inst: list[Any]) -> _Result:
                 if len(inst) > n_max:
-                    return [_err("constraint-violated", anchor, "items", {"limit": n_max, "actual": len(inst)})]
+                    return [_err("constraint-violated", items_at, "items", {"limit": n_max, "actual": len(inst)})]
                 return None
             checks.append(no_more)
         if prefix or items is not None:
@@ -730,27 +746,29 @@ class _Compiler:
         nums = view.numbers
         for kw in ("minItems", "maxItems"):
             if kw in nums:
-                checks.append(self._size_check(anchor, kw, int(nums[kw]), kw == "minItems"))
+                checks.append(self._size_check(_where(nodes, kw, anchor), kw, int(nums[kw]), kw == "minItems"))
         if view.unique_items:
+            unique_at = _where(nodes, "uniqueItems", anchor)
             def unique(inst: list[Any]) -> _Result:
                 seen: dict[Any, int] = {}
                 for i, v in enumerate(inst):
                     f = _freeze(v)
                     if f in seen:
-                        return [_err("constraint-violated", anchor, "uniqueItems",
+                        return [_err("constraint-violated", unique_at, "uniqueItems",
                                      {"first": seen[f], "duplicate": i})]
                     seen[f] = i
                 return None
             checks.append(unique)
         if view.contains is not None:
             contains_cell = self.cell(view.contains, False)
+            contains_at = _where(nodes, "contains", anchor)
             lo = int(nums.get("minContains", 1))
             hi = nums.get("maxContains")
 
             def contains(inst: list[Any]) -> _Result:
                 count = sum(1 for v in inst if not _real(contains_cell[0](v)))
                 if count < lo or (hi is not None and count > hi):
-                    return [_err("constraint-violated", anchor, "contains",
+                    return [_err("constraint-violated", contains_at, "contains",
                                  {"matching": count, "min": lo, "max": hi})]
                 return None
             checks.append(contains)
@@ -768,12 +786,14 @@ class _Compiler:
         lo = nums.get("minLength")
         hi = nums.get("maxLength")
         if lo is not None or hi is not None:
+            lo_at, hi_at = _where(nodes, "minLength", anchor), _where(nodes, "maxLength", anchor)
+
             def length(inst: str) -> _Result:
                 n = len(inst)
                 if lo is not None and n < lo:
-                    return [_err("constraint-violated", anchor, "minLength", {"limit": int(lo), "actual": n})]
+                    return [_err("constraint-violated", lo_at, "minLength", {"limit": int(lo), "actual": n})]
                 if hi is not None and n > hi:
-                    return [_err("constraint-violated", anchor, "maxLength", {"limit": int(hi), "actual": n})]
+                    return [_err("constraint-violated", hi_at, "maxLength", {"limit": int(hi), "actual": n})]
                 return None
             out.append(length)
         for n in nodes:
@@ -819,16 +839,18 @@ class _Compiler:
             hi = nums.get("maximum")
             xlo = nums.get("exclusiveMinimum")
             xhi = nums.get("exclusiveMaximum")
+            low_at = _where(nodes, "exclusiveMinimum" if xlo is not None and lo is None else "minimum", anchor)
+            high_at = _where(nodes, "exclusiveMaximum" if xhi is not None and hi is None else "maximum", anchor)
 
             def bound(inst: float) -> _Result:
                 if lo is not None and inst < lo:
-                    return [_err("constraint-violated", anchor, "minimum", {"limit": lo, "actual": inst})]
+                    return [_err("constraint-violated", low_at, "minimum", {"limit": lo, "actual": inst})]
                 if hi is not None and inst > hi:
-                    return [_err("constraint-violated", anchor, "maximum", {"limit": hi, "actual": inst})]
+                    return [_err("constraint-violated", high_at, "maximum", {"limit": hi, "actual": inst})]
                 if xlo is not None and inst <= xlo:
-                    return [_err("constraint-violated", anchor, "exclusiveMinimum", {"limit": xlo, "actual": inst})]
+                    return [_err("constraint-violated", low_at, "exclusiveMinimum", {"limit": xlo, "actual": inst})]
                 if xhi is not None and inst >= xhi:
-                    return [_err("constraint-violated", anchor, "exclusiveMaximum", {"limit": xhi, "actual": inst})]
+                    return [_err("constraint-violated", high_at, "exclusiveMaximum", {"limit": xhi, "actual": inst})]
                 return None
             out.append(bound)
         for n in nodes:
