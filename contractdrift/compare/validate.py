@@ -26,7 +26,6 @@ checked; each is reported once per compiled schema node, and never makes a compo
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -152,10 +151,6 @@ class CompiledSchema:
         return all(v.concept in INFORMATIONAL for v in self.validate(instance))
 
 
-_COMPILERS: weakref.WeakKeyDictionary[Any, dict[tuple[Side, ValidateOptions], _Compiler]] = \
-    weakref.WeakKeyDictionary()
-
-
 def compile_schema(node: Node, *, side: Side, options: ValidateOptions | None = None) -> CompiledSchema:
     """Compile the schema at ``node`` for payloads on ``side``. Compiled subschemas are cached per
     (spec, side, options) and shared: a component used by 400 operations is compiled once."""
@@ -164,13 +159,19 @@ def compile_schema(node: Node, *, side: Side, options: ValidateOptions | None = 
     return CompiledSchema(node, side, options, compiler.cell((node,), options.undocumented))
 
 
+_CACHE_ATTRIBUTE = "_contractdrift_compiled"
+
+
 def _compiler_for(spec: Any, side: Side, options: ValidateOptions) -> _Compiler:
-    try:
-        per_spec = _COMPILERS.get(spec)
-        if per_spec is None:
-            per_spec = _COMPILERS[spec] = {}
-    except TypeError:  # not weak-referenceable: no sharing
-        return _Compiler(side, options)
+    # The cache lives on the spec object: compiled closures hold nodes, nodes hold the spec, so the
+    # whole goes away with the spec (a global weak-keyed map would keep every spec alive).
+    per_spec: dict[tuple[Side, ValidateOptions], _Compiler] | None = getattr(spec, _CACHE_ATTRIBUTE, None)
+    if per_spec is None:
+        per_spec = {}
+        try:
+            setattr(spec, _CACHE_ATTRIBUTE, per_spec)
+        except (AttributeError, TypeError):  # a spec without attributes: no sharing
+            return _Compiler(side, options)
     compiler = per_spec.get((side, options))
     if compiler is None:
         compiler = per_spec[(side, options)] = _Compiler(side, options)

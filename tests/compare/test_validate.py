@@ -335,3 +335,17 @@ def test_unsupported_regex_is_reported_once_not_failed() -> None:
     s = one({"type": "string", "pattern": "\\p{L}+"})
     assert brief(s.validate("abc")) == [("unvalidated", (), "pattern")]
     assert s.validate("def") == []
+
+
+def test_compiled_schemas_go_away_with_their_spec() -> None:
+    import gc
+    import weakref
+
+    spec = load_spec_data({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
+                           "components": {"schemas": {"S": {"type": "string"}}}})
+    node = Node(spec, spec.root, ("components", "schemas", "S"), {"type": "string"})
+    assert compile_schema(node, side=Side.RESPONSE).validate(1) != []
+    ref = weakref.ref(spec)
+    del spec, node
+    gc.collect()
+    assert ref() is None
