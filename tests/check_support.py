@@ -355,13 +355,19 @@ def to_json_schema(value: Any, *, nullable: str = "lenient", side: Side = Side.R
     return out
 
 
+_CONVERTED: dict[tuple[int, str, Side], tuple[Any, Any]] = {}
+
+
 def reference_validator(document: Any, pointer: Pointer, *, nullable: str = "lenient",
                         side: Side = Side.RESPONSE) -> Any:
     """A ``jsonschema.Draft202012Validator`` for the schema at ``pointer`` of an OpenAPI document."""
     import jsonschema
 
-    root = to_json_schema(document, nullable=nullable, side=side)
-    root = dict(root)
+    key = (id(document), nullable, side)
+    cached = _CONVERTED.get(key)
+    if cached is None or cached[0] is not document:
+        cached = _CONVERTED[key] = (document, to_json_schema(document, nullable=nullable, side=side))
+    root = dict(cached[1])
     root["$ref"] = "#" + "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in pointer)
     return jsonschema.Draft202012Validator(root)
 
