@@ -640,13 +640,52 @@ class _Compiler:
         props_get = props.get
         tail = _seq(extra) if extra else None
 
-        def obj(inst: dict[str, Any]) -> _Result:
+        def unknown(k: str, v: Any) -> _Result:
+            """A property neither ``properties`` nor ``patternProperties`` describe."""
+            if closed_kw is not None:
+                if closed_kw == "unevaluatedProperties" and k in branch_names:
+                    return None
+                return [[[k], "additional-property", closed_at, closed_kw, {"property": k}, None]]
+            if additional_cell is not None:
+                r = additional_cell[0](v)
+                return _prefix(r, k) if r else None
+            if report_undoc and k not in documented:  # type: ignore[operator]
+                return [[[k], "undocumented-property", anchor, "properties", {"property": k}, None]]
+            return None
+
+        def missing(inst: dict[str, Any]) -> _Result:
             out: _Result = None
             for name in required:
                 if name not in inst:
                     if out is None:
                         out = []
                     out.append([[name], "required-missing", required_at[name], "required", {"property": name}, None])
+            return out
+
+        if not patterns and not hidden and tail is None:
+            # the common shape: one dict lookup and one call per property, nothing allocated when valid
+            def obj_plain(inst: dict[str, Any]) -> _Result:
+                out: _Result = None
+                for name in required:
+                    if name not in inst:
+                        out = missing(inst)
+                        break
+                for k, v in inst.items():
+                    c = props_get(k)
+                    r = c[0](v) if c is not None else unknown(k, v)
+                    if r:
+                        if c is not None:
+                            for e in r:
+                                e[0].append(k)
+                        if out is None:
+                            out = r
+                        else:
+                            out.extend(r)
+                return out
+            return obj_plain
+
+        def obj(inst: dict[str, Any]) -> _Result:
+            out = missing(inst) if required else None
             for k, v in inst.items():
                 c = props_get(k)
                 if c is not None:
@@ -660,12 +699,7 @@ class _Compiler:
                     if r:
                         for e in r:
                             e[0].append(k)
-                        if out is None:
-                            out = r
-                        else:
-                            out.extend(r)
-                    if not patterns:
-                        continue
+                        out = r if out is None else out + r
                 matched = c is not None
                 for search, pc in patterns:
                     if search(k):
@@ -674,23 +708,10 @@ class _Compiler:
                         if r:
                             _prefix(r, k)
                             out = r if out is None else out + r
-                if matched:
-                    continue
-                if closed_kw is not None:
-                    if closed_kw == "unevaluatedProperties" and k in branch_names:
-                        continue
-                    if out is None:
-                        out = []
-                    out.append([[k], "additional-property", closed_at, closed_kw, {"property": k}, None])
-                elif additional_cell is not None:
-                    r = additional_cell[0](v)
+                if not matched:
+                    r = unknown(k, v)
                     if r:
-                        _prefix(r, k)
                         out = r if out is None else out + r
-                elif report_undoc and k not in documented:  # type: ignore[operator]
-                    if out is None:
-                        out = []
-                    out.append([[k], "undocumented-property", anchor, "properties", {"property": k}, None])
             if tail is not None:
                 r = tail(inst)
                 if r:
