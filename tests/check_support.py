@@ -20,7 +20,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contractdrift.compare.schema_view import NodeGroup, SchemaView, build_view, is_null_schema, lone_member
+from contractdrift.compare.schema_view import NodeGroup, SchemaView, build_view, lone_member
+from contractdrift.compare.validate import is_null_schema
 from contractdrift.model import Side
 from contractdrift.spec.node import Node
 
