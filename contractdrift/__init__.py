@@ -32,12 +32,23 @@ __version__ = "0.1.0"
 
 if _TYPE_CHECKING:
     from . import asgi, wsgi
-    from .api import diff_specs, infer_api, load_settings, parity, replay, rules
+    from .api import (
+        assert_conforms,
+        check,
+        diff_specs,
+        infer_api,
+        load_settings,
+        parity,
+        replay,
+        rules,
+        spec_checker,
+    )
     from .capture.httpx_transport import AsyncRecordingTransport, RecordingTransport
     from .capture.recorder import CapturePolicy, Recorder, RecorderStats
     from .capture.redact import Redactor
     from .capture.replay import Replayer, ReplayOptions, ReplayStats
     from .compare.parity import ParityCheck, ParityOptions
+    from .compare.traffic import CheckOptions, SpecChecker
     from .infer import InferOptions, InferredAPI
     from .report import FORMATS, render
     from .spec.load import LoadedSpec, SpecFile, load_spec
@@ -51,6 +62,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "infer_api": ("contractdrift.api", "infer_api"),
     "load_settings": ("contractdrift.api", "load_settings"),
     "rules": ("contractdrift.api", "rules"),
+    "check": ("contractdrift.api", "check"),
+    "assert_conforms": ("contractdrift.api", "assert_conforms"),
+    "spec_checker": ("contractdrift.api", "spec_checker"),
+    "CheckOptions": ("contractdrift.compare.traffic", "CheckOptions"),
+    "SpecChecker": ("contractdrift.compare.traffic", "SpecChecker"),
     "AsyncRecordingTransport": ("contractdrift.capture.httpx_transport", "AsyncRecordingTransport"),
     "RecordingTransport": ("contractdrift.capture.httpx_transport", "RecordingTransport"),
     "CapturePolicy": ("contractdrift.capture.recorder", "CapturePolicy"),
@@ -98,6 +114,7 @@ __all__ = [
     "AsyncRecordingTransport",
     "Body",
     "CapturePolicy",
+    "CheckOptions",
     "ContractDriftError",
     "Evidence",
     "Exchange",
@@ -126,12 +143,15 @@ __all__ = [
     "Severity",
     "Side",
     "SourcePosition",
+    "SpecChecker",
     "SpecFile",
     "SpecLocation",
     "UsageError",
     "ValidationProblem",
     "__version__",
     "asgi",
+    "assert_conforms",
+    "check",
     "diff_specs",
     "infer_api",
     "is_redacted",
@@ -143,6 +163,7 @@ __all__ = [
     "render",
     "replay",
     "rules",
+    "spec_checker",
     "validate_spec",
     "wsgi",
 ]

@@ -33,5 +33,14 @@ step "4. Infer what the service really sends, mapped onto the spec's path templa
 sed -n '1,40p' out/inferred.yaml
 echo "... (full document in out/inferred.yaml)"
 
+step "5. Check the recorded traffic against the published spec: every drift pinpointed, counted, located" \
+     "contractdrift check out/traffic.jsonl --spec examples/orders/v2.yaml"
+"$CD" check out/traffic.jsonl --spec examples/orders/v2.yaml
+code=$?
+echo "(exit code $code: 1 means findings at or above --fail-on error)"
+[ "$code" -le 1 ] || exit "$code"
+"$CD" check out/traffic.jsonl --spec examples/orders/v2.yaml --format html -o out/check.html
+echo "wrote out/check.html"
+
 echo
 echo "Done. Outputs are in out/."

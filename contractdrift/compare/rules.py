@@ -645,6 +645,7 @@ def rule_table(family: str) -> Callable[[Callable[[], Iterable[RuleInfo]]], Call
 #: validation and ``contractdrift rules`` know every family's ids without importing drivers eagerly).
 FAMILY_MODULES: dict[str, str] = {
     "parity": "contractdrift.compare.parity_rules",
+    "check": "contractdrift.compare.check_rules",
 }
 
 
