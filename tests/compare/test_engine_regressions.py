@@ -309,3 +309,18 @@ def test_30_plain_name_fragment_stays_unsupported() -> None:
 
     spec = load_spec_text(_ANCHORED.replace("openapi: 3.1.0", "openapi: 3.0.3"), "spec.yaml")
     assert any("unsupported $ref '#pet'" in b for b in check_refs(spec).broken)
+
+
+def test_diff_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    _ids(_doc({"type": "string"}), _doc({"type": "integer"}))
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    gc.freeze()  # a caller that froze its own objects (a pre-fork server) keeps them frozen
+    try:
+        frozen = gc.get_freeze_count()
+        assert _ids(_doc({"type": "string"}), _doc({"type": "integer"})) == ["response-body-type-changed"]
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
