@@ -324,3 +324,15 @@ def test_diff_leaves_the_garbage_collector_as_it_found_it() -> None:
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+def test_31_the_same_anchor_text_in_two_id_resources_is_checked_in_each() -> None:
+    from contractdrift.errors import InputError
+    from contractdrift.spec.refcheck import check_refs
+
+    text = _ANCHORED.replace("        tag: {type: string}\n", "        tag: {type: string}\n    Other:\n"
+                             "      $id: https://example.com/schemas/other\n"
+                             "      properties: {pet: {$ref: \"#friend\"}}\n")
+    assert "Other:" in text
+    with pytest.raises(InputError, match=r"no \$anchor 'friend' in https://example.com/schemas/other"):
+        check_refs(load_spec_text(text, "spec.yaml"), strict=True)
