@@ -319,9 +319,9 @@ def test_diff_leaves_the_garbage_collector_as_it_found_it() -> None:
     assert gc.get_freeze_count() == 0 and gc.isenabled()
     gc.freeze()  # a caller that froze its own objects (a pre-fork server) keeps them frozen
     try:
-        frozen = gc.get_freeze_count()
+        assert gc.get_freeze_count() > 0
         assert _ids(_doc({"type": "string"}), _doc({"type": "integer"})) == ["response-body-type-changed"]
-        assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() > 0  # not unfrozen by the diff (frozen objects may still be freed)
     finally:
         gc.unfreeze()
 
