@@ -169,4 +169,3 @@ def test_generated_fixtures_are_fresh() -> None:
     leftovers = [d.name for d in RULES_DIR.iterdir() if d.is_dir() and d.name not in wanted and gen.is_generated(d)]
     assert not stale and not leftovers, (
         f"run `python tests/data/rules/_generate.py`: stale {stale[:5]} ({len(stale)}), leftover {leftovers[:5]}")
-
