@@ -212,7 +212,7 @@ class Emitter:
             payload_pointer=self._pointer(payload) if payload is not None else None,
         )
         finding = Finding(rule_id=rule_id, severity=R.REGISTRY[rule_id].severity, location=location,
-                          message=message, args=args, args_json=args_json, evidence=evidence)
+                          message=message, args=args, encoded_args=(args, args_json), evidence=evidence)
         self.findings.append(finding)
         return finding
 
