@@ -225,7 +225,7 @@ class Emitter:
         clean = {k: jsonable(v) for k, v in (args or {}).items()} if args else {}
         return Finding(rule_id=rule_id, severity=severity if severity is not None else info.severity,
                        location=location, message=R.render_message(rule_id, clean, subject), args=clean,
-                       args_json=encode_args(clean), evidence=evidence)
+                       evidence=evidence)
 
     def _pointer(self, payload: Pointer) -> str:
         text = self._pointers.get(payload)
