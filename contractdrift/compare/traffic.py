@@ -878,8 +878,11 @@ def coverage_of(checker: SpecChecker, agg: CheckAggregate) -> dict[str, Any]:
             counts["media_types"][0] += 1
             counts["media_types"][1] += bool(mn)
             request_media.append({"media_type": mkey, "exchanges": mn})
+        undocumented = sorted((status, count) for (label, status), count in agg.statuses.items()
+                              if label == state.label and status not in state.responses and count)
         ops_out.append({"operation": state.label, "exchanges": n, "request_media_types": request_media,
-                        "statuses": statuses})
+                        "statuses": statuses,
+                        "undocumented_statuses": [{"status": s, "exchanges": c} for s, c in undocumented]})
     return {
         "exchanges": agg.exchanges,
         "summary": {k: {"documented": v[0], "exercised": v[1]} for k, v in counts.items()},

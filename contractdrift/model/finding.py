@@ -49,9 +49,10 @@ class Finding:
     message: str = ""
     args: Mapping[str, JSONValue] = field(default_factory=dict)
     evidence: Evidence | None = None
-    #: the canonical JSON of ``args`` (sorted keys, compact), when the producer already has it: drivers
-    #: that file one change at many operations encode its arguments once (see compare.emit)
-    args_json: str | None = field(default=None, repr=False, compare=False)
+    #: ``(args, their canonical JSON)`` when the producer already has the encoding: drivers that file
+    #: one change at many operations encode its arguments once (see compare.emit). Used only while
+    #: ``args`` is that very object, so ``dataclasses.replace(f, args=...)`` never keeps a stale one.
+    encoded_args: tuple[Mapping[str, Any], str] | None = field(default=None, repr=False, compare=False)
     _fingerprint: str = field(default="", init=False, repr=False, compare=False)
     _sort_key: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
 
@@ -62,7 +63,8 @@ class Finding:
         # one encoding serves both the fingerprint and the sort tie-breaker; it is the JSON array
         # [rule, operation, side, status, media type, pointer, args], assembled from encoded parts
         # (byte-identical to encoding the list at once, so fingerprints stay stable)
-        args_json = self.args_json if self.args_json is not None else encode_args(self.args)
+        pre = self.encoded_args
+        args_json = pre[1] if pre is not None and pre[0] is self.args else encode_args(self.args)
         head = _dumps([self.rule_id, loc.operation, loc.side.value, loc.status, loc.media_type,
                        loc.payload_pointer])
         key = f"{head[:-1]},{args_json}]"

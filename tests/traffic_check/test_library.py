@@ -122,3 +122,22 @@ def test_examples_are_redacted_like_recordings() -> None:
 
 def found_all(exchanges: list[Any], doc: dict[str, Any]) -> list[Any]:
     return [f for f in contractdrift.check(exchanges, spec=doc).findings if f.evidence is not None]
+
+
+def test_exchanges_without_response_and_very_deep_payloads() -> None:
+    from dataclasses import replace
+
+    doc = spec({"/x": {"get": {"parameters": [{"name": "n", "in": "query", "schema": {"type": "integer"}}],
+                               "responses": {"200": ok({"type": "array", "items": {"type": "array"}})}}}})
+    lost = replace(ex("GET", "/x?n=a", resp={}), response=None, error="ConnectError: refused")
+    deep: Any = []
+    for _ in range(5000):
+        deep = [deep]
+    shallow = ex("GET", "/x", resp=[])
+    assert shallow.response is not None
+    nested = replace(shallow, response=replace(shallow.response, body=contractdrift.Body(
+        kind="json", media_type="application/json", json=deep, size=10_000)))
+    report = contractdrift.check([lost, nested], spec=doc)
+    assert [(f.rule_id, f.location.payload_pointer) for f in report.findings] == [
+        ("request-parameter-type-mismatch", "/query/n")]
+    assert any("1 exchange(s) had no response" in w for w in report.warnings)
