@@ -31,10 +31,11 @@ __version__ = "0.1.0"
 
 if _TYPE_CHECKING:
     from . import asgi, wsgi
-    from .api import diff_specs, infer, load_settings, rules
+    from .api import check_expectations, diff_specs, infer, load_expectations, load_settings, rules
     from .capture.httpx_transport import AsyncRecordingTransport, RecordingTransport
     from .capture.recorder import CapturePolicy, Recorder, RecorderStats
     from .capture.redact import Redactor
+    from .expect.model import Expectations
     from .infer import InferOptions, InferredAPI
     from .report import FORMATS, render
     from .spec.load import LoadedSpec, SpecFile, load_spec
@@ -45,6 +46,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "asgi": ("contractdrift.asgi", None),
     "wsgi": ("contractdrift.wsgi", None),
     "diff_specs": ("contractdrift.api", "diff_specs"),
+    "check_expectations": ("contractdrift.api", "check_expectations"),
+    "load_expectations": ("contractdrift.api", "load_expectations"),
+    "Expectations": ("contractdrift.expect.model", "Expectations"),
     "infer": ("contractdrift.api", "infer"),
     "load_settings": ("contractdrift.api", "load_settings"),
     "rules": ("contractdrift.api", "rules"),
@@ -91,6 +95,7 @@ __all__ = [
     "ContractDriftError",
     "Evidence",
     "Exchange",
+    "Expectations",
     "Finding",
     "InferOptions",
     "InferredAPI",
@@ -115,8 +120,10 @@ __all__ = [
     "ValidationProblem",
     "__version__",
     "asgi",
+    "check_expectations",
     "diff_specs",
     "infer",
+    "load_expectations",
     "load_settings",
     "load_spec",
     "read_exchanges",

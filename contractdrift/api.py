@@ -13,6 +13,7 @@ from .model import Finding, Report, Severity
 if TYPE_CHECKING:
     from .capture.recorder import RecorderStats
     from .config import Config
+    from .expect.model import Expectations
     from .infer import InferredAPI
     from .model import Exchange, RuleInfo
     from .spec.load import LoadedSpec
@@ -504,3 +505,86 @@ def load_settings(path: str | os.PathLike[str] | None = None, *, cwd: str | None
     from .config import load_config
 
     return load_config(path, rules(), cwd=cwd)
+
+
+# --- expectations: what clients send and accept (Pact, JSON Schema, a spec copy) ---------------------------
+
+
+def load_expectations(
+    path_or_url: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    provider: str | None = None,
+    consumer_version_tags: Sequence[str] = (),
+    branch: str | None = None,
+    latest: bool = False,
+    env: Mapping[str, str] | None = None,
+    allow_remote_refs: bool = False,
+    cwd: str | None = None,
+) -> Expectations:
+    """Load client expectations: Pact files (V1–V4, matchers compiled to JSON Schema), JSON Schema
+    expectations files, a client's copy of an OpenAPI spec, whole directories of them, or — when
+    ``path_or_url`` is an ``http(s)://`` URL and ``provider`` is given — the pacts a Pact Broker holds
+    for that provider (selected by ``consumer_version_tags``, ``branch``, ``latest``; credentials from
+    ``PACT_BROKER_TOKEN`` or ``PACT_BROKER_USERNAME``/``PACT_BROKER_PASSWORD`` in ``env``, default
+    the process environment). The result is a frozen :class:`Expectations` value: its interactions
+    carry the compiled schemas, its notes what could not be compiled exactly."""
+    from .errors import UsageError
+    from .expect.broker import BrokerSelection
+    from .expect.load import load_broker, load_paths
+    from .expect.model import Expectations as _Expectations
+
+    if isinstance(path_or_url, (str, os.PathLike)) and str(path_or_url).startswith(("http://", "https://")):
+        if not provider:
+            raise UsageError("a Pact Broker URL needs the provider name (--provider NAME)")
+        selection = BrokerSelection(provider=provider, tags=tuple(consumer_version_tags), branch=branch,
+                                    latest=latest)
+        return load_broker(str(path_or_url), selection, env=dict(env) if env is not None else None)
+    paths = [path_or_url] if isinstance(path_or_url, (str, os.PathLike)) else list(path_or_url)
+    if cwd is not None:
+        paths = [p if os.path.isabs(p) else os.path.join(cwd, p) for p in paths]
+    expectations, spec_paths = load_paths(paths)
+    specs = tuple(_as_spec(p, allow_remote_refs=allow_remote_refs, cwd=cwd) for p in spec_paths)
+    return expectations + _Expectations(client_specs=specs)
+
+
+def check_expectations(
+    spec: Any,
+    expect: Any,
+    *,
+    severity: Mapping[str, Any] | None = None,
+    ignore: Iterable[str] | str | os.PathLike[str] | None = None,
+    level: Any = None,
+    allow_remote_refs: bool = False,
+    cwd: str | None = None,
+    strict: bool = False,
+) -> Report:
+    """Comparison 1 of issue 9: client expectations against a spec, no traffic.
+
+    ``spec`` is a path, a loaded spec or a dict; ``expect`` an :class:`Expectations` value (see
+    :func:`load_expectations`) or what that function accepts. For each interaction the client's
+    compiled request is compared with the spec's request (client = producer) and the spec's response
+    with the client's compiled expectation (spec = producer), with the same walker as ``diff``. A
+    client's copy of a spec is compared as a ``diff`` whose base is that copy."""
+    import datetime as _dt
+
+    from .compare.expect import ExpectCheck
+    from .compare.rules import REGISTRY, load_families
+    from .expect.model import Expectations as _Expectations
+    from .spec.refcheck import check_refs
+
+    load_families()
+    exp = expect if isinstance(expect, _Expectations) else load_expectations(expect, cwd=cwd)
+    s = _as_spec(spec, allow_remote_refs=allow_remote_refs, cwd=cwd)
+    warnings: list[str] = [*s.warnings, *check_refs(s, strict=strict).warnings]
+    driver = ExpectCheck(s, exp)
+    with _deep_recursion("the spec or the expectations are nested too deeply to compare"):
+        findings = list(driver.run())
+        for copy in exp.client_specs:
+            findings += diff_specs(copy, s, cwd=cwd, strict=strict).findings
+    warnings += driver.warnings
+    day = _dt.date.today()
+    findings, notes = _apply_policy(findings, _severity_overrides(severity or {}, REGISTRY), ignore, level, day)
+    meta = {"command": "check", "spec": s.root.display, "interactions": str(len(exp.interactions)),
+            "checked": str(driver.checked),
+            "expectations": ", ".join(src.name for src in exp.sources)}
+    return Report.build(findings, [*warnings, *notes], meta)

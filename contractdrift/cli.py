@@ -402,6 +402,81 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 _REGISTRY.append(_add_diff)
 
 
+def _add_check(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "check", help="check client expectations (Pact, JSON Schema) against the spec",
+        description="Compare what clients expect (Pact files V1-V4 with their matchers, JSON Schema "
+                    "expectation files, a client's copy of the spec, or the pacts of a Pact Broker) with the "
+                    "spec: requests as the client sends them against what the spec accepts, the responses the "
+                    "spec allows against what the client accepts. Exit 0: nothing at/above --fail-on; 1: "
+                    "findings at/above it; 2: bad input.")
+    p.add_argument("traffic", nargs="?", help="a recording to check (needs the traffic checker; see --expect)")
+    p.add_argument("--spec", metavar="SPEC", help="the provider's OpenAPI description (path or git REF:path)")
+    _expect_options(p)
+    _output_options(p)
+    p.add_argument("--fail-on", choices=("error", "warn", "info"), default=None,
+                   help="exit 1 when a finding is at or above this severity (default: error)")
+    p.add_argument("--level", choices=("error", "warn", "info"), default=None,
+                   help="show findings at or above this severity (default: info)")
+    p.add_argument("--ignore", metavar="FILE", help="ignore file: fingerprints to suppress (optionally 'until DATE')")
+    p.add_argument("--config", metavar="FILE", help="TOML config (default: [tool.contractdrift] in ./pyproject.toml)")
+    p.add_argument("--strict", action="store_true", help="a broken $ref is an error (exit 2) instead of a warning")
+    p.set_defaults(handler=_cmd_check)
+
+
+def _expect_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--expect", metavar="PATH", action="append", default=[],
+                   help="client expectations: a Pact file, a JSON Schema expectations file, a client's copy of "
+                        "the spec, or a directory of them; repeatable")
+    p.add_argument("--pact-broker", metavar="URL", help="fetch the provider's pacts from this Pact Broker "
+                   "(credentials: PACT_BROKER_TOKEN, or PACT_BROKER_USERNAME and PACT_BROKER_PASSWORD)")
+    p.add_argument("--provider", metavar="NAME", help="the provider's name on the Pact Broker")
+    p.add_argument("--consumer-version-tag", metavar="TAG", action="append", default=[],
+                   help="broker: the latest pact of each consumer version with this tag; repeatable")
+    p.add_argument("--branch", metavar="NAME", help="broker: the pacts of consumer versions on this branch")
+    p.add_argument("--latest", action="store_true", help="broker: only the latest pact of each consumer")
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .errors import UsageError
+
+    if args.expect or args.pact_broker:
+        if args.traffic:
+            raise UsageError("check TRAFFIC --expect is not available in this build (no traffic checker); "
+                             "drop TRAFFIC to check the expectations against --spec")
+        return _check_expectations(args)
+    raise UsageError("check needs --expect PATH or --pact-broker URL (with --spec SPEC)")
+
+
+def _check_expectations(args: argparse.Namespace) -> int:
+    """``check --spec SPEC --expect PACT`` (no traffic): the expectations against the spec."""
+    from . import api
+    from .errors import UsageError
+    from .model import Severity
+    from .report import iter_render
+
+    if not args.spec:
+        raise UsageError("checking expectations without traffic needs --spec SPEC")
+    cfg = api.load_settings(args.config)
+    fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or Severity.ERROR)
+    level = Severity.parse(args.level) if args.level else cfg.level
+    loaded = None
+    if args.expect:
+        loaded = api.load_expectations(args.expect)
+    if args.pact_broker:
+        broker = api.load_expectations(args.pact_broker, provider=args.provider,
+                                       consumer_version_tags=args.consumer_version_tag, branch=args.branch,
+                                       latest=args.latest)
+        loaded = broker if loaded is None else loaded + broker
+    report = api.check_expectations(args.spec, loaded, severity=cfg.severity, ignore=args.ignore or cfg.ignore_file,
+                                    level=level, strict=args.strict)
+    _emit(args, iter_render(report, args.format, rules=api.rules(), color=_use_color(args), fail_on=fail_on))
+    return report.exit_code(fail_on)
+
+
+_REGISTRY.append(_add_check)
+
+
 def _add_rules(sub: Subparsers) -> None:
     p = sub.add_parser("rules", help="print the rule catalogue",
                        description="Print every rule: id, default severity, side and message template.")
