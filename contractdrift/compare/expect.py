@@ -567,7 +567,11 @@ def classify(c: Change, side: Side, walker: SchemaWalker, example: Any) -> tuple
     if name in ("deprecated", "deprecated-with-sunset", "reactivated") or name.startswith(
             ("default-value", "discriminator", "stability")):
         return None
-    spec = walker.view((c.rev,)) if c.rev is not None else None
+    spec = spec_v
+    if spec is not None and client_v is not None:
+        exact = _exact_values(client_v)
+        if exact is not None and all(refuses(spec, v, walker) is None for v in exact):
+            return None  # every value the client can send here is accepted
     if spec is not None:
         for value in example_values(example, c.rel):
             problem = refuses(spec, value, walker)
@@ -577,6 +581,19 @@ def classify(c: Change, side: Side, walker: SchemaWalker, example: Any) -> tuple
     if concept is None or concept.request is None or concept.request <= R.I:
         return None
     return "expect-request-body-may-be-refused", detail
+
+
+def _exact_values(view: SchemaView) -> tuple[Any, ...] | None:
+    """All the values a (client) schema admits here, when they are few and known, else ``None``."""
+    if view.const is not None:
+        return (view.const[0],)
+    if view.enum is not None:
+        return tuple(view.enum)
+    if view.types == frozenset({"null"}):
+        return (None,)
+    if view.types == frozenset({"boolean"}) and not view.nullable:
+        return (True, False)
+    return None
 
 
 def describe(view: SchemaView | None, walker: SchemaWalker) -> str:

@@ -45,6 +45,7 @@ _ISO = {
 _ISO_DATETIME = {"yyyy-MM-dd'T'HH:mm:ssXXX", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "yyyy-MM-dd'T'HH:mm:ssZ",
                  "yyyy-MM-dd'T'HH:mm:ss.SSSZ", "yyyy-MM-dd'T'HH:mm:ssX", "yyyy-MM-dd'T'HH:mm:ss.SSSX",
                  "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"}
+_CONTAINER_MATCHERS = frozenset({"values", "eachKey", "eachValue", "arrayContains", "notEmpty"})
 _DEFAULT_FORMAT = {"date": "yyyy-MM-dd", "time": "HH:mm:ss", "datetime": "yyyy-MM-dd'T'HH:mm:ssXXX",
                    "timestamp": "yyyy-MM-dd'T'HH:mm:ssXXX"}
 
@@ -231,8 +232,8 @@ class Compiler:
         if kind not in KNOWN:
             self._note("matcher-unknown", f"unknown matcher {kind!r}: compared as a type matcher", ptr)
             kind = "type"
-        if kind in ("min", "max", "minmax"):
-            kind = "type"
+        if kind in ("min", "max", "minmax") or (cascaded and kind in _CONTAINER_MATCHERS):
+            kind = "type"  # a container matcher reaching a descendant by cascade is a type match there
         # containers: the children's structure, whatever the matcher
         if isinstance(value, dict):
             return self._map_matcher(kind, m, value, path, ex_ptr, cascaded, ptr)
@@ -371,6 +372,9 @@ class Compiler:
                 return frag, struct
         if value:
             struct["items"] = self.compile(value[0], (*path, ITEM), (*ex_ptr, 0))
+            if any(_shape(v) != _shape(value[0]) for v in value[1:]):
+                self._note("example-inconsistent", "example items after the first differ in shape from the "
+                           "first; Pact compares every item with the first", self._ex(ex_ptr))
         return frag, struct
 
     def _sub_rules(self, m: Mapping[str, Any], ptr: str) -> Compiler:
@@ -425,6 +429,15 @@ def normalize_matcher(m: Mapping[str, Any]) -> dict[str, Any]:
 
 def _esc(key: Any) -> str:
     return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def _shape(value: Any) -> Any:
+    """The JSON kinds of a value, recursively (what a `type` match compares)."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shape(v) for v in value[:1]]
+    return _kind(value)
 
 
 def _type_of(value: Any) -> dict[str, Any]:
