@@ -238,9 +238,10 @@ class ExpectCheck:
         self.checked += 1
         label = op.label
         status, resp_node = self._status(inter, op, where, label)
-        self._parameters(inter, op, params, doc, label)
-        self._security(inter, op, where, label)
-        self._request_body(inter, op, doc, where, label)
+        if req.described:
+            self._parameters(inter, op, params, doc, label)
+            self._security(inter, op, where, label)
+            self._request_body(inter, op, doc, where, label)
         if resp_node is not None and status is not None:
             self._accept(inter, resp_node, where, label, status)
             self._response(inter, resp_node, doc, where, label, status)
@@ -303,6 +304,15 @@ class ExpectCheck:
                 if self._check_value(inter, p, value, doc.at(got.pointer), label,
                                      "expect-request-parameter-incompatible"):
                     break
+            schema = p.schema()
+            if not got.examples and schema is not None:  # a schema (expectations file): walk it
+                walker = self.walkers[Side.REQUEST]
+                for c in walker.compare((doc.compiled(got.schema, got.pointer),), (schema,)):
+                    verdict = classify(c, Side.REQUEST, walker, None)
+                    if verdict is not None:
+                        self.emitter.add("expect-request-parameter-may-be-refused", op=label, side=Side.REQUEST,
+                                         base=c.base, rev=c.rev, payload=c.rel,
+                                         args=self._args(inter, **{"in": loc, "name": p.name, **verdict[1]}))
         for loc, values in sent.items():
             for name, v in values.items():
                 if (loc, name) in declared or (loc, name.lower()) in credentials:

@@ -30,6 +30,9 @@ _TABLE: tuple[tuple[str, Severity, Side, str, str, str, str, str], ...] = (
     ("expect-request-parameter-incompatible", E, REQ, "parameters", "values", "change",
      "{in} parameter {name!r}: the client sends {value!r}, the spec refuses it ({problem})",
      "request.query.incompatible / request.header.incompatible"),
+    ("expect-request-parameter-may-be-refused", W, REQ, "parameters", "values", "widen",
+     "{in} parameter {name!r}: the client's schema admits values the spec refuses ({concept}; client {client}, "
+     "spec {spec})", "request.query.incompatible / request.header.incompatible"),
     ("expect-request-parameter-unknown", W, REQ, "parameters", "existence", "add",
      "the client sends the {in} parameter {name!r}, which the spec does not define",
      "request.query.unknown / request.header.unknown"),

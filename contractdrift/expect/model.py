@@ -69,6 +69,7 @@ class ExpectedRequest:
     query: tuple[CompiledValue, ...] = ()
     headers: tuple[CompiledValue, ...] = ()
     body: Body | None = None
+    described: bool = True  # False: a JSON Schema expectations file that says nothing about the request
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -96,7 +96,8 @@ def load_schema_file(doc: Mapping[str, Any], name: str, text: str | None) -> tup
             if "body" in req:
                 body = Body(content_type=req.get("contentType", "application/json"),
                             schema=_annotated(req["body"], f"{rptr}/body"), pointer=f"{rptr}/body")
-            request = ExpectedRequest(method=method, path=path, query=query, headers=headers, body=body)
+            request = ExpectedRequest(method=method, path=path, query=query, headers=headers, body=body,
+                                      described="request" in op)
             responses = op.get("responses") or {}
             if not isinstance(responses, dict) or not responses:
                 raise InputError("'responses' must name at least one status", file=name, pointer=f"{optr}/responses")

@@ -264,3 +264,19 @@ def test_client_copy_of_the_spec_is_a_diff_base(tmp_path: Path) -> None:
     assert len(exp.client_specs) == 1 and not exp.interactions
     report = cd.check_expectations(server, exp)
     assert [f.rule_id for f in report.findings] == ["response-property-type-changed"]
+
+
+def test_json_schema_file_parameters_and_undescribed_requests(tmp_path: Path) -> None:
+    params = [{"name": "limit", "in": "query", "required": True, "schema": {"type": "integer", "maximum": 50}}]
+    s = spec(method="get", op={"parameters": params}, resp={"type": "object"})
+    silent = {"contractdrift-expectations": 1, "operations": {"GET /things": {"responses": {"200": {}}}}}
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(silent), encoding="utf-8")
+    assert found(s, cd.load_expectations(path)) == set()  # nothing said about the request: nothing checked
+    wide = {"contractdrift-expectations": 1, "operations": {"GET /things": {
+        "request": {"query": {"limit": {"type": "integer"}}}, "responses": {"200": {}}}}}
+    path.write_text(json.dumps(wide), encoding="utf-8")
+    assert found(s, cd.load_expectations(path)) == {("expect-request-parameter-may-be-refused", "")}
+    none = {"contractdrift-expectations": 1, "operations": {"GET /things": {"request": {}, "responses": {"200": {}}}}}
+    path.write_text(json.dumps(none), encoding="utf-8")
+    assert found(s, cd.load_expectations(path)) == {("expect-request-parameter-missing", None)}
