@@ -31,10 +31,21 @@ __version__ = "0.1.0"
 
 if _TYPE_CHECKING:
     from . import asgi, wsgi
-    from .api import check_expectations, diff_specs, infer, load_expectations, load_settings, rules
+    from .api import (
+        assert_conforms,
+        check,
+        check_expectations,
+        diff_specs,
+        infer,
+        load_expectations,
+        load_settings,
+        rules,
+        spec_checker,
+    )
     from .capture.httpx_transport import AsyncRecordingTransport, RecordingTransport
     from .capture.recorder import CapturePolicy, Recorder, RecorderStats
     from .capture.redact import Redactor
+    from .compare.traffic import CheckOptions, SpecChecker
     from .expect.model import Expectations
     from .infer import InferOptions, InferredAPI
     from .report import FORMATS, render
@@ -52,6 +63,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "infer": ("contractdrift.api", "infer"),
     "load_settings": ("contractdrift.api", "load_settings"),
     "rules": ("contractdrift.api", "rules"),
+    "check": ("contractdrift.api", "check"),
+    "assert_conforms": ("contractdrift.api", "assert_conforms"),
+    "spec_checker": ("contractdrift.api", "spec_checker"),
+    "CheckOptions": ("contractdrift.compare.traffic", "CheckOptions"),
+    "SpecChecker": ("contractdrift.compare.traffic", "SpecChecker"),
     "AsyncRecordingTransport": ("contractdrift.capture.httpx_transport", "AsyncRecordingTransport"),
     "RecordingTransport": ("contractdrift.capture.httpx_transport", "RecordingTransport"),
     "CapturePolicy": ("contractdrift.capture.recorder", "CapturePolicy"),
@@ -92,6 +108,7 @@ __all__ = [
     "AsyncRecordingTransport",
     "Body",
     "CapturePolicy",
+    "CheckOptions",
     "ContractDriftError",
     "Evidence",
     "Exchange",
@@ -114,12 +131,15 @@ __all__ = [
     "Severity",
     "Side",
     "SourcePosition",
+    "SpecChecker",
     "SpecFile",
     "SpecLocation",
     "UsageError",
     "ValidationProblem",
     "__version__",
     "asgi",
+    "assert_conforms",
+    "check",
     "check_expectations",
     "diff_specs",
     "infer",
@@ -130,6 +150,7 @@ __all__ = [
     "read_recording",
     "render",
     "rules",
+    "spec_checker",
     "validate_spec",
     "wsgi",
 ]

@@ -12,6 +12,7 @@ from .model import Finding, Report, Severity
 
 if TYPE_CHECKING:
     from .capture.recorder import RecorderStats
+    from .compare.traffic import SpecChecker
     from .config import Config
     from .expect.model import Expectations
     from .infer import InferredAPI
@@ -182,21 +183,13 @@ def spec_router(
 ) -> Callable[[str], tuple[str, Mapping[str, str]] | None] | None:
     """A router for :func:`infer`: user ``templates`` first, then the spec's paths (``servers``
     base paths stripped); ``None`` when there is neither."""
-    from .spec.load import LoadedSpec, load_spec
-    from .spec.routes import RouteTable, base_paths_from_servers
-
     tables = []
     if templates:
+        from .spec.routes import RouteTable
+
         tables.append(RouteTable(templates))
     if spec is not None:
-        loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
-        data = loaded.data if isinstance(loaded.data, Mapping) else {}
-        paths = data.get("paths") or {}
-        servers = list(data.get("servers") or [])
-        for item in paths.values() if isinstance(paths, Mapping) else ():
-            if isinstance(item, Mapping):
-                servers.extend(s for s in item.get("servers") or [] if isinstance(s, Mapping))
-        tables.append(RouteTable([str(p) for p in paths], base_paths_from_servers(servers)))
+        tables.append(_spec_route_table(spec))
     if not tables:
         return None
 
@@ -210,7 +203,27 @@ def spec_router(
     return route
 
 
-def _strict_exchanges(reader: RecordingReader, strict: bool) -> Iterable[Exchange]:
+def _spec_route_table(spec: str | os.PathLike[str] | LoadedSpec) -> Any:
+    """The spec's path templates under every base path of its ``servers`` (root, path-item and
+    operation level; variables over their defaults and enums)."""
+    from .spec.load import LoadedSpec, load_spec
+    from .spec.normalize import METHODS
+    from .spec.routes import RouteTable
+    from .spec.servers import server_base_paths
+
+    loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
+    data = loaded.data if isinstance(loaded.data, Mapping) else {}
+    paths = data.get("paths") or {}
+    servers = [s for s in data.get("servers") or [] if isinstance(s, Mapping)]
+    for item in paths.values() if isinstance(paths, Mapping) else ():
+        if isinstance(item, Mapping):
+            for holder in (item, *(item.get(m) for m in METHODS)):
+                if isinstance(holder, Mapping):
+                    servers.extend(s for s in holder.get("servers") or [] if isinstance(s, Mapping))
+    return RouteTable([str(p) for p in paths], server_base_paths(servers))
+
+
+def _strict_exchanges(reader: RecordingReader, strict: bool, *, warn: bool = True) -> Iterable[Exchange]:
     """With ``strict``, a damaged line fails the run; a truncated *last* line (the writer died
     mid-write: every complete line before it is intact) is tolerated and reported as a warning."""
     import warnings
@@ -228,7 +241,7 @@ def _strict_exchanges(reader: RecordingReader, strict: bool) -> Iterable[Exchang
         check()
         yield ex
     check()
-    if strict:
+    if strict and warn:
         for p in reader.problems:
             warnings.warn(str(p), RecordingWarning, stacklevel=2)
 
@@ -258,11 +271,17 @@ def infer(
         opts = InferOptions.from_kwargs(options)
     except (TypeError, ValueError) as exc:
         raise UsageError(str(exc)) from None
+    if spec is not None and isinstance(spec, (str, os.PathLike)):
+        from .spec.load import load_spec
+
+        spec = load_spec(spec)  # once, for the router and the base paths
     router = spec_router(spec, templates)
+    strip_base = _spec_route_table(spec).strip_base if spec is not None else None
     if isinstance(exchanges, (str, os.PathLike)):
         reader = read_recording(exchanges, warn=not strict)
-        return infer_exchanges(_strict_exchanges(reader, strict), opts, router=router, progress=progress)
-    return infer_exchanges(exchanges, opts, router=router, progress=progress)
+        return infer_exchanges(_strict_exchanges(reader, strict), opts, router=router, progress=progress,
+                               strip_base=strip_base)
+    return infer_exchanges(exchanges, opts, router=router, progress=progress, strip_base=strip_base)
 
 
 def infer_files(
@@ -505,6 +524,264 @@ def load_settings(path: str | os.PathLike[str] | None = None, *, cwd: str | None
     from .config import load_config
 
     return load_config(path, rules(), cwd=cwd)
+
+
+# --- check: recorded traffic against the published spec ------------------------------------------
+
+_GLOB_CHARS = frozenset("*?[")
+_CASSETTE_SUFFIXES = (".yaml", ".yml")
+
+
+def _expand_traffic(source: str) -> list[str]:
+    """A path, or a glob (``traffic/*.jsonl.gz``) expanded in sorted order (``InputError`` if empty)."""
+    import glob
+
+    from .errors import InputError
+
+    if source == "-" or os.path.exists(source) or not (_GLOB_CHARS & set(source)):
+        return [source]
+    hits = sorted(glob.glob(source, recursive=True))
+    if not hits:
+        raise InputError("no file matches this pattern", file=source)
+    return hits
+
+
+class _TrafficSources:
+    """Exchanges of every traffic source in turn, with the damaged-line policy of ``infer``, and the
+    readers' problems collected for the report."""
+
+    def __init__(self, traffic: Any, *, strict: bool, stdin: Any = None) -> None:
+        self.traffic = traffic
+        self.strict = strict
+        self.stdin = stdin
+        self.names: list[str] = []
+        self.readers: list[RecordingReader] = []
+
+    def _items(self) -> Iterator[Any]:
+        traffic = self.traffic
+        if isinstance(traffic, (str, os.PathLike)):
+            yield traffic
+        else:
+            yield from traffic
+
+    def __iter__(self) -> Iterator[Exchange]:
+        from .model import Exchange
+        from .store.reader import RecordingReader, StreamReader
+
+        for item in self._items():
+            if isinstance(item, Exchange):
+                yield item
+                continue
+            if not isinstance(item, (str, os.PathLike)):
+                from .errors import UsageError
+
+                raise UsageError(f"traffic: expected paths or Exchange objects, got {type(item).__name__}")
+            for source in _expand_traffic(os.fspath(item)):
+                self.names.append(source)
+                if source.endswith(_CASSETTE_SUFFIXES):
+                    from .capture.cassette import load_cassette
+
+                    yield from load_cassette(source)
+                    continue
+                reader: RecordingReader
+                if source == "-":
+                    stream = self.stdin if self.stdin is not None else sys.stdin.buffer
+                    reader = StreamReader(stream, "<stdin>", warn=False)
+                else:
+                    reader = RecordingReader(source, warn=False)
+                self.readers.append(reader)
+                yield from _strict_exchanges(reader, self.strict, warn=False)  # problems go in the report
+
+    def warnings(self) -> list[str]:
+        out: list[str] = []
+        for reader in self.readers:
+            shown = [str(p) for p in reader.problems[:5]]
+            out += shown
+            if reader.skipped > len(shown):
+                out.append(f"{reader.path}: {reader.skipped - len(shown)} more damaged part(s) skipped")
+        return out
+
+
+def _check_options(options: Mapping[str, Any]) -> Any:
+    from .compare.traffic import CheckOptions
+    from .errors import UsageError
+
+    opts = dict(options)
+    base = opts.pop("base_path", None)
+    if base is not None:
+        opts["base_paths"] = (base,) if isinstance(base, str) else tuple(base)
+    try:
+        return CheckOptions(**opts)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"check: {exc}") from None
+
+
+def spec_checker(spec: Any, *, allow_remote_refs: bool = False, cwd: str | None = None, **options: Any
+                 ) -> SpecChecker:
+    """A :class:`~contractdrift.compare.traffic.SpecChecker` for ``spec`` (a path, git ``REF:path``,
+    loaded spec or dict) that names undocumented paths with ``infer``'s templating. ``options`` are
+    :func:`check`'s (``base_path``, ``trailing_slash``, ``undocumented``, ``nullable``, ``formats``)."""
+    from .compare.traffic import SpecChecker
+    from .infer import InferOptions
+    from .infer.templating import Templater
+
+    loaded = _as_spec(spec, allow_remote_refs=allow_remote_refs, cwd=cwd)
+    templater = Templater(InferOptions())
+
+    def template(path: str) -> str:
+        return templater.template(path)[0]
+
+    return SpecChecker(loaded, _check_options(options), templater=template)
+
+
+def _check_warnings(checker: SpecChecker) -> list[str]:
+    """Run notes that are not findings: exchanges that could not be checked, rules without an id."""
+    notes = checker.aggregate.notes
+    out = []
+    deep = notes.get("exchanges nested too deeply to check", 0)
+    if deep:
+        out.append(f"{deep} exchange(s) nested too deeply to check were skipped")
+    missing = notes.get("exchanges without a response", 0)
+    if missing:
+        out.append(f"{missing} exchange(s) had no response (transport errors) and only their requests were checked")
+    reasons: dict[str, int] = {}
+    unfiled = 0
+    for key, n in notes.items():
+        parts = key.split("|")
+        if parts[0] == "unfiled":
+            unfiled += n
+        elif len(parts) == 3:
+            reasons[f"{parts[1]} bodies: {parts[2]}"] = reasons.get(f"{parts[1]} bodies: {parts[2]}", 0) + n
+    for reason, n in sorted(reasons.items()):
+        out.append(f"{n} {reason} (not validated; see the *-body-unvalidated findings per operation)")
+    if unfiled:
+        out.append(f"{unfiled} violation(s) have no rule id where they occur and are not reported; please report this")
+    return out
+
+
+def check(
+    traffic: Any = None,
+    spec: Any = None,
+    expect: Any = None,
+    *,
+    severity: Mapping[str, Any] | None = None,
+    ignore: Iterable[str] | str | os.PathLike[str] | None = None,
+    level: Any = None,
+    strict: bool = True,
+    progress: Callable[[int], None] | None = None,
+    allow_remote_refs: bool = False,
+    cwd: str | None = None,
+    today: Any = None,
+    stdin: Any = None,
+    **options: Any,
+) -> Report:
+    """Check recorded traffic against the published spec: every parity break, pinpointed and counted.
+
+    ``traffic``: a recording path (JSON Lines plain or gzip, a directory of rotated files, a glob, a
+    HAR file, a vcrpy cassette ``.yaml``, ``"-"`` for standard input), several of them, or an iterable
+    of :class:`~contractdrift.model.Exchange`. ``spec``: a path, git ``REF:path``, loaded spec or dict.
+    ``options``: ``base_path`` (overrides the servers' base paths), ``trailing_slash``
+    (``"lenient"``: matched, with an info finding; ``"strict"``: undocumented), ``undocumented``
+    (``"off" | "info" | "warn"`` for undocumented response properties), ``nullable`` (``"lenient"``:
+    3.0 ``nullable`` beside ``anyOf``/``oneOf``/``allOf``/``$ref``/``enum`` admits null; ``"strict"``:
+    the 3.0.3 reading), ``formats``. ``severity``, ``ignore`` and ``level`` work as in
+    :func:`diff_specs`. With ``strict`` (default) a damaged recording line other than a truncated last
+    one raises :class:`~contractdrift.errors.InputError` naming file:line; otherwise it is skipped
+    and reported. ``expect`` (client expectations) with ``spec`` and no ``traffic``: :func:`check_expectations`.
+
+    The report carries the findings (one per rule, operation, side, status, media type and payload
+    location, with evidence), warnings, and ``coverage``: which documented operations, statuses and
+    media types the traffic exercised.
+    """
+    import datetime as _dt
+
+    from .compare.rules import REGISTRY, load_families
+    from .errors import UsageError
+    from .spec.refcheck import check_refs
+
+    if expect is not None:
+        if traffic is None and spec is not None:  # comparison 1 of issue 9: expectations vs the spec
+            return check_expectations(spec, expect, severity=severity, ignore=ignore, level=level,
+                                      allow_remote_refs=allow_remote_refs, cwd=cwd)
+        raise UsageError("check: traffic against client expectations (traffic= with expect=) is not supported "
+                         "yet; check the traffic against the spec and the expectations against the spec")
+    if traffic is None or spec is None:
+        raise UsageError("check: both traffic and spec are required")
+    load_families()
+    overrides = _severity_overrides(severity or {}, REGISTRY)
+    day = today or _dt.date.today()
+    checker = spec_checker(spec, allow_remote_refs=allow_remote_refs, cwd=cwd, **options)
+    loaded = checker.spec
+    warnings: list[str] = [*getattr(loaded, "warnings", []), *check_refs(loaded).warnings]  # type: ignore[arg-type]
+    sources = _TrafficSources(traffic, strict=strict, stdin=stdin)
+    with _deep_recursion("an exchange or the spec is nested too deeply to check"):
+        checker.add_all(sources, progress=progress)
+        findings = checker.findings()
+        coverage = checker.coverage()
+    warnings += sources.warnings() + _check_warnings(checker)
+    findings, notes = _apply_policy(findings, overrides, ignore, level, day)
+    meta = {"command": "check", "spec": loaded.root.display,  # type: ignore[attr-defined]
+            "traffic": ", ".join(sources.names) or "(exchanges)", "exchanges": str(checker.aggregate.exchanges)}
+    return Report.build(findings, [*warnings, *notes], meta, coverage=coverage)
+
+
+def _as_exchanges(obj: Any) -> list[Exchange]:
+    from .model import Exchange
+
+    items = obj if isinstance(obj, (list, tuple)) else [obj]
+    out: list[Exchange] = []
+    for item in items:
+        if isinstance(item, Exchange):
+            out.append(item)
+        elif hasattr(item, "status_code") and hasattr(item, "request"):
+            from .capture.convert import exchange_from_httpx
+
+            out.append(exchange_from_httpx(item))
+        else:
+            from .errors import UsageError
+
+            raise UsageError(f"assert_conforms: expected an httpx.Response or an Exchange, got {type(item).__name__}")
+    return out
+
+
+_CHECKERS: dict[tuple[Any, ...], SpecChecker] = {}
+
+
+def assert_conforms(obj: Any, spec: Any, *, fail_on: Severity | str = "warn", **options: Any) -> None:
+    """Raise ``AssertionError`` when an exchange does not conform to ``spec``.
+
+    ``obj``: an ``httpx.Response`` (its request is checked too), an :class:`~contractdrift.model.Exchange`,
+    or a list of them. ``spec``: a path (compiled once per process and options), a loaded spec, a
+    dict or a :class:`~contractdrift.compare.traffic.SpecChecker`. Findings at or above ``fail_on``
+    (default ``warn``) fail; the message lists each one pinpointed: rule, operation, payload path,
+    what was sent and what the spec expects, and the spec's file:line.
+    """
+    from .compare.traffic import SpecChecker
+    from .model import Severity
+
+    floor = Severity.parse(fail_on) if isinstance(fail_on, str) else fail_on
+    if isinstance(spec, SpecChecker):
+        checker = spec
+    else:
+        key: tuple[Any, ...] | None = None
+        if isinstance(spec, (str, os.PathLike)):
+            path = os.fspath(spec)
+            mtime = os.stat(path).st_mtime_ns if os.path.exists(path) else 0
+            key = (path, mtime, tuple(sorted((k, repr(v)) for k, v in options.items())))
+        checker = _CHECKERS.get(key) if key is not None else None  # type: ignore[assignment]
+        if checker is None:
+            checker = spec_checker(spec, **options)
+            if key is not None:
+                if len(_CHECKERS) >= 8:
+                    _CHECKERS.pop(next(iter(_CHECKERS)))
+                _CHECKERS[key] = checker
+    findings = [f for f in checker.check_exchanges(_as_exchanges(obj)) if f.severity >= floor]
+    if findings:
+        from .report._common import finding_line
+
+        ordered = sorted(findings, key=lambda f: f.sort_key())
+        lines = [f"{len(ordered)} finding(s) against the spec:"] + ["  " + finding_line(f) for f in ordered]
+        raise AssertionError("\n".join(lines))
 
 
 # --- expectations: what clients send and accept (Pact, JSON Schema, a spec copy) ---------------------------

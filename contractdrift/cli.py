@@ -23,7 +23,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-_ORDER = ("diff", "validate", "rules", "record", "import_har", "export_har", "infer")
+_ORDER = ("diff", "check", "validate", "rules", "record", "import_har", "export_har", "infer")
 
 
 def _command_rank(register: Callable[[Subparsers], None]) -> int:
@@ -404,14 +404,15 @@ _REGISTRY.append(_add_diff)
 
 def _add_check(sub: Subparsers) -> None:
     p = sub.add_parser(
-        "check", help="check client expectations (Pact, JSON Schema) against the spec",
-        description="Compare what clients expect (Pact files V1-V4 with their matchers, JSON Schema "
-                    "expectation files, a client's copy of the spec, or the pacts of a Pact Broker) with the "
-                    "spec: requests as the client sends them against what the spec accepts, the responses the "
-                    "spec allows against what the client accepts. Exit 0: nothing at/above --fail-on; 1: "
-                    "findings at/above it; 2: bad input.")
-    p.add_argument("traffic", nargs="?", help="a recording to check (needs the traffic checker; see --expect)")
-    p.add_argument("--spec", metavar="SPEC", help="the provider's OpenAPI description (path or git REF:path)")
+        "check", help="check recorded traffic against the published spec",
+        description="Check recorded exchanges (JSON Lines plain or gzip, rotated sets, directories, globs, HAR "
+                    "files, vcrpy cassettes, or - for JSON Lines on stdin) against an OpenAPI spec (a path or git "
+                    "REF:path): every parity break as one finding per rule, operation, side, status, media type "
+                    "and payload location, with counts, examples and the spec's file:line, plus which documented "
+                    "operations, statuses and media types the traffic exercised. Exit 0: nothing at/above "
+                    "--fail-on; 1: findings at/above it; 2: bad input.")
+    p.add_argument("traffic", nargs="*", metavar="TRAFFIC", help="recording(s), HAR, cassette(s), globs, or -")
+    p.add_argument("--spec", required=True, metavar="SPEC", help="the published spec: a file or git REF:path")
     _expect_options(p)
     _output_options(p)
     p.add_argument("--fail-on", choices=("error", "warn", "info"), default=None,
@@ -420,14 +421,53 @@ def _add_check(sub: Subparsers) -> None:
                    help="show findings at or above this severity (default: info)")
     p.add_argument("--ignore", metavar="FILE", help="ignore file: fingerprints to suppress (optionally 'until DATE')")
     p.add_argument("--config", metavar="FILE", help="TOML config (default: [tool.contractdrift] in ./pyproject.toml)")
-    p.add_argument("--strict", action="store_true", help="a broken $ref is an error (exit 2) instead of a warning")
+    p.add_argument("--base-path", action="append", default=None, metavar="PATH",
+                   help="base path the API is served under (overrides the spec's servers; repeatable)")
+    p.add_argument("--trailing-slash", choices=("lenient", "strict"), default="lenient",
+                   help="lenient (default): /pets/ matches /pets, with an info finding; strict: it does not")
+    p.add_argument("--undocumented", choices=("off", "info", "warn"), default="warn",
+                   help="report response properties the spec does not describe (default: warn)")
+    p.add_argument("--nullable", choices=("lenient", "strict"), default="lenient",
+                   help="lenient (default): 3.0 nullable beside anyOf/oneOf/allOf/$ref/enum admits null; "
+                        "strict: the 3.0.3 reading (only beside an explicit type; an enum must list null)")
+    p.add_argument("--no-formats", action="store_true", help="do not check string formats (date-time, uuid, ...)")
+    p.add_argument("--skip-damaged", action="store_true",
+                   help="skip damaged recording lines with a warning instead of failing")
+    p.add_argument("--allow-remote-refs", action="store_true", help="fetch http(s) $refs (off by default)")
     p.set_defaults(handler=_cmd_check)
+
+
+class _ProgressBar:
+    """tqdm on stderr when it is a terminal and tqdm is installed (the ``progress`` extra); else nothing."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        if not sys.stderr.isatty():
+            return
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return
+        self.bar = tqdm(unit=" exchanges", desc="contractdrift check", file=sys.stderr, leave=False,
+                        mininterval=0.5, unit_scale=True)
+        self.done = 0
+
+    def __call__(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n - self.done)
+            self.done = n
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _expect_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--expect", metavar="PATH", action="append", default=[],
-                   help="client expectations: a Pact file, a JSON Schema expectations file, a client's copy of "
-                        "the spec, or a directory of them; repeatable")
+                   help="client expectations: a Pact file (V1-V4), a JSON Schema expectations file, a client's "
+                        "copy of the spec, or a directory of them; repeatable. Without TRAFFIC: checked against "
+                        "--spec (requests the client sends vs what the spec accepts, responses the spec allows "
+                        "vs what the client accepts)")
     p.add_argument("--pact-broker", metavar="URL", help="fetch the provider's pacts from this Pact Broker "
                    "(credentials: PACT_BROKER_TOKEN, or PACT_BROKER_USERNAME and PACT_BROKER_PASSWORD)")
     p.add_argument("--provider", metavar="NAME", help="the provider's name on the Pact Broker")
@@ -437,29 +477,9 @@ def _expect_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--latest", action="store_true", help="broker: only the latest pact of each consumer")
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
-    from .errors import UsageError
-
-    if args.expect or args.pact_broker:
-        if args.traffic:
-            raise UsageError("check TRAFFIC --expect is not available in this build (no traffic checker); "
-                             "drop TRAFFIC to check the expectations against --spec")
-        return _check_expectations(args)
-    raise UsageError("check needs --expect PATH or --pact-broker URL (with --spec SPEC)")
-
-
-def _check_expectations(args: argparse.Namespace) -> int:
-    """``check --spec SPEC --expect PACT`` (no traffic): the expectations against the spec."""
+def _load_expectations(args: argparse.Namespace) -> Any:
     from . import api
-    from .errors import UsageError
-    from .model import Severity
-    from .report import iter_render
 
-    if not args.spec:
-        raise UsageError("checking expectations without traffic needs --spec SPEC")
-    cfg = api.load_settings(args.config)
-    fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or Severity.ERROR)
-    level = Severity.parse(args.level) if args.level else cfg.level
     loaded = None
     if args.expect:
         loaded = api.load_expectations(args.expect)
@@ -468,8 +488,51 @@ def _check_expectations(args: argparse.Namespace) -> int:
                                        consumer_version_tags=args.consumer_version_tag, branch=args.branch,
                                        latest=args.latest)
         loaded = broker if loaded is None else loaded + broker
-    report = api.check_expectations(args.spec, loaded, severity=cfg.severity, ignore=args.ignore or cfg.ignore_file,
-                                    level=level, strict=args.strict)
+    return loaded
+
+
+def _check_expectations(args: argparse.Namespace) -> int:
+    """``check --spec SPEC --expect PACT`` (no traffic): the expectations against the spec."""
+    from . import api
+    from .model import Severity
+    from .report import iter_render
+
+    cfg = api.load_settings(args.config)
+    fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or Severity.ERROR)
+    level = Severity.parse(args.level) if args.level else cfg.level
+    report = api.check_expectations(args.spec, _load_expectations(args), severity=cfg.severity,
+                                    ignore=args.ignore or cfg.ignore_file, level=level,
+                                    allow_remote_refs=args.allow_remote_refs)
+    _emit(args, iter_render(report, args.format, rules=api.rules(), color=_use_color(args), fail_on=fail_on))
+    return report.exit_code(fail_on)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from . import api
+    from .errors import UsageError
+    from .model import Severity
+    from .report import iter_render
+
+    if args.expect or args.pact_broker:
+        if not args.traffic:
+            return _check_expectations(args)
+        raise UsageError("check TRAFFIC --expect (traffic against client expectations) is not supported yet; "
+                         "run `check TRAFFIC --spec SPEC` and `check --spec SPEC --expect PATH` separately")
+    if not args.traffic:
+        raise UsageError("check needs TRAFFIC (recordings) or --expect PATH / --pact-broker URL")
+    cfg = api.load_settings(args.config)
+    fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or Severity.ERROR)
+    level = Severity.parse(args.level) if args.level else cfg.level
+    bar = _ProgressBar()
+    try:
+        report = api.check(
+            args.traffic, args.spec, severity=cfg.severity, ignore=args.ignore or cfg.ignore_file, level=level,
+            strict=not args.skip_damaged, progress=bar if bar.bar is not None else None,
+            allow_remote_refs=args.allow_remote_refs, base_path=args.base_path, trailing_slash=args.trailing_slash,
+            undocumented=args.undocumented, nullable=args.nullable, formats=not args.no_formats,
+        )
+    finally:
+        bar.close()
     _emit(args, iter_render(report, args.format, rules=api.rules(), color=_use_color(args), fail_on=fail_on))
     return report.exit_code(fail_on)
 

@@ -33,7 +33,16 @@ step "4. Infer what the service really sends, mapped onto the spec's path templa
 sed -n '1,40p' out/inferred.yaml
 echo "... (full document in out/inferred.yaml)"
 
-step "5. What a client expects (its Pact file, matchers compiled) against the spec, no traffic" \
+step "5. Check the recorded traffic against the published spec: every drift pinpointed, counted, located" \
+     "contractdrift check out/traffic.jsonl --spec examples/orders/v2.yaml"
+"$CD" check out/traffic.jsonl --spec examples/orders/v2.yaml
+code=$?
+echo "(exit code $code: 1 means findings at or above --fail-on error)"
+[ "$code" -le 1 ] || exit "$code"
+"$CD" check out/traffic.jsonl --spec examples/orders/v2.yaml --format html -o out/check.html
+echo "wrote out/check.html"
+
+step "6. What a client expects (its Pact file, matchers compiled) against the spec, no traffic" \
      "contractdrift check --spec examples/orders/v2.yaml --expect examples/orders/web-shop.pact.json"
 "$CD" check --spec examples/orders/v2.yaml --expect examples/orders/web-shop.pact.json
 code=$?

@@ -643,8 +643,10 @@ def rule_table(family: str) -> Callable[[Callable[[], Iterable[RuleInfo]]], Call
 
 #: Family -> module that registers its rules at import (drivers add themselves here, so config
 #: validation and ``contractdrift rules`` know every family's ids without importing drivers eagerly).
-FAMILY_MODULES: dict[str, str] = {}
-FAMILY_MODULES["expect"] = "contractdrift.compare.expect_rules"  # client expectations (issue 9)
+FAMILY_MODULES: dict[str, str] = {
+    "check": "contractdrift.compare.check_rules",
+    "expect": "contractdrift.compare.expect_rules",  # client expectations (issue 9)
+}
 
 
 def load_families() -> None:

@@ -330,3 +330,8 @@ def _merge_bound(nums: dict[str, float], key: str, n: float, lower_is_tighter: b
         nums[key] = n
     else:
         nums[key] = min(nums[key], n) if lower_is_tighter else max(nums[key], n)
+
+
+def is_null_schema(value: Any) -> bool:
+    """Whether a raw schema value only admits ``null`` (``{type: null}``, ``{type: [null]}``, ``{enum: [null]}``)."""
+    return _is_null_schema(value)

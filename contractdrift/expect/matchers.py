@@ -187,7 +187,7 @@ class Compiler:
             out = {"anyOf": frags, SOURCE_KEY: rl.pointer}
         else:
             out = _merge_all(frags, rl.pointer)
-        out.update({k: v for k, v in structure.items() if k not in out})
+        out.update({k: v for k, v in structure.items() if k not in out and k != "type"})  # types: from matchers
         return out
 
     def _ex(self, ex_ptr: tuple[str | int, ...]) -> str:
@@ -234,6 +234,8 @@ class Compiler:
             kind = "type"
         if kind in ("min", "max", "minmax") or (cascaded and kind in _CONTAINER_MATCHERS):
             kind = "type"  # a container matcher reaching a descendant by cascade is a type match there
+        if kind == "null":  # whatever the example: only null matches (an OR with `type` admits the example)
+            return {"type": "null", SOURCE_KEY: ptr}, {}
         # containers: the children's structure, whatever the matcher
         if isinstance(value, dict):
             return self._map_matcher(kind, m, value, path, ex_ptr, cascaded, ptr)

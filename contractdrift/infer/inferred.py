@@ -304,11 +304,14 @@ def infer_exchanges(
     router: Router | None = None,
     progress: Callable[[int], None] | None = None,
     progress_every: int = 2000,
+    strip_base: Callable[[str], str] | None = None,
 ) -> InferredAPI:
     """Fold exchanges into an :class:`InferredAPI` (streaming: memory does not grow with their number).
 
     ``router`` maps a concrete path to a spec or user template; otherwise the framework route
-    recorded with the exchange is used, and otherwise heuristics (:class:`Templater`).
+    recorded with the exchange is used, and otherwise heuristics (:class:`Templater`). ``strip_base``
+    removes the spec's server base path from paths the router does not match, so undocumented paths
+    are named relative to the same base as documented ones (``/v1/x`` -> ``/x`` beside ``/orders``).
     """
     opts = options or InferOptions()
     api = InferredAPI(opts)
@@ -324,7 +327,7 @@ def infer_exchanges(
             hit = route_template_params(ex.route, path)
             matched = hit is not None
         if hit is None:
-            hit = templater.template(path)
+            hit = templater.template(strip_base(path) if strip_base is not None else path)
         template, params = hit[0], dict(hit[1])
         method = ex.request.method.upper()
         op = ops.get((method, template))

@@ -23,6 +23,9 @@ class Evidence:
     first_seen: str | None = None
     example: JSONValue = None
     exchange_ids: tuple[str, ...] = ()
+    last_seen: str | None = None
+    expected: JSONValue = None  # what the spec expects where the example was seen
+    details: Mapping[str, JSONValue] = field(default_factory=dict)  # e.g. {"user_agents": {...}}
 
 
 def _freeze(args: Mapping[str, JSONValue]) -> Mapping[str, JSONValue]:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .finding import Finding
+from .json import JSONValue
 from .severity import Severity
 
 
@@ -14,17 +15,21 @@ class Report:
     findings: tuple[Finding, ...] = ()
     warnings: tuple[str, ...] = ()
     meta: Mapping[str, str] = field(default_factory=dict)
+    #: what the traffic exercised of the spec (``check`` only): JSON-able, see docs/report.schema.json
+    coverage: Mapping[str, JSONValue] | None = None
 
     @classmethod
     def build(
-        cls, findings: Iterable[Finding], warnings: Iterable[str] = (), meta: Mapping[str, str] | None = None
+        cls, findings: Iterable[Finding], warnings: Iterable[str] = (), meta: Mapping[str, str] | None = None,
+        *, coverage: Mapping[str, JSONValue] | None = None,
     ) -> Report:
         """Sort deterministically and drop exact duplicates."""
         unique: dict[tuple[object, ...], Finding] = {}
         for f in findings:
             unique.setdefault((f.fingerprint, *f.sort_key()), f)
         ordered = tuple(sorted(unique.values(), key=lambda f: f.sort_key()))
-        return cls(findings=ordered, warnings=tuple(dict.fromkeys(warnings)), meta=dict(meta or {}))
+        return cls(findings=ordered, warnings=tuple(dict.fromkeys(warnings)), meta=dict(meta or {}),
+                   coverage=coverage)
 
     def at_least(self, severity: Severity) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity >= severity)

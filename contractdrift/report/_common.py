@@ -143,9 +143,53 @@ def evidence_text(evidence: Evidence, *, example_limit: int = 200) -> str:
     parts = [f"seen in {evidence.observed}/{plural(evidence.total, 'exchange', 'exchanges')}"]
     if evidence.first_seen:
         parts.append(f"first seen {evidence.first_seen}")
+    if evidence.last_seen and evidence.last_seen != evidence.first_seen:
+        parts.append(f"last seen {evidence.last_seen}")
     if evidence.example is not None:
         parts.append(f"example: {example_text(evidence.example, limit=example_limit)}")
+    if evidence.expected is not None:
+        parts.append(f"spec expects: {example_text(evidence.expected, limit=example_limit)}")
+    agents = evidence.details.get("user_agents") if evidence.details else None
+    if isinstance(agents, Mapping) and agents:
+        parts.append("by " + ", ".join(f"{name} ({n})" for name, n in agents.items()))
     return ", ".join(parts)
+
+
+def coverage_lines(coverage: Mapping[str, JSONValue] | None) -> list[str]:
+    """The coverage of a ``check`` report as readable lines (empty without coverage)."""
+    if not coverage:
+        return []
+    summary = coverage.get("summary")
+    lines = []
+    if isinstance(summary, Mapping):
+        parts = []
+        for key, label in (("operations", "operations"), ("statuses", "response statuses"),
+                           ("media_types", "media types")):
+            row = summary.get(key)
+            if isinstance(row, Mapping):
+                parts.append(f"{row.get('exercised')}/{row.get('documented')} {label}")
+        lines.append(f"Coverage: {', '.join(parts)} exercised by {coverage.get('exchanges')} exchanges")
+    operations = coverage.get("operations")
+    for op in operations if isinstance(operations, list) else ():
+        if not isinstance(op, Mapping):
+            continue
+        statuses = op.get("statuses") if isinstance(op.get("statuses"), list) else []
+        seen: list[str] = []
+        unseen: list[str] = []
+        for st in statuses:  # type: ignore[union-attr]
+            if isinstance(st, Mapping):
+                (seen if st.get("exchanges") else unseen).append(
+                    f"{st.get('status')} ({st.get('exchanges')})" if st.get("exchanges") else str(st.get("status")))
+        if not op.get("exchanges"):
+            lines.append(f"  {op.get('operation')}: not exercised")
+            continue
+        text = f"  {op.get('operation')}: {op.get('exchanges')} exchanges"
+        if seen:
+            text += "; " + ", ".join(seen)
+        if unseen:
+            text += "; not exercised: " + ", ".join(unseen)
+        lines.append(text)
+    return lines
 
 
 def example_text(value: JSONValue, *, limit: int = 200) -> str:
@@ -240,6 +284,11 @@ class RenderOptions:
     fail_on: Severity
 
 
+def spec_label(finding: Finding) -> str:
+    """``"spec"`` for a traffic finding (it points into the one spec checked), else ``"revision"``."""
+    return "spec" if finding.evidence is not None and finding.location.base is None else "revision"
+
+
 def detail_pairs(finding: Finding, fingerprint: str) -> list[tuple[str, str]]:
     """The labelled details every human-readable format shows under a finding's message."""
     loc = finding.location
@@ -250,7 +299,7 @@ def detail_pairs(finding: Finding, fingerprint: str) -> list[tuple[str, str]]:
     if loc.base is not None:
         details.append(("base", str(loc.base)))
     if loc.revision is not None:
-        details.append(("revision", str(loc.revision)))
+        details.append((spec_label(finding), str(loc.revision)))
     if finding.evidence is not None:
         details.append(("evidence", evidence_text(finding.evidence)))
     ids = exchange_ids_of(finding)
@@ -258,3 +307,25 @@ def detail_pairs(finding: Finding, fingerprint: str) -> list[tuple[str, str]]:
         details.append(("exchanges", ids_text(ids)))
     details.append(("fingerprint", fingerprint))
     return details
+
+
+def finding_line(finding: Finding, rules: Mapping[str, RuleInfo] | None = None) -> str:
+    """One finding on one line, pinpointed (for assertion messages and logs): severity, rule,
+    operation and context, payload path, message, what was sent, what the spec expects, spec place."""
+    loc = finding.location
+    head = " ".join([finding.severity.label, finding.rule_id, loc.operation or NO_OPERATION, *context_parts(loc)])
+    parts = [head]
+    path = human_pointer(loc.payload_pointer)
+    if path is not None:
+        parts.append(f"at {path}")
+    text = f"{' '.join(parts)}: {message_of(finding, rules)}"
+    ev = finding.evidence
+    if ev is not None:
+        if ev.example is not None:
+            text += f"; sent {example_text(ev.example, limit=120)}"
+        if ev.expected is not None:
+            text += f"; spec expects {example_text(ev.expected, limit=120)}"
+    spec = primary_spec_location(loc)
+    if spec is not None:
+        text += f" [{spec.position or '#' + spec.pointer}]"
+    return one_line(text)

@@ -11,6 +11,7 @@ from ._common import (
     TOOL_NAME,
     RenderOptions,
     context_parts,
+    coverage_lines,
     detail_pairs,
     group_by_operation,
     message_of,
@@ -101,5 +102,10 @@ def render_html(report: Report, options: RenderOptions) -> str:
         out += [_finding_row(f, options) for f in group]
         out.append("</tbody>")
         out.append("</table>")
+    lines = coverage_lines(report.coverage)
+    if lines:
+        out.append("<h2>Coverage</h2>")
+        out.append(f"<p>{_e(lines[0])}</p>")
+        out.append("<ul>" + "".join(f'<li class="mono">{_e(line.strip())}</li>' for line in lines[1:]) + "</ul>")
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"

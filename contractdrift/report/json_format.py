@@ -36,13 +36,21 @@ def spec_location_dict(loc: SpecLocation | None) -> dict[str, Any] | None:
 def evidence_dict(evidence: Evidence | None) -> dict[str, Any] | None:
     if evidence is None:
         return None
-    return {
+    out = {
         "observed": evidence.observed,
         "total": evidence.total,
         "first_seen": evidence.first_seen,
         "example": jsonable(evidence.example),
         "exchange_ids": list(evidence.exchange_ids),
     }
+    # fields of traffic evidence (check), present only when set
+    if evidence.last_seen is not None:
+        out["last_seen"] = evidence.last_seen
+    if evidence.expected is not None:
+        out["expected"] = jsonable(evidence.expected)
+    if evidence.details:
+        out["details"] = jsonable(evidence.details)
+    return out
 
 
 def finding_dict(finding: Finding, options: RenderOptions) -> dict[str, Any]:
@@ -68,13 +76,16 @@ def finding_dict(finding: Finding, options: RenderOptions) -> dict[str, Any]:
 
 
 def _head(report: Report, options: RenderOptions) -> dict[str, Any]:
-    return {
+    head = {
         "version": FORMAT_VERSION,
         "tool": {"name": TOOL_NAME, "version": options.tool_version},
         "summary": report.counts(),
         "warnings": list(report.warnings),
         "meta": {key: report.meta[key] for key in sorted(report.meta)},
     }
+    if report.coverage is not None:
+        head["coverage"] = jsonable(report.coverage)
+    return head
 
 
 def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from ._common import (
     TOOL_NAME,
     RenderOptions,
     context_parts,
+    coverage_lines,
     evidence_text,
     group_by_severity,
     human_pointer,
@@ -19,6 +20,7 @@ from ._common import (
     ordered,
     sanitize,
     short_fingerprint,
+    spec_label,
     summary_line,
 )
 
@@ -53,7 +55,7 @@ def _where(finding: Finding) -> str:
     path = human_pointer(loc.payload_pointer)
     if path is not None:
         parts.append(md_code(path))
-    for label, spec in (("base", loc.base), ("revision", loc.revision)):
+    for label, spec in (("base", loc.base), (spec_label(finding), loc.revision)):
         if spec is not None:
             where = str(spec.position) if spec.position else f"#{spec.pointer}"
             parts.append(f"{label} {md_code(where)}")
@@ -80,7 +82,7 @@ def render_markdown(report: Report, options: RenderOptions) -> str:
         out.append("")
     if not findings:
         out.append(NO_FINDINGS)
-        return "\n".join(out) + "\n"
+        return "\n".join(out + _coverage(report)) + "\n"
     for severity, group in group_by_severity(findings):
         out.append(f"#### {_HEADINGS[severity]} ({len(group)})")
         out.append("")
@@ -88,4 +90,14 @@ def render_markdown(report: Report, options: RenderOptions) -> str:
         out.append("| --- | --- | --- | --- | --- |")
         out += [_row(f, options) for f in group]
         out.append("")
-    return "\n".join(out)
+    return "\n".join(out + _coverage(report))
+
+
+def _coverage(report: Report) -> list[str]:
+    """A coverage section (check reports only): the headline, then one bullet per operation."""
+    lines = coverage_lines(report.coverage)
+    if not lines:
+        return []
+    out = ["", "#### Coverage", "", md_text(lines[0]), ""]
+    out += [f"- {md_text(line.strip())}" for line in lines[1:]]
+    return [*out, ""]

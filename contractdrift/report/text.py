@@ -8,6 +8,7 @@ from ._common import (
     NO_OPERATION,
     RenderOptions,
     context_parts,
+    coverage_lines,
     detail_pairs,
     group_by_operation,
     message_of,
@@ -70,7 +71,7 @@ def render_text(report: Report, options: RenderOptions) -> str:
         if out:
             out.append("")
         out.append(NO_FINDINGS)
-        return "\n".join(out) + "\n"
+        return "\n".join(out + _coverage(report)) + "\n"
     for operation, group in group_by_operation(findings):
         if out:
             out.append("")
@@ -79,6 +80,12 @@ def render_text(report: Report, options: RenderOptions) -> str:
             if index:
                 out.append("")
             out += _finding_lines(finding, options, paint)
+    out += _coverage(report)
     out.append("")
     out.append(summary_line(report))
     return "\n".join(out) + "\n"
+
+
+def _coverage(report: Report) -> list[str]:
+    lines = coverage_lines(report.coverage)
+    return ["", *(one_line(line) for line in lines)] if lines else []

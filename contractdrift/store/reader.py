@@ -15,6 +15,7 @@ A missing file or a file that is no recording at all raises :class:`~contractdri
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import logging
 import os
@@ -209,6 +210,9 @@ class RecordingReader:
             return
         try:
             obj = json.loads(line)
+        except RecursionError:
+            self._problem(file, lineno, "JSON nested too deeply to read")
+            return
         except ValueError as exc:
             if not line.endswith(b"\n"):
                 self._problem(file, lineno, f"truncated last line ({len(line)} bytes; writer stopped mid-write?)")
@@ -222,6 +226,29 @@ class RecordingReader:
             yield Exchange.from_dict(obj)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             self._problem(file, lineno, f"not an exchange ({_describe(exc)})")
+
+
+class StreamReader(RecordingReader):
+    """A JSON Lines recording (plain or gzip) read from an open binary stream, e.g. standard input
+    (``-`` on the command line). It can be iterated once."""
+
+    def __init__(self, stream: IO[bytes], name: str = "<stdin>", *, warn: bool = True) -> None:
+        self.path = Path(name)
+        self.files = [Path(name)]
+        self.warn = warn
+        self.skipped = 0
+        self.count = 0
+        self.problems = []
+        self.headers = []
+        self._stream = stream
+
+    def _read_file(self, file: Path) -> Iterator[Exchange]:
+        stream: IO[bytes] = self._stream
+        if not hasattr(stream, "peek"):
+            stream = io.BufferedReader(stream)  # type: ignore[type-var]
+        if stream.peek(2)[:2] == _GZIP_MAGIC:
+            stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+        yield from self._read_stream(file, stream)
 
 
 def _first_line_is_record(data: bytes) -> bool:

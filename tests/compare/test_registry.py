@@ -43,7 +43,7 @@ def test_ids_unique_and_kebab_case() -> None:
     fixed_ids = [f.id for f in R.FIXED]
     assert len(fixed_ids) == len(set(fixed_ids)), "duplicate fixed rule ids"
     assert not set(fixed_ids) & set(R.CONCEPT_OF), "a fixed rule id collides with a composed one"
-    assert len(R.rules_of("diff")) == len(fixed_ids) + len(R.CONCEPT_OF)  # other families register their own
+    assert len(R.rules_of("diff")) == len(fixed_ids) + len(R.CONCEPT_OF)  # other families: their own audits
     pattern = re.compile(R.ID_PATTERN)
     bad = [rid for rid in R.REGISTRY if not pattern.match(rid)]
     assert not bad, f"ids not kebab-case: {bad}"
@@ -76,7 +76,7 @@ def test_templates_summaries_and_metadata() -> None:
 
 
 def test_every_rule_has_a_fixture_directory() -> None:
-    missing = {rid: names for rid in sorted(R.rules_of("diff"))  # spec-vs-spec triads; other families test apart
+    missing = {rid: names for rid in sorted(R.rules_of("diff"))  # spec-pair fixtures are diff's
                if (names := [n for n in FIXTURE_FILES if not (RULES_DIR / rid / n).is_file()])}
     assert not missing, f"fixture files missing under tests/data/rules/: {missing}"
 

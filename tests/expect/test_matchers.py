@@ -249,3 +249,8 @@ def test_equality_accepts_nothing_else(example: Any, other: Any) -> None:
 def _permutation(a: Any, b: Any) -> bool:
     """Equality arrays are compared as the set of their items (a counted note): a reordering passes."""
     return isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and len(a) > 1
+
+
+def test_type_or_null_on_an_object() -> None:
+    schema, _ = compile_body({"o": {"a": 1}}, {"$.o": [{"match": "type"}, {"match": "null"}]}, combine="OR")
+    check(schema, [{"o": None}, {"o": {"a": 7}}], [{"o": 1}, {"o": {"b": 1}}])

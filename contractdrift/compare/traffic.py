@@ -1,0 +1,838 @@
+"""Driver: recorded traffic against the published spec (``contractdrift check``).
+
+:class:`SpecChecker` compiles what it needs of the spec once (routes, per-operation parameters,
+bodies, responses, a compiled validator per operation, side, status and media type, lazily) and
+checks exchanges one by one into a :class:`~.aggregate.CheckAggregate`. Findings are built from the
+aggregate only (:meth:`SpecChecker.findings`): one per rule, operation, side, status, media type and
+folded payload pointer, with evidence. Nothing is passed silently: what could not be validated is
+counted under a ``*-unvalidated`` rule per operation.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qsl, unquote
+
+from ..model import (
+    Evidence,
+    Exchange,
+    Finding,
+    JSONValue,
+    Location,
+    Pointer,
+    Severity,
+    Side,
+    SpecLocation,
+    header_get,
+    to_human,
+    to_rfc6901,
+)
+from ..spec.node import Node, SpecLike
+from ..spec.normalize import Operation, Parameter, operations
+from ..spec.routes import RouteTable, normalize_path
+from ..spec.security import Credential, operation_credentials
+from ..spec.serialization import deserialize, schema_types
+from ..spec.servers import server_base_paths
+from ..spec.shapes import (
+    header_map,
+    is_json_media_type,
+    match_media_type,
+    match_status,
+    media_map,
+    parse_media_type,
+    responses,
+)
+from . import rules as R
+from .aggregate import CheckAggregate, ObsKey, Seen
+from .check_rules import CHECK_RULES, CONCEPT_RULE, check_rule_id
+from .emit import Emitter
+from .validate import CompiledSchema, ValidateOptions, Violation, compile_schema
+
+__all__ = ["CheckOptions", "SpecChecker", "coverage_of"]
+
+REQ, RESP = Side.REQUEST, Side.RESPONSE
+_UNDOCUMENTED_PROPERTY = frozenset(
+    check_rule_id(RESP, scope, "undocumented") for scope in ("body", "property", "header"))
+_NO_PARAM_HEADERS = frozenset({"accept", "content-type", "authorization"})
+_MAX_EXAMPLE_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckOptions:
+    """Options of :class:`SpecChecker` (the ``check`` CLI flags)."""
+
+    base_paths: tuple[str, ...] | None = None  # override the servers' base paths
+    trailing_slash: Literal["strict", "lenient"] = "lenient"
+    undocumented: Literal["off", "info", "warn"] = "warn"  # undocumented response properties
+    nullable: Literal["lenient", "strict"] = "lenient"
+    formats: bool = True
+
+    def __post_init__(self) -> None:
+        for name, allowed in (("trailing_slash", ("strict", "lenient")), ("undocumented", ("off", "info", "warn")),
+                              ("nullable", ("lenient", "strict"))):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
+
+
+@dataclass(slots=True)
+class _Media:
+    key: str
+    node: Node  # the media type object
+    schema: Node | None
+    compiled: CompiledSchema | None = None
+
+
+@dataclass(slots=True)
+class _Response:
+    key: str
+    node: Node
+    content: dict[str, _Media]
+    headers: list[tuple[str, bool, Node]]  # (lower-case name, required, header object)
+    header_schemas: dict[str, CompiledSchema] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Param:
+    param: Parameter
+    schema: Node | None
+    compiled: CompiledSchema | None
+    content_json: bool  # a ``content: application/json`` parameter
+
+
+@dataclass(slots=True)
+class _Op:
+    op: Operation
+    label: str
+    params: list[_Param]
+    query_names: frozenset[str]
+    body_required: bool
+    body_node: Node | None
+    body: dict[str, _Media]
+    responses: dict[str, _Response]
+    security: list[list[Credential]] | None
+    deprecated: bool
+
+
+def _iso(ts: float) -> str | None:
+    if not ts:
+        return None
+    try:
+        return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _split_url(url: str) -> tuple[str, str]:
+    """``https://h:1/a/b?x=1#f`` -> (``/a/b``, ``x=1``)."""
+    hash_at = url.find("#")
+    if hash_at >= 0:
+        url = url[:hash_at]
+    start = url.find("://")
+    if start >= 0:
+        slash = url.find("/", start + 3)
+        url = url[slash:] if slash >= 0 else "/"
+    path, _, query = url.partition("?")
+    return path or "/", query
+
+
+def _fold(pointer: Iterable[str | int]) -> Pointer:
+    return tuple("*" if isinstance(p, int) else p for p in pointer)
+
+
+def _at(value: Any, pointer: Sequence[str | int]) -> Any:
+    for part in pointer:
+        if isinstance(value, dict) and isinstance(part, str) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+            value = value[part]
+        else:
+            return None
+    return value
+
+
+def example_value(value: Any, *, limit: int = _MAX_EXAMPLE_CHARS, depth: int = 3, items: int = 20) -> JSONValue:
+    """A small JSON copy for evidence: strings cut at ``limit``, containers cut after ``items``
+    entries and summarized below ``depth`` levels (``"{…}"``, ``"[…]"``)."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[: limit - 1] + "…"
+    if isinstance(value, bool) or value is None or isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else str(value)
+    if isinstance(value, dict):
+        if depth <= 0:
+            return "{…}"
+        out: dict[str, JSONValue] = {}
+        for k in list(value)[:items]:
+            out[str(k)] = example_value(value[k], limit=min(limit, 80), depth=depth - 1, items=items)
+        if len(value) > items:
+            out["…"] = f"{len(value) - items} more"
+        return out
+    if isinstance(value, (list, tuple)):
+        if depth <= 0:
+            return "[…]"
+        head: list[JSONValue] = [example_value(v, limit=min(limit, 80), depth=depth - 1, items=items)
+                                 for v in value[:items]]
+        if len(value) > items:
+            head.append(f"… {len(value) - items} more")
+        return head
+    return str(value)[:limit]
+
+
+class SpecChecker:
+    """Check exchanges against one loaded spec; compile once, check one by one.
+
+    >>> checker = SpecChecker(spec)             # doctest: +SKIP
+    >>> for ex in exchanges: checker.add(ex)    # doctest: +SKIP
+    >>> findings = checker.findings()           # doctest: +SKIP
+
+    ``templater`` names undocumented paths (``/orders/42/notes`` -> ``/orders/{orderId}/notes``)
+    so that one finding stands for many concrete URLs; without it the concrete path is used.
+    """
+
+    def __init__(self, spec: Any, options: CheckOptions | None = None, *,
+                 templater: Callable[[str], str] | None = None) -> None:
+        if isinstance(spec, Mapping):
+            from ..spec.load import load_spec_data
+
+            spec = load_spec_data(spec)
+        elif not hasattr(spec, "root"):
+            from ..spec.load import load_spec
+
+            spec = load_spec(spec)
+        self.spec: SpecLike = spec
+        self.options = options or CheckOptions()
+        self.templater = templater
+        self.aggregate = CheckAggregate()
+        root_file = spec.root
+        self._root_file = root_file
+        data = root_file.data if isinstance(root_file.data, Mapping) else {}
+        self._data = data
+        self.operations: dict[str, Operation] = operations(spec, root_file)
+        by_template: dict[str, dict[str, Operation]] = {}
+        servers: list[Any] = list(data.get("servers") or [])
+        for op in self.operations.values():
+            by_template.setdefault(normalize_path(op.path), {})[op.method] = op
+            for holder in (op.path_item, op.node):
+                extra = holder.get("servers")
+                if isinstance(extra, list):
+                    servers.extend(extra)
+        self._by_template = by_template
+        bases = self.options.base_paths
+        if bases is None:
+            bases = tuple(server_base_paths(servers))
+        self.base_paths: tuple[str, ...] = tuple(bases)
+        self.routes = RouteTable(list(by_template), self.base_paths)
+        self._raw_templates = {normalize_path(op.path): op.path for op in self.operations.values()}
+        self._ops: dict[str, _Op] = {}
+        self._emitter = Emitter()  # the engine's memo of spec locations (file:line:col)
+        self._vopts = {
+            REQ: ValidateOptions(nullable=self.options.nullable, undocumented=True, formats=self.options.formats),
+            RESP: ValidateOptions(nullable=self.options.nullable, undocumented=self.options.undocumented != "off",
+                                  formats=self.options.formats),
+        }
+        self._current: dict[ObsKey, tuple[dict[str, Any], str | None]] = {}
+
+    # -- compilation ----------------------------------------------------------------------------------
+    def _loc(self, node: Node | None) -> SpecLocation | None:
+        return self._emitter.location(node)
+
+    def _compile(self, node: Node | None, side: Side) -> CompiledSchema | None:
+        if node is None:
+            return None
+        return compile_schema(node, side=side, options=self._vopts[side])
+
+    def _content(self, node: Node | None) -> dict[str, _Media]:
+        if node is None:
+            return {}
+        out: dict[str, _Media] = {}
+        for key, media in media_map(node).items():
+            media = media.deref()
+            out[key] = _Media(key, media, media.child("schema"))
+        return out
+
+    def _state(self, op: Operation) -> _Op:
+        state = self._ops.get(op.key)
+        if state is not None:
+            return state
+        params: list[_Param] = []
+        query_names: set[str] = set()
+        for p in op.parameters.values():
+            if p.location == "header" and p.name.lower() in _NO_PARAM_HEADERS:
+                continue
+            schema = p.schema()
+            content_json = p.node.child("schema") is None and schema is not None
+            params.append(_Param(p, schema, self._compile(schema, REQ), content_json))
+            if p.location == "query":
+                query_names.add(p.name)
+        body_node = op.node.child("requestBody")
+        body_node = body_node.deref() if body_node is not None else None
+        declared: dict[str, _Response] = {}
+        for key, resp in responses(op.node).items():
+            headers = [(name, h.get("required") is True, h) for name, (_, h) in header_map(resp).items()
+                       if name != "content-type"]
+            declared[key] = _Response(key, resp, self._content(resp), headers)
+        root = Node(self.spec, self._root_file, (), self._root_file.data)
+        state = _Op(
+            op=op, label=op.label, params=params, query_names=frozenset(query_names),
+            body_required=bool(body_node is not None and body_node.get("required") is True),
+            body_node=body_node, body=self._content(body_node), responses=declared,
+            security=operation_credentials(op.node, root), deprecated=op.deprecated,
+        )
+        self._ops[op.key] = state
+        return state
+
+    # -- recording observations -----------------------------------------------------------------------
+    def _obs(self, rule: str, label: str, side: Side, status: str | None, media: str | None,
+             pointer: Pointer | None, *, example: Any = None, expected: Any = None,
+             args: Mapping[str, Any] | None = None, spec: Node | None = None, detail: str | None = None) -> None:
+        key: ObsKey = (rule, label, side.value, status, media, to_rfc6901(pointer) if pointer is not None else None)
+        if key in self._current:
+            return  # counted once per exchange
+        payload = {"example": example_value(example), "expected": example_value(expected, limit=400),
+                   "args": {k: example_value(v, limit=400) for k, v in (args or {}).items()},
+                   "spec": self._loc(spec)}
+        self._current[key] = (payload, detail)
+
+    def _flush(self, seen: Seen) -> None:
+        agg = self.aggregate
+        for key, (payload, detail) in self._current.items():
+            agg.observe(key, seen, example=payload["example"], expected=payload["expected"], args=payload["args"],
+                        spec=payload["spec"], detail=detail)
+        self._current.clear()
+
+    def _violations(self, violations: Sequence[Violation], *, label: str, side: Side, status: str | None,
+                    media: str | None, prefix: Pointer, root_scope: str, inner_scope: str, instance: Any,
+                    what: str) -> None:
+        for v in violations:
+            suffix = CONCEPT_RULE.get(v.concept)
+            if suffix is None:
+                reason = f"{v.concept}: {v.args.get('format') or v.keyword}" if v.concept == "unknown-format" \
+                    else f"{v.concept} ({v.note or v.keyword})"
+                self.aggregate.notes[f"{label}|{side.value}|{reason}"] += 1
+                self._obs(f"{side.value}-body-unvalidated", label, side, status, media, None,
+                          args={"reason": reason}, spec=v.schema)
+                continue
+            folded = _fold(v.pointer)  # property concepts end at the property's name
+            scope = root_scope if not folded else inner_scope
+            rule = check_rule_id(side, scope, suffix)
+            if rule not in CHECK_RULES:
+                # no id at this scope: counted and reported (run warnings), never filed elsewhere
+                self.aggregate.notes[f"unfiled|{side.value}|{scope}|{suffix}"] += 1
+                continue
+            value = _at(instance, v.pointer) if v.concept != "required-missing" else _at(instance, v.pointer[:-1])
+            args = _violation_args(v)
+            expected = _expected(v)
+            self._obs(rule, label, side, status, media, (*prefix, *folded), example=value, expected=expected,
+                      args=args, spec=v.schema)
+
+    # -- checking -------------------------------------------------------------------------------------
+    def add(self, exchange: Exchange) -> None:
+        """Check one exchange into :attr:`aggregate`."""
+        self.aggregate.exchanges += 1
+        try:
+            self._check(exchange)
+        except RecursionError:  # a payload nested deeper than the interpreter can walk: counted, not fatal
+            self._current.clear()
+            self.aggregate.notes["exchanges nested too deeply to check"] += 1
+        finally:
+            self._flush((exchange.started_at, exchange.id))
+
+    def add_all(self, exchanges: Iterable[Exchange], progress: Callable[[int], None] | None = None) -> None:
+        n = 0
+        for ex in exchanges:
+            self.add(ex)
+            n += 1
+            if progress is not None and n % 1000 == 0:
+                progress(n)
+        if progress is not None:
+            progress(n)
+
+    def check(self, exchange: Exchange) -> list[Finding]:
+        """Findings of one exchange alone (the aggregate is not touched): for streaming callers."""
+        saved = self.aggregate
+        self.aggregate = CheckAggregate()
+        try:
+            self.add(exchange)
+            return self.findings()
+        finally:
+            self.aggregate = saved
+
+    def check_exchanges(self, exchanges: Iterable[Exchange]) -> list[Finding]:
+        """Findings of these exchanges alone (the checker's own aggregate is not touched)."""
+        saved = self.aggregate
+        self.aggregate = CheckAggregate()
+        try:
+            for ex in exchanges:
+                self.add(ex)
+            return self.findings()
+        finally:
+            self.aggregate = saved
+
+    def _route(self, path: str) -> tuple[str, Mapping[str, str], bool] | None:
+        hit = self.routes.match(path)
+        if hit is None and "%" in path:
+            hit = self.routes.match(unquote(path.replace("%2F", "%252F").replace("%2f", "%252f")))
+        if hit is None:
+            return None
+        slash = len(path) > 1 and path.endswith("/")
+        template = self._raw_templates.get(hit.template, hit.template)
+        differs = slash != (len(template) > 1 and template.endswith("/"))
+        return hit.template, hit.params, differs
+
+    def _check(self, ex: Exchange) -> None:
+        req = ex.request
+        method = req.method.upper()
+        path, query = _split_url(req.url)
+        hit = self._route(path)
+        ops = self._by_template.get(hit[0]) if hit is not None else None
+        if hit is not None and hit[2] and self.options.trailing_slash == "strict":
+            ops, hit = None, None
+        if hit is None or ops is None:
+            stripped = self.routes.strip_base(path)
+            template = self.templater(stripped) if self.templater is not None else stripped
+            label = f"{method} {template}"
+            self.aggregate.operations[label] += 1
+            self._obs("api-path-undocumented", label, REQ, None, None, None, example=path,
+                      args={"method": method, "path": template})
+            return
+        template_key, path_params, slash_differs = hit
+        op = ops.get(method)
+        raw_template = self._raw_templates.get(template_key, template_key)
+        if op is None:
+            label = f"{method} {raw_template}"
+            self.aggregate.operations[label] += 1
+            self._obs("api-method-undocumented", label, REQ, None, None, None, example=path,
+                      args={"method": method, "path": raw_template, "documented": sorted(ops)})
+            return
+        state = self._state(op)
+        label = state.label
+        self.aggregate.operations[label] += 1
+        if slash_differs:
+            self._obs("api-path-trailing-slash", label, REQ, None, None, None, example=path,
+                      args={"path": "with a trailing slash" if path.endswith("/") else "without a trailing slash",
+                            "template": raw_template})
+        if state.deprecated:
+            ua = header_get(req.headers, "user-agent")
+            self._obs("api-operation-deprecated-called", label, REQ, None, None, None, spec=op.node,
+                      detail=ua or "(no User-Agent)")
+        self._check_params(state, req.headers, path_params, query)
+        self._check_request_body(state, ex)
+        if ex.response is not None:
+            self._check_response(state, ex)
+        else:
+            self.aggregate.notes["exchanges without a response"] += 1
+
+    def _check_params(self, state: _Op, headers: tuple[tuple[str, str], ...], path_params: Mapping[str, str],
+                      query: str) -> None:
+        label = state.label
+        qpairs: dict[str, list[str]] = {}
+        if query:
+            for k, v in parse_qsl(query, keep_blank_values=True):
+                qpairs.setdefault(k, []).append(v)
+        cookies: dict[str, list[str]] = {}
+        cookie_header = header_get(headers, "cookie")
+        if cookie_header:
+            for part in cookie_header.split(";"):
+                cname, sep, cvalue = part.strip().partition("=")
+                if sep:
+                    cookies.setdefault(cname, []).append(cvalue)
+        hdrs: dict[str, list[str]] = {}
+        for k, v in headers:
+            hdrs.setdefault(k.lower(), []).append(v)
+        used: set[str] = set()
+        template_names = list(path_params)
+        for p in state.params:
+            param = p.param
+            where = param.location
+            name = param.name
+            if where == "path":
+                index = int(param.key[1][1:]) if param.key[1].startswith("#") else -1
+                raw = path_params.get(name)
+                if raw is None and 0 <= index < len(template_names):
+                    raw = path_params[template_names[index]]
+                values = [raw] if raw is not None else []
+                source: Mapping[str, list[str]] | None = None
+            elif where == "query":
+                values, source = qpairs.get(name, []), qpairs
+            elif where == "header":
+                got = hdrs.get(name.lower())
+                values, source = ([", ".join(got)] if got else []), None
+            elif where == "cookie":
+                values, source = cookies.get(name, []), cookies
+            else:
+                continue
+            pointer: Pointer = (where, name)
+            value: Any
+            consumed: set[str]
+            if p.content_json:
+                if not values:
+                    value, consumed = None, set()
+                else:
+                    try:
+                        value, consumed = json.loads(values[-1]), {name}
+                    except ValueError:
+                        value, consumed = values[-1], {name}
+            else:
+                value, consumed = deserialize(param.node.value, values, p.schema, source)
+            if where == "query":
+                used |= consumed
+            if not consumed and value is None:
+                if param.required:
+                    self._obs("request-parameter-required-missing", label, REQ, None, None, pointer,
+                              args={"property": name}, spec=param.node)
+                continue
+            if p.compiled is not None:
+                self._violations(p.compiled.validate(value), label=label, side=REQ, status=None, media=None,
+                                 prefix=pointer, root_scope="parameter", inner_scope="parameter-property",
+                                 instance=value, what=f"{where} parameter {name!r}")
+        for name in qpairs:
+            if name not in used and name not in state.query_names:
+                self._obs("request-parameter-undocumented", label, REQ, None, None, ("query", name),
+                          example=qpairs[name][-1], args={"in": "query", "name": name})
+
+    def _parse_body(self, body: Any, media_key: str | None, actual_media: str | None, media: _Media | None,
+                    ) -> tuple[bool, Any, str | None]:
+        """(ok, value, problem): the body's JSON value, or why it could not be had."""
+        kind = body.kind
+        if body.truncated:
+            return False, None, "body truncated by the recorder"
+        if kind == "json":
+            return True, body.json, None
+        if (actual_media and is_json_media_type(actual_media)) or (media_key and is_json_media_type(media_key)):
+            if kind in ("text", "binary"):  # recorded under a media type the recorder did not take for JSON
+                try:
+                    return True, json.loads(body.text if kind == "text" else body.raw_bytes()), None
+                except (ValueError, RecursionError):
+                    pass
+            return False, None, "unparsable"
+        essence = parse_media_type(actual_media).essence if actual_media else ""
+        if essence == "application/x-www-form-urlencoded" and kind == "text":
+            fields: dict[str, list[str]] = {}
+            for k, v in parse_qsl(body.text or "", keep_blank_values=True):
+                fields.setdefault(k, []).append(v)
+            schema = media.schema if media is not None else None
+            raw_enc = media.node.get("encoding") if media is not None else None
+            enc: dict[str, Any] = raw_enc if isinstance(raw_enc, dict) else {}
+            obj: dict[str, Any] = {}
+            for k, vals in fields.items():
+                sub = schema.deref().child("properties", k) if schema is not None else None
+                e: dict[str, Any] = enc[k] if isinstance(enc.get(k), dict) else {}
+                param = {"name": k, "in": "query", "style": e.get("style", "form"),
+                         "explode": e.get("explode", e.get("style", "form") == "form")}
+                obj[k], _ = deserialize(param, vals, sub, fields)
+            return True, obj, None
+        if essence.startswith("text/") and kind == "text":
+            types = schema_types(media.schema if media is not None else None)
+            if not types or "string" in types:
+                return True, body.text, None
+        return False, None, f"media type {essence or '(none)'} is not validated"
+
+    def _multipart_names(self, body: Any, actual_media: str | None) -> list[str] | None:
+        if not actual_media:
+            return None
+        mt = parse_media_type(actual_media)
+        if mt.type != "multipart":
+            return None
+        boundary = dict(mt.parameters).get("boundary")
+        raw = body.raw_bytes() if not body.truncated else b""
+        if not boundary or not raw:
+            return None
+        import re
+
+        names = re.findall(rb'(?im)^content-disposition:[^\r\n]*?\bname="([^"]*)"', raw)
+        return [n.decode("utf-8", "replace") for n in names]
+
+    def _check_request_body(self, state: _Op, ex: Exchange) -> None:
+        label = state.label
+        body = ex.request.body
+        actual = header_get(ex.request.headers, "content-type") or body.media_type
+        empty = body.kind == "empty" and not body.size
+        if state.body_node is None:
+            return
+        if empty:
+            if state.body_required:
+                self._obs("request-body-missing", label, REQ, None, None, None, spec=state.body_node)
+            return
+        key = match_media_type(actual, state.body) if actual else None
+        if key is None:
+            self._obs("request-media-type-undocumented", label, REQ, None, actual or "(none)", None,
+                      args={"media_type": actual or "(none)", "documented": ", ".join(sorted(state.body)) or "none"},
+                      spec=state.body_node)
+            return
+        self.aggregate.media[(label, "request", "", key)] += 1
+        media = state.body[key]
+        names = self._multipart_names(body, actual)
+        if names is not None:
+            self._check_multipart(state, media, key, names)
+            return
+        if media.schema is None:
+            self._unvalidated(label, REQ, None, key, "no schema for this media type", media.node)
+            return
+        ok, value, problem = self._parse_body(body, key, actual, media)
+        if not ok:
+            if problem == "unparsable":
+                self._obs("request-body-unparsable", label, REQ, None, key, None, example=body.text,
+                          args={"media_type": actual or key}, spec=media.node)
+            else:
+                self._unvalidated(label, REQ, None, key, problem or "not validated", media.node)
+            return
+        if media.compiled is None:
+            media.compiled = self._compile(media.schema, REQ)
+        assert media.compiled is not None
+        self._violations(media.compiled.validate(value), label=label, side=REQ, status=None, media=key, prefix=(),
+                         root_scope="body", inner_scope="property", instance=value, what="request body")
+
+    def _check_multipart(self, state: _Op, media: _Media, key: str, names: list[str]) -> None:
+        label = state.label
+        schema = media.schema.deref() if media.schema is not None else None
+        props = schema.get("properties") if schema is not None else None
+        props = props if isinstance(props, dict) else {}
+        required = schema.get("required") if schema is not None else None
+        for name in required if isinstance(required, list) else ():
+            if isinstance(name, str) and name not in names:
+                self._obs("request-property-required-missing", label, REQ, None, key, (name,),
+                          args={"property": name}, spec=schema)
+        closed = schema is not None and schema.get("additionalProperties") is False
+        for name in dict.fromkeys(names):
+            if name not in props:
+                rule = "request-property-additional-not-allowed" if closed else "request-property-undocumented"
+                self._obs(rule, label, REQ, None, key, (name,), args={"property": name}, spec=schema)
+        self._unvalidated(label, REQ, None, key, "multipart part contents (field names checked)", media.node)
+
+    def _unvalidated(self, label: str, side: Side, status: str | None, media: str | None, reason: str,
+                     spec: Node | None) -> None:
+        self.aggregate.notes[f"{label}|{side.value}|{reason}"] += 1
+        self._obs(f"{side.value}-body-unvalidated", label, side, status, media, None, args={"reason": reason},
+                  spec=spec)
+
+    def _check_response(self, state: _Op, ex: Exchange) -> None:
+        resp = ex.response
+        assert resp is not None
+        label = state.label
+        status_key = match_status(resp.status, state.responses)
+        if status_key is None:
+            status = str(resp.status)
+            self.aggregate.statuses[(label, status)] += 1
+            self._obs("response-status-undocumented", label, RESP, status, None, None,
+                      args={"status": resp.status, "documented": ", ".join(state.responses) or "none"},
+                      spec=state.op.node.child("responses") or state.op.node)
+            return
+        self.aggregate.statuses[(label, status_key)] += 1
+        if state.security is not None and 200 <= resp.status < 300 and not self._carries(state.security, ex):
+            schemes = sorted({c.scheme for alt in state.security for c in alt})
+            self._obs("api-security-not-enforced", label, RESP, status_key, None, None,
+                      args={"status": resp.status, "schemes": ", ".join(schemes)},
+                      spec=state.op.node.child("security") or Node(self.spec, self._root_file, ("security",),
+                                                                    self._data.get("security")))
+        response = state.responses[status_key]
+        self._check_response_headers(state, response, resp.headers, status_key)
+        body = resp.body
+        empty = body.kind == "empty" and not body.size
+        actual = header_get(resp.headers, "content-type") or body.media_type
+        if not response.content:
+            if not empty:
+                self._obs("response-media-type-undocumented", label, RESP, status_key, actual or "(none)", None,
+                          args={"media_type": actual or "(none)", "documented": "no content"}, spec=response.node)
+            return
+        if empty:
+            if resp.status not in (204, 304) and ex.request.method.upper() != "HEAD":
+                self._obs("response-body-empty", label, RESP, status_key, None, None,
+                          args={"documented": ", ".join(sorted(response.content))}, spec=response.node)
+            return
+        key = match_media_type(actual, response.content) if actual else None
+        if key is None:
+            self._obs("response-media-type-undocumented", label, RESP, status_key, actual or "(none)", None,
+                      args={"media_type": actual or "(none)", "documented": ", ".join(sorted(response.content))},
+                      spec=response.node)
+            return
+        self.aggregate.media[(label, "response", status_key, key)] += 1
+        media = response.content[key]
+        if media.schema is None:
+            self._unvalidated(label, RESP, status_key, key, "no schema for this media type", media.node)
+            return
+        ok, value, problem = self._parse_body(body, key, actual, media)
+        if not ok:
+            if problem == "unparsable":
+                self._obs("response-body-unparsable", label, RESP, status_key, key, None,
+                          example=body.text if body.kind == "text" else f"<{body.kind}, {body.size} bytes>",
+                          args={"media_type": actual or key}, spec=media.node)
+            else:
+                self._unvalidated(label, RESP, status_key, key, problem or "not validated", media.node)
+            return
+        if media.compiled is None:
+            media.compiled = self._compile(media.schema, RESP)
+        assert media.compiled is not None
+        self._violations(media.compiled.validate(value), label=label, side=RESP, status=status_key, media=key,
+                         prefix=(), root_scope="body", inner_scope="property", instance=value, what="response body")
+
+    def _check_response_headers(self, state: _Op, response: _Response, headers: Sequence[tuple[str, str]],
+                                status: str) -> None:
+        if not response.headers:
+            return
+        present: dict[str, str] = {}
+        for k, v in headers:
+            present.setdefault(k.lower(), v)
+        for name, required, node in response.headers:
+            value = present.get(name)
+            if value is None:
+                if required:
+                    self._obs("response-header-missing", state.label, RESP, status, None, ("headers", name),
+                              args={"name": name}, spec=node)
+                continue
+            schema = node.child("schema")
+            if schema is None:
+                continue
+            compiled = response.header_schemas.get(name)
+            if compiled is None:
+                compiled = response.header_schemas[name] = compile_schema(schema, side=RESP, options=self._vopts[RESP])
+            param = {"name": name, "in": "header", "style": "simple", "explode": bool(node.get("explode"))}
+            parsed, _ = deserialize(param, [value], schema)
+            self._violations(compiled.validate(parsed), label=state.label, side=RESP, status=status, media=None,
+                             prefix=("headers", name), root_scope="header", inner_scope="header", instance=parsed,
+                             what=f"header {name!r}")
+
+    @staticmethod
+    def _carries(alternatives: list[list[Credential]], ex: Exchange) -> bool:
+        req = ex.request
+        names = {k.lower() for k, _ in req.headers}
+        _, query = _split_url(req.url)
+        qnames = {k for k, _ in parse_qsl(query, keep_blank_values=True)} if query else set()
+        cookie = header_get(req.headers, "cookie") or ""
+        cnames = {p.strip().partition("=")[0] for p in cookie.split(";") if p.strip()}
+        for alternative in alternatives:
+            for cred in alternative:
+                if cred.location == "unknown":
+                    return True  # mutualTLS or an unresolvable scheme: cannot be seen, never flagged
+                if (cred.location == "header" and cred.name in names) or (
+                        cred.location == "query" and cred.name in qnames) or (
+                        cred.location == "cookie" and cred.name in cnames):
+                    return True
+        return False
+
+    # -- findings ---------------------------------------------------------------------------------------
+    def findings(self, aggregate: CheckAggregate | None = None) -> list[Finding]:
+        """Build the findings of ``aggregate`` (default: this checker's)."""
+        agg = aggregate if aggregate is not None else self.aggregate
+        out: list[Finding] = []
+        for key, obs in agg.observations.items():
+            rule, label, side_value, status, media, pointer = key
+            info = CHECK_RULES[rule]
+            severity = info.severity
+            if rule in _UNDOCUMENTED_PROPERTY:
+                if self.options.undocumented == "off":
+                    continue
+                severity = Severity.INFO if self.options.undocumented == "info" else Severity.WARN
+            side = Side(side_value)
+            if side is RESP and status is not None:
+                total = agg.statuses.get((label, status), obs.count)
+            else:
+                total = agg.operations.get(label, obs.count)
+            ids = tuple(i for _, i in obs.examples)
+            details: dict[str, JSONValue] = {}
+            if obs.details:
+                top = sorted(obs.details.items(), key=lambda kv: (-kv[1], kv[0]))
+                details["user_agents"] = {k: v for k, v in top[:5]}
+                if len(top) > 5:
+                    details["other_user_agents"] = len(top) - 5
+            evidence = Evidence(observed=obs.count, total=max(total, obs.count), first_seen=_iso(obs.first[0]),
+                                last_seen=_iso(obs.last[0]), example=obs.example, expected=obs.expected,
+                                exchange_ids=ids, details=details)
+            location = Location(operation=label, side=side, status=status, media_type=media,
+                                revision=obs.spec, payload_pointer=pointer, exchange_ids=ids)
+            args = dict(obs.args)
+            subject = _subject(side, rule, pointer)
+            out.append(Finding(rule_id=rule, severity=severity, location=location,
+                               message=R.render_message(rule, args, subject), args=args, evidence=evidence))
+        return out
+
+    def coverage(self, aggregate: CheckAggregate | None = None) -> dict[str, Any]:
+        return coverage_of(self, aggregate if aggregate is not None else self.aggregate)
+
+
+def _subject(side: Side, rule: str, pointer: str | None) -> str:
+    where = to_human(_from(pointer)) if pointer else "$"
+    if "-parameter-" in rule and pointer:
+        parts = _from(pointer)
+        if rule == "request-parameter-required-missing":
+            return f"{parts[0]} parameters"
+        inner = to_human(parts[2:]) if len(parts) > 2 else ""
+        return f"{parts[0]} parameter {parts[1]!r}" + (f" at {inner}" if inner else "")
+    if "-header-" in rule and pointer:
+        parts = _from(pointer)
+        return f"response header {parts[1]!r}" if len(parts) > 1 else "response header"
+    return f"{side.value} body {where}" if where != "$" else f"{side.value} body"
+
+
+def _from(pointer: str) -> Pointer:
+    from ..model import from_rfc6901
+
+    return from_rfc6901(pointer)
+
+
+def _violation_args(v: Violation) -> dict[str, JSONValue]:
+    """Args that depend on the finding's key only (the keyword, the property, what the schema
+    demands), never on the offending value, so fingerprints are stable whatever the traffic volume;
+    the value itself is evidence."""
+    out: dict[str, JSONValue] = {"keyword": v.keyword}
+    if "property" in v.args:
+        out["property"] = str(v.args["property"])
+    for k in ("expected", "allowed", "limit", "format", "pattern"):
+        if k in v.args:
+            out["expected"] = example_value(_plain(v.args[k]), limit=300)
+            break
+    return out
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _expected(v: Violation) -> JSONValue:
+    if v.schema is not None and isinstance(v.schema.value, dict) and v.keyword in v.schema.value:
+        demand = v.schema.value[v.keyword]
+        if isinstance(demand, dict):  # properties, patternProperties, discriminator: name the keys
+            keys: list[JSONValue] = [str(k) for k in sorted(map(str, demand))]
+            return {v.keyword: keys[:20] + ([f"… {len(keys) - 20} more"] if len(keys) > 20 else [])}
+        return {v.keyword: example_value(demand, limit=400)}
+    return {v.keyword: example_value(_plain(v.args.get("expected")), limit=400)} if "expected" in v.args else None
+
+
+def coverage_of(checker: SpecChecker, agg: CheckAggregate) -> dict[str, Any]:
+    """Which documented operations, statuses and media types the traffic exercised (JSON-able)."""
+    ops_out: list[dict[str, Any]] = []
+    counts = {"operations": [0, 0], "statuses": [0, 0], "media_types": [0, 0]}
+    for op in sorted(checker.operations.values(), key=lambda o: (o.path, o.method)):
+        state = checker._state(op)
+        n = agg.operations.get(state.label, 0)
+        counts["operations"][0] += 1
+        counts["operations"][1] += bool(n)
+        statuses = []
+        for key, response in state.responses.items():
+            sn = agg.statuses.get((state.label, key), 0)
+            counts["statuses"][0] += 1
+            counts["statuses"][1] += bool(sn)
+            medias = []
+            for mkey in response.content:
+                mn = agg.media.get((state.label, "response", key, mkey), 0)
+                counts["media_types"][0] += 1
+                counts["media_types"][1] += bool(mn)
+                medias.append({"media_type": mkey, "exchanges": mn})
+            statuses.append({"status": key, "exchanges": sn, "media_types": medias})
+        request_media = []
+        for mkey in state.body:
+            mn = agg.media.get((state.label, "request", "", mkey), 0)
+            counts["media_types"][0] += 1
+            counts["media_types"][1] += bool(mn)
+            request_media.append({"media_type": mkey, "exchanges": mn})
+        ops_out.append({"operation": state.label, "exchanges": n, "request_media_types": request_media,
+                        "statuses": statuses})
+    return {
+        "exchanges": agg.exchanges,
+        "summary": {k: {"documented": v[0], "exercised": v[1]} for k, v in counts.items()},
+        "operations": ops_out,
+    }
