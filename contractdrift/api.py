@@ -703,8 +703,12 @@ def check(
         if traffic is None and spec is not None:  # comparison 1 of issue 9: expectations vs the spec
             return check_expectations(spec, expect, severity=severity, ignore=ignore, level=level,
                                       allow_remote_refs=allow_remote_refs, cwd=cwd)
-        raise UsageError("check: traffic against client expectations (traffic= with expect=) is not supported "
-                         "yet; check the traffic against the spec and the expectations against the spec")
+        if traffic is None:
+            raise UsageError("check: expect= needs spec= (expectations vs the spec) or traffic= (traffic vs "
+                             "the expectations), or both")
+        return _check_traffic_expectations(
+            traffic, spec, expect, severity=severity, ignore=ignore, level=level, strict=strict, progress=progress,
+            allow_remote_refs=allow_remote_refs, cwd=cwd, today=today, stdin=stdin, **options)
     if traffic is None or spec is None:
         raise UsageError("check: both traffic and spec are required")
     load_families()
@@ -865,3 +869,72 @@ def check_expectations(
             "checked": str(driver.checked),
             "expectations": ", ".join(src.name for src in exp.sources)}
     return Report.build(findings, [*warnings, *notes], meta)
+
+
+def _check_traffic_expectations(
+    traffic: Any, spec: Any, expect: Any, *, severity: Mapping[str, Any] | None, ignore: Any, level: Any,
+    strict: bool, progress: Callable[[int], None] | None, allow_remote_refs: bool, cwd: str | None, today: Any,
+    stdin: Any, **options: Any,
+) -> Report:
+    """Comparisons 2 and 3 of issue 9: recorded traffic against what the clients expect (their
+    compiled Pact/JSON Schema expectations, as one client contract checked by the traffic checker)
+    and, with a spec, the three pairs at once: traffic vs spec, traffic vs clients, clients vs spec.
+    One pass over the traffic feeds both checkers."""
+    import datetime as _dt
+
+    from .compare.expect import ExpectCheck, ExpectDoc
+    from .compare.expect_traffic import client_contract, relocate, spec_router
+    from .compare.rules import REGISTRY, load_families
+    from .compare.traffic import SpecChecker
+    from .expect.model import Expectations as _Expectations
+    from .spec.load import load_spec_data
+    from .spec.refcheck import check_refs
+
+    load_families()
+    exp = expect if isinstance(expect, _Expectations) else load_expectations(expect, cwd=cwd)
+    loaded = _as_spec(spec, allow_remote_refs=allow_remote_refs, cwd=cwd) if spec is not None else None
+    contract = client_contract(exp, spec_router(loaded) if loaded is not None else None)
+    if loaded is not None and isinstance(loaded.root.data, Mapping) and loaded.root.data.get("servers"):
+        contract["servers"] = loaded.root.data["servers"]
+    consumers = ", ".join(sorted({i.consumer for i in exp.interactions if i.consumer})) or "client"
+    # a client ignores response properties it does not read (Pact allows unexpected keys in responses)
+    client_checker = SpecChecker(load_spec_data(contract, name="client expectations"),
+                                 _check_options({**options, "undocumented": "off"}))
+    spec_checker_ = spec_checker(loaded, **options) if loaded is not None else None
+    warnings: list[str] = []
+    findings: list[Finding] = []
+    coverage: dict[str, Any] | None = None
+    sources = _TrafficSources(traffic, strict=strict, stdin=stdin)
+    with _deep_recursion("an exchange, the spec or the expectations are nested too deeply to check"):
+        for n, ex in enumerate(sources, 1):
+            client_checker.add(ex)
+            if spec_checker_ is not None:
+                spec_checker_.add(ex)
+            if progress is not None and n % 1000 == 0:
+                progress(n)
+        docs = {src.name: ExpectDoc(src) for src in exp.sources}
+        client_findings, uncovered = relocate(client_checker.findings(), contract, docs, consumers)
+        findings += client_findings
+        if spec_checker_ is not None and loaded is not None:
+            warnings += [*loaded.warnings, *check_refs(loaded).warnings]
+            findings += spec_checker_.findings()
+            coverage = dict(spec_checker_.coverage())
+            driver = ExpectCheck(loaded, exp)
+            findings += driver.run()
+            warnings += driver.warnings
+            coverage["clients"] = {name: sorted(ops) for name, ops in sorted(driver.relied.items())}
+            relied = set().union(*driver.relied.values()) if driver.relied else set()
+            coverage["operations_no_client_relies_on"] = sorted(
+                op.label for op in driver.ops.values() if op.label not in relied)
+    if uncovered:
+        warnings.append(f"{uncovered} exchange(s) match no interaction of the client expectations "
+                        "(not findings: other clients may make them)")
+    warnings += sources.warnings() + _check_warnings(client_checker)
+    day = today or _dt.date.today()
+    findings, notes = _apply_policy(findings, _severity_overrides(severity or {}, REGISTRY), ignore, level, day)
+    meta = {"command": "check", "traffic": ", ".join(sources.names) or "(exchanges)",
+            "exchanges": str(client_checker.aggregate.exchanges),
+            "expectations": ", ".join(src.name for src in exp.sources), "consumers": consumers}
+    if loaded is not None:
+        meta["spec"] = loaded.root.display
+    return Report.build(findings, [*warnings, *notes], meta, coverage=coverage)

@@ -412,7 +412,8 @@ def _add_check(sub: Subparsers) -> None:
                     "operations, statuses and media types the traffic exercised. Exit 0: nothing at/above "
                     "--fail-on; 1: findings at/above it; 2: bad input.")
     p.add_argument("traffic", nargs="*", metavar="TRAFFIC", help="recording(s), HAR, cassette(s), globs, or -")
-    p.add_argument("--spec", required=True, metavar="SPEC", help="the published spec: a file or git REF:path")
+    p.add_argument("--spec", metavar="SPEC", help="the published spec: a file or git REF:path (required unless "
+                   "TRAFFIC is checked against --expect only)")
     _expect_options(p)
     _output_options(p)
     p.add_argument("--fail-on", choices=("error", "warn", "info"), default=None,
@@ -513,20 +514,24 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from .model import Severity
     from .report import iter_render
 
+    expect = None
     if args.expect or args.pact_broker:
         if not args.traffic:
+            if not args.spec:
+                raise UsageError("check --expect without TRAFFIC needs --spec SPEC")
             return _check_expectations(args)
-        raise UsageError("check TRAFFIC --expect (traffic against client expectations) is not supported yet; "
-                         "run `check TRAFFIC --spec SPEC` and `check --spec SPEC --expect PATH` separately")
-    if not args.traffic:
+        expect = _load_expectations(args)
+    elif not args.traffic:
         raise UsageError("check needs TRAFFIC (recordings) or --expect PATH / --pact-broker URL")
+    elif not args.spec:
+        raise UsageError("check TRAFFIC needs --spec SPEC (or --expect PATH to check against client expectations)")
     cfg = api.load_settings(args.config)
     fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or Severity.ERROR)
     level = Severity.parse(args.level) if args.level else cfg.level
     bar = _ProgressBar()
     try:
         report = api.check(
-            args.traffic, args.spec, severity=cfg.severity, ignore=args.ignore or cfg.ignore_file, level=level,
+            args.traffic, args.spec, expect, severity=cfg.severity, ignore=args.ignore or cfg.ignore_file, level=level,
             strict=not args.skip_damaged, progress=bar if bar.bar is not None else None,
             allow_remote_refs=args.allow_remote_refs, base_path=args.base_path, trailing_slash=args.trailing_slash,
             undocumented=args.undocumented, nullable=args.nullable, formats=not args.no_formats,

@@ -177,6 +177,8 @@ class ExpectCheck:
                                  base_paths_from_servers(servers if isinstance(servers, list) else None))
         self.docs: dict[str, ExpectDoc] = {}
         self.checked = 0
+        #: consumer -> the spec operations its interactions rely on (the client's view, for coverage)
+        self.relied: dict[str, set[str]] = {}
 
     @property
     def findings(self) -> list[Finding]:
@@ -237,6 +239,7 @@ class ExpectCheck:
             return
         self.checked += 1
         label = op.label
+        self.relied.setdefault(inter.consumer or inter.source.name, set()).add(label)
         status, resp_node = self._status(inter, op, where, label)
         if req.described:
             self._parameters(inter, op, params, doc, label)
