@@ -374,7 +374,7 @@ class Compiler:
                 return frag, struct
         if value:
             struct["items"] = self.compile(value[0], (*path, ITEM), (*ex_ptr, 0))
-            if any(_shape(v) != _shape(value[0]) for v in value[1:]):
+            if not _uniform(value):
                 self._note("example-inconsistent", "example items after the first differ in shape from the "
                            "first; Pact compares every item with the first", self._ex(ex_ptr))
         return frag, struct
@@ -440,6 +440,16 @@ def _shape(value: Any) -> Any:
     if isinstance(value, list):
         return [_shape(v) for v in value[:1]]
     return _kind(value)
+
+
+def _uniform(value: Any) -> bool:
+    """Every array (at any depth) has items shaped like its first: what Pact's "each item against the
+    first example item" accepts of the example itself."""
+    if isinstance(value, dict):
+        return all(_uniform(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_shape(v) == _shape(value[0]) for v in value[1:]) and all(_uniform(v) for v in value)
+    return True
 
 
 def _type_of(value: Any) -> dict[str, Any]:
