@@ -49,5 +49,12 @@ code=$?
 echo "(exit code $code: the spec may send a status the client's regex refuses, and a 404 body it never declares)"
 [ "$code" -le 1 ] || exit "$code"
 
+step "7. The three-way view: the spec, the client's Pact file and the recorded traffic, errors only" \
+     "contractdrift check out/traffic.jsonl --spec examples/orders/v2.yaml --expect examples/orders/web-shop.pact.json --level error"
+"$CD" check out/traffic.jsonl --spec examples/orders/v2.yaml --expect examples/orders/web-shop.pact.json --level error
+code=$?
+echo "(exit code $code: the service sent 'refunded', which the client's regex refuses, and omitted a field it requires)"
+[ "$code" -le 1 ] || exit "$code"
+
 echo
 echo "Done. Outputs are in out/."
