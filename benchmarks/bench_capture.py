@@ -63,7 +63,7 @@ def serve_child(kind: str, port: int, upstream: str | None, out: str | None, sam
     from contractdrift.capture.proxy import RecordingProxy, serve
     from contractdrift.capture.recorder import Recorder
 
-    recorder = Recorder(out, sample_rate=sample_rate) if out else None
+    recorder = Recorder(out, sample_rate=sample_rate, offload="auto") if out else None  # a long-lived server
     app: Any
     if kind == "plain":
         app = make_app()

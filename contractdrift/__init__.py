@@ -10,7 +10,7 @@ import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from .errors import ContractDriftError, InputError, UsageError
+from .errors import ContractDriftError, InputError, MissingExtraError, RecordingError, UsageError
 from .model import (
     Body,
     Evidence,
@@ -36,7 +36,7 @@ if _TYPE_CHECKING:
         check,
         check_expectations,
         diff_specs,
-        infer,
+        infer_api,
         load_expectations,
         load_settings,
         rules,
@@ -60,7 +60,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "check_expectations": ("contractdrift.api", "check_expectations"),
     "load_expectations": ("contractdrift.api", "load_expectations"),
     "Expectations": ("contractdrift.expect.model", "Expectations"),
-    "infer": ("contractdrift.api", "infer"),
+    "infer_api": ("contractdrift.api", "infer_api"),
     "load_settings": ("contractdrift.api", "load_settings"),
     "rules": ("contractdrift.api", "rules"),
     "check": ("contractdrift.api", "check"),
@@ -119,8 +119,10 @@ __all__ = [
     "InputError",
     "LoadedSpec",
     "Location",
+    "MissingExtraError",
     "Recorder",
     "RecorderStats",
+    "RecordingError",
     "RecordingReader",
     "RecordingTransport",
     "Redactor",
@@ -142,7 +144,7 @@ __all__ = [
     "check",
     "check_expectations",
     "diff_specs",
-    "infer",
+    "infer_api",
     "load_expectations",
     "load_settings",
     "load_spec",

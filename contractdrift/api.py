@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .model import Finding, Report, Severity
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from .compare.traffic import SpecChecker
     from .config import Config
     from .expect.model import Expectations
-    from .infer import InferredAPI
+    from .infer import InferOptions, InferredAPI
     from .model import Exchange, RuleInfo
     from .spec.load import LoadedSpec
     from .spec.validate import ValidationProblem
@@ -60,11 +61,13 @@ def run_recording_proxy(
     Forwards everything received on ``listen`` to ``upstream`` and appends each exchange to the
     JSON Lines file ``output``. On a signal it finishes in-flight requests, flushes and closes the
     recording, and returns the recorder's statistics. ``on_started`` gets the listening URL.
+    Needs the ``proxy`` extra (uvicorn): without it, :class:`~contractdrift.errors.MissingExtraError`.
     """
-    from .capture.proxy import RecordingProxy, serve
+    from .capture.proxy import RecordingProxy, require_uvicorn, serve
     from .capture.recorder import CapturePolicy, Recorder
-    from .errors import InputError, UsageError
+    from .errors import InputError, RecordingError, UsageError
 
+    require_uvicorn()  # the `proxy` extra: fail before the recording file is created
     host, port = parse_listen(listen)
     if not 0.0 <= sample_rate <= 1.0:
         raise UsageError(f"--sample-rate must be between 0 and 1, not {sample_rate}")
@@ -77,13 +80,16 @@ def run_recording_proxy(
         exclude_paths=tuple(exclude_paths),
     )
     try:
-        recorder = Recorder(output, redact=redact, tags=dict(tags or {}), policy=policy)
+        # a long-lived recorder: writing moves to a writer process once traffic proves busy
+        recorder = Recorder(output, redact=redact, tags=dict(tags or {}), policy=policy, offload="auto")
+    except RecordingError:
+        raise
     except OSError as exc:
         raise InputError(f"cannot write the recording: {exc.strerror or exc}", file=os.fspath(output)) from exc
     try:
         try:
             proxy = RecordingProxy(upstream, recorder, timeout=timeout, preserve_host=preserve_host)
-        except ValueError as exc:
+        except UsageError as exc:
             raise UsageError(f"--upstream: {exc}") from exc
         try:
             serve(proxy, host, port, on_started=on_started)
@@ -117,7 +123,7 @@ def _write_recording(
 ) -> int:
     """Redact (unless told not to) and write exchanges to a JSON Lines recording; returns the count."""
     from .capture.redact import Redactor
-    from .errors import InputError
+    from .errors import InputError, RecordingError
     from .store.jsonl import write_exchanges
 
     out = os.fspath(output)
@@ -127,6 +133,8 @@ def _write_recording(
         if not append and os.path.exists(out):
             os.remove(out)
         return write_exchanges(items, out)
+    except RecordingError:
+        raise
     except OSError as exc:
         raise InputError(f"cannot write the recording: {exc.strerror or exc}", file=out) from exc
 
@@ -162,16 +170,11 @@ def export_har(source: str | os.PathLike[str], output: str | os.PathLike[str]) -
     were skipped, as ``file:line: message``).
     """
     from . import __version__
-    from .errors import InputError
     from .store.har import write_har
     from .store.reader import read_recording
 
     reader = read_recording(source, warn=False)
-    out = os.fspath(output)
-    try:
-        count = write_har(reader, out, creator_version=__version__)
-    except OSError as exc:
-        raise InputError(f"cannot write the HAR file: {exc.strerror or exc}", file=out) from exc
+    count = write_har(reader, os.fspath(output), creator_version=__version__)
     return count, reader.messages
 
 
@@ -223,9 +226,9 @@ def _spec_route_table(spec: str | os.PathLike[str] | LoadedSpec) -> Any:
     return RouteTable([str(p) for p in paths], server_base_paths(servers))
 
 
-def _strict_exchanges(reader: RecordingReader, strict: bool, *, warn: bool = True) -> Iterable[Exchange]:
-    """With ``strict``, a damaged line fails the run; a truncated *last* line (the writer died
-    mid-write: every complete line before it is intact) is tolerated and reported as a warning."""
+def _checked_exchanges(reader: RecordingReader, skip_damaged: bool, *, warn: bool = True) -> Iterable[Exchange]:
+    """Unless ``skip_damaged``, a damaged line fails the run; a truncated *last* line (the writer
+    died mid-write: every complete line before it is intact) is tolerated and reported as a warning."""
     import warnings
 
     from .errors import InputError
@@ -233,7 +236,7 @@ def _strict_exchanges(reader: RecordingReader, strict: bool, *, warn: bool = Tru
 
     def check() -> None:
         damaged = [p for p in reader.problems if not p.message.startswith("truncated last line")]
-        if strict and damaged:
+        if not skip_damaged and damaged:
             p = damaged[0]
             raise InputError(f"malformed recording: {p.message}", file=p.file, line=p.line)
 
@@ -241,36 +244,64 @@ def _strict_exchanges(reader: RecordingReader, strict: bool, *, warn: bool = Tru
         check()
         yield ex
     check()
-    if strict and warn:
+    if not skip_damaged and warn:
         for p in reader.problems:
             warnings.warn(str(p), RecordingWarning, stacklevel=2)
 
 
-def infer(
-    exchanges: Iterable[Exchange] | str | os.PathLike[str],
+#: An inference threshold passed by keyword (see :class:`~contractdrift.infer.InferOptions`).
+InferOptionValue: TypeAlias = "int | float | bool | frozenset[str] | Iterable[str]"
+PathLike: TypeAlias = "str | os.PathLike[str]"
+
+
+def _infer_options(options: InferOptions | None, overrides: Mapping[str, InferOptionValue]) -> InferOptions:
+    """``options`` (or the defaults) with the keyword ``overrides`` applied; bad names or values raise
+    :class:`~contractdrift.errors.UsageError`."""
+    import dataclasses
+
+    from .errors import UsageError
+    from .infer import InferOptions
+
+    base = options if options is not None else InferOptions()
+    if not overrides:
+        return base
+    InferOptions.from_kwargs(dict(overrides))  # rejects unknown names with the list of known ones
+    try:
+        return dataclasses.replace(base, **overrides)  # type: ignore[arg-type]
+    except TypeError as exc:
+        raise UsageError(f"inference options: {exc}") from None
+
+
+def infer_options(**overrides: InferOptionValue) -> InferOptions:
+    """An :class:`~contractdrift.infer.InferOptions` from keyword fields (the CLI's flags); unknown
+    names or bad values raise :class:`~contractdrift.errors.UsageError`."""
+    return _infer_options(None, overrides)
+
+
+def infer_api(
+    exchanges: Iterable[Exchange] | PathLike,
     *,
-    spec: str | os.PathLike[str] | LoadedSpec | None = None,
+    spec: PathLike | LoadedSpec | None = None,
     templates: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
-    strict: bool = True,
-    **options: Any,
+    skip_damaged: bool = False,
+    options: InferOptions | None = None,
+    **overrides: InferOptionValue,
 ) -> InferredAPI:
     """Infer what each operation accepts and returns from exchanges (or a recording path).
 
     ``spec`` maps concrete URLs to its path templates; ``templates`` (``"/users/{id}"``) override
-    both spec and heuristics. ``options`` are :class:`~contractdrift.infer.InferOptions` fields
-    (``required_ratio=0.95``, ``enum_max_values=5``, ``bounds=True``...). A recording path is
-    streamed; with ``strict`` a damaged line raises ``InputError`` naming file and line, otherwise
-    it is skipped. Returns an :class:`~contractdrift.infer.InferredAPI`.
+    both spec and heuristics. ``options`` is an :class:`~contractdrift.infer.InferOptions`;
+    ``overrides`` are some of its fields by keyword (``required_ratio=0.95``,
+    ``enum_max_values=5``, ``bounds=True``...), applied on top. A recording path is streamed; a
+    damaged line raises :class:`~contractdrift.errors.InputError` naming file and line, unless
+    ``skip_damaged`` (CLI ``--skip-damaged``): then it is skipped with a warning. Returns an
+    :class:`~contractdrift.infer.InferredAPI`. The CLI: ``contractdrift infer``.
     """
-    from .errors import UsageError
-    from .infer import InferOptions, infer_exchanges
+    from .infer import infer_exchanges
     from .store.reader import read_recording
 
-    try:
-        opts = InferOptions.from_kwargs(options)
-    except (TypeError, ValueError) as exc:
-        raise UsageError(str(exc)) from None
+    opts = _infer_options(options, overrides)
     if spec is not None and isinstance(spec, (str, os.PathLike)):
         from .spec.load import load_spec
 
@@ -278,27 +309,29 @@ def infer(
     router = spec_router(spec, templates)
     strip_base = _spec_route_table(spec).strip_base if spec is not None else None
     if isinstance(exchanges, (str, os.PathLike)):
-        reader = read_recording(exchanges, warn=not strict)
-        return infer_exchanges(_strict_exchanges(reader, strict), opts, router=router, progress=progress,
+        reader = read_recording(exchanges, warn=skip_damaged)
+        return infer_exchanges(_checked_exchanges(reader, skip_damaged), opts, router=router, progress=progress,
                                strip_base=strip_base)
     return infer_exchanges(exchanges, opts, router=router, progress=progress, strip_base=strip_base)
 
 
 def infer_files(
-    sources: Sequence[str | os.PathLike[str]],
+    sources: Sequence[PathLike],
     *,
-    spec: str | os.PathLike[str] | None = None,
+    spec: PathLike | None = None,
     templates: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
-    strict: bool = True,
-    **options: Any,
+    skip_damaged: bool = False,
+    options: InferOptions | None = None,
+    **overrides: InferOptionValue,
 ) -> InferredAPI:
-    """:func:`infer` over several recordings and/or saved summaries (``InferredAPI.to_json`` files),
-    merged. User ``templates`` also re-template saved summaries."""
+    """:func:`infer_api` over several recordings and/or saved summaries (``InferredAPI.to_json``
+    files), merged. User ``templates`` also re-template saved summaries."""
     from .errors import InputError
     from .infer import InferredAPI
     from .infer.inferred import FORMAT_ID
 
+    opts = _infer_options(options, overrides)
     result: InferredAPI | None = None
     done = 0
     for source in sources:
@@ -321,13 +354,12 @@ def infer_files(
                 if progress is not None:
                     progress(offset + n)
 
-            part = infer(path, spec=spec, templates=templates, progress=shifted, strict=strict, **options)
+            part = infer_api(path, spec=spec, templates=templates, progress=shifted, skip_damaged=skip_damaged,
+                             options=opts)
             done += part.exchanges
         result = part if result is None else result.merge(part)
     if result is None:
-        from .infer import InferOptions
-
-        return InferredAPI(InferOptions.from_kwargs(options))
+        return InferredAPI(opts)
     return result
 
 
@@ -344,7 +376,14 @@ def _is_summary(path: str, marker: str) -> bool:
 
 
 
-def _as_spec(source: Any, *, allow_remote_refs: bool, cwd: str | None) -> LoadedSpec:
+#: What :func:`diff_specs` compares: a path or git ``REF:path``, a loaded spec, or a parsed document.
+SpecSource: TypeAlias = "str | os.PathLike[str] | LoadedSpec | Mapping[str, Any]"
+#: A severity override: a :class:`Severity`, its name (``"error"``, ``"warn"``, ``"info"``), or
+#: ``"off"`` / ``None`` to drop the rule's findings.
+SeverityLevel: TypeAlias = "Severity | str | None"
+
+
+def _as_spec(source: SpecSource, *, allow_remote_refs: bool, cwd: str | None) -> LoadedSpec:
     from .spec.load import LoadedSpec, load_spec, load_spec_data
 
     if isinstance(source, LoadedSpec):
@@ -355,20 +394,20 @@ def _as_spec(source: Any, *, allow_remote_refs: bool, cwd: str | None) -> Loaded
 
 
 def diff_specs(
-    base: Any,
-    revision: Any,
+    base: SpecSource,
+    revision: SpecSource,
     *,
     validate: bool = False,
     allow_remote_refs: bool = False,
     deprecation_days: int | None = None,
     match_path: str | None = None,
     exclude_extensions: Sequence[str] = (),
-    severity: Mapping[str, Any] | None = None,
+    severity: Mapping[str, SeverityLevel] | None = None,
     ignore: Iterable[str] | str | os.PathLike[str] | None = None,
-    level: Any = None,
-    today: Any = None,
+    level: Severity | str | None = None,
+    today: _dt.date | None = None,
     cwd: str | None = None,
-    strict: bool = False,
+    strict_refs: bool = False,
 ) -> Report:
     """Compare two versions of an API description; every breaking (and changelog) change as a finding.
 
@@ -382,9 +421,11 @@ def diff_specs(
     - ``severity``: rule id -> ``"error" | "warn" | "info" | "off"`` (or a :class:`Severity`).
     - ``ignore``: fingerprints to drop, or the path of an ignore file (entries may expire).
     - ``level``: drop findings below this severity.
-    - ``strict``: a broken ``$ref`` is an error (:class:`InputError`) instead of a warning.
+    - ``today``: the date deprecation deadlines and ignore-entry expiry are measured from.
+    - ``strict_refs``: a broken ``$ref`` is an error (:class:`InputError`) instead of a warning.
+
+    Each keyword has the name of its CLI flag (``--strict-refs``, ``--severity RULE=LEVEL``...).
     """
-    import datetime as _dt
     import re
 
     from .compare.rules import REGISTRY
@@ -403,8 +444,8 @@ def diff_specs(
 
     b = _as_spec(base, allow_remote_refs=allow_remote_refs, cwd=cwd)
     r = _as_spec(revision, allow_remote_refs=allow_remote_refs, cwd=cwd)
-    warnings: list[str] = [*b.warnings, *r.warnings, *check_refs(b, strict=strict).warnings,
-                           *check_refs(r, strict=strict).warnings]
+    warnings: list[str] = [*b.warnings, *r.warnings, *check_refs(b, strict_refs=strict_refs).warnings,
+                           *check_refs(r, strict_refs=strict_refs).warnings]
     if validate:
         warnings += _validation_warnings(b) + _validation_warnings(r)
     options = DiffOptions(walk=WalkOptions(deprecation_days=deprecation_days, today=day), match_path=match_path,
@@ -445,7 +486,8 @@ def _validation_warnings(spec: LoadedSpec) -> list[str]:
     return [f"{spec.root.display} is not a valid OpenAPI document: {where}: {first.message}{more}; compared anyway"]
 
 
-def _severity_overrides(table: Mapping[str, Any], registry: Mapping[str, Any]) -> dict[str, Severity | None]:
+def _severity_overrides(table: Mapping[str, SeverityLevel], registry: Mapping[str, RuleInfo]
+                        ) -> dict[str, Severity | None]:
     from .errors import UsageError
     from .model import Severity
 
@@ -460,14 +502,14 @@ def _severity_overrides(table: Mapping[str, Any], registry: Mapping[str, Any]) -
         else:
             try:
                 out[rule_id] = Severity.parse(str(level))
-            except ValueError as exc:
+            except UsageError as exc:
                 raise UsageError(f"severity of {rule_id}: {exc}") from None
     return out
 
 
 def _apply_policy(findings: Sequence[Finding], overrides: Mapping[str, Severity | None],
-                  ignore: Iterable[str] | str | os.PathLike[str] | None, level: Any, today: Any
-                  ) -> tuple[list[Finding], list[str]]:
+                  ignore: Iterable[str] | str | os.PathLike[str] | None, level: Severity | str | None,
+                  today: _dt.date) -> tuple[list[Finding], list[str]]:
     """Severity overrides, ignore list (with expiry), and the ``level`` filter, in that order."""
     import dataclasses
 
@@ -590,7 +632,7 @@ class _TrafficSources:
                 else:
                     reader = RecordingReader(source, warn=False)
                 self.readers.append(reader)
-                yield from _strict_exchanges(reader, self.strict, warn=False)  # problems go in the report
+                yield from _checked_exchanges(reader, not self.strict, warn=False)  # problems go in the report
 
     def warnings(self) -> list[str]:
         out: list[str] = []
@@ -837,7 +879,7 @@ def check_expectations(
     level: Any = None,
     allow_remote_refs: bool = False,
     cwd: str | None = None,
-    strict: bool = False,
+    strict_refs: bool = False,
 ) -> Report:
     """Comparison 1 of issue 9: client expectations against a spec, no traffic.
 
@@ -856,12 +898,12 @@ def check_expectations(
     load_families()
     exp = expect if isinstance(expect, _Expectations) else load_expectations(expect, cwd=cwd)
     s = _as_spec(spec, allow_remote_refs=allow_remote_refs, cwd=cwd)
-    warnings: list[str] = [*s.warnings, *check_refs(s, strict=strict).warnings]
+    warnings: list[str] = [*s.warnings, *check_refs(s, strict_refs=strict_refs).warnings]
     driver = ExpectCheck(s, exp)
     with _deep_recursion("the spec or the expectations are nested too deeply to compare"):
         findings = list(driver.run())
         for copy in exp.client_specs:
-            findings += diff_specs(copy, s, cwd=cwd, strict=strict).findings
+            findings += diff_specs(copy, s, cwd=cwd, strict_refs=strict_refs).findings
     warnings += driver.warnings
     day = _dt.date.today()
     findings, notes = _apply_policy(findings, _severity_overrides(severity or {}, REGISTRY), ignore, level, day)

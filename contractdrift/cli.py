@@ -220,7 +220,7 @@ def _add_infer(sub: Subparsers) -> None:
     p.add_argument("sources", nargs="+", metavar="RECORDING",
                    help="recording file/directory, or a summary written with --save-summary")
     p.add_argument("--spec", metavar="SPEC", help="OpenAPI spec whose path templates to use")
-    p.add_argument("--template", action="append", default=[], metavar="T",
+    p.add_argument("--template", dest="templates", action="append", default=[], metavar="T",
                    help="path template to use, e.g. '/users/{id}' (repeatable)")
     p.add_argument("--openapi", choices=("3.1", "3.0"), default="3.1", help="OpenAPI version (default 3.1)")
     p.add_argument("--format", choices=("openapi", "json-schema"), default="openapi", help="output kind")
@@ -228,8 +228,9 @@ def _add_infer(sub: Subparsers) -> None:
     p.add_argument("--save-summary", metavar="FILE", help="also write the mergeable summary (JSON)")
     p.add_argument("--required-ratio", type=float, default=None, metavar="R",
                    help="required when present in at least this share of objects (default 1.0)")
-    p.add_argument("--enum-max", type=int, default=None, metavar="N", help="most distinct values for an enum")
-    p.add_argument("--no-enum", action="append", default=[], metavar="FIELD",
+    p.add_argument("--enum-max-values", "--enum-max", dest="enum_max_values", type=int, default=None, metavar="N",
+                   help="most distinct values for an enum")
+    p.add_argument("--enum-exclude", "--no-enum", dest="enum_exclude", action="append", default=[], metavar="FIELD",
                    help="never infer an enum for this property name or pointer (repeatable)")
     p.add_argument("--bounds", action="store_true", help="emit minimum/maximum and length bounds")
     p.add_argument("--skip-damaged", action="store_true",
@@ -270,21 +271,21 @@ def _cmd_infer(args: argparse.Namespace) -> int:
     from . import api
     from .errors import InputError
 
-    options: dict[str, Any] = {}
+    options: dict[str, float | int | bool | frozenset[str]] = {}
     if args.required_ratio is not None:
         options["required_ratio"] = args.required_ratio
-    if args.enum_max is not None:
-        options["enum_max_values"] = args.enum_max
-    if args.no_enum:
-        options["enum_exclude"] = frozenset(args.no_enum)
+    if args.enum_max_values is not None:
+        options["enum_max_values"] = args.enum_max_values
+    if args.enum_exclude:
+        options["enum_exclude"] = frozenset(args.enum_exclude)
     if args.bounds:
         options["bounds"] = True
     progress = _Progress() if sys.stderr.isatty() else None
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            inferred = api.infer_files(args.sources, spec=args.spec, templates=args.template, progress=progress,
-                                       strict=not args.skip_damaged, **options)
+            inferred = api.infer_files(args.sources, spec=args.spec, templates=args.templates, progress=progress,
+                                       skip_damaged=args.skip_damaged, options=api.infer_options(**options))
     finally:
         if progress is not None:
             progress.done()
@@ -327,21 +328,25 @@ def _add_diff(sub: Subparsers) -> None:
     p.add_argument("revision", help="new version: a file path or git REF:path")
     _output_options(p)
     p.add_argument("--fail-on", choices=("error", "warn", "info"), default=None,
-                   help="exit 1 when a finding is at or above this severity (default: error)")
+                   help="exit 1 when a finding is at or above this severity (default: error; also the "
+                        "JUnit failure threshold)")
     p.add_argument("--level", choices=("error", "warn", "info"), default=None,
                    help="show findings at or above this severity (default: info)")
     p.add_argument("--ignore", metavar="FILE", help="ignore file: fingerprints to suppress (optionally 'until DATE')")
     p.add_argument("--config", metavar="FILE", help="TOML config (default: [tool.contractdrift] in ./pyproject.toml)")
     p.add_argument("--match-path", metavar="REGEX", help="only compare paths matching this regex")
-    p.add_argument("--exclude-extension", metavar="X", action="append", default=[],
+    p.add_argument("--exclude-extension", dest="exclude_extensions", metavar="X", action="append", default=[],
                    help="skip operations and path items carrying this extension (e.g. x-internal); repeatable")
     p.add_argument("--deprecation-days", type=int, metavar="N",
                    help="deprecations need an x-sunset at least N days away")
     p.add_argument("--validate", action="store_true",
                    help="also validate both specs (openapi-spec-validator); problems become warnings")
     p.add_argument("--allow-remote-refs", action="store_true", help="fetch http(s) $refs (off by default)")
-    p.add_argument("--strict", action="store_true",
+    p.add_argument("--strict-refs", action="store_true",
                    help="a broken $ref is an error (exit 2) instead of a warning")
+    p.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
+                   help="override a rule's severity: error, warn, info or off (repeatable; wins over the "
+                        "config's [severity] table)")
     p.set_defaults(handler=_cmd_diff)
 
 
@@ -381,19 +386,21 @@ def _use_color(args: argparse.Namespace) -> bool:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from . import api
+    from .config import parse_severity_flags
     from .model import Severity
-    from .report import iter_render
+    from .report import DEFAULT_FAIL_ON, iter_render
 
     cfg = api.load_settings(args.config)
-    fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or Severity.ERROR)
+    severity = {**cfg.severity, **parse_severity_flags(args.severity, api.rules())}
+    fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or DEFAULT_FAIL_ON)
     level = Severity.parse(args.level) if args.level else cfg.level
     report = api.diff_specs(
         args.base, args.revision,
         validate=args.validate, allow_remote_refs=args.allow_remote_refs,
         deprecation_days=args.deprecation_days if args.deprecation_days is not None else cfg.deprecation_days,
         match_path=args.match_path or cfg.match_path,
-        exclude_extensions=tuple(args.exclude_extension) or cfg.exclude_extensions,
-        severity=cfg.severity, ignore=args.ignore or cfg.ignore_file, level=level, strict=args.strict,
+        exclude_extensions=tuple(args.exclude_extensions) or cfg.exclude_extensions,
+        severity=severity, ignore=args.ignore or cfg.ignore_file, level=level, strict_refs=args.strict_refs,
     )
     _emit(args, iter_render(report, args.format, rules=api.rules(), color=_use_color(args), fail_on=fail_on))
     return report.exit_code(fail_on)

@@ -25,7 +25,7 @@ import datetime as _dt
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,24 @@ def _severity_or_off(value: Any, where: str) -> Severity | None:
         return Severity.parse(str(value))
     except ValueError as exc:
         raise UsageError(f"{where}: {exc}") from None
+
+
+def parse_severity_flags(items: Sequence[str], known_rules: Mapping[str, object]) -> dict[str, Severity | None]:
+    """``--severity RULE=LEVEL`` values (level ``error``, ``warn``, ``info`` or ``off``) -> overrides.
+
+    An item without ``=``, an unknown rule id or an unknown level raises :class:`UsageError`
+    naming the item; a later item for the same rule wins.
+    """
+    out: dict[str, Severity | None] = {}
+    for item in items:
+        rule_id, sep, level = item.partition("=")
+        rule_id, level = rule_id.strip(), level.strip()
+        if not sep or not rule_id or not level:
+            raise UsageError(f"--severity {item!r}: expected RULE=LEVEL, e.g. response-property-removed=warn")
+        if rule_id not in known_rules:
+            raise UsageError(f"--severity {item!r}: unknown rule id {rule_id!r} (see `contractdrift rules`)")
+        out[rule_id] = _severity_or_off(level, f"--severity {item!r}")
+    return out
 
 
 def parse_config(data: Mapping[str, Any], source: str, known_rules: Mapping[str, object]) -> Config:

@@ -1,4 +1,10 @@
-"""Exceptions that map to exit code 2 in the CLI: bad input, with file and place."""
+"""Exceptions that map to exit code 2 in the CLI: bad input, with file and place.
+
+Every error the library raises on purpose is a :class:`ContractDriftError`. Two of them also
+belong to the built-in family a caller would catch without knowing this module:
+:class:`UsageError` is a :class:`ValueError` (a bad argument), :class:`RecordingError` an
+:class:`OSError` (a recording that cannot be opened, locked or written).
+"""
 
 from __future__ import annotations
 
@@ -31,5 +37,18 @@ class InputError(ContractDriftError):
         super().__init__(f"{where}{message}")
 
 
-class UsageError(ContractDriftError):
-    """Bad options or configuration (unknown rule id in config, bad flag value)."""
+class UsageError(ContractDriftError, ValueError):
+    """Bad options or configuration (unknown rule id in config, bad flag value); also a ``ValueError``."""
+
+
+class RecordingError(InputError, OSError):
+    """A recording (or its directory) cannot be created, opened, locked or written; also an ``OSError``."""
+
+
+class MissingExtraError(UsageError):
+    """An optional dependency is not installed: the message names the extra that brings it."""
+
+    def __init__(self, feature: str, extra: str, module: str) -> None:
+        self.extra = extra
+        self.module = module
+        super().__init__(f"{feature} needs {module!r}: pip install 'contractdrift[{extra}]'")

@@ -14,19 +14,26 @@ Fixtures:
 
 At teardown a recorder that failed to record anything (``stats.errors``) raises a warning naming
 the count: recording never fails a test, but nothing is lost silently.
+
+The plugin loads in every pytest session of an environment where contractdrift is installed, so
+loading it costs nothing: httpx, the transports and the recorder are imported by the fixtures, on
+first use, and the recorder installs its exit and fork hooks only when a recorder is created. The
+fixtures' recorders write from a thread (``offload="thread"``): a test suite is short-lived and
+does not pay for starting a writer process.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 
-from .capture.httpx_transport import AsyncRecordingTransport, RecordingTransport
-from .capture.recorder import Recorder
+if TYPE_CHECKING:
+    import httpx
+
+    from .capture.recorder import Recorder
 
 
 class ContractDriftRecordingWarning(UserWarning):
@@ -49,12 +56,14 @@ def _record_path(config: pytest.Config) -> str | None:
 
 @pytest.fixture
 def contractdrift_recorder(request: pytest.FixtureRequest) -> Iterator[Recorder]:
+    from .capture.recorder import Recorder
+
     config = request.config
     recorder = Recorder(
         _record_path(config),
         redact=not config.getoption("--contractdrift-no-redact"),
         tags={"test": request.node.nodeid},
-        background=False,
+        offload="thread",
     )
     try:
         yield recorder
@@ -70,6 +79,10 @@ def contractdrift_recorder(request: pytest.FixtureRequest) -> Iterator[Recorder]
 @pytest.fixture
 def contractdrift_transport(contractdrift_recorder: Recorder) -> Callable[..., Any]:
     def make(inner: Any = None) -> httpx.BaseTransport | httpx.AsyncBaseTransport:
+        import httpx
+
+        from .capture.httpx_transport import AsyncRecordingTransport, RecordingTransport
+
         if isinstance(inner, httpx.AsyncBaseTransport) and not isinstance(inner, httpx.BaseTransport):
             return AsyncRecordingTransport(contractdrift_recorder, inner)
         return RecordingTransport(contractdrift_recorder, inner)

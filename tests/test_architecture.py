@@ -23,10 +23,7 @@ ALLOWED = {
 
 
 # single files with a written reason to reach further
-FILE_EXCEPTIONS = {
-    # `contractdrift.infer` is both the subpackage and the api function: the module forwards calls
-    "infer/__init__.py": {"api"},
-}
+FILE_EXCEPTIONS: dict[str, set[str]] = {}
 
 
 def _imports(path: Path) -> set[str]:

@@ -34,7 +34,18 @@ class _State:
         self.counter = itertools.count(int.from_bytes(os.urandom(2), "big"))
 
 
-_state = _State()
+_state: _State | None = None  # made on first use, with the fork hook: importing registers nothing
+_INIT = threading.Lock()
+
+
+def _first_state() -> _State:
+    global _state
+    with _INIT:
+        if _state is None:
+            _state = _State()
+            if hasattr(os, "register_at_fork"):
+                os.register_at_fork(after_in_child=_after_fork)
+        return _state
 
 
 def new_exchange_id() -> str:
@@ -44,7 +55,7 @@ def new_exchange_id() -> str:
     ids made in one process are strictly increasing (sorting ids sorts exchanges by the time they
     were recorded) and ids made in different processes differ by their random prefix.
     """
-    st = _state
+    st = _state or _first_state()
     ms = time.time_ns() // 1_000_000
     with st.lock:
         if ms > st.last_ms:
@@ -58,7 +69,3 @@ def new_exchange_id() -> str:
 def _after_fork() -> None:  # a forked child gets its own prefix, lock and counter
     global _state
     _state = _State()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork)

@@ -24,7 +24,7 @@ What happens per request (the hot path stays small):
 The middleware never raises into the app or changes what the client sees: a failure to record is
 counted in :attr:`RecordingMiddleware.errors` (and the recorder's statistics when it keeps them) and
 logged once. Only ``http`` scopes are recorded; ``websocket`` and ``lifespan`` pass through.
-The matched route template is taken from ``scope["route"]`` after the app ran (Starlette and
+The matched route template is taken from ``scope["route"]`` after the app ran (Starlette >= 1.7 and
 FastAPI set it), prefixed with the mount ``root_path``, as an OpenAPI path (``/users/{id}``).
 """
 

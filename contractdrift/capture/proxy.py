@@ -2,7 +2,9 @@
 
 Works for services in any language: point clients at the proxy instead of the service.
 ``contractdrift record --upstream http://127.0.0.1:8000 --listen 127.0.0.1:8080 -o traffic.jsonl``
-runs it with uvicorn (:func:`serve`).
+runs it with uvicorn (:func:`serve`), which comes with the ``proxy`` extra
+(``pip install 'contractdrift[proxy]'``) and is imported only when :func:`serve` runs: the proxy
+app itself (an ASGI callable) needs only httpx.
 
 Forwarding is transparent and streaming in both directions:
 
@@ -29,16 +31,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
-import uvicorn
 
+from ..errors import UsageError
 from ._sink import FailureCounter, RecorderSink, header_scrubber, raw_submitter
 from ._tee import RawTee
 from .asgi import Receive, Scope, Send
@@ -119,7 +120,7 @@ class RecordingProxy(FailureCounter):
     ) -> None:
         url = httpx.URL(upstream)
         if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(f"upstream must be an http(s) URL, got {upstream!r}")
+            raise UsageError(f"upstream must be an http(s) URL, got {upstream!r}")
         self.upstream = url
         self._prefix = url.raw_path.split(b"?", 1)[0].rstrip(b"/")
         self._base = f"{url.scheme}://{url.netloc.decode('ascii')}"
@@ -345,6 +346,7 @@ def serve(
     report. ``on_started`` receives ``http://host:port`` once the socket accepts connections.
     ``should_exit`` lets another thread stop the server (tests).
     """
+    uvicorn = require_uvicorn()
     sock = _bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
@@ -359,7 +361,9 @@ def serve(
         timeout_graceful_shutdown=max(1, round(graceful_timeout)),
         backlog=4096,
     )
-    server = _Server(config)
+    from ._uvicorn import GracefulServer
+
+    server = GracefulServer(config)
 
     async def main() -> None:
         async def watch() -> None:
@@ -390,18 +394,19 @@ def serve(
         sock.close()
 
 
-class _Server(uvicorn.Server):
-    """A uvicorn.Server whose signal handling stops gracefully without re-raising the signal."""
+# uvicorn.Server.capture_signals (cooperative signal handling) came in 0.29.0: the proxy extra's lower bound.
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        handled = (signal.SIGINT, signal.SIGTERM)
-        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
-        try:
-            yield
-        finally:
-            for sig, handler in original.items():
-                signal.signal(sig, handler)
+
+def require_uvicorn() -> Any:
+    """The ``uvicorn`` module, or :class:`~contractdrift.errors.MissingExtraError` naming the
+    ``proxy`` extra when it is missing or older than the signal handling :func:`serve` relies on."""
+    from ..errors import MissingExtraError
+
+    try:
+        import uvicorn
+    except ImportError:
+        raise MissingExtraError("contractdrift record", "proxy", "uvicorn") from None
+    if not hasattr(uvicorn.Server, "capture_signals"):  # what GracefulServer overrides
+        raise MissingExtraError(f"contractdrift record (uvicorn {getattr(uvicorn, '__version__', '?')} is too old)",
+                                "proxy", "uvicorn>=0.29")
+    return uvicorn

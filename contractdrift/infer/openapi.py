@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..errors import UsageError
 from .derive import X
 from .views import InferredOperation, InferredParameter
 
@@ -103,7 +104,7 @@ def build_openapi(operations: Iterable[InferredOperation], *, version: str = "3.
                   total: int | None = None) -> dict[str, Any]:
     """An OpenAPI document (``version`` ``"3.1"`` or ``"3.0"``) describing the observed operations."""
     if version not in ("3.1", "3.0"):
-        raise ValueError(f"unsupported OpenAPI version {version!r} (use 3.1 or 3.0)")
+        raise UsageError(f"unsupported OpenAPI version {version!r} (use 3.1 or 3.0)")
     conv: Callable[[Any], Any] = _identity if version == "3.1" else to_oas30_schema
     paths: dict[str, Any] = {}
     used: set[str] = set()

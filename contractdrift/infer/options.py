@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ..errors import UsageError
+
 __all__ = ["InferOptions"]
 
 
@@ -66,12 +68,12 @@ class InferOptions:
 
     def __post_init__(self) -> None:
         if not 0.0 < self.required_ratio <= 1.0:
-            raise ValueError("required_ratio must be in (0, 1]")
+            raise UsageError("required_ratio must be in (0, 1]")
         if not 0.0 < self.format_ratio <= 1.0:
-            raise ValueError("format_ratio must be in (0, 1]")
+            raise UsageError("format_ratio must be in (0, 1]")
         for name in ("batch_size", "distinct_cap", "format_sample", "max_properties", "max_depth"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1")
+                raise UsageError(f"{name} must be >= 1")
         if not isinstance(self.enum_exclude, frozenset):
             object.__setattr__(self, "enum_exclude", frozenset(self.enum_exclude))
 
@@ -81,5 +83,5 @@ class InferOptions:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(options) - known)
         if unknown:
-            raise TypeError(f"unknown inference option(s): {', '.join(unknown)}")
+            raise UsageError(f"unknown inference option(s): {', '.join(unknown)}")
         return cls(**options)

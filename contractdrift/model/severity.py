@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from ..errors import UsageError
+
 
 class Severity(IntEnum):
     INFO = 1
@@ -16,11 +18,11 @@ class Severity(IntEnum):
 
     @classmethod
     def parse(cls, text: str) -> Severity:
-        """Parse ``error``/``err``/``warn``/``warning``/``info`` (any case)."""
+        """Parse ``error``/``err``/``warn``/``warning``/``info`` (any case); else :class:`UsageError`."""
         key = text.strip().lower()
         aliases = {"err": "error", "warning": "warn"}
         key = aliases.get(key, key)
         try:
             return cls[key.upper()]
         except KeyError:
-            raise ValueError(f"unknown severity {text!r} (expected error, warn or info)") from None
+            raise UsageError(f"unknown severity {text!r} (expected error, warn or info)") from None

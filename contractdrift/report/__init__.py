@@ -22,6 +22,9 @@ from .text import render_text
 
 FORMATS: tuple[str, ...] = ("text", "json", "markdown", "junit", "sarif", "github", "html")
 
+#: The default threshold of ``--fail-on`` (exit code 1) and of :func:`render` (JUnit failures).
+DEFAULT_FAIL_ON = Severity.ERROR
+
 _RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
     "text": render_text,
     "json": render_json,
@@ -43,14 +46,15 @@ def render(
     rules: Mapping[str, RuleInfo] | None = None,
     color: bool = False,
     tool_version: str | None = None,
-    fail_on: Severity = Severity.WARN,
+    fail_on: Severity = DEFAULT_FAIL_ON,
 ) -> str:
     """Render ``report`` in format ``fmt`` (one of :data:`FORMATS`) and return the text.
 
     ``rules`` (rule id -> :class:`RuleInfo`) supplies SARIF rule descriptions and a message for
     findings whose ``message`` is empty. ``color`` turns on ANSI colour (text only).
     ``tool_version`` defaults to the installed version. ``fail_on`` is the JUnit threshold: findings
-    at or above it are ``<failure>``s, the others passed test cases.
+    at or above it are ``<failure>``s, the others passed test cases (default ``error``, as the
+    CLI's ``--fail-on``).
     Raises :class:`~contractdrift.errors.UsageError` for an unknown format.
     """
     return "".join(iter_render(report, fmt, rules=rules, color=color, tool_version=tool_version, fail_on=fail_on))
@@ -63,7 +67,7 @@ def iter_render(
     rules: Mapping[str, RuleInfo] | None = None,
     color: bool = False,
     tool_version: str | None = None,
-    fail_on: Severity = Severity.WARN,
+    fail_on: Severity = DEFAULT_FAIL_ON,
 ) -> Iterator[str]:
     """:func:`render` in chunks (the JSON format streams one finding per chunk, so a report of
     100k findings is written without building the whole document in memory)."""
@@ -81,4 +85,4 @@ def iter_render(
         yield chunk if chunk.isascii() else _LONE_SURROGATE.sub("\ufffd", chunk)
 
 
-__all__ = ["FORMATS", "iter_render", "render"]
+__all__ = ["DEFAULT_FAIL_ON", "FORMATS", "iter_render", "render"]

@@ -1,6 +1,6 @@
 """JUnit XML: a ``<testsuite>`` per operation, a ``<testcase>`` per finding.
 
-Findings at or above the threshold (``fail_on``, default ``warn``) are ``<failure>``s; the others
+Findings at or above the threshold (``fail_on``, default ``error``) are ``<failure>``s; the others
 pass and carry their details in ``<system-out>``. Meta goes into the first suite's ``<properties>``,
 input warnings into its ``<system-err>``.
 """

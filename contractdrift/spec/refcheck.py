@@ -57,11 +57,11 @@ class RefCheck:
     warnings: tuple[str, ...]  # constructs that are not strictly valid but are compared anyway
 
 
-def check_refs(spec: LoadedSpec, *, strict: bool = False) -> RefCheck:
+def check_refs(spec: LoadedSpec, *, strict_refs: bool = False) -> RefCheck:
     """Resolve all references reachable from the root, and note what is not strictly valid.
 
     A broken reference raises :class:`contractdrift.InputError` (file:line:col of the ``$ref``) when
-    ``strict``; otherwise it is collected, summarized in ``warnings``, and the engine compares its
+    ``strict_refs``; otherwise it is collected, summarized in ``warnings``, and the engine compares its
     target as an unconstrained schema (real specs ship with some: Stripe's 2017 spec refers to a
     ``#/definitions/error`` that does not exist).
     Notes (3.0 only): ``nullable`` without ``type`` — 3.0.3 says ``nullable`` only adds null to the
@@ -94,7 +94,7 @@ def check_refs(spec: LoadedSpec, *, strict: bool = False) -> RefCheck:
                     try:
                         target_file, _, _ = spec.resolve(ref, base=file)
                     except InputError as exc:
-                        if strict:
+                        if strict_refs:
                             raise
                         broken.append(str(exc))
                     else:
@@ -113,7 +113,7 @@ def check_refs(spec: LoadedSpec, *, strict: bool = False) -> RefCheck:
     warnings: list[str] = []
     if broken:
         more = f" (and {len(broken) - 1} more broken $ref(s))" if len(broken) > 1 else ""
-        warnings.append(f"{broken[0]}{more}; compared as unconstrained schemas (use --strict to fail)")
+        warnings.append(f"{broken[0]}{more}; compared as unconstrained schemas (use --strict-refs to fail)")
     if nullable_without_type:
         file, holder = nullable_without_type[0]
         where = spec.locate(file, _pointer_of(file.data, holder))

@@ -33,7 +33,7 @@ from dataclasses import replace
 from typing import Any, get_args
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from ..errors import InputError
+from ..errors import InputError, RecordingError
 from ..model import Body, Exchange, Headers, Request, Response, header_get, media_type_of
 from ..model.exchange import Source, is_textual_media_type
 from ..model.json import JSONValue
@@ -464,9 +464,13 @@ def har_document(exchanges: Iterable[Exchange], *, creator_version: str = "") ->
 
 
 def write_har(exchanges: Iterable[Exchange], path: str, *, creator_version: str = "") -> int:
-    """Write a HAR file; returns the number of entries."""
+    """Write a HAR file; returns the number of entries. A file that cannot be written raises
+    :class:`~contractdrift.errors.RecordingError` (an ``OSError``) naming it."""
     doc = har_document(exchanges, creator_version=creator_version)
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, ensure_ascii=False, indent=1)
-        fh.write("\n")
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, ensure_ascii=False, indent=1)
+            fh.write("\n")
+    except OSError as exc:
+        raise RecordingError(f"cannot write the HAR file: {exc.strerror or exc}", file=path) from exc
     return len(doc["log"]["entries"])

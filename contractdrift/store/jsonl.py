@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..errors import RecordingError, UsageError
 from ..model import Exchange
 
 FORMAT_NAME = "contractdrift-recording"
@@ -129,7 +130,7 @@ class JsonlWriter:
         self.path = Path(path)
         self.compress = self.path.name.endswith(".gz") if compress is None else compress
         if rotate_bytes is not None and rotate_bytes <= 0:
-            raise ValueError("rotate_bytes must be positive")
+            raise UsageError("rotate_bytes must be positive")
         self.rotate_bytes = rotate_bytes
         self._header = header
         self._fd: int | None = None
@@ -140,13 +141,18 @@ class JsonlWriter:
         self._closed = False
 
     def _open(self) -> int:
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-        return os.open(self.path, flags, 0o600)
+        try:
+            if self.path.parent and not self.path.parent.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+            return os.open(self.path, flags, 0o600)
+        except OSError as exc:
+            raise RecordingError(f"cannot open the recording for writing: {exc.strerror or exc}",
+                                 file=str(self.path)) from exc
 
     def open(self) -> None:
-        """Create/open the file now (mode 0600) so that a bad path fails early with ``OSError``."""
+        """Create/open the file now (mode 0600) so that a bad path fails early with
+        :class:`~contractdrift.errors.RecordingError` (an ``OSError``)."""
         with self._mutex:
             if self._fd is None:
                 self._fd = self._open()
@@ -167,7 +173,7 @@ class JsonlWriter:
             _unlock(fd)
             os.close(fd)
             self._fd = None
-        raise OSError(f"cannot lock {self.path}: it keeps being replaced")
+        raise RecordingError("cannot lock the recording: it keeps being replaced", file=str(self.path))
 
     def _rotate_locked(self, fd: int) -> int:
         base, suffix = split_name(self.path)
@@ -192,28 +198,39 @@ class JsonlWriter:
             return 0
         with self._mutex:
             if self._closed:
-                raise ValueError(f"writer for {self.path} is closed")
-            fd = self._locked_fd()
+                raise UsageError(f"writer for {self.path} is closed")
             try:
-                if self.rotate_bytes is not None and os.fstat(fd).st_size >= self.rotate_bytes:
-                    fd = self._rotate_locked(fd)
-                if os.fstat(fd).st_size == 0:
-                    header = header_record(**(self._header or {}))
-                    lines.insert(0, (json.dumps(header, separators=(",", ":")) + "\n").encode())
-                    count = len(lines) - 1
-                else:
-                    count = len(lines)
-                data = b"".join(lines)
-                if self.compress:
-                    data = gzip.compress(data, compresslevel=6, mtime=0)
-                view = memoryview(data)
-                while view:
-                    n = os.write(fd, view)
-                    view = view[n:]
-            finally:
-                _unlock(fd)
+                count = self._append_locked(lines)
+            except RecordingError:
+                raise
+            except OSError as exc:
+                raise RecordingError(f"cannot write the recording: {exc.strerror or exc}",
+                                     file=str(self.path)) from exc
             self.written += count
             return count
+
+    def _append_locked(self, lines: list[bytes]) -> int:
+        """Lock, rotate if due, append ``lines`` (and the header on an empty file), unlock."""
+        fd = self._locked_fd()
+        try:
+            if self.rotate_bytes is not None and os.fstat(fd).st_size >= self.rotate_bytes:
+                fd = self._rotate_locked(fd)
+            if os.fstat(fd).st_size == 0:
+                header = header_record(**(self._header or {}))
+                lines.insert(0, (json.dumps(header, separators=(",", ":")) + "\n").encode())
+                count = len(lines) - 1
+            else:
+                count = len(lines)
+            data = b"".join(lines)
+            if self.compress:
+                data = gzip.compress(data, compresslevel=6, mtime=0)
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+        finally:
+            _unlock(fd)
+        return count
 
     def after_fork(self) -> None:
         """In a forked child: drop the inherited descriptor (reopened on the next write) and lock."""

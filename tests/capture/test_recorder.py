@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from contractdrift import CapturePolicy, Recorder, RecorderStats, Redactor, read_exchanges
+from contractdrift import CapturePolicy, Recorder, RecorderStats, RecordingError, Redactor, read_exchanges
 from contractdrift.capture.recorder import new_exchange_id
+from contractdrift.errors import UsageError
 from contractdrift.model import Body, Exchange, Request, Response
 
 
@@ -126,13 +127,13 @@ def test_body_policy() -> None:
 def test_queue_full_is_counted_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
     rec = Recorder(None, queue_size=2)
     gate = threading.Event()
-    original = rec._write
+    original = rec._offload._write
 
     def slow_write(batch: list[Exchange]) -> None:
         gate.wait(5)
         original(batch)
 
-    monkeypatch.setattr(rec, "_write", slow_write)
+    monkeypatch.setattr(rec._offload, "_write", slow_write)
     results = [rec.submit(_ex(i)) for i in range(10)]
     gate.set()
     rec.close()
@@ -153,7 +154,7 @@ def test_write_failures_are_counted_and_logged_once(tmp_path: Path, caplog: pyte
     rec.close()
     stats = rec.stats
     assert stats.errors == 5 and stats.recorded == 0
-    assert stats.last_error is not None and "IsADirectoryError" in stats.last_error
+    assert stats.last_error is not None and "RecordingError" in stats.last_error and "Is a directory" in stats.last_error
     records = [r for r in caplog.records if r.name == "contractdrift.capture"]
     assert len(records) == 1
 
@@ -170,8 +171,10 @@ def test_logged_errors_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_unusable_path_fails_at_construction(tmp_path: Path) -> None:
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(RecordingError, match="Is a directory") as info:
         Recorder(tmp_path)
+    assert isinstance(info.value, OSError) and info.value.file == str(tmp_path)
+    assert isinstance(info.value.__cause__, IsADirectoryError)
     path = tmp_path / "sub" / "dir" / "t.jsonl"
     Recorder(path).close()
     assert path.exists() and path.read_bytes() == b""
@@ -295,7 +298,7 @@ def test_scrub_headers_masks_credentials_before_queueing() -> None:
 
 
 def test_auto_offload_moves_to_a_process_when_busy(tmp_path: Path) -> None:
-    rec = Recorder(tmp_path / "auto.jsonl")
+    rec = Recorder(tmp_path / "auto.jsonl", offload="auto")
     rec.submit_raw(_raw(0))
     rec.flush(30)
     assert rec.stats.offload == "thread" and rec.writer_pid is None
@@ -320,8 +323,8 @@ def test_writer_process_death_is_counted_and_never_raised(tmp_path: Path) -> Non
     pid = rec.writer_pid
     assert pid is not None and rec.stats.recorded == 50
     os.kill(pid, signal.SIGKILL)
-    assert rec._child is not None
-    rec._child.proc.wait(10)  # dead (and reaped) before the next batch goes out
+    assert rec._offload._child is not None
+    rec._offload._child.proc.wait(10)  # dead (and reaped) before the next batch goes out
     for i in range(50, 120):
         assert rec.submit_raw(_raw(i)) is True  # accepted; the writer is replaced off the request path
     rec.close()
@@ -348,8 +351,25 @@ def test_writer_process_that_cannot_start_falls_back_to_a_thread(tmp_path: Path,
 
 
 def test_offload_validation(tmp_path: Path) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError, match="needs a file path"):
         Recorder(None, offload="process")
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError, match="'elsewhere'"):
         Recorder(tmp_path / "x.jsonl", offload="elsewhere")  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="background=False"):
+        Recorder(tmp_path / "x.jsonl", offload="process", background=False)
     assert Recorder(tmp_path / "y.jsonl", background=False).stats.offload == "inline"
+    with pytest.raises(ValueError):  # usage errors are ValueErrors too
+        Recorder(None, sample_rate=1.5)
+
+
+def test_process_offload_is_opt_in(tmp_path: Path) -> None:
+    """A short-lived recorder (the default, the pytest plugin's) never starts a writer process,
+    however busy; ``offload="auto"`` (``contractdrift record``) does once busy."""
+    path = tmp_path / "default.jsonl"
+    rec = Recorder(path)
+    for i in range(1000):
+        rec.submit_raw(_raw(i))
+    rec.flush(60)
+    assert rec.stats.offload == "thread" and rec.writer_pid is None
+    rec.close()
+    assert rec.stats.recorded == 1000 and rec.stats.errors == 0

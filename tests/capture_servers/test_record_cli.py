@@ -129,3 +129,35 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path: Path) -> None:
         )
         assert proc.returncode == 2, (args, proc.stderr)
         assert needle in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_record_without_the_proxy_extra_is_a_one_line_error(tmp_path: Path) -> None:
+    out = tmp_path / "never.jsonl"
+    code = (
+        "import sys\n"
+        "sys.modules['uvicorn'] = None  # as if the proxy extra were not installed\n"
+        "from contractdrift.cli import main\n"
+        f"sys.exit(main(['record', '--upstream', 'http://127.0.0.1:9', '--listen', '127.0.0.1:0', '-o', {str(out)!r}]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "contractdrift[proxy]" in lines[0] and "uvicorn" in lines[0]
+    assert not out.exists()  # it stopped before creating the recording
+
+
+def test_the_library_imports_without_uvicorn() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['uvicorn'] = None\n"
+        "import contractdrift, contractdrift.asgi, contractdrift.wsgi, contractdrift.pytest_plugin\n"
+        "from contractdrift.capture.proxy import RecordingProxy\n"
+        "from contractdrift import api\n"
+        "rec = contractdrift.Recorder(None)\n"
+        "RecordingProxy('http://127.0.0.1:9', rec)\n"
+        "rec.close()\n"
+        "print('ok')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr

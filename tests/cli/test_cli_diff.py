@@ -117,7 +117,7 @@ def test_broken_ref_is_a_warning_or_with_strict_an_error(capsys: pytest.CaptureF
     assert code == 0
     [warning] = json.loads(out)["warnings"]
     assert "bad.yaml:11:" in warning and "Missing" in warning
-    code, out, err = run(capsys, "diff", str(bad), str(bad), "--strict")
+    code, out, err = run(capsys, "diff", str(bad), str(bad), "--strict-refs")
     assert code == 2 and "bad.yaml:11:" in err and "Missing" in err and len(err.strip().splitlines()) == 1
 
 

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import re
 import string
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from contractdrift.compare import rules as R
 from contractdrift.model import Side
 
+from . import rule_cases
+
 REPO = Path(__file__).resolve().parents[2]
-RULES_DIR = REPO / "tests" / "data" / "rules"
 DOCS = REPO / "docs" / "rules.md"
 OASDIFF_TSV = Path(__file__).parents[2].parent / "shared" / "reference" / "oasdiff-rule-ids.tsv"
-FIXTURE_FILES = ("base.yaml", "unchanged.yaml", "compatible.yaml", "incompatible.yaml")
 
 #: Composed concepts deliberately present on one side only: concept -> why.
 WAIVERS: dict[str, str] = {}
@@ -75,16 +72,24 @@ def test_templates_summaries_and_metadata() -> None:
     assert not problems, problems
 
 
-def test_every_rule_has_a_fixture_directory() -> None:
-    missing = {rid: names for rid in sorted(R.rules_of("diff"))  # spec-pair fixtures are diff's
-               if (names := [n for n in FIXTURE_FILES if not (RULES_DIR / rid / n).is_file()])}
-    assert not missing, f"fixture files missing under tests/data/rules/: {missing}"
+def test_every_rule_has_a_fixture_case() -> None:
+    missing = rule_cases.missing_cases(R.rules_of("diff"), rule_cases.complete_cases())  # spec-pair fixtures are diff's
+    why = rule_cases.uncovered()
+    assert not missing, "rules without a fixture case (a hand-written tests/data/rules/<id>/ with " + \
+        ", ".join(rule_cases.FIXTURE_FILES) + ", or a generated one):\n" + \
+        "\n".join(f"  {rid}: {why.get(rid, 'no directory and not a composed rule')}" for rid in missing)
+
+
+def test_the_fixture_audit_can_fail() -> None:
+    registry = {**R.rules_of("diff"), "request-body-made-up-concept": R.REGISTRY["request-body-type-changed"]}
+    assert rule_cases.missing_cases(registry, rule_cases.complete_cases()) == ["request-body-made-up-concept"]
+    some = sorted(rule_cases.generated())[0]
+    assert rule_cases.missing_cases(R.rules_of("diff"), rule_cases.complete_cases() - {some}) == [some]
 
 
 def test_no_fixture_without_rule() -> None:
-    orphans = sorted(d.name for d in RULES_DIR.iterdir()
-                     if d.is_dir() and not d.name.startswith(("_", ".")) and d.name not in R.REGISTRY)
-    assert not orphans, f"fixture directories for unknown rules: {orphans}"
+    orphans = sorted(rid for rid in rule_cases.all_cases() if rid not in R.REGISTRY)
+    assert not orphans, f"fixture cases for unknown rules: {orphans}"
 
 
 @pytest.mark.skipif(not DOCS.exists(), reason="docs/rules.md not generated yet")
@@ -147,25 +152,18 @@ def test_oasdiff_err_warn_ids_not_covered() -> None:
     assert all(reason.strip() for reason in OASDIFF_NOT_COVERED.values())
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("_rules_fixture_generator", RULES_DIR / "_generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
+def test_generated_cases_cover_the_composed_rules() -> None:
+    generated = set(rule_cases.generated())
+    assert generated <= set(R.CONCEPT_OF), "the generator makes cases for composed rules only"
+    assert generated | set(rule_cases.uncovered()) == set(R.CONCEPT_OF), "every composed rule is generated or explained"
+    for files in rule_cases.generated().values():
+        assert set(rule_cases.FIXTURE_FILES) <= set(files)
 
 
-def test_generated_fixtures_are_fresh() -> None:
-    gen = _generator()
-    wanted = gen.render_all()
-    assert set(wanted) == set(R.CONCEPT_OF), "the generator covers exactly the composed rules"
-    stale = []
-    for rule_id, files in wanted.items():
-        d = RULES_DIR / rule_id
-        on_disk = {p.name for p in d.iterdir() if p.is_file()} if d.is_dir() else set()
-        if on_disk != set(files) or any((d / n).read_text(encoding="utf-8") != t for n, t in files.items()):
-            stale.append(rule_id)
-    leftovers = [d.name for d in RULES_DIR.iterdir() if d.is_dir() and d.name not in wanted and gen.is_generated(d)]
-    assert not stale and not leftovers, (
-        f"run `python tests/data/rules/_generate.py`: stale {stale[:5]} ({len(stale)}), leftover {leftovers[:5]}")
+def test_generated_cases_are_not_on_disk() -> None:
+    """They are made in memory at collection; a directory of them is a stale build artefact."""
+    left = [d.name for d in rule_cases.generator().leftovers()]
+    assert not left, f"generated fixture directories on disk: {left[:5]} ({len(left)}); " \
+        "run `python tests/data/rules/_generate.py --clean`"
+    hand = set(rule_cases.hand_written()) & set(rule_cases.generated())
+    assert not hand, f"hand-written directories shadow generated cases: {sorted(hand)}"

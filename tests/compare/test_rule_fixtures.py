@@ -1,6 +1,7 @@
-"""Every rule's fixture triad under ``tests/data/rules/<rule-id>/``, plus the mirror case.
+"""Every rule's fixture triad, plus the mirror case: the hand-written directories under
+``tests/data/rules/<rule-id>/`` and the composed rules' cases generated in memory (``rule_cases``).
 
-For each directory: ``diff(base, unchanged)`` and ``diff(base, compatible)`` do not report the rule;
+For each case: ``diff(base, unchanged)`` and ``diff(base, compatible)`` do not report the rule;
 ``diff(base, incompatible)`` does, with the registry's severity, base and revision spec locations
 that carry line numbers, and every template argument present; ``diff(incompatible, base)`` reports
 the mirror rule (``MIRRORS[id]`` or ``case.yaml``'s ``mirror``) unless ``case.yaml`` waives it.
@@ -8,39 +9,17 @@ the mirror rule (``MIRRORS[id]`` or ``case.yaml``'s ``mirror``) unless ``case.ya
 
 from __future__ import annotations
 
-import functools
 import string
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from contractdrift.api import diff_specs
 from contractdrift.compare.rules import MIRRORS, REGISTRY
 from contractdrift.model import Finding, Report
-from contractdrift.spec.load import LoadedSpec, load_spec
 
-RULES_DIR = Path(__file__).resolve().parents[1] / "data" / "rules"
-FIXTURES = sorted(d.name for d in RULES_DIR.iterdir() if d.is_dir() and not d.name.startswith(("_", ".")))
+from .rule_cases import all_cases, case, spec
 
-
-@functools.cache
-def spec(rule_id: str, name: str) -> LoadedSpec:
-    return load_spec(RULES_DIR / rule_id / f"{name}.yaml")
-
-
-@functools.cache
-def case(rule_id: str) -> Mapping[str, Any]:
-    path = RULES_DIR / rule_id / "case.yaml"
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    assert isinstance(data, dict), f"{path}: expected a mapping"
-    unknown = set(data) - {"mirror", "waiver", "options"}
-    assert not unknown, f"{path}: unknown keys {sorted(unknown)}"
-    return data
+FIXTURES = all_cases()
 
 
 def diff(rule_id: str, base: str, revision: str) -> Report:
@@ -105,7 +84,7 @@ def check_mirror(rule_id: str) -> list[str]:
 @pytest.mark.parametrize("rule_id", FIXTURES)
 def test_rule_fixture(rule_id: str) -> None:
     if rule_id not in REGISTRY:
-        pytest.fail(f"tests/data/rules/{rule_id}: no rule with this id in the registry")
+        pytest.fail(f"fixture case {rule_id}: no rule with this id in the registry")
     problems = [f"{check.__name__[6:]}: {p}" for check in (check_unchanged, check_compatible, check_incompatible,
                                                            check_mirror) for p in check(rule_id)]
     assert not problems, f"{rule_id}\n" + "\n".join(problems)

@@ -1,4 +1,4 @@
-"""`contractdrift infer` and `contractdrift.infer()`: end to end over recordings."""
+"""`contractdrift infer` and `contractdrift.infer_api()`: end to end over recordings."""
 
 from __future__ import annotations
 
@@ -15,11 +15,17 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openapi_spec_validator import validate
+from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
 import contractdrift
 from contractdrift import Body, Exchange, InferredAPI, InputError, Request, Response
 from contractdrift.cli import main
+
+
+def validate(doc: dict[str, Any]) -> None:
+    """openapi-spec-validator's class API (the same in every version pyproject.toml allows)."""
+    cls = OpenAPIV30SpecValidator if str(doc.get("openapi", "")).startswith("3.0") else OpenAPIV31SpecValidator
+    cls(doc).validate()
 
 
 def exchange(i: int, method: str, url: str, status: int, resp: Any = None, req: Any = None,
@@ -159,7 +165,7 @@ def test_user_templates_apply_to_recordings_and_saved_summaries(tmp_path: Path) 
 
 def test_high_cardinality_paths_collapse(tmp_path: Path) -> None:
     names = [f"user{c}" for c in "abcdefghijklmnopqrstuvwxyz"]
-    api = contractdrift.infer([exchange(i, "GET", f"http://h/people/{n}/posts", 200, {"n": i}) for i, n in enumerate(names)])
+    api = contractdrift.infer_api([exchange(i, "GET", f"http://h/people/{n}/posts", 200, {"n": i}) for i, n in enumerate(names)])
     assert [op.key for op in api.operations] == ["GET /people/{personId}/posts"]
 
 
@@ -171,7 +177,7 @@ def test_malformed_recording_is_an_input_error_with_file_and_line(tmp_path: Path
     err = capsys.readouterr().err
     assert "bad.jsonl:3" in err and "Traceback" not in err
     with pytest.raises(InputError):
-        contractdrift.infer(str(rec))
+        contractdrift.infer_api(str(rec))
     assert main(["infer", str(rec), "--skip-damaged", "-o", str(tmp_path / "o.yaml")]) == 0
     assert main(["infer", str(tmp_path / "missing.jsonl")]) == 2
 
@@ -189,9 +195,9 @@ def test_truncated_last_line_is_tolerated_and_reported(tmp_path: Path, capsys: p
 
 def test_library_api_merge_and_json_round_trip() -> None:
     exchanges = list(traffic(200))
-    whole = contractdrift.infer(exchanges)
-    a = contractdrift.infer(exchanges[:120])
-    b = contractdrift.infer(exchanges[120:])
+    whole = contractdrift.infer_api(exchanges)
+    a = contractdrift.infer_api(exchanges[:120])
+    b = contractdrift.infer_api(exchanges[120:])
     merged = a.merge(b)
     assert merged.exchanges == whole.exchanges == 200
     assert [op.key for op in merged.operations] == [op.key for op in whole.operations]
@@ -207,13 +213,13 @@ def test_library_api_merge_and_json_round_trip() -> None:
     with pytest.raises(InputError):
         InferredAPI.from_json("{}")
     with pytest.raises(contractdrift.UsageError):
-        contractdrift.infer(exchanges, no_such_option=1)
+        contractdrift.infer_api(exchanges, no_such_option=1)
 
 
 def test_every_recorded_body_validates_against_its_inferred_schema() -> None:
     exchanges = list(traffic(300, seed=9))
-    schemas = contractdrift.infer(exchanges, enum_min_samples=2).to_json_schemas()
-    api = contractdrift.infer(exchanges)
+    schemas = contractdrift.infer_api(exchanges, enum_min_samples=2).to_json_schemas()
+    api = contractdrift.infer_api(exchanges)
     keys = {(op.method, op.template) for op in api.operations}
     assert keys
     for ex in exchanges:
@@ -229,7 +235,7 @@ def test_every_recorded_body_validates_against_its_inferred_schema() -> None:
 def test_streaming_memory_does_not_grow_with_exchanges() -> None:
     def peak(n: int) -> int:
         tracemalloc.start()
-        contractdrift.infer(traffic(n, seed=4), batch_size=64)
+        contractdrift.infer_api(traffic(n, seed=4), batch_size=64)
         _, top = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         return top
@@ -254,7 +260,7 @@ _bodies = st.recursive(
 def test_any_traffic_gives_valid_openapi_31_and_30(rows: list[tuple[str, str, int, Any]]) -> None:
     exchanges = [exchange(i, m, f"http://h{p}?q={i}", s, b, req=b if m != "GET" else None)
                  for i, (m, p, s, b) in enumerate(rows)]
-    api = contractdrift.infer(exchanges, enum_min_samples=2, enum_min_ratio=1.0)
+    api = contractdrift.infer_api(exchanges, enum_min_samples=2, enum_min_ratio=1.0)
     validate(api.to_openapi("3.1"))
     validate(api.to_openapi("3.0"))
     schemas = api.to_json_schemas()
@@ -267,7 +273,7 @@ def test_discriminated_union_in_openapi_output() -> None:
     rng = random.Random(1)
     bodies = [rng.choice([{"type": "card", "last4": "1234"}, {"type": "bank", "iban": "DE00"},
                           {"type": "bank", "iban": "DE01", "bic": "X"}]) for _ in range(60)]
-    api = contractdrift.infer([exchange(i, "POST", "http://h/pay", 200, b) for i, b in enumerate(bodies)])
+    api = contractdrift.infer_api([exchange(i, "POST", "http://h/pay", 200, b) for i, b in enumerate(bodies)])
     for version in ("3.1", "3.0"):
         doc = api.to_openapi(version)
         validate(doc)
@@ -281,11 +287,11 @@ def test_discriminated_union_in_openapi_output() -> None:
 def test_inferred_api_merge_laws(i: int, j: int, seed: int) -> None:
     exchanges = list(traffic(60, seed=seed))
     lo, hi = min(i, j), max(i, j)
-    a, b, c = (contractdrift.infer(part, batch_size=4) for part in (exchanges[:lo], exchanges[lo:hi], exchanges[hi:]))
-    empty = contractdrift.infer([], batch_size=4)
+    a, b, c = (contractdrift.infer_api(part, batch_size=4) for part in (exchanges[:lo], exchanges[lo:hi], exchanges[hi:]))
+    empty = contractdrift.infer_api([], batch_size=4)
     assert a.merge(b).merge(c).to_json() == a.merge(b.merge(c)).to_json()
     assert a.merge(b).to_json() == b.merge(a).to_json()
     assert a.merge(empty).to_json() == a.to_json() == empty.merge(a).to_json()
-    whole = contractdrift.infer(exchanges, batch_size=4)
+    whole = contractdrift.infer_api(exchanges, batch_size=4)
     shards = a.merge(b).merge(c)
     assert [(op.key, op.count) for op in shards.operations] == [(op.key, op.count) for op in whole.operations]

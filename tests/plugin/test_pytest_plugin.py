@@ -42,3 +42,56 @@ def test_record_option_appends_redacted_exchanges(pytester: pytest.Pytester) -> 
     assert len(exchanges) == 1
     assert exchanges[0]["request"]["url"] == "http://svc.test/users/7"
     assert exchanges[0]["tags"]["test"].endswith("test_records")
+
+
+LAZY_TEST_FILE = '''
+import sys
+
+HEAVY = ("httpx", "contractdrift.capture", "contractdrift.capture.recorder", "contractdrift.capture.httpx_transport",
+         "contractdrift.capture.offload", "uvicorn")
+
+
+def test_a_plugin_loaded_but_nothing_heavy(pytestconfig):
+    assert pytestconfig.pluginmanager.has_plugin("contractdrift")
+    assert "contractdrift.pytest_plugin" in sys.modules
+    loaded = [name for name in HEAVY if name in sys.modules]
+    assert loaded == [], loaded
+
+
+def test_b_the_fixture_loads_what_it_needs(contractdrift_recorder):
+    from contractdrift.capture import recorder
+
+    assert recorder.hooks_installed()
+    assert contractdrift_recorder.stats.offload == "thread"  # a test suite never starts a writer process
+'''
+
+
+def test_plugin_imports_nothing_heavy_until_a_fixture_is_used(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(LAZY_TEST_FILE)
+    result = pytester.runpytest_subprocess("-p", "no:randomly")
+    result.assert_outcomes(passed=2)
+
+
+def test_recorder_module_registers_no_hooks_until_a_recorder_exists() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import atexit, os\n"
+        "calls = []\n"
+        "real_atexit, real_fork = atexit.register, os.register_at_fork\n"
+        "def ours(fn): return (getattr(fn, '__module__', None) or '').startswith('contractdrift')\n"
+        "atexit.register = lambda fn, *a, **k: (ours(fn) and calls.append('atexit')) or real_atexit(fn, *a, **k)\n"
+        "os.register_at_fork = lambda **k: (any(map(ours, k.values())) and calls.append('fork')) or real_fork(**k)\n"
+        "import contractdrift\n"
+        "from contractdrift.capture import recorder\n"
+        "import contractdrift.pytest_plugin\n"
+        "assert calls == [] and not recorder.hooks_installed(), calls\n"
+        "r = recorder.Recorder(None)\n"
+        "r2 = recorder.Recorder(None)\n"
+        "assert sorted(calls) == ['atexit', 'fork'] and recorder.hooks_installed(), calls\n"
+        "r.close(); r2.close()\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

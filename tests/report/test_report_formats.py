@@ -203,8 +203,14 @@ def test_md_code(text: str, expected: str) -> None:
 # -- junit -----------------------------------------------------------------------------------------
 
 
+def test_junit_default_threshold_is_the_clis() -> None:
+    root = ET.fromstring(render(mixed_report(), "junit", rules=RULES, tool_version=V).encode("utf-8"))
+    errors = sum(1 for f in mixed_report().findings if f.severity is Severity.ERROR)
+    assert errors and len(root.findall("testsuite/testcase/failure")) == errors  # --fail-on's default: error
+
+
 def test_junit_parses_back() -> None:
-    out = render(mixed_report(), "junit", rules=RULES, tool_version=V)
+    out = render(mixed_report(), "junit", rules=RULES, tool_version=V, fail_on=Severity.WARN)
     root = ET.fromstring(out.encode("utf-8"))
     assert root.tag == "testsuites"
     suites = root.findall("testsuite")
@@ -212,7 +218,7 @@ def test_junit_parses_back() -> None:
     cases = root.findall("testsuite/testcase")
     assert len(cases) == 6 == int(root.get("tests", "0"))
     failures = root.findall("testsuite/testcase/failure")
-    assert len(failures) == 4 == int(root.get("failures", "0"))  # default threshold: warn
+    assert len(failures) == 4 == int(root.get("failures", "0"))  # threshold: warn
     for suite in suites:
         assert int(suite.get("tests", "0")) == len(suite.findall("testcase"))
         assert int(suite.get("failures", "0")) == len(suite.findall("testcase/failure"))

@@ -51,11 +51,14 @@ def test_golden_text_color() -> None:
     check_golden("mixed.color.txt", out)
 
 
-def test_golden_junit_fail_on_error() -> None:
+def test_golden_junit_fail_on_warn() -> None:
+    """The default threshold is the CLI's (``error``, the plain ``mixed.xml``); ``warn`` fails more cases."""
     from contractdrift.model import Severity
 
-    out = render(SAMPLES["mixed"](), "junit", rules=RULES, tool_version=TOOL_VERSION, fail_on=Severity.ERROR)
-    check_golden("mixed.fail-on-error.xml", out)
+    out = render(SAMPLES["mixed"](), "junit", rules=RULES, tool_version=TOOL_VERSION, fail_on=Severity.WARN)
+    check_golden("mixed.fail-on-warn.xml", out)
+    assert out.count("<failure") > render(SAMPLES["mixed"](), "junit", rules=RULES,
+                                          tool_version=TOOL_VERSION).count("<failure")
 
 
 def test_golden_without_rules() -> None:

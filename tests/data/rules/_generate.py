@@ -1,7 +1,14 @@
-"""Generate the fixture triads of the *composed* schema rules (``{side}-{scope}-{concept}``).
+"""Generate the fixture cases of the *composed* schema rules (``{side}-{scope}-{concept}``), in memory.
 
-Run ``python tests/data/rules/_generate.py`` from the repository root after changing the table or
-the registry; ``tests/compare/test_registry.py`` fails when the committed output is stale.
+``tests/compare/rule_cases.py`` calls :func:`render_all` at test collection: these cases are a
+build artefact and never live on disk (only the hand-written directories of fixed rules do). Every
+composed id of the registry gets a case automatically, including ids another change adds, as long
+as its concept has a row below and its scope an embedding in :func:`document`; the ids that cannot
+be built are listed by :func:`uncovered`, and the registry audit fails on them.
+
+``python tests/data/rules/_generate.py OUTDIR`` writes the cases to ``OUTDIR`` to look at them;
+``python tests/data/rules/_generate.py --clean`` removes generated directories left in
+``tests/data/rules`` (recognised by the marker on the first line of their ``base.yaml``).
 
 Each concept of :data:`contractdrift.compare.rules.CONCEPTS` has one row below: a minimal ``base``
 schema, a ``compatible`` revision (a real change that must not trigger the concept) and an
@@ -11,6 +18,7 @@ registry composes the concept for:
 * ``request``  ``body``      -> ``POST /things`` request body schema (root)
 * ``request``  ``property``  -> ``POST /things`` request body ``{type: object, properties: {data: ...}}``
 * ``request``  ``parameter`` -> ``GET /things`` query parameter ``q``
+* ``request``  ``parameter-property`` -> ``GET /things`` deepObject query parameter ``q``, property ``data``
 * ``response`` ``body``      -> ``GET /things`` 200 response schema (root)
 * ``response`` ``property``  -> ``GET /things`` 200 response ``{type: object, properties: {data: ...}}``
 * ``response`` ``header``    -> ``GET /things`` 200 response header ``X-Data``
@@ -19,8 +27,6 @@ registry composes the concept for:
 ``components/schemas/Value`` behind a ``$ref`` (inline == ``$ref`` to an identical component), gets a
 description, the operation a summary and ``info`` a new version; rows with an ``equivalent`` use that
 spelling (enum or oneOf members reordered, ``allOf`` split, another ``null`` spelling).
-Directories for fixed rules are written by hand and never touched here; a generated directory is
-recognised by the marker on the first line of its ``base.yaml``.
 """
 
 from __future__ import annotations
@@ -326,8 +332,16 @@ def _wrap(scope: str, schema: Schema) -> Schema:
     return {"type": "object", "properties": {"data": schema}} if nested else schema
 
 
+#: (side, scope) pairs :func:`document` can embed a schema at.
+EMBEDDINGS = {("request", "body"), ("request", "property"), ("request", "parameter"),
+              ("request", "parameter-property"), ("response", "body"), ("response", "property"),
+              ("response", "header")}
+
+
 def document(rule_id: str, side: str, scope: str, schema: Schema, row: Row, *, cosmetic: bool = False) -> Schema:
     """A complete OpenAPI document holding ``schema`` at ``scope`` on ``side``."""
+    if (side, scope) not in EMBEDDINGS:
+        raise KeyError(f"no embedding for scope {scope!r} on the {side} side")
     schema = copy.deepcopy(schema)
     components = copy.deepcopy(row.components or {})
     if cosmetic:
@@ -380,16 +394,34 @@ def _dump(value: Any) -> str:
                               width=100)
 
 
-def render_all() -> dict[str, dict[str, str]]:
-    """Every generated directory name -> file name -> text (what the generator writes)."""
+def _registry() -> Any:
     sys.path.insert(0, str(ROOT))
     from contractdrift.compare import rules as R
 
-    missing = sorted({concept for _, concept in R.CONCEPT_OF.values()} - ROWS.keys())
-    if missing:
-        raise SystemExit(f"no table row for concept(s): {', '.join(missing)}")
+    return R
+
+
+def uncovered() -> dict[str, str]:
+    """Composed rule ids without a generated case -> why."""
+    R = _registry()
+    out = {}
+    for rule_id, (scope, concept) in sorted(R.CONCEPT_OF.items()):
+        side = R.REGISTRY[rule_id].side.value
+        if concept not in ROWS:
+            out[rule_id] = f"concept {concept!r} has no row in tests/data/rules/_generate.py"
+        elif (side, scope) not in EMBEDDINGS:
+            out[rule_id] = f"scope {scope!r} ({side}) has no embedding in tests/data/rules/_generate.py"
+    return out
+
+
+def render_all() -> dict[str, dict[str, str]]:
+    """Every composed rule id the table covers -> file name -> text (what a fixture directory held)."""
+    R = _registry()
+    skip = uncovered()
     out: dict[str, dict[str, str]] = {}
     for rule_id, (scope, concept) in sorted(R.CONCEPT_OF.items()):
+        if rule_id in skip:
+            continue
         row = ROWS[concept]
         side = R.REGISTRY[rule_id].side.value
         files = {
@@ -409,26 +441,33 @@ def is_generated(directory: Path) -> bool:
     return base.is_file() and base.read_text(encoding="utf-8").startswith(MARKER)
 
 
-def main() -> int:
-    wanted = render_all()
-    for d in sorted(HERE.iterdir()):
-        if d.is_dir() and d.name not in wanted and is_generated(d):
+def leftovers() -> list[Path]:
+    """Generated directories still on disk under tests/data/rules (they belong in memory)."""
+    return [d for d in sorted(HERE.iterdir()) if d.is_dir() and is_generated(d)]
+
+
+def main(argv: list[str]) -> int:
+    if argv == ["--clean"]:
+        gone = leftovers()
+        for d in gone:
             shutil.rmtree(d)
-            print(f"removed stale {d.name}")
-    written = 0
+        print(f"removed {len(gone)} generated fixture directories from {HERE}")
+        return 0
+    if len(argv) != 1 or argv[0].startswith("-"):
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        return 2
+    target = Path(argv[0])
+    wanted = render_all()
     for rule_id, files in wanted.items():
-        d = HERE / rule_id
-        d.mkdir(exist_ok=True)
-        for name in [p.name for p in d.iterdir() if p.is_file() and p.name not in files]:
-            (d / name).unlink()
+        d = target / rule_id
+        d.mkdir(parents=True, exist_ok=True)
         for name, text in files.items():
-            path = d / name
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                path.write_text(text, encoding="utf-8")
-                written += 1
-    print(f"{len(wanted)} generated fixture directories, {written} files written")
+            (d / name).write_text(text, encoding="utf-8")
+    print(f"{len(wanted)} generated fixture cases written to {target}")
+    for rule_id, why in uncovered().items():
+        print(f"not covered: {rule_id}: {why}", file=sys.stderr)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

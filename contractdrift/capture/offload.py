@@ -1,0 +1,387 @@
+"""Where a recorder's exchanges are built, redacted and written: off the request path.
+
+:class:`OffloadWriter` owns the bounded queue, the feeder thread and (``offload="process"``) the
+writer process; :class:`FailureLog` counts failures, keeps the last one (redacted) and logs the
+first. Modes (``offload``):
+
+* ``"thread"``: the feeder thread builds and writes each batch in this process.
+* ``"process"``: a writer *process* (``python -m contractdrift.capture._writer_proc``, started on
+  first use) fed in batches over a private pipe by the feeder thread, which only pickles; the
+  serving process's GIL is not spent on recording. The writer acknowledges each batch after
+  writing it, so the counters stay exact. If it cannot be started, the feeder writes itself
+  (``mode`` says which); if it dies, the batch it held is counted in ``errors`` and a new one is
+  started (after three deaths: the thread).
+* ``"auto"``: the thread until :data:`PROCESS_AFTER` exchanges were queued, then the process (for
+  long-lived recorders such as ``contractdrift record``'s).
+* ``"inline"``: synchronously in the submitting thread.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import logging
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+from typing import Any, Literal
+
+from ._raw import Backend, BatchResult
+from .redact import DEFAULT_REDACTOR, Redactor
+
+__all__ = ["PROCESS_AFTER", "FailureLog", "Offload", "OffloadWriter"]
+
+logger = logging.getLogger("contractdrift.capture")
+
+Offload = Literal["auto", "process", "thread", "inline"]
+OFFLOADS: tuple[str, ...] = ("auto", "process", "thread", "inline")
+
+_BATCH = 256  # raw captures per batch handed to the writer
+_MAX_RESTARTS = 3  # writer-process deaths before falling back to a thread
+_START_TIMEOUT = 30.0
+_POLL = 0.005  # seconds between looks at the queue while traffic flows
+PROCESS_AFTER = 256  # offload="auto": exchanges written from the thread before the writer process starts
+
+
+class FailureLog:
+    """Failures counted, the last one kept and the first one logged, all redacted. Never raises."""
+
+    def __init__(self, label: str, redactor: Redactor | None) -> None:
+        self.label = label
+        self.redactor = redactor
+        self.reset()
+
+    def reset(self) -> None:
+        self._lock = threading.Lock()
+        self.errors = 0
+        self.last_error: str | None = None
+        self._logged = False
+
+    def fail(self, exc: BaseException, doing: str, *, count: int = 1) -> None:
+        self.fail_text(f"{doing}: {type(exc).__name__}: {exc}", count=count)
+
+    def fail_text(self, text: str, *, count: int = 1) -> None:
+        try:
+            text = (self.redactor or DEFAULT_REDACTOR).redact_text(text)
+            with self._lock:
+                self.errors += count
+                self.last_error = text
+                first = not self._logged
+                self._logged = True
+            if first:
+                logger.warning("contractdrift recorder (%s): error while %s (further errors are only counted)",
+                               self.label, text)
+        except Exception:  # pragma: no cover - last resort, must never raise
+            pass
+
+
+class _Child:
+    """A running writer process and the two ends of its private pipe."""
+
+    __slots__ = ("proc", "recv", "send")
+
+    def __init__(self, proc: subprocess.Popen[bytes], send: Connection, recv: Connection) -> None:
+        self.proc = proc
+        self.send = send
+        self.recv = recv
+
+    def close_pipes(self) -> None:
+        for conn in (self.send, self.recv):
+            with contextlib.suppress(OSError):
+                conn.close()
+
+    def close(self, kill: bool = False) -> None:
+        self.close_pipes()
+        if kill:
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+            self.proc.wait(10.0)
+
+
+class OffloadWriter:
+    """The queue between the request path and the :class:`~._raw.Backend` that writes.
+
+    ``mode`` is the requested offload (``"auto"`` with a file, ``"process"``, ``"thread"`` or
+    ``"inline"``); ``child_config`` is what a writer process needs to build its own backend (the
+    recording's path, redactor, tags, body limit, compression, rotation).
+    """
+
+    def __init__(self, backend: Backend, failures: FailureLog, *, mode: str, queue_size: int,
+                 child_config: dict[str, Any] | None) -> None:
+        self.backend = backend
+        self.failures = failures
+        self.requested = mode
+        self.queue_size = max(1, queue_size)
+        self.child_config = child_config
+        self.reset()
+
+    def reset(self) -> None:
+        """Queue, locks, counters and writer state anew (also in a forked child: no writer yet)."""
+        self.pid = os.getpid()
+        self._lock = threading.Lock()
+        self._done = threading.Condition(threading.Lock())
+        self._write_lock = threading.Lock()
+        self._start_lock = threading.Lock()
+        self._pending: collections.deque[tuple[Any, ...]] = collections.deque()
+        self._wake = threading.Event()
+        self._feeder_idle = False
+        self._stopping = False
+        self._feeder: threading.Thread | None = None
+        self._child: _Child | None = None
+        self._switched = False
+        self.restarts = 0
+        self.submitted = self.recorded = self.truncated = self.dropped_queue_full = 0
+        self._queued = self._processed = 0
+        # "auto" writes from the thread until the recorder proves busy, then from a process.
+        self.mode = "thread" if self.requested == "auto" else self.requested
+
+    def after_fork(self) -> None:
+        """In a forked child: the parent's pending exchanges and writer process stay the parent's
+        (the child closes its copies of the pipe); everything else starts anew."""
+        if self._child is not None:
+            self._child.close_pipes()
+        self.reset()
+
+    @property
+    def pending(self) -> int:
+        return max(0, self._queued - self._processed)
+
+    def add_truncated(self, n: int) -> None:
+        if n:
+            with self._lock:
+                self.truncated += n
+
+    # --- the request path ------------------------------------------------------------------------
+
+    def submit(self, item: tuple[Any, ...]) -> bool:
+        """Queue one item (or, inline, write it now); False when the queue is full (counted)."""
+        if self.mode == "inline":
+            with self._lock:
+                self.submitted += 1
+                self._queued += 1
+            self._write([item])
+            with self._done:
+                self._processed += 1
+            return True
+        pending = self._pending
+        with self._lock:
+            self.submitted += 1
+            if len(pending) >= self.queue_size:
+                self.dropped_queue_full += 1
+                return False
+            self._queued += 1
+        pending.append(item)
+        if self._feeder is None:
+            self._start_feeder()
+        elif self._feeder_idle:
+            self._wake.set()
+        return True
+
+    def _start_feeder(self) -> None:
+        with self._start_lock:
+            if self._feeder is None:
+                thread = threading.Thread(target=self._feed, name="contractdrift-recorder", daemon=True)
+                thread.start()
+                self._feeder = thread
+
+    # --- the feeder thread -----------------------------------------------------------------------
+
+    def _feed(self) -> None:
+        """Takes batches off the queue and writes them (or hands them to the writer process).
+
+        While traffic flows it polls every few milliseconds instead of being woken per exchange, so
+        the request path never signals it; after a second without traffic it sleeps until
+        :meth:`submit` (or :meth:`flush`, :meth:`close`) wakes it.
+        """
+        pending = self._pending
+        pop = pending.popleft
+        wake = self._wake
+        idle_since = 0.0
+        while True:
+            if not pending:
+                if self._stopping:
+                    break
+                now = time.monotonic()
+                if not idle_since:
+                    idle_since = now
+                if now - idle_since < 1.0:
+                    wake.wait(_POLL)
+                else:
+                    self._feeder_idle = True
+                    if not pending and not self._stopping:
+                        wake.wait(0.5)
+                    self._feeder_idle = False
+                wake.clear()
+                continue
+            idle_since = 0.0
+            if not self._switched and self.requested == "auto" and self._queued >= PROCESS_AFTER:
+                self._switched = True  # decided once: if the process cannot start, it stays a thread
+                self.mode = "process"
+            batch: list[tuple[Any, ...]] = []
+            with contextlib.suppress(IndexError):
+                while len(batch) < _BATCH:
+                    batch.append(pop())
+            try:
+                if self.mode == "process":
+                    self._send(batch)
+                else:
+                    self._write(batch)
+            except Exception as exc:  # pragma: no cover - _send/_write count their own failures
+                self.failures.fail(exc, "writing exchanges", count=len(batch))
+            with self._done:
+                self._processed += len(batch)
+                self._done.notify_all()
+        if self._child is not None:
+            self._stop_child()
+
+    def _write(self, batch: list[tuple[Any, ...]]) -> None:
+        """Build, redact and write a batch in this process."""
+        try:
+            with self._write_lock:
+                result = self.backend.process(batch)
+            self._apply(result)
+        except Exception as exc:
+            self.failures.fail(exc, "writing exchanges", count=len(batch))
+
+    def _apply(self, result: BatchResult) -> None:
+        written, errors, truncated, error = result
+        with self._lock:
+            self.recorded += written
+            self.truncated += truncated
+        if errors:
+            self.failures.fail_text(error or "unknown error", count=errors)
+
+    # --- the writer process ----------------------------------------------------------------------
+
+    def _start_child(self) -> _Child | None:
+        """Start the writer process; ``None`` (and the thread from now on) when that fails."""
+        proc: subprocess.Popen[bytes] | None = None
+        try:
+            package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            env = dict(os.environ)
+            env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "contractdrift.capture._writer_proc"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, start_new_session=True,
+            )
+            assert proc.stdin is not None and proc.stdout is not None
+            send = Connection(os.dup(proc.stdin.fileno()), readable=False)
+            recv = Connection(os.dup(proc.stdout.fileno()), writable=False)
+            proc.stdin.close()
+            proc.stdout.close()
+            child = _Child(proc, send, recv)
+            send.send_bytes(pickle.dumps(("config", self.child_config), protocol=pickle.HIGHEST_PROTOCOL))
+            if not recv.poll(_START_TIMEOUT):
+                child.close(kill=True)
+                raise TimeoutError(f"no answer within {_START_TIMEOUT:.0f}s")
+            reply = pickle.loads(recv.recv_bytes())
+            if reply[0] != "ready":
+                child.close(kill=True)
+                raise RuntimeError(f"unexpected answer {reply[0]!r}")
+            self._child = child
+            return child
+        except Exception as exc:
+            if proc is not None and proc.poll() is None:
+                with contextlib.suppress(OSError):
+                    proc.kill()
+            self.mode = "thread"
+            logger.warning(
+                "contractdrift recorder (%s): cannot start the writer process (%s); writing from a thread instead",
+                self.failures.label, f"{type(exc).__name__}: {exc}",
+            )
+            return None
+
+    def _child_died(self, child: _Child) -> None:
+        child.close(kill=True)
+        self._child = None
+        with self._lock:
+            self.restarts += 1
+            restarts = self.restarts
+        if restarts >= _MAX_RESTARTS:
+            self.mode = "thread"
+            logger.warning("contractdrift recorder (%s): the writer process died %d times; writing from a thread",
+                           self.failures.label, restarts)
+
+    def _send(self, batch: list[tuple[Any, ...]]) -> None:
+        """Hand a batch to the writer process and wait for its acknowledgement (GIL released)."""
+        try:
+            data = pickle.dumps(("batch", batch), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # something unpicklable (a custom front-end): build it here instead
+            self._write(batch)
+            return
+        for _ in range(_MAX_RESTARTS):
+            child = self._child or self._start_child()
+            if child is None:
+                break
+            try:
+                child.send.send_bytes(data)
+            except OSError:  # the writer was gone before it read anything of this batch: resend
+                self._child_died(child)
+                if self.mode != "process":
+                    break
+                continue
+            try:
+                reply = pickle.loads(child.recv.recv_bytes())
+            except (EOFError, OSError):
+                code = child.proc.poll()
+                self._child_died(child)
+                self.failures.fail_text(
+                    f"the writer process died (exit status {code}) while writing {len(batch)} exchanges; "
+                    "they are counted as errors (complete lines it wrote are kept)",
+                    count=len(batch),
+                )
+                return
+            _, _n, written, errors, truncated, error = reply
+            self._apply((written, errors, truncated, error))
+            return
+        self._write(batch)
+
+    def _stop_child(self) -> None:
+        child = self._child
+        self._child = None
+        if child is None:
+            return
+        try:
+            child.send.send_bytes(pickle.dumps(("close",)))
+            if child.recv.poll(30.0):
+                child.recv.recv_bytes()
+        except (OSError, EOFError):
+            pass
+        child.close()
+
+    @property
+    def writer_pid(self) -> int | None:
+        child = self._child
+        return child.proc.pid if child is not None else None
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until everything queued so far is written (or ``timeout`` seconds passed)."""
+        if os.getpid() != self.pid:
+            return
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self._wake.set()
+        with self._done:
+            target = self._queued
+            while self._processed < target:
+                if self._feeder is None or not self._feeder.is_alive():
+                    break
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    break
+                self._done.wait(min(remaining, 0.5) if remaining is not None else 0.5)
+
+    def stop(self, timeout: float | None = 30.0) -> None:
+        """Flush, then stop the feeder thread and the writer process."""
+        feeder = self._feeder
+        if feeder is not None and feeder.is_alive() and os.getpid() == self.pid:
+            self.flush(timeout)
+            self._stopping = True
+            self._wake.set()
+            feeder.join(timeout=35.0)
