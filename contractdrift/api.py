@@ -686,16 +686,19 @@ def _check_warnings(checker: SpecChecker) -> list[str]:
     missing = notes.get("exchanges without a response", 0)
     if missing:
         out.append(f"{missing} exchange(s) had no response (transport errors) and only their requests were checked")
-    reasons: dict[str, int] = {}
+    from .compare.traffic import NOTE_SEP
+
     unfiled = 0
-    for key, n in notes.items():
-        parts = key.split("|")
+    for key, n in sorted(notes.items()):
+        parts = key.split(NOTE_SEP)
         if parts[0] == "unfiled":
             unfiled += n
-        elif len(parts) == 3:
-            reasons[f"{parts[1]} bodies: {parts[2]}"] = reasons.get(f"{parts[1]} bodies: {parts[2]}", 0) + n
-    for reason, n in sorted(reasons.items()):
-        out.append(f"{n} {reason} (not validated; see the *-body-unvalidated findings per operation)")
+        elif parts[0] == "payload":
+            out.append(f"{n} {parts[1]} bodies not validated: {parts[2]} (see the {parts[1]}-body-unvalidated "
+                       "findings per operation)")
+        elif parts[0] == "schema":
+            out.append(f"{parts[1]} schemas, {n} place(s): {parts[2]} (see the {parts[1]}-body-unvalidated "
+                       "findings per operation)")
     if unfiled:
         out.append(f"{unfiled} violation(s) have no rule id where they occur and are not reported; please report this")
     return out

@@ -144,8 +144,7 @@ class CompiledSchema:
         out = [Violation(e[1], tuple(reversed(e[0])), e[2], e[3], e[4], e[5]) for e in errs[:MAX_VIOLATIONS]]
         if len(errs) > MAX_VIOLATIONS:
             out.append(Violation("unvalidated", (), self.node, "limit",
-                                 {"reason": f"more than {MAX_VIOLATIONS} violations; the rest not listed",
-                                  "omitted": len(errs) - MAX_VIOLATIONS}))
+                                 {"reason": f"more than {MAX_VIOLATIONS} violations; the rest not listed"}))
         return out
 
     def is_valid(self, instance: Any) -> bool:
@@ -420,6 +419,18 @@ class _Compiler:
                     return table[py](inst)
             return [_err("type-mismatch", anchor, "type", {"expected": mismatch_args or "a JSON value", "actual": name})]
 
+        # fast path: the common type of a leaf with nothing to check costs one class comparison
+        trivial = tuple(py for py in (str, int, dict, list, bool, float) if table[py] is _ok)
+        if len(trivial) == 1:
+            only = trivial[0]
+
+            def validate_trivial(inst: Any) -> _Result:
+                if inst.__class__ is only:
+                    return None
+                fn = get(inst.__class__)
+                return fallback(inst) if fn is None else fn(inst)
+            return validate_trivial
+
         def validate(inst: Any) -> _Result:
             fn = get(inst.__class__)
             if fn is None:
@@ -491,7 +502,7 @@ class _Compiler:
                 (view.unevaluated_properties is not None and view.unevaluated_properties is not False):
             result: frozenset[str] | None = None
         else:
-            names = set(view.properties)
+            names = set(view.properties) | view.required  # a required name is described, if loosely
             result = frozenset(names)
             for branch in self._branches(view):
                 sub = self.documented(branch, seen | {key})
@@ -686,6 +697,15 @@ class _Compiler:
         checks: list[_Fn] = []
         prefix = [self.cell(g, self.options.undocumented) for g in view.prefix_items]
         items = self.cell(view.items, self.options.undocumented) if view.items is not None else None
+        if items is not None and view.items is not None and self.view(view.items).boolean is False:
+            items = None  # `items: false`: no element past the prefix (reported on the array, as JSON Schema)
+            n_max = len(prefix)
+
+            def no_more(inst: list[Any]) -> _Result:
+                if len(inst) > n_max:
+                    return [_err("constraint-violated", anchor, "items", {"limit": n_max, "actual": len(inst)})]
+                return None
+            checks.append(no_more)
         if prefix or items is not None:
             n_prefix = len(prefix)
 
@@ -703,6 +723,8 @@ class _Compiler:
                             out = r
                         else:
                             out.extend(r)
+                            if len(out) > MAX_VIOLATIONS:
+                                break  # a huge array of bad items: enough to say so (validate() notes it)
                 return out
             checks.append(elements)
         nums = view.numbers

@@ -296,3 +296,36 @@ def test_compiled_once_per_node() -> None:
     a = compile_schema(node, side=Side.RESPONSE, options=ValidateOptions())
     b = compile_schema(node, side=Side.RESPONSE, options=ValidateOptions())
     assert a._cell is b._cell
+
+
+def test_huge_instances_are_bounded() -> None:
+    s = one({"type": "array", "items": {"type": "integer"}})
+    assert s.validate(list(range(200_000))) == []
+    got = s.validate(["x"] * 50_000)
+    assert len(got) == 1001 and got[-1].concept == "unvalidated" and got[-1].keyword == "limit"
+    assert [v.pointer for v in got[:2]] == [(0,), (1,)]
+
+
+def test_swagger2_x_nullable_and_definitions() -> None:
+    spec = load_spec_data({"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {}, "definitions": {
+        "Pet": {"type": "object", "required": ["name"], "properties": {
+            "name": {"type": "string", "x-nullable": True}, "owner": {"$ref": "#/definitions/Owner"}}},
+        "Owner": {"type": "object", "properties": {"id": {"type": "integer"}}}}})
+    schemas = spec.root.data["components"]["schemas"]
+    pet = compile_schema(Node(spec, spec.root, ("components", "schemas", "Pet"), schemas["Pet"]), side=Side.RESPONSE)
+    assert pet.validate({"name": None, "owner": {"id": 1}}) == []
+    [v] = pet.validate({"name": "a", "owner": {"id": "1"}})
+    assert v.pointer == ("owner", "id")
+    assert v.schema is not None and v.schema.location().pointer == "/definitions/Owner/properties/id"
+
+
+def test_ref_sibling_nullable_readings() -> None:
+    schemas = {"T": {"type": "object"}, "R": {"$ref": "#/components/schemas/T", "nullable": True}}
+    assert compiled(schemas, "R").validate(None) == []
+    assert [v.concept for v in compiled(schemas, "R", nullable="strict").validate(None)] == ["null-not-allowed"]
+
+
+def test_unsupported_regex_is_reported_once_not_failed() -> None:
+    s = one({"type": "string", "pattern": "\\p{L}+"})
+    assert brief(s.validate("abc")) == [("unvalidated", (), "pattern")]
+    assert s.validate("def") == []
