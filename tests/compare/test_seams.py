@@ -239,3 +239,26 @@ def test_to_json_schema_applies_direction_and_nests() -> None:
     assert request.is_valid({"pw": "x", "tags": [None, "a"]}) and not request.is_valid({"id": "1"})
     assert response.is_valid({"id": "1"}) and not response.is_valid({"pw": "x"})
     assert request.is_valid(None) and response.is_valid(None)
+
+
+def test_observations_aggregate_into_one_finding_per_place_with_evidence() -> None:
+    spec = load_spec_data({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}})
+    node = Node(spec, spec.root, ("paths",), {})
+    emitter = Emitter(strict=True)
+    for i, item in enumerate([0, 3, 7, 3, 1, 2, 9]):
+        emitter.observe("type-changed", Side.RESPONSE, "body", nested=True, op="GET /pets", status="200",
+                        media="application/json", payload=("items", item, "id"), base=node, rev=node,
+                        args={"old": "string", "new": "integer"}, exchange_id=f"ex-{i}", example=item,
+                        seen_at=f"2026-01-0{9 - i}")
+    emitter.observe("type-changed", Side.RESPONSE, "body", nested=True, op="GET /pets", status="200",
+                    media="application/json", payload=("items", 0, "id"), base=node, rev=node,
+                    args={"old": "string", "new": "boolean"}, exchange_id="other")  # other args: its own finding
+    assert emitter.findings == []  # nothing built before flush
+    one, two = emitter.flush(total=40)
+    assert one.rule_id == "response-property-type-changed" and one.location.payload_pointer == "/items/*/id"
+    assert one.evidence is not None and two.evidence is not None
+    assert (one.evidence.observed, one.evidence.total, one.evidence.first_seen, one.evidence.example) == (
+        7, 40, "2026-01-03", 0)
+    assert one.evidence.exchange_ids == ("ex-0", "ex-1", "ex-2", "ex-3", "ex-4")  # the first five
+    assert (two.evidence.observed, two.evidence.exchange_ids, two.args["new"]) == (1, ("other",), "boolean")
+    assert emitter.findings == [one, two] and emitter.flush(total=40) == []
