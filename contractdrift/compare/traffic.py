@@ -514,7 +514,7 @@ class SpecChecker:
                         value, consumed = json.loads(values[-1]), {name}
                     except ValueError:
                         value, consumed = values[-1], {name}
-            elif p.scalar is not None and p.by_name and where != "path" or (
+            elif (p.scalar is not None and p.by_name and where != "path") or (
                     p.scalar is not None and where == "path" and param.node.get("style") in (None, "simple")):
                 value, consumed = (coerce_scalar(values[-1], p.scalar), {name}) if values else (None, set())
             else:
