@@ -55,12 +55,14 @@ def run_recording_proxy(
     timeout: float = 60.0,
     preserve_host: bool = False,
     on_started: Callable[[str], None] | None = None,
+    rotate_bytes: int | None = None,
 ) -> RecorderStats:
     """Run the recording reverse proxy (``contractdrift record``) until SIGINT/SIGTERM.
 
     Forwards everything received on ``listen`` to ``upstream`` and appends each exchange to the
     JSON Lines file ``output``. On a signal it finishes in-flight requests, flushes and closes the
     recording, and returns the recorder's statistics. ``on_started`` gets the listening URL.
+    ``rotate_bytes`` starts a new file once the recording reaches that size (see ``Recorder``).
     Needs the ``proxy`` extra (uvicorn): without it, :class:`~contractdrift.errors.MissingExtraError`.
     """
     from .capture.proxy import RecordingProxy, require_uvicorn, serve
@@ -81,7 +83,8 @@ def run_recording_proxy(
     )
     try:
         # a long-lived recorder: writing moves to a writer process once traffic proves busy
-        recorder = Recorder(output, redact=redact, tags=dict(tags or {}), policy=policy, offload="auto")
+        recorder = Recorder(output, redact=redact, tags=dict(tags or {}), policy=policy, offload="auto",
+                            rotate_bytes=rotate_bytes)
     except RecordingError:
         raise
     except OSError as exc:

@@ -69,6 +69,9 @@ def _add_record(sub: Subparsers) -> None:
     p.add_argument("--exclude-path", action="append", default=[], metavar="GLOB", help="do not record these paths")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="upstream timeout (default 60)")
     p.add_argument("--preserve-host", action="store_true", help="send the client's Host header upstream")
+    p.add_argument("--rotate-bytes", type=int, default=None, metavar="N",
+                   help="start a new file once the recording reaches N bytes (rotated files are read back "
+                        "as one recording: pass the directory or a glob to infer/check)")
     p.set_defaults(handler=_cmd_record)
 
 
@@ -92,6 +95,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
         sample_rate=args.sample_rate, max_body_bytes=args.max_body_bytes, redact=not args.no_redact,
         tags=tags, include_paths=args.include_path, exclude_paths=args.exclude_path,
         timeout=args.timeout, preserve_host=args.preserve_host, on_started=started,
+        rotate_bytes=args.rotate_bytes,
     )
     print(
         f"contractdrift: recorded {stats.recorded} exchanges into {args.output}; dropped {stats.dropped} "
