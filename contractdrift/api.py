@@ -447,8 +447,8 @@ def diff_specs(
 
     b = _as_spec(base, allow_remote_refs=allow_remote_refs, cwd=cwd)
     r = _as_spec(revision, allow_remote_refs=allow_remote_refs, cwd=cwd)
-    warnings: list[str] = [*b.warnings, *r.warnings, *check_refs(b, strict_refs=strict_refs).warnings,
-                           *check_refs(r, strict_refs=strict_refs).warnings]
+    warnings: list[str] = [*b.warnings, *r.warnings, *check_refs(b, strict=strict_refs).warnings,
+                           *check_refs(r, strict=strict_refs).warnings]
     if validate:
         warnings += _validation_warnings(b) + _validation_warnings(r)
     options = DiffOptions(walk=WalkOptions(deprecation_days=deprecation_days, today=day), match_path=match_path,

@@ -64,9 +64,12 @@ def _add_record(sub: Subparsers) -> None:
     p.add_argument("--max-body-bytes", type=int, default=1 << 20, metavar="N",
                    help="keep at most N bytes per body; larger bodies are recorded truncated with their size")
     p.add_argument("--no-redact", action="store_true", help="record secrets as they are (default: redact)")
-    p.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE", help="tag every exchange (repeatable)")
-    p.add_argument("--include-path", action="append", default=[], metavar="GLOB", help="record only these paths")
-    p.add_argument("--exclude-path", action="append", default=[], metavar="GLOB", help="do not record these paths")
+    p.add_argument("--tag", dest="tags", action="append", default=[], metavar="KEY=VALUE",
+                   help="tag every exchange (repeatable)")
+    p.add_argument("--include-path", dest="include_paths", action="append", default=[], metavar="GLOB",
+                   help="record only these paths")
+    p.add_argument("--exclude-path", dest="exclude_paths", action="append", default=[], metavar="GLOB",
+                   help="do not record these paths")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="upstream timeout (default 60)")
     p.add_argument("--preserve-host", action="store_true", help="send the client's Host header upstream")
     p.add_argument("--rotate-bytes", type=int, default=None, metavar="N",
@@ -80,7 +83,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
     from .errors import UsageError
 
     tags: dict[str, str] = {}
-    for item in args.tag:
+    for item in args.tags:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise UsageError(f"--tag {item!r}: expected KEY=VALUE")
@@ -93,7 +96,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
     stats = api.run_recording_proxy(
         args.upstream, args.listen, args.output,
         sample_rate=args.sample_rate, max_body_bytes=args.max_body_bytes, redact=not args.no_redact,
-        tags=tags, include_paths=args.include_path, exclude_paths=args.exclude_path,
+        tags=tags, include_paths=args.include_paths, exclude_paths=args.exclude_paths,
         timeout=args.timeout, preserve_host=args.preserve_host, on_started=started,
         rotate_bytes=args.rotate_bytes,
     )

@@ -84,17 +84,18 @@ def _exchange() -> contractdrift.Exchange:
                                   request=contractdrift.Request(method="GET", url="http://h/"), response=None)
 
 
-# --- a static audit: the recorder and the store raise nothing outside the hierarchy ---------------------
+# --- a static audit: nothing in the package raises outside the hierarchy (recorder and store included) ---
 
 BUILTIN_ERRORS = {"ValueError", "OSError", "IOError", "TypeError", "RuntimeError", "KeyError", "FileNotFoundError",
                   "PermissionError", "IsADirectoryError", "TimeoutError", "Exception"}
-#: (file, exception) raised on purpose and always caught inside the same module: file -> why.
+#: (file, exception) raised on purpose and never reaching a caller: -> why.
 CAUGHT_INSIDE = {
     ("capture/offload.py", "TimeoutError"): "a writer process that does not answer: caught, falls back to a thread",
     ("capture/offload.py", "RuntimeError"): "a writer process that answers wrongly: caught, falls back to a thread",
+    ("spec/refs.py", "ValueError"): "split_ref: caught by spec/load.py, which raises InputError with file:line",
+    ("compare/rules.py", "RuntimeError"): "the registry checks itself at import (a duplicate id is a bug, not input)",
 }
-AUDITED = ("store", "capture")
-NOT_MINE = {"capture/redact.py"}  # redaction rules are validated by their own branch's tests
+NOT_MINE = {"capture/redact.py"}  # redaction patterns: changed on another branch, audited after the merge
 
 
 def _raised_names(path: Path) -> set[str]:
@@ -107,16 +108,15 @@ def _raised_names(path: Path) -> set[str]:
     return out
 
 
-def test_recorder_and_store_raise_only_project_errors() -> None:
+def test_the_library_raises_only_project_errors() -> None:
     bad = []
-    for stage in AUDITED:
-        for path in sorted((PKG / stage).rglob("*.py")):
-            rel = path.relative_to(PKG).as_posix()
-            if rel in NOT_MINE:
-                continue
-            for name in sorted(_raised_names(path) & BUILTIN_ERRORS):
-                if (rel, name) not in CAUGHT_INSIDE:
-                    bad.append(f"{rel} raises {name}")
+    for path in sorted(PKG.rglob("*.py")):
+        rel = path.relative_to(PKG).as_posix()
+        if rel in NOT_MINE:
+            continue
+        for name in sorted(_raised_names(path) & BUILTIN_ERRORS):
+            if (rel, name) not in CAUGHT_INSIDE:
+                bad.append(f"{rel} raises {name}")
     assert not bad, "\n".join(bad)
 
 

@@ -189,7 +189,7 @@ class HeaderScrubber:
         self._secret: dict[Any, bool] = {}
         self._masked: dict[tuple[Any, Any], Any] = {}
 
-    def __call__(self, raw: Sequence[tuple[Any, Any]]) -> Sequence[tuple[Any, Any]]:
+    def scrub(self, raw: Sequence[tuple[Any, Any]]) -> Sequence[tuple[Any, Any]]:
         redactor = self.redactor
         if redactor is None or not raw:
             return raw

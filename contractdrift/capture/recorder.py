@@ -35,7 +35,7 @@ import atexit
 import os
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any
@@ -224,14 +224,16 @@ class Recorder:
         """A recorded body from complete decoded bytes, honouring the size cap and allow-list."""
         return self._gate.make_body(data, media_type)
 
-    def scrub_headers(self, raw: Sequence[tuple[Any, Any]]) -> Sequence[tuple[Any, Any]]:
-        """Headers (``bytes`` or ``str`` pairs) with credential headers masked by name, for the hot path.
+    @property
+    def scrub_headers(self) -> Callable[[Sequence[tuple[Any, Any]]], Sequence[tuple[Any, Any]]]:
+        """``scrub_headers(raw)``: headers (``bytes`` or ``str`` pairs) with credential headers
+        masked by name, for the hot path (front-ends call the scrubber itself: no extra layer).
 
         ``Authorization``, cookies, API keys and the other secret header names of the redactor are
         masked here, before a raw capture is queued; the rest of redaction (query, bodies, value
         patterns in any header) happens in the writer. Returns ``raw`` itself when nothing changed.
         """
-        return self._scrub(raw)
+        return self._scrub.scrub
 
     # --- submitting ------------------------------------------------------------------------------
 

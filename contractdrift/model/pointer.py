@@ -6,6 +6,8 @@ import functools
 import json
 import re
 
+from ..errors import UsageError
+
 PointerPart = str | int
 Pointer = tuple[PointerPart, ...]
 
@@ -33,7 +35,7 @@ def from_rfc6901(text: str) -> Pointer:
     if text == "":
         return ()
     if not text.startswith("/"):
-        raise ValueError(f"invalid JSON pointer {text!r}: must start with '/'")
+        raise UsageError(f"invalid JSON pointer {text!r}: must start with '/'")
     return tuple(unescape_token(part) for part in text[1:].split("/"))
 
 

@@ -57,11 +57,11 @@ class RefCheck:
     warnings: tuple[str, ...]  # constructs that are not strictly valid but are compared anyway
 
 
-def check_refs(spec: LoadedSpec, *, strict_refs: bool = False) -> RefCheck:
+def check_refs(spec: LoadedSpec, *, strict: bool = False) -> RefCheck:
     """Resolve all references reachable from the root, and note what is not strictly valid.
 
     A broken reference raises :class:`contractdrift.InputError` (file:line:col of the ``$ref``) when
-    ``strict_refs``; otherwise it is collected, summarized in ``warnings``, and the engine compares its
+    ``strict`` (``--strict-refs``); otherwise it is collected, summarized in ``warnings``, and the engine compares its
     target as an unconstrained schema (real specs ship with some: Stripe's 2017 spec refers to a
     ``#/definitions/error`` that does not exist).
     Notes (3.0 only): ``nullable`` without ``type`` — 3.0.3 says ``nullable`` only adds null to the
@@ -101,7 +101,7 @@ def check_refs(spec: LoadedSpec, *, strict_refs: bool = False) -> RefCheck:
                             # resolve again from where it is written (rare: only when the first try fails)
                             target_file, _, _ = spec.resolve(ref, base=file, at=_pointer_of(file.data, value))
                     except InputError as exc:
-                        if strict_refs:
+                        if strict:
                             raise
                         broken.append(str(exc))
                     else:

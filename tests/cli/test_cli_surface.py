@@ -91,6 +91,24 @@ def test_infer_keywords_are_the_infer_flags() -> None:
     assert "skip_damaged" in params and "strict" not in params
 
 
+@pytest.mark.parametrize(("command", "function", "cli_only"), [
+    ("record", "run_recording_proxy", {"output", "debug"}),
+    ("import-har", "import_har", {"output", "cassette", "debug"}),
+])
+def test_pipeline_keywords_are_the_flags(command: str, function: str, cli_only: set[str]) -> None:
+    """Each flag is the keyword of the same name; a ``--no-X`` flag is the keyword ``X`` negated and a
+    repeatable singular flag (``--tag``) the plural keyword (``tags``)."""
+    flags = _flags(command)
+    params = set(inspect.signature(getattr(api, function)).parameters)
+    for dest, flag in flags.items():
+        if dest in cli_only:
+            continue
+        name = flag.removeprefix("--").replace("-", "_")
+        keyword = name.removeprefix("no_")
+        assert keyword in params or keyword + "s" in params, f"{command} {flag}: no keyword {keyword!r} in {function}"
+        assert dest in (keyword, keyword + "s", name), (flag, dest)
+
+
 def test_render_default_fail_on_is_the_clis() -> None:
     from contractdrift.report import DEFAULT_FAIL_ON
 
