@@ -478,7 +478,7 @@ class SpecChecker:
             param = p.param
             where = param.location
             name = param.name
-            if where == "query" and p.by_name and name not in qpairs:  # the common case: not sent
+            if where == "query" and (name not in qpairs if p.by_name else not qpairs):  # the common case: not sent
                 if param.required:
                     self._obs("request-parameter-required-missing", label, REQ, None, None, (where, name),
                               args={"property": name}, spec=param.node)
