@@ -20,7 +20,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contractdrift.compare.schema_view import NodeGroup, SchemaView, build_view, is_null_schema, lone_member
+from contractdrift.compare.schema_view import NodeGroup, SchemaView, build_view, lone_member
+from contractdrift.compare.validate import is_null_schema
 from contractdrift.model import Side
 from contractdrift.spec.node import Node
 
@@ -355,13 +356,19 @@ def to_json_schema(value: Any, *, nullable: str = "lenient", side: Side = Side.R
     return out
 
 
+_CONVERTED: dict[tuple[int, str, Side], tuple[Any, Any]] = {}
+
+
 def reference_validator(document: Any, pointer: Pointer, *, nullable: str = "lenient",
                         side: Side = Side.RESPONSE) -> Any:
     """A ``jsonschema.Draft202012Validator`` for the schema at ``pointer`` of an OpenAPI document."""
     import jsonschema
 
-    root = to_json_schema(document, nullable=nullable, side=side)
-    root = dict(root)
+    key = (id(document), nullable, side)
+    cached = _CONVERTED.get(key)
+    if cached is None or cached[0] is not document:
+        cached = _CONVERTED[key] = (document, to_json_schema(document, nullable=nullable, side=side))
+    root = dict(cached[1])
     root["$ref"] = "#" + "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in pointer)
     return jsonschema.Draft202012Validator(root)
 
@@ -405,3 +412,36 @@ def json_responses(spec: Any, *, method: str = "get", limit: int | None = None) 
         if limit is not None and len(out) >= limit:
             break
     return out
+
+
+def pointers(value: Any, prefix: Pointer = ()) -> list[Pointer]:
+    """Every pointer into a JSON value (the root included)."""
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.extend(pointers(v, (*prefix, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.extend(pointers(v, (*prefix, i)))
+    return out
+
+
+#: Small JSON values used to replace a part of a payload (random mutations).
+SMALL_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.floats(-2, 2, allow_nan=False) | st.sampled_from(
+        ["", "x", "2024-01-01", "usd", "object"]),
+    lambda children: st.lists(children, max_size=2) | st.dictionaries(st.sampled_from(["id", "object", "x"]),
+                                                                     children, max_size=2),
+    max_leaves=4,
+)
+
+
+def mutate(draw: st.DrawFn, payload: Any) -> Any:
+    """A copy of ``payload`` with one randomly chosen part replaced by a small random JSON value."""
+    doc = json.loads(json.dumps(payload))
+    where = draw(st.sampled_from(pointers(doc)))
+    new = draw(SMALL_JSON)
+    if not where:
+        return new
+    _get(doc, where[:-1])[where[-1]] = new
+    return doc

@@ -490,5 +490,3 @@ def _merge_bound(nums: dict[str, float], key: str, n: float, lower_is_tighter: b
         nums[key] = n
     else:
         nums[key] = min(nums[key], n) if lower_is_tighter else max(nums[key], n)
-
-

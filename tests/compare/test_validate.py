@@ -173,6 +173,12 @@ def test_allof_merge_no_false_additional_or_undocumented() -> None:
         ("required-missing", ("id",), "required"), ("type-mismatch", ("meow",), "type"),
         ("undocumented-property", ("bark",), "properties")]
     assert compiled(schemas, "Open", undocumented=False).validate({"id": 1, "bark": 1}) == []
+    # each violation names the member that spells the failing keyword
+    where = {v.concept: v.schema.pointer for v in open_.validate({"meow": 1}) if v.schema is not None}
+    assert where["required-missing"] == ("components", "schemas", "Base")
+    assert where["type-mismatch"] == ("components", "schemas", "Open", "allOf", 1, "properties", "meow")
+    [v] = closed.validate({"id": 1, "bark": 1})
+    assert v.schema is not None and v.schema.pointer == ("components", "schemas", "Closed", "allOf", 1)
 
 
 def test_unevaluated_properties_false() -> None:
@@ -329,3 +335,17 @@ def test_unsupported_regex_is_reported_once_not_failed() -> None:
     s = one({"type": "string", "pattern": "\\p{L}+"})
     assert brief(s.validate("abc")) == [("unvalidated", (), "pattern")]
     assert s.validate("def") == []
+
+
+def test_compiled_schemas_go_away_with_their_spec() -> None:
+    import gc
+    import weakref
+
+    spec = load_spec_data({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
+                           "components": {"schemas": {"S": {"type": "string"}}}})
+    node = Node(spec, spec.root, ("components", "schemas", "S"), {"type": "string"})
+    assert compile_schema(node, side=Side.RESPONSE).validate(1) != []
+    ref = weakref.ref(spec)
+    del spec, node
+    gc.collect()
+    assert ref() is None

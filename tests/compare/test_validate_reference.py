@@ -97,7 +97,7 @@ def compare(ours: CompiledSchema, reference: Any, instance: Any) -> list[Violati
 
 @pytest.mark.parametrize("nullable", ["lenient", "strict"])
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instance=JSON)
 def test_random_instances_agree_with_jsonschema(name: str, nullable: str, instance: Any) -> None:
     spec = _spec()
