@@ -904,7 +904,7 @@ def check_expectations(
     load_families()
     exp = expect if isinstance(expect, _Expectations) else load_expectations(expect, cwd=cwd)
     s = _as_spec(spec, allow_remote_refs=allow_remote_refs, cwd=cwd)
-    warnings: list[str] = [*s.warnings, *check_refs(s, strict_refs=strict_refs).warnings]
+    warnings: list[str] = [*s.warnings, *check_refs(s, strict=strict_refs).warnings]
     driver = ExpectCheck(s, exp)
     with _deep_recursion("the spec or the expectations are nested too deeply to compare"):
         findings = list(driver.run())
