@@ -120,7 +120,9 @@ def applies_in(value: Any, direction: str) -> bool:
         return value.get("readOnly") is not True
     if direction == "response":
         return value.get("writeOnly") is not True
-    raise ValueError(f"direction must be 'request' or 'response', not {direction!r}")
+    from ..errors import UsageError  # a ValueError: a caller's mistake
+
+    raise UsageError(f"direction must be 'request' or 'response', not {direction!r}")
 
 
 def required_in(value: Any, direction: str, resolve: Any = None) -> frozenset[str]:

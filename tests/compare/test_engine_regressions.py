@@ -280,7 +280,7 @@ def test_31_anchor_and_id_references_are_resolved_with_positions() -> None:
     revision = load_spec_text(_ANCHORED.replace("name: {type: string}", "name: {type: integer}")
                               .replace("age: {type: integer}", "age: {type: string}")
                               .replace("tag: {type: string}", "tag: {type: boolean}"), "spec.yaml")
-    report = diff_specs(base, revision, strict=True)
+    report = diff_specs(base, revision, strict_refs=True)
     assert not report.warnings
     found = {(f.operation, f.rule_id, f.location.payload_pointer, f.location.revision.pointer if f.location.revision
               else None) for f in report.findings}

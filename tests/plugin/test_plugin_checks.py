@@ -287,3 +287,26 @@ def test_pinpointed_lines_name_the_spec_line(tmp_path: Path) -> None:
     lines = SPEC.splitlines()
     assert lines[17].strip() == "name: {type: string}"  # line 18, cited as spec.yaml:18:19 above
     assert lines[17].index("name:") + 1 == 19  # column 19: where the property's schema is declared
+
+
+def test_the_spec_from_git(pytester: pytest.Pytester) -> None:
+    """``--contractdrift-spec REF:path`` reads the spec of a git revision (here the committed one,
+    while the working copy's spec says something else)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    suite(pytester)
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=pytester.path, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "add", "spec.yaml")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "spec")
+    (pytester.path / "spec.yaml").write_text(SPEC.replace("name: {type: string}", "name: {}"), encoding="utf-8")
+    assert pytester.runpytest_subprocess("-p", "no:randomly", "--contractdrift-spec=spec.yaml").ret == 0
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "--contractdrift-spec=HEAD:spec.yaml")
+    result.assert_outcomes(passed=2, failed=1)
+    assert "[HEAD:spec.yaml:18:19]" in result.stdout.str()
