@@ -30,7 +30,36 @@ if TYPE_CHECKING:
     from .compare.aggregate import CheckAggregate
     from .compare.traffic import SpecChecker
 
-__all__ = ["Contract", "ContractKey", "Ignore", "SessionFold", "TestBatch", "failure_message"]
+__all__ = ["Contract", "ContractKey", "Ignore", "Policy", "SessionFold", "TestBatch", "failure_message"]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """``[tool.contractdrift]`` as the CLI applies it: severity overrides and the ignore file (with
+    expiry). Applied to each test's findings and to the session's."""
+
+    overrides: Mapping[str, Severity | None] = field(default_factory=dict)
+    ignore_file: str | None = None
+    fail_on: Severity | None = None
+
+    @classmethod
+    def from_settings(cls, cwd: str) -> Policy:
+        from . import api
+
+        cfg = api.load_settings(cwd=cwd)
+        ignore = cfg.ignore_file
+        if ignore is not None and not os.path.isabs(ignore):
+            ignore = os.path.join(cwd, ignore)
+        return cls(dict(cfg.severity), ignore, cfg.fail_on)
+
+    def apply(self, findings: Sequence[Finding]) -> tuple[list[Finding], list[str]]:
+        if not self.overrides and self.ignore_file is None:
+            return list(findings), []
+        import datetime as _dt
+
+        from . import api
+
+        return api._apply_policy(findings, self.overrides, self.ignore_file, None, _dt.date.today())
 
 
 @dataclass(frozen=True)
@@ -143,14 +172,16 @@ class Contract:
             out += found
         return sorted(out, key=lambda f: f.sort_key())
 
-    def check(self, exchanges: Sequence[Exchange], ignore: frozenset[str] = frozenset()) -> list[Finding]:
-        """Findings of these exchanges alone, the ``ignore``\\ d rules left out."""
+    def check(self, exchanges: Sequence[Exchange], ignore: frozenset[str] = frozenset(),
+              policy: Policy | None = None) -> list[Finding]:
+        """Findings of these exchanges alone, the ``ignore``\\ d rules left out, ``policy`` applied."""
         spec_agg, client_agg = self.aggregates(exchanges)
         if spec_agg is not None:
             spec_agg = _without(spec_agg, ignore)[0]
         if client_agg is not None:
             client_agg = _without(client_agg, ignore)[0]
-        return self.findings(spec_agg, client_agg)
+        found = self.findings(spec_agg, client_agg)
+        return policy.apply(found)[0] if policy is not None else found
 
 
 @dataclass(frozen=True)
@@ -208,6 +239,7 @@ class SessionFold:
 
     record_path: str | None = None
     contracts: dict[ContractKey, Contract] = field(default_factory=dict)
+    policy: Policy = field(default_factory=Policy)
     totals: dict[ContractKey, _Totals] = field(default_factory=dict)
     #: (rule, reason) -> [observations left out, tests]
     ignored: dict[tuple[str, str], list[int]] = field(default_factory=dict)
@@ -281,9 +313,8 @@ class SessionFold:
         out = []
         for key, tot in self.totals.items():
             contract = self.contracts[key]
-            findings = contract.findings(tot.spec, tot.client)
+            findings, warnings = self.policy.apply(contract.findings(tot.spec, tot.client))
             coverage = None
-            warnings: list[str] = []
             if contract.spec is not None and tot.spec is not None:
                 coverage = dict(contract.spec.coverage(tot.spec))
                 saved = contract.spec.aggregate

@@ -58,7 +58,7 @@ import pytest
 if TYPE_CHECKING:
     import httpx
 
-    from ._session import Contract, ContractKey, Ignore, SessionFold
+    from ._session import Contract, ContractKey, Ignore, Policy, SessionFold
     from .capture.recorder import Recorder
     from .model import Exchange, Report, Severity
 
@@ -134,7 +134,7 @@ class _State:
     spec: str | None
     expect: str | None
     cwd: str
-    fail_on: Severity
+    fail_on: Severity | None  # None: [tool.contractdrift] fail-on, else error
     report_path: Path | None
     record_path: str | None
     worker_id: str | None  # set in a pytest-xdist worker
@@ -144,6 +144,8 @@ class _State:
     _batch_file: Any = None
     _report: Report | None = None
     _report_error: str | None = None
+    _policy: Policy | None = None
+    policy_error: str | None = None
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> _State:
@@ -153,7 +155,7 @@ class _State:
             expect = _absolute(expect, expect_dir)
         cwd = str(spec_dir)
         fail, _ = _setting(config, "fail-on")
-        fail_on = _fail_level(fail or "error", "--contractdrift-fail-on")
+        fail_on = _fail_level(fail, "--contractdrift-fail-on") if fail else None
         report, report_dir = _setting(config, "report")
         report_path = (report_dir / report) if report else None
         if report_path is not None:
@@ -183,11 +185,32 @@ class _State:
             found = self.contracts[key] = Contract(key)
         return found
 
+    def policy(self) -> Policy:
+        """``[tool.contractdrift]`` of the rootdir's pyproject.toml (severity overrides, ignore file,
+        fail-on), read on first use; a bad one is reported, and the defaults apply."""
+        if self._policy is None:
+            from ._session import Policy
+            from .errors import ContractDriftError
+
+            try:
+                self._policy = Policy.from_settings(str(self.config.rootpath))
+            except (ContractDriftError, OSError) as exc:
+                self.policy_error = f"[tool.contractdrift]: {exc}"
+                self._policy = Policy()
+        return self._policy
+
+    def default_fail_on(self) -> Severity:
+        from .model import Severity
+
+        return self.fail_on or self.policy().fail_on or Severity.ERROR
+
     def session_fold(self) -> SessionFold:
         if self.fold is None:
             from ._session import SessionFold
 
-            self.fold = SessionFold(record_path=self.record_path, contracts=self.contracts)
+            self.fold = SessionFold(record_path=self.record_path, contracts=self.contracts, policy=self.policy())
+            if self.policy_error:
+                self.fold.errors.append(self.policy_error)
         return self.fold
 
     def submit(self, batch: Any) -> None:
@@ -274,7 +297,7 @@ def _item_settings(item: pytest.Item, state: _State) -> _Item:
     if undocumented is not None and undocumented not in ("off", "info", "warn"):
         pytest.fail(f"contractdrift marker: undocumented={undocumented!r} (expected 'off', 'info' or 'warn')",
                     pytrace=False)
-    fail_on = state.fail_on
+    fail_on = None
     if values.get("fail_on") is not None:
         from .errors import UsageError
         from .model import Severity
@@ -332,20 +355,24 @@ def _check_phase(item: pytest.Item, report: pytest.TestReport, state: _State, st
     new = _new_exchanges(st)
     if not new or st.key is None or st.off:
         return
+    policy = state.policy()
+    if state.policy_error:
+        _fail(report, f"contractdrift: {state.policy_error}")
+        return
     try:
         contract = state.contract(st.key)
-        findings = contract.check(new, frozenset().union(*(i.rules for i in st.ignores)))
+        findings = contract.check(new, frozenset().union(*(i.rules for i in st.ignores)), policy)
     except (ContractDriftError, OSError) as exc:
         _fail(report, f"contractdrift: cannot check against {st.key.label()}: {exc}")
         return
-    assert st.fail_on is not None
-    failing = [f for f in findings if f.severity >= st.fail_on]
+    fail_on = st.fail_on or state.default_fail_on()
+    failing = [f for f in findings if f.severity >= fail_on]
     if not failing:
         return
     from ._session import failure_message
 
     st.failed += len(failing)
-    _fail(report, failure_message(item.nodeid, failing, new, st.fail_on, st.key.label()))
+    _fail(report, failure_message(item.nodeid, failing, new, fail_on, st.key.label()))
 
 
 def _fail(report: pytest.TestReport, message: str) -> None:
@@ -534,7 +561,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     try:
         state.report_path.parent.mkdir(parents=True, exist_ok=True)
         state.report_path.write_text(render(report, report_format(state.report_path), rules=rules(),
-                                            fail_on=state.fail_on), encoding="utf-8")
+                                            fail_on=state.default_fail_on()), encoding="utf-8")
     except OSError as exc:
         state._report_error = f"cannot write {state.report_path}: {exc}"
 
@@ -549,7 +576,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     report = state.report()
     tr = terminalreporter
     tr.write_sep("=", "contractdrift")
-    for line in summary_lines(fold, report, fail_on=state.fail_on, record_path=state.record_path,
+    for line in summary_lines(fold, report, fail_on=state.default_fail_on(), record_path=state.record_path,
                               report_path=str(state.report_path) if state.report_path else None):
         tr.write_line(line)
     if state._report_error:

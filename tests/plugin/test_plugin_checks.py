@@ -310,3 +310,21 @@ def test_the_spec_from_git(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-p", "no:randomly", "--contractdrift-spec=HEAD:spec.yaml")
     result.assert_outcomes(passed=2, failed=1)
     assert "[HEAD:spec.yaml:18:19]" in result.stdout.str()
+
+
+@pytest.mark.parametrize(("config", "outcome", "shown"), [
+    ('[tool.contractdrift.severity]\n"response-property-type-mismatch" = "warn"\n', {"passed": 3},
+     "findings: 0 error, 1 warn, 0 info"),
+    ('[tool.contractdrift]\nfail-on = "warn"\n[tool.contractdrift.severity]\n'
+     '"response-property-type-mismatch" = "warn"\n', {"passed": 2, "failed": 1}, "at or above warn"),
+    ('[tool.contractdrift.severity]\n"response-property-type-mismatch" = "off"\n', {"passed": 3},
+     "findings: 0 error, 0 warn, 0 info"),
+    ('[tool.contractdrift.severity]\n"no-such-rule" = "off"\n', {"failed": 3},  # bad input fails every check
+     "contractdrift: [tool.contractdrift]: "),
+])
+def test_the_project_settings_apply_as_in_the_cli(pytester: pytest.Pytester, config: str,
+                                                  outcome: dict[str, int], shown: str) -> None:
+    suite(pytester, **{"pyproject.toml": config})
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "--contractdrift-spec=spec.yaml")
+    result.assert_outcomes(**outcome)
+    assert shown in result.stdout.str()
