@@ -245,6 +245,9 @@ class SessionFold:
     ignored: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     exchanges: int = 0
     unchecked: int = 0  # exchanges of tests that were not checked
+    recorded: int = 0  # exchanges written to record_path
+    not_recorded: int = 0
+    _record_error: str | None = None
     tests: int = 0
     failed_tests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -268,7 +271,7 @@ class SessionFold:
         try:
             contract = self.contract(batch.contract)
         except Exception as exc:  # a bad spec already failed the tests that use it; say it once
-            msg = f"{batch.contract.label()}: {exc}"
+            msg = f"could not check against {batch.contract.label()}: {exc}"
             if msg not in self.errors:
                 self.errors.append(msg)
             self.unchecked += len(batch.exchanges)
@@ -294,12 +297,33 @@ class SessionFold:
     def _record(self, exchanges: Sequence[Exchange]) -> None:
         if self.record_path is None or not exchanges:
             return
-        if self._writer is None:
-            from .store.jsonl import JsonlWriter
+        if self._record_error is not None:
+            self.not_recorded += len(exchanges)
+            return
+        from .errors import ContractDriftError
 
-            self._writer = JsonlWriter(self.record_path)
-            self._writer.open()
-        self._writer.write_many(exchanges)
+        try:
+            if self._writer is None:
+                from .store.jsonl import JsonlWriter
+
+                self._writer = JsonlWriter(self.record_path)
+                self._writer.open()
+            written = self._writer.write_many(exchanges)
+        except (OSError, ContractDriftError) as exc:
+            self._record_error = str(exc)
+            self._writer = None
+            self.not_recorded += len(exchanges)
+            return
+        self.recorded += written
+        self.not_recorded += len(exchanges) - written
+
+    def problems(self) -> list[str]:
+        """What went wrong in the session's bookkeeping (shown in the summary and the report)."""
+        out = list(self.errors)
+        if self.not_recorded:
+            why = f": {self._record_error}" if self._record_error else ""
+            out.append(f"{self.not_recorded} exchange(s) could not be recorded to {self.record_path}{why}")
+        return out
 
     def close(self) -> None:
         if self._writer is not None:
@@ -336,7 +360,7 @@ class SessionFold:
         """All contracts' findings in one report (the session report); coverage of the first spec."""
         parts = self.reports()
         findings = [f for _, r in parts for f in r.findings]
-        warnings = [w for _, r in parts for w in r.warnings] + [f"could not check: {e}" for e in self.errors]
+        warnings = [w for _, r in parts for w in r.warnings] + self.problems()
         if self.unchecked:
             warnings.append(f"{self.unchecked} exchange(s) of tests without a contract (or contractdrift_off) "
                             "were recorded but not checked")

@@ -56,8 +56,8 @@ def summary_lines(fold: SessionFold, report: Report | None, *, fail_on: Severity
         lines.append(f"{len(fold.failed_tests)} test(s) failed on findings at or above their fail level "
                      f"(default {fail_on.label}): " + ", ".join(fold.failed_tests[:10])
                      + (" ..." if len(fold.failed_tests) > 10 else ""))
-    for err in fold.errors:
-        lines.append(f"could not check: {err}")
+    for err in fold.problems():
+        lines.append(f"problem: {err}")
     if report is not None:
         sev = Counter(f.severity for f in report.findings)
         lines.append("findings: " + ", ".join(f"{sev.get(s, 0)} {s.label}" for s in
@@ -76,7 +76,7 @@ def summary_lines(fold: SessionFold, report: Report | None, *, fail_on: Severity
             lines.append(f"spec coverage ({key.spec}):")
             lines += ["  " + line for line in coverage_table(part.coverage)]
     if record_path:
-        lines.append(f"recording: {record_path}")
+        lines.append(f"recording: {record_path} ({fold.recorded} exchange(s) appended)")
     if report_path:
         lines.append(f"report: {report_path}")
     return lines

@@ -397,8 +397,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.when == "teardown":
         from ._session import TestBatch
 
-        state.submit(TestBatch(test=item.nodeid, exchanges=st.exchanges,
-                               contract=None if st.off else st.key, ignores=st.ignores, failed=st.failed))
+        batch = TestBatch(test=item.nodeid, exchanges=st.exchanges, contract=None if st.off else st.key,
+                          ignores=st.ignores, failed=st.failed)
+        try:
+            state.submit(batch)
+        except Exception as exc:  # the session's bookkeeping never breaks the run: said, counted
+            message = (f"contractdrift: {len(batch.exchanges)} exchange(s) of {item.nodeid} could not be added "
+                       f"to the session: {type(exc).__name__}: {exc}")
+            warnings.warn(ContractDriftRecordingWarning(message), stacklevel=1)
+            if state.fold is not None:
+                state.fold.errors.append(message)
 
 
 # -- fixtures ----------------------------------------------------------------------------------------------

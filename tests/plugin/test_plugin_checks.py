@@ -328,3 +328,15 @@ def test_the_project_settings_apply_as_in_the_cli(pytester: pytest.Pytester, con
     result = pytester.runpytest_subprocess("-p", "no:randomly", "--contractdrift-spec=spec.yaml")
     result.assert_outcomes(**outcome)
     assert shown in result.stdout.str()
+
+
+def test_an_unwritable_recording_is_reported_not_an_internal_error(pytester: pytest.Pytester) -> None:
+    suite(pytester)
+    (pytester.path / "ro").mkdir()
+    (pytester.path / "ro" / "traffic.jsonl").mkdir()  # a directory where the file should be
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "--contractdrift-spec=spec.yaml",
+                                           "--contractdrift-record=ro/traffic.jsonl")
+    result.assert_outcomes(passed=2, failed=1)  # the drift only
+    out = result.stdout.str()
+    assert "INTERNALERROR" not in out
+    assert "problem: 3 exchange(s) could not be recorded to" in out and "Is a directory" in out
