@@ -118,6 +118,9 @@ class Generator:
             return lo + rng.randint(0, 1000) / 4
         if kind == "boolean":
             return rng.random() < 0.5
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str):
+            return self.matching(pattern, schema)
         fmt = schema.get("format")
         text = {"date-time": "2024-05-01T12:00:00Z", "date": "2024-05-01", "uuid": "123e4567-e89b-42d3-a456-426614174000",
                 "email": "a@example.com", "uri": "https://example.com/x", "byte": "aGVsbG8="}.get(fmt or "")
@@ -127,6 +130,36 @@ class Generator:
         if len(text) < lo:
             text = text + "x" * (lo - len(text))
         return text[:hi]
+
+
+_PATTERN_CACHE: dict[str, str] = {}
+
+
+def _literal_prefix(pattern: str) -> str | None:
+    body = pattern[1:] if pattern.startswith("^") else None
+    if body is None or any(ch in body for ch in "\\.[]()*+?{}|$"):
+        return None
+    return body
+
+
+Generator.matching = lambda self, pattern, schema: _matching(pattern, schema)  # type: ignore[attr-defined]
+
+
+def _matching(pattern: str, schema: dict[str, Any]) -> str:
+    """A string matching ``pattern``: a literal ``^prefix`` extended, else one hypothesis example."""
+    prefix = _literal_prefix(pattern)
+    if prefix is not None:
+        return prefix + "/x"
+    if pattern not in _PATTERN_CACHE:
+        import warnings
+
+        from hypothesis import strategies as st
+        from hypothesis.errors import NonInteractiveExampleWarning
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NonInteractiveExampleWarning)
+            _PATTERN_CACHE[pattern] = st.from_regex(pattern, fullmatch=False).example()
+    return _PATTERN_CACHE[pattern]
 
 
 def inject_fault(value: Any, rng: random.Random) -> tuple[Any, bool]:

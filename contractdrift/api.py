@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .model import Finding, Report, Severity
+from .model import Finding, JSONValue, Report, Severity
 
 if TYPE_CHECKING:
     from .capture.recorder import RecorderStats
@@ -621,17 +621,27 @@ def spec_checker(spec: Any, *, allow_remote_refs: bool = False, cwd: str | None 
     """A :class:`~contractdrift.compare.traffic.SpecChecker` for ``spec`` (a path, git ``REF:path``,
     loaded spec or dict) that names undocumented paths with ``infer``'s templating. ``options`` are
     :func:`check`'s (``base_path``, ``trailing_slash``, ``undocumented``, ``nullable``, ``formats``)."""
+    from .capture.redact import Redactor, mask_value
     from .compare.traffic import SpecChecker
     from .infer import InferOptions
     from .infer.templating import Templater
 
     loaded = _as_spec(spec, allow_remote_refs=allow_remote_refs, cwd=cwd)
     templater = Templater(InferOptions())
+    redactor = Redactor()
 
     def template(path: str) -> str:
         return templater.template(path)[0]
 
-    return SpecChecker(loaded, _check_options(options), templater=template)
+    def redact(name: str | None, value: JSONValue) -> JSONValue:
+        """Examples go through the recorder's redaction rules (secret names, value patterns)."""
+        if name is not None and redactor.is_secret_field(name):
+            return mask_value(value)
+        if isinstance(value, str):
+            return redactor.redact_text(value)
+        return redactor.redact_json(value)
+
+    return SpecChecker(loaded, _check_options(options), templater=template, redact=redact)
 
 
 def _check_warnings(checker: SpecChecker) -> list[str]:
@@ -644,16 +654,19 @@ def _check_warnings(checker: SpecChecker) -> list[str]:
     missing = notes.get("exchanges without a response", 0)
     if missing:
         out.append(f"{missing} exchange(s) had no response (transport errors) and only their requests were checked")
-    reasons: dict[str, int] = {}
+    from .compare.traffic import NOTE_SEP
+
     unfiled = 0
-    for key, n in notes.items():
-        parts = key.split("|")
+    for key, n in sorted(notes.items()):
+        parts = key.split(NOTE_SEP)
         if parts[0] == "unfiled":
             unfiled += n
-        elif len(parts) == 3:
-            reasons[f"{parts[1]} bodies: {parts[2]}"] = reasons.get(f"{parts[1]} bodies: {parts[2]}", 0) + n
-    for reason, n in sorted(reasons.items()):
-        out.append(f"{n} {reason} (not validated; see the *-body-unvalidated findings per operation)")
+        elif parts[0] == "payload":
+            out.append(f"{n} {parts[1]} bodies not validated: {parts[2]} (see the {parts[1]}-body-unvalidated "
+                       "findings per operation)")
+        elif parts[0] == "schema":
+            out.append(f"{parts[1]} schemas, {n} place(s): {parts[2]} (see the {parts[1]}-body-unvalidated "
+                       "findings per operation)")
     if unfiled:
         out.append(f"{unfiled} violation(s) have no rule id where they occur and are not reported; please report this")
     return out

@@ -30,6 +30,10 @@ How another driver uses it::
     # or everything the schema walker found under one schema:
     emitter.emit_changes(walker.compare((b,), (r,)), side=Side.RESPONSE, scope="body", op="GET /pets",
                          status="200", media="application/json", subject_root="response 200")
+    # traffic drivers aggregate: one finding per rule and place (indices folded), counts as evidence
+    emitter.observe("type-changed", Side.RESPONSE, "body", nested=True, op="GET /pets", status="200",
+                    payload=("items", 3, "id"), exchange_id="ex-17", args={"old": "string", "new": "integer"})
+    emitter.flush(total=250)
     findings, warnings = emitter.findings, emitter.warnings
 """
 
@@ -38,15 +42,40 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from ..errors import ContractDriftError
-from ..model import Finding, Location, Pointer, Side, SpecLocation, to_human, to_rfc6901
+from ..model import Evidence, Finding, Location, Pointer, Severity, Side, SpecLocation, to_human, to_rfc6901
+from ..model.finding import encode_args
 from ..spec.node import Node, node_identity
 from . import rules as R
-from .walk import Change
+from .walk import ITEMS, Change
 
 STRICT_ENV = "CONTRACTDRIFT_STRICT_RULES"
+
+
+MAX_EXCHANGE_IDS = 5  # example exchange ids kept per aggregated finding
+
+
+@dataclass(slots=True)
+class _Aggregate:
+    rule_id: str
+    op: str | None
+    side: Side
+    status: str | None
+    media: str | None
+    payload: Pointer
+    base: Node | None
+    rev: Node | None
+    args: Mapping[str, Any]
+    args_json: str
+    message: str
+    example: Any
+    first_seen: str | None
+    count: int = 0
+    exchange_ids: list[str] = field(default_factory=list)
 
 
 class UnfiledChange(ContractDriftError):
@@ -93,6 +122,10 @@ class Emitter:
         self.unfiled: Counter[tuple[str, str, str]] = Counter()
         self._locations: dict[Any, SpecLocation] = {}
         self._pinned: dict[int, Any] = {}
+        self._pointers: dict[Pointer, str] = {}
+        # id(change), ... -> (the change, kept alive so its id stays its own; rule; args; args JSON; message)
+        self._filed: dict[tuple[Any, ...], tuple[Change, str | None, Mapping[str, Any], str, str]] = {}
+        self._observed: dict[tuple[Any, ...], _Aggregate] = {}
 
     # -- locations ------------------------------------------------------------------------------------------
     def location(self, node: Node | None) -> SpecLocation | None:
@@ -123,34 +156,118 @@ class Emitter:
             args: Mapping[str, Any] | None = None, status: str | None = None, media: str | None = None,
             payload: Pointer | None = None, subject: str = "") -> Finding:
         """Build and keep the finding of a *registered* rule id (``KeyError`` otherwise)."""
-        info = R.REGISTRY[rule_id]
-        clean = {k: jsonable(v) for k, v in (args or {}).items()} if args else {}
+        clean = MappingProxyType({k: jsonable(v) for k, v in args.items()} if args else {})
+        return self._finding(rule_id, op=op, side=side, base=base, rev=rev, status=status, media=media,
+                             payload=payload, args=clean, args_json=encode_args(clean),
+                             message=R.render_message(rule_id, clean, subject))
+
+    # -- aggregation (drivers over traffic: one finding per place, with evidence) ----------------------------
+    def observe(self, concept_or_rule: str, side: Side, scope: str | None = None, *, nested: bool = False,
+                op: str | None = None, base: Node | None = None, rev: Node | None = None,
+                args: Mapping[str, Any] | None = None, status: str | None = None, media: str | None = None,
+                payload: Pointer = (), subject: str = "", exchange_id: str | None = None,
+                example: Any = None, seen_at: str | None = None) -> None:
+        """Record one occurrence without building a finding yet. Occurrences of the same rule at the same
+        operation, side, status, media type, arguments and payload place -- array indices folded to
+        ``*`` -- become one finding at :meth:`flush`, with their count and the first few exchange ids
+        as :class:`~contractdrift.model.Evidence`. Unfileable occurrences are counted like :meth:`emit`'s."""
+        rule_id = rule_for(concept_or_rule, side, scope, nested=nested)
+        if rule_id is None:
+            self._unfiled(concept_or_rule, side, scope)
+            return
+        folded = tuple(ITEMS if isinstance(p, int) else p for p in payload)
+        clean = MappingProxyType({k: jsonable(v) for k, v in args.items()} if args else {})
+        args_json = encode_args(clean)
+        key = (rule_id, op, side, status, media, folded, args_json)
+        agg = self._observed.get(key)
+        if agg is None:
+            agg = self._observed[key] = _Aggregate(rule_id, op, side, status, media, folded, base, rev, clean,
+                                                   args_json, R.render_message(rule_id, clean, subject),
+                                                   jsonable(example), seen_at)
+        agg.count += 1
+        if exchange_id is not None and len(agg.exchange_ids) < MAX_EXCHANGE_IDS:
+            agg.exchange_ids.append(exchange_id)
+        if seen_at is not None and (agg.first_seen is None or seen_at < agg.first_seen):
+            agg.first_seen = seen_at
+
+    def flush(self, total: int) -> list[Finding]:
+        """Build the findings of everything observed (``total``: how many exchanges were
+        checked, the denominator of the evidence), keep them in :attr:`findings` and return them."""
+        out = []
+        for agg in self._observed.values():
+            out.append(self._finding(agg.rule_id, op=agg.op, side=agg.side, base=agg.base, rev=agg.rev,
+                                     status=agg.status, media=agg.media, payload=agg.payload, args=agg.args,
+                                     args_json=agg.args_json, message=agg.message,
+                                     evidence=Evidence(observed=agg.count, total=total, first_seen=agg.first_seen,
+                                                       example=agg.example, exchange_ids=tuple(agg.exchange_ids))))
+        self._observed.clear()
+        return out
+
+    def _finding(self, rule_id: str, *, op: str | None, side: Side, base: Node | None, rev: Node | None,
+                 status: str | None, media: str | None, payload: Pointer | None, args: Mapping[str, Any],
+                 args_json: str, message: str, evidence: Evidence | None = None) -> Finding:
         location = Location(
             operation=op, side=side, status=status, media_type=media,
             base=self.location(base), revision=self.location(rev),
-            payload_pointer=to_rfc6901(payload) if payload is not None else None,
+            payload_pointer=self._pointer(payload) if payload is not None else None,
         )
-        finding = Finding(rule_id=rule_id, severity=info.severity, location=location,
-                          message=R.render_message(rule_id, clean, subject), args=clean)
+        finding = Finding(rule_id=rule_id, severity=R.REGISTRY[rule_id].severity, location=location,
+                          message=message, args=args, args_json=args_json, evidence=evidence)
         self.findings.append(finding)
         return finding
+
+    def build(self, rule_id: str, location: Location, *, args: Mapping[str, Any] | None = None, subject: str = "",
+              severity: Severity | None = None, evidence: Evidence | None = None) -> Finding:
+        """The finding factory for drivers that fold observations first (``check``): a *registered*
+        rule id, a ready location, args, the rule's default severity unless ``severity`` overrides it,
+        and evidence. Not kept in :attr:`findings` (the driver builds from its aggregate)."""
+        info = R.REGISTRY[rule_id]
+        clean = {k: jsonable(v) for k, v in (args or {}).items()} if args else {}
+        return Finding(rule_id=rule_id, severity=severity if severity is not None else info.severity,
+                       location=location, message=R.render_message(rule_id, clean, subject), args=clean,
+                       args_json=encode_args(clean), evidence=evidence)
+
+    def _pointer(self, payload: Pointer) -> str:
+        text = self._pointers.get(payload)
+        if text is None:
+            text = self._pointers[payload] = to_rfc6901(payload)
+        return text
 
     def emit_changes(self, changes: Iterable[Change], *, side: Side, scope: str, op: str, status: str | None,
                      media: str | None, subject_root: str, prefix: Pointer = (),
                      extra_args: Mapping[str, Any] | None = None) -> None:
-        """File what :meth:`.walk.SchemaWalker.compare` returned for a schema at ``scope``."""
+        """File what :meth:`.walk.SchemaWalker.compare` returned for a schema at ``scope``.
+
+        The walker hands the same :class:`~.walk.Change` objects to every operation that reaches a
+        shared schema, so the rule id, the JSON arguments and the message are worked out once per
+        change (and subject) and only the location is built per finding.
+        """
+        extra_key = tuple(sorted(extra_args.items())) if extra_args else ()
         for c in changes:
-            rid = rule_for(c.name, side, None if c.fixed else scope, nested=bool(c.rel))
+            key = (id(c), side, scope, subject_root, extra_key)
+            filed = self._filed.get(key)
+            if filed is None:
+                filed = self._filed[key] = self._file(c, side, scope, subject_root, extra_args)
+            _, rid, args, args_json, message = filed
             if rid is None:
                 self._unfiled(c.name, side, scope)
                 continue
-            args = {**extra_args, **c.args} if extra_args else dict(c.args)
-            human = relative_name(c.rel)
-            if "{property" in R.REGISTRY[rid].template:
-                args["property"] = human
-            subject = subject_root if not c.rel else f"{subject_root}, property {human!r}"
-            self.add(rid, op=op, side=side, base=c.base, rev=c.rev, args=args, status=status, media=media,
-                     payload=prefix + c.rel, subject=subject)
+            self._finding(rid, op=op, side=side, base=c.base, rev=c.rev, status=status, media=media,
+                          payload=prefix + c.rel if prefix else c.rel, args=args, args_json=args_json,
+                          message=message)
+
+    def _file(self, c: Change, side: Side, scope: str, subject_root: str, extra_args: Mapping[str, Any] | None
+              ) -> tuple[Change, str | None, Mapping[str, Any], str, str]:
+        rid = rule_for(c.name, side, None if c.fixed else scope, nested=bool(c.rel))
+        if rid is None:
+            return c, None, {}, "", ""
+        args = {**extra_args, **c.args} if extra_args else dict(c.args)
+        human = relative_name(c.rel)
+        if "{property" in R.REGISTRY[rid].template:
+            args["property"] = human
+        subject = subject_root if not c.rel else f"{subject_root}, property {human!r}"
+        clean = MappingProxyType({k: jsonable(v) for k, v in args.items()})
+        return c, rid, clean, encode_args(clean), R.render_message(rid, clean, subject)
 
     def _unfiled(self, name: str, side: Side, scope: str | None) -> None:
         where = scope or "-"

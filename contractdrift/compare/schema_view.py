@@ -1,4 +1,4 @@
-"""One normalized view of a schema for comparison.
+"""One normalized view of a schema for comparison, and the OpenAPI schema semantics behind it.
 
 Normalization (DESIGN "known traps"): 3.0 ``nullable: true`` == 3.1 ``type: [T, "null"]`` ==
 ``oneOf/anyOf`` with a ``{type: "null"}`` member; ``allOf`` members are merged (so
@@ -6,6 +6,20 @@ Normalization (DESIGN "known traps"): 3.0 ``nullable: true`` == 3.1 ``type: [T, 
 ``unevaluatedProperties`` reading); 3.0 boolean ``exclusiveMinimum`` becomes the 3.1 number; a
 schema without ``type`` but with ``properties``/``items`` is typed by implication; ``$ref`` is
 followed, so a pure rename of an identical target, or inline vs ``$ref``, compares equal.
+
+Public API (written once here, for the walker and for payload validators alike):
+
+* :func:`is_null_schema`, :func:`declared_types`, :func:`is_nullable`, :func:`implied_types`:
+  the type a schema object allows, whatever the spelling of "null";
+* :func:`numeric_bounds`: bounds with 3.0 boolean ``exclusiveMinimum``/``exclusiveMaximum`` read
+  as 3.1 numbers;
+* :func:`applies_in` and :func:`required_in`: ``readOnly``/``writeOnly`` by direction (a readOnly
+  property is never sent in, nor required of, a request; writeOnly likewise for responses);
+* :func:`to_json_schema`: one schema object rewritten as plain JSON Schema 2020-12 for a validator
+  (``nullable`` -> ``type`` list, boolean exclusive bounds -> numbers, ``readOnly``/``writeOnly``
+  applied for a direction), recursively through subschemas, ``$ref`` left as is;
+* :func:`flatten` (``$ref`` followed, ``allOf`` merged into one group), :func:`build_view` and
+  :class:`SchemaView` (the merged view the walker compares).
 """
 
 from __future__ import annotations
@@ -28,7 +42,8 @@ _BOUND_KEYS = frozenset({"minimum", "maximum", "minLength", "maxLength", "minIte
                          "exclusiveMaximum"})
 
 
-def _is_null_schema(value: Any) -> bool:
+def is_null_schema(value: Any) -> bool:
+    """``{type: "null"}``, ``{type: ["null"]}`` or ``{enum: [null]}``: a schema allowing only null."""
     if not isinstance(value, dict):
         return False
     t = value.get("type")
@@ -36,6 +51,154 @@ def _is_null_schema(value: Any) -> bool:
         return True
     enum = value.get("enum")
     return isinstance(enum, list) and len(enum) == 1 and enum[0] is None and "type" not in value
+
+
+_is_null_schema = is_null_schema
+
+
+def declared_types(value: Any) -> frozenset[str] | None:
+    """The non-null types ``type`` names (a string or a 3.1 list); ``None`` when it names none."""
+    if not isinstance(value, dict):
+        return None
+    t = value.get("type")
+    if isinstance(t, str):
+        tset = {t}
+    elif isinstance(t, list):
+        tset = {x for x in t if isinstance(x, str)}
+    else:
+        return None
+    tset.discard("null")
+    return frozenset(tset) or None
+
+
+def is_nullable(value: Any) -> bool:
+    """Does this schema object (not following ``$ref``) admit null, in any spelling: 3.0
+    ``nullable: true``, 3.1 ``type: [T, "null"]``, an ``enum`` holding null, a null member of
+    ``oneOf``/``anyOf``?"""
+    if not isinstance(value, dict):
+        return False
+    t = value.get("type")
+    if t == "null" or (isinstance(t, list) and "null" in t) or value.get("nullable") is True:
+        return True
+    enum = value.get("enum")
+    if isinstance(enum, list) and any(v is None for v in enum):
+        return True
+    return any(isinstance(value.get(k), list) and any(is_null_schema(m) for m in value[k]) for k in ("oneOf", "anyOf"))
+
+
+def implied_types(value: Any) -> frozenset[str]:
+    """Types implied by keywords when ``type`` is absent (``properties`` -> object, ``items`` -> array,
+    ``pattern`` -> string). Several means the keywords do not agree: no single type is implied."""
+    if not isinstance(value, dict):
+        return frozenset()
+    keys = value.keys()
+    out = set()
+    if not keys.isdisjoint(_OBJECT_HINTS):
+        out.add("object")
+    if not keys.isdisjoint(_ARRAY_HINTS):
+        out.add("array")
+    if not keys.isdisjoint(_STRING_HINTS):
+        out.add("string")
+    return frozenset(out)
+
+
+def numeric_bounds(value: Any) -> dict[str, float]:
+    """Numeric constraints of one schema object, keyword -> number, 3.0 and 3.1 read alike:
+    ``{minimum: 2, exclusiveMinimum: true}`` (3.0) gives ``{"exclusiveMinimum": 2}`` (3.1)."""
+    nums: dict[str, float] = {}
+    if isinstance(value, dict) and not value.keys().isdisjoint(_BOUND_KEYS):
+        _bounds_into(nums, value)
+    return nums
+
+
+def applies_in(value: Any, direction: str) -> bool:
+    """Is a property with this schema part of a ``"request"`` or ``"response"`` payload? A readOnly
+    property is not sent in requests, a writeOnly one not in responses."""
+    if not isinstance(value, dict):
+        return True
+    if direction == "request":
+        return value.get("readOnly") is not True
+    if direction == "response":
+        return value.get("writeOnly") is not True
+    raise ValueError(f"direction must be 'request' or 'response', not {direction!r}")
+
+
+def required_in(value: Any, direction: str, resolve: Any = None) -> frozenset[str]:
+    """The properties an object schema requires in a ``direction``: ``required`` minus the readOnly
+    (requests) or writeOnly (responses) ones. ``resolve`` (optional) maps a ``{"$ref": ...}``
+    property schema to its target, so flags behind a reference count too."""
+    if not isinstance(value, dict) or not isinstance(value.get("required"), list):
+        return frozenset()
+    props = value.get("properties") if isinstance(value.get("properties"), dict) else {}
+    out = set()
+    for name in value["required"]:
+        if not isinstance(name, str):
+            continue
+        prop = props.get(name) if isinstance(props, dict) else None
+        if resolve is not None and isinstance(prop, dict) and "$ref" in prop:
+            prop = resolve(prop)
+        if applies_in(prop, direction):
+            out.add(name)
+    return frozenset(out)
+
+
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SUBSCHEMA_LISTS = ("allOf", "oneOf", "anyOf", "prefixItems")
+_SUBSCHEMA_ONE = ("additionalProperties", "items", "not", "if", "then", "else", "contains", "propertyNames",
+                  "unevaluatedItems", "unevaluatedProperties", "contentSchema")
+
+
+def to_json_schema(value: Any, *, openapi_30: bool = False, direction: str | None = None,
+                   resolve: Any = None) -> Any:
+    """One OpenAPI schema object as plain JSON Schema 2020-12 (a new value; the input is not changed).
+
+    ``openapi_30``: ``nullable: true`` adds ``"null"`` to ``type`` (or, without ``type``, the schema
+    admits null alongside what it says: ``anyOf: [{type: null}, rest]``), boolean
+    ``exclusiveMinimum``/``exclusiveMaximum`` become numbers, and the 3.0-only keywords are dropped.
+    ``direction`` (``"request"``/``"response"``): properties that do not apply there (readOnly in
+    requests, writeOnly in responses) are no longer required and, being absent from such payloads,
+    are allowed to be missing. ``$ref`` values are kept; ``resolve`` is passed to :func:`required_in`.
+    """
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, v in value.items():
+        if key in _SUBSCHEMA_MAPS and isinstance(v, dict):
+            out[key] = {k: to_json_schema(x, openapi_30=openapi_30, direction=direction, resolve=resolve)
+                        for k, x in v.items()}
+        elif key in _SUBSCHEMA_LISTS and isinstance(v, list):
+            out[key] = [to_json_schema(x, openapi_30=openapi_30, direction=direction, resolve=resolve) for x in v]
+        elif key in _SUBSCHEMA_ONE and isinstance(v, (dict, list)):
+            out[key] = (to_json_schema(v, openapi_30=openapi_30, direction=direction, resolve=resolve)
+                        if isinstance(v, dict) else
+                        [to_json_schema(x, openapi_30=openapi_30, direction=direction, resolve=resolve) for x in v])
+        else:
+            out[key] = v
+    if openapi_30:
+        for kw, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+            flag = out.get(kw)
+            if isinstance(flag, bool):
+                del out[kw]
+                if flag and _num(out.get(bound)) is not None:
+                    out[kw] = out.pop(bound)
+        if out.pop("nullable", None) is True:
+            t = out.get("type")
+            if isinstance(t, str):
+                out["type"] = [t, "null"]
+            elif isinstance(t, list):
+                if "null" not in t:
+                    out["type"] = [*t, "null"]
+            else:
+                out = {"anyOf": [{"type": "null"}, out]}
+        if isinstance(out.get("items"), list):  # draft-4 tuple form
+            out["prefixItems"] = out.pop("items")
+    if direction is not None and isinstance(value.get("required"), list):
+        keep = required_in(value, direction, resolve)
+        target = out["anyOf"][1] if "anyOf" in out and "required" not in out else out
+        target["required"] = [n for n in value["required"] if n in keep]
+        if not target["required"]:
+            del target["required"]
+    return out
 
 
 @dataclass(slots=True, eq=False)
@@ -163,12 +326,11 @@ def build_view(group: NodeGroup) -> SchemaView:
             continue
         t = value.get("type")
         if t is not None:
-            tset = {t} if isinstance(t, str) else {x for x in t if isinstance(x, str)} if isinstance(t, list) else set()
-            if "null" in tset:
+            if t == "null" or (isinstance(t, list) and "null" in t):
                 view.nullable = True
-                tset.discard("null")
-            if tset:
-                this = frozenset(tset)
+            this_or_none = declared_types(value)
+            if this_or_none is not None:
+                this = this_or_none
                 if types is None:
                     types = this
                 else:
@@ -179,12 +341,7 @@ def build_view(group: NodeGroup) -> SchemaView:
         if value.get("nullable") is True:
             view.nullable = True
         keys = value.keys()
-        if not keys.isdisjoint(_OBJECT_HINTS):
-            implied.add("object")
-        if not keys.isdisjoint(_ARRAY_HINTS):
-            implied.add("array")
-        if not keys.isdisjoint(_STRING_HINTS):
-            implied.add("string")
+        implied |= implied_types(value)
         props = node.child("properties")
         if props is not None:
             for name, child in props.items():
@@ -309,7 +466,10 @@ def build_view(group: NodeGroup) -> SchemaView:
 
 
 def _bounds(view: SchemaView, value: dict[str, Any]) -> None:
-    nums = view.numbers
+    _bounds_into(view.numbers, value)
+
+
+def _bounds_into(nums: dict[str, float], value: dict[str, Any]) -> None:
     tighter_is_lower = ("maximum", "maxLength", "maxItems", "maxProperties", "maxContains", "exclusiveMaximum")
     for key in ("minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems", "minProperties",
                 "maxProperties", "minContains", "maxContains", "multipleOf"):
@@ -330,8 +490,3 @@ def _merge_bound(nums: dict[str, float], key: str, n: float, lower_is_tighter: b
         nums[key] = n
     else:
         nums[key] = min(nums[key], n) if lower_is_tighter else max(nums[key], n)
-
-
-def is_null_schema(value: Any) -> bool:
-    """Whether a raw schema value only admits ``null`` (``{type: null}``, ``{type: [null]}``, ``{enum: [null]}``)."""
-    return _is_null_schema(value)

@@ -35,7 +35,7 @@ from ..spec.node import Node, SpecLike
 from ..spec.normalize import Operation, Parameter, operations
 from ..spec.routes import RouteTable, normalize_path
 from ..spec.security import Credential, operation_credentials
-from ..spec.serialization import deserialize, schema_types
+from ..spec.serialization import coerce_scalar, deserialize, schema_types
 from ..spec.servers import server_base_paths
 from ..spec.shapes import (
     header_map,
@@ -43,18 +43,20 @@ from ..spec.shapes import (
     match_media_type,
     match_status,
     media_map,
+    parameter_serialization,
     parse_media_type,
     responses,
 )
-from . import rules as R
 from .aggregate import CheckAggregate, ObsKey, Seen
 from .check_rules import CHECK_RULES, CONCEPT_RULE, check_rule_id
 from .emit import Emitter
 from .validate import CompiledSchema, ValidateOptions, Violation, compile_schema
 
-__all__ = ["CheckOptions", "SpecChecker", "coverage_of"]
+__all__ = ["NOTE_SEP", "CheckOptions", "SpecChecker", "coverage_of"]
 
 REQ, RESP = Side.REQUEST, Side.RESPONSE
+#: separates the parts of an ``aggregate.notes`` key: kind (payload | schema | unfiled), side, reason
+NOTE_SEP = "\x1f"
 _UNDOCUMENTED_PROPERTY = frozenset(
     check_rule_id(RESP, scope, "undocumented") for scope in ("body", "property", "header"))
 _NO_PARAM_HEADERS = frozenset({"accept", "content-type", "authorization"})
@@ -93,6 +95,7 @@ class _Response:
     content: dict[str, _Media]
     headers: list[tuple[str, bool, Node]]  # (lower-case name, required, header object)
     header_schemas: dict[str, CompiledSchema] = field(default_factory=dict)
+    media_cache: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -101,6 +104,8 @@ class _Param:
     schema: Node | None
     compiled: CompiledSchema | None
     content_json: bool  # a ``content: application/json`` parameter
+    by_name: bool  # its value travels under its own name (not deepObject / exploded form object)
+    scalar: frozenset[str] | None  # the schema's types when it is a scalar (fast coercion), else None
 
 
 @dataclass(slots=True)
@@ -115,6 +120,20 @@ class _Op:
     responses: dict[str, _Response]
     security: list[list[Credential]] | None
     deprecated: bool
+    media_cache: dict[str, str | None] = field(default_factory=dict)
+
+
+def _media_key(cache: dict[str, str | None], actual: str | None, content: Mapping[str, Any]) -> str | None:
+    """:func:`~contractdrift.spec.shapes.match_media_type`, memoized per sent ``Content-Type`` (bounded)."""
+    if not actual:
+        return None
+    try:
+        return cache[actual]
+    except KeyError:
+        key = match_media_type(actual, content)
+        if len(cache) < 64:
+            cache[actual] = key
+        return key
 
 
 def _iso(ts: float) -> str | None:
@@ -192,10 +211,13 @@ class SpecChecker:
 
     ``templater`` names undocumented paths (``/orders/42/notes`` -> ``/orders/{orderId}/notes``)
     so that one finding stands for many concrete URLs; without it the concrete path is used.
+    ``redact`` masks example values before they reach a finding (recordings are redacted when written;
+    exchanges checked straight from a client are not). One checker serves one thread.
     """
 
     def __init__(self, spec: Any, options: CheckOptions | None = None, *,
-                 templater: Callable[[str], str] | None = None) -> None:
+                 templater: Callable[[str], str] | None = None,
+                 redact: Callable[[str | None, JSONValue], JSONValue] | None = None) -> None:
         if isinstance(spec, Mapping):
             from ..spec.load import load_spec_data
 
@@ -207,6 +229,7 @@ class SpecChecker:
         self.spec: SpecLike = spec
         self.options = options or CheckOptions()
         self.templater = templater
+        self.redact = redact  # (name the value is under, example value) -> what a report may show
         self.aggregate = CheckAggregate()
         root_file = spec.root
         self._root_file = root_file
@@ -266,7 +289,13 @@ class SpecChecker:
                 continue
             schema = p.schema()
             content_json = p.node.child("schema") is None and schema is not None
-            params.append(_Param(p, schema, self._compile(schema, REQ), content_json))
+            types = frozenset(schema_types(schema))
+            serialization = parameter_serialization(p.location, p.node)
+            by_name = not (serialization.style == "deepObject" or (
+                p.location in ("query", "cookie") and "object" in types and serialization.style == "form"
+                and serialization.explode))
+            scalar = types if types and not types & {"array", "object"} else None
+            params.append(_Param(p, schema, self._compile(schema, REQ), content_json, by_name, scalar))
             if p.location == "query":
                 query_names.add(p.name)
         body_node = op.node.child("requestBody")
@@ -311,18 +340,22 @@ class SpecChecker:
         for v in violations:
             suffix = CONCEPT_RULE.get(v.concept)
             if suffix is None:
-                reason = f"{v.concept}: {v.args.get('format') or v.keyword}" if v.concept == "unknown-format" \
-                    else f"{v.concept} ({v.note or v.keyword})"
-                self.aggregate.notes[f"{label}|{side.value}|{reason}"] += 1
+                # a schema-level fact (reported once per compiled schema): it holds for every payload
+                # validated against this media type; the evidence says so when findings are built
+                if v.concept == "unknown-format":
+                    reason = f"format {v.args.get('format')!r} is not known, so not checked"
+                else:
+                    reason = str(v.args.get("reason") or v.note or f"{v.keyword} is not validated")
+                self.aggregate.notes[f"schema{NOTE_SEP}{side.value}{NOTE_SEP}{reason}"] += 1
                 self._obs(f"{side.value}-body-unvalidated", label, side, status, media, None,
-                          args={"reason": reason}, spec=v.schema)
+                          args={"reason": reason, "scope": "schema"}, spec=v.schema)
                 continue
             folded = _fold(v.pointer)  # property concepts end at the property's name
             scope = root_scope if not folded else inner_scope
             rule = check_rule_id(side, scope, suffix)
             if rule not in CHECK_RULES:
                 # no id at this scope: counted and reported (run warnings), never filed elsewhere
-                self.aggregate.notes[f"unfiled|{side.value}|{scope}|{suffix}"] += 1
+                self.aggregate.notes[f"unfiled{NOTE_SEP}{side.value}{NOTE_SEP}{scope}-{suffix}"] += 1
                 continue
             value = _at(instance, v.pointer) if v.concept != "required-missing" else _at(instance, v.pointer[:-1])
             args = _violation_args(v)
@@ -441,15 +474,18 @@ class SpecChecker:
                 cname, sep, cvalue = part.strip().partition("=")
                 if sep:
                     cookies.setdefault(cname, []).append(cvalue)
-        hdrs: dict[str, list[str]] = {}
-        for k, v in headers:
-            hdrs.setdefault(k.lower(), []).append(v)
+        hdrs: dict[str, list[str]] | None = None
         used: set[str] = set()
         template_names = list(path_params)
         for p in state.params:
             param = p.param
             where = param.location
             name = param.name
+            if where == "query" and (name not in qpairs if p.by_name else not qpairs):  # the common case: not sent
+                if param.required:
+                    self._obs("request-parameter-required-missing", label, REQ, None, None, (where, name),
+                              args={"property": name}, spec=param.node)
+                continue
             if where == "path":
                 index = int(param.key[1][1:]) if param.key[1].startswith("#") else -1
                 raw = path_params.get(name)
@@ -460,6 +496,10 @@ class SpecChecker:
             elif where == "query":
                 values, source = qpairs.get(name, []), qpairs
             elif where == "header":
+                if hdrs is None:
+                    hdrs = {}
+                    for k, v in headers:
+                        hdrs.setdefault(k.lower(), []).append(v)
                 got = hdrs.get(name.lower())
                 values, source = ([", ".join(got)] if got else []), None
             elif where == "cookie":
@@ -477,6 +517,9 @@ class SpecChecker:
                         value, consumed = json.loads(values[-1]), {name}
                     except ValueError:
                         value, consumed = values[-1], {name}
+            elif (p.scalar is not None and p.by_name and where != "path") or (
+                    p.scalar is not None and where == "path" and param.node.get("style") in (None, "simple")):
+                value, consumed = (coerce_scalar(values[-1], p.scalar), {name}) if values else (None, set())
             else:
                 value, consumed = deserialize(param.node.value, values, p.schema, source)
             if where == "query":
@@ -558,7 +601,7 @@ class SpecChecker:
             if state.body_required:
                 self._obs("request-body-missing", label, REQ, None, None, None, spec=state.body_node)
             return
-        key = match_media_type(actual, state.body) if actual else None
+        key = _media_key(state.media_cache, actual, state.body)
         if key is None:
             self._obs("request-media-type-undocumented", label, REQ, None, actual or "(none)", None,
                       args={"media_type": actual or "(none)", "documented": ", ".join(sorted(state.body)) or "none"},
@@ -606,7 +649,7 @@ class SpecChecker:
 
     def _unvalidated(self, label: str, side: Side, status: str | None, media: str | None, reason: str,
                      spec: Node | None) -> None:
-        self.aggregate.notes[f"{label}|{side.value}|{reason}"] += 1
+        self.aggregate.notes[f"payload{NOTE_SEP}{side.value}{NOTE_SEP}{reason}"] += 1
         self._obs(f"{side.value}-body-unvalidated", label, side, status, media, None, args={"reason": reason},
                   spec=spec)
 
@@ -644,7 +687,7 @@ class SpecChecker:
                 self._obs("response-body-empty", label, RESP, status_key, None, None,
                           args={"documented": ", ".join(sorted(response.content))}, spec=response.node)
             return
-        key = match_media_type(actual, response.content) if actual else None
+        key = _media_key(response.media_cache, actual, response.content)
         if key is None:
             self._obs("response-media-type-undocumented", label, RESP, status_key, actual or "(none)", None,
                       args={"media_type": actual or "(none)", "documented": ", ".join(sorted(response.content))},
@@ -732,6 +775,10 @@ class SpecChecker:
                 total = agg.statuses.get((label, status), obs.count)
             else:
                 total = agg.operations.get(label, obs.count)
+            if obs.args.get("scope") == "schema" and media is not None:  # every payload of this media type
+                count = agg.media.get((label, side_value, status or "", media), obs.count)
+            else:
+                count = obs.count
             ids = tuple(i for _, i in obs.examples)
             details: dict[str, JSONValue] = {}
             if obs.details:
@@ -739,15 +786,17 @@ class SpecChecker:
                 details["user_agents"] = {k: v for k, v in top[:5]}
                 if len(top) > 5:
                     details["other_user_agents"] = len(top) - 5
-            evidence = Evidence(observed=obs.count, total=max(total, obs.count), first_seen=_iso(obs.first[0]),
-                                last_seen=_iso(obs.last[0]), example=obs.example, expected=obs.expected,
+            example = obs.example
+            if self.redact is not None and example is not None:
+                parts = _from(pointer) if pointer else ()
+                example = self.redact(str(parts[-1]) if parts else None, example)
+            evidence = Evidence(observed=count, total=max(total, count), first_seen=_iso(obs.first[0]),
+                                last_seen=_iso(obs.last[0]), example=example, expected=obs.expected,
                                 exchange_ids=ids, details=details)
             location = Location(operation=label, side=side, status=status, media_type=media,
                                 revision=obs.spec, payload_pointer=pointer, exchange_ids=ids)
-            args = dict(obs.args)
-            subject = _subject(side, rule, pointer)
-            out.append(Finding(rule_id=rule, severity=severity, location=location,
-                               message=R.render_message(rule, args, subject), args=args, evidence=evidence))
+            out.append(self._emitter.build(rule, location, args=obs.args, subject=_subject(side, rule, pointer),
+                                           severity=severity, evidence=evidence))
         return out
 
     def coverage(self, aggregate: CheckAggregate | None = None) -> dict[str, Any]:
@@ -829,8 +878,11 @@ def coverage_of(checker: SpecChecker, agg: CheckAggregate) -> dict[str, Any]:
             counts["media_types"][0] += 1
             counts["media_types"][1] += bool(mn)
             request_media.append({"media_type": mkey, "exchanges": mn})
+        undocumented = sorted((status, count) for (label, status), count in agg.statuses.items()
+                              if label == state.label and status not in state.responses and count)
         ops_out.append({"operation": state.label, "exchanges": n, "request_media_types": request_media,
-                        "statuses": statuses})
+                        "statuses": statuses,
+                        "undocumented_statuses": [{"status": s, "exchanges": c} for s, c in undocumented]})
     return {
         "exchanges": agg.exchanges,
         "summary": {k: {"documented": v[0], "exercised": v[1]} for k, v in counts.items()},

@@ -26,7 +26,6 @@ checked; each is reported once per compiled schema node, and never makes a compo
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -35,7 +34,10 @@ from ..errors import InputError
 from ..model import Side
 from ..spec.node import Node
 from . import formats as _fmt
-from .schema_view import NodeGroup, SchemaView, build_view, is_null_schema, lone_member
+from .schema_view import NodeGroup, SchemaView, build_view, lone_member
+
+# public as `is_null_schema` once the engine branch lands; its private alias stays, so no edit here
+from .schema_view import _is_null_schema as is_null_schema
 
 CONCEPTS = (
     "required-missing", "type-mismatch", "null-not-allowed", "enum-mismatch", "const-mismatch",
@@ -144,17 +146,12 @@ class CompiledSchema:
         out = [Violation(e[1], tuple(reversed(e[0])), e[2], e[3], e[4], e[5]) for e in errs[:MAX_VIOLATIONS]]
         if len(errs) > MAX_VIOLATIONS:
             out.append(Violation("unvalidated", (), self.node, "limit",
-                                 {"reason": f"more than {MAX_VIOLATIONS} violations; the rest not listed",
-                                  "omitted": len(errs) - MAX_VIOLATIONS}))
+                                 {"reason": f"more than {MAX_VIOLATIONS} violations; the rest not listed"}))
         return out
 
     def is_valid(self, instance: Any) -> bool:
         """Whether the payload shows no violation (informational ones count as none)."""
         return all(v.concept in INFORMATIONAL for v in self.validate(instance))
-
-
-_COMPILERS: weakref.WeakKeyDictionary[Any, dict[tuple[Side, ValidateOptions], _Compiler]] = \
-    weakref.WeakKeyDictionary()
 
 
 def compile_schema(node: Node, *, side: Side, options: ValidateOptions | None = None) -> CompiledSchema:
@@ -165,13 +162,19 @@ def compile_schema(node: Node, *, side: Side, options: ValidateOptions | None = 
     return CompiledSchema(node, side, options, compiler.cell((node,), options.undocumented))
 
 
+_CACHE_ATTRIBUTE = "_contractdrift_compiled"
+
+
 def _compiler_for(spec: Any, side: Side, options: ValidateOptions) -> _Compiler:
-    try:
-        per_spec = _COMPILERS.get(spec)
-        if per_spec is None:
-            per_spec = _COMPILERS[spec] = {}
-    except TypeError:  # not weak-referenceable: no sharing
-        return _Compiler(side, options)
+    # The cache lives on the spec object: compiled closures hold nodes, nodes hold the spec, so the
+    # whole goes away with the spec (a global weak-keyed map would keep every spec alive).
+    per_spec: dict[tuple[Side, ValidateOptions], _Compiler] | None = getattr(spec, _CACHE_ATTRIBUTE, None)
+    if per_spec is None:
+        per_spec = {}
+        try:
+            setattr(spec, _CACHE_ATTRIBUTE, per_spec)
+        except (AttributeError, TypeError):  # a spec without attributes: no sharing
+            return _Compiler(side, options)
     compiler = per_spec.get((side, options))
     if compiler is None:
         compiler = per_spec[(side, options)] = _Compiler(side, options)
@@ -237,6 +240,14 @@ def _branch_name(node: Node) -> str:
         if isinstance(title, str):
             return title
     return ""
+
+
+def _where(nodes: list[Node], keyword: str, default: Node) -> Node:
+    """The first node that spells ``keyword`` (where a merged constraint came from), for locations."""
+    for n in nodes:
+        if isinstance(n.value, dict) and keyword in n.value:
+            return n
+    return default
 
 
 def _types_text(types: frozenset[str] | set[str]) -> str:
@@ -385,15 +396,16 @@ class _Compiler:
         per[float].extend(num)
 
         table: dict[type, _Fn] = {}
+        type_node = _where(dict_nodes, "type", anchor)
         mismatch_args = _types_text(types) if types else ""
         for py, checks in per.items():
             name = _JSON_TYPE[py]
             allowed = types is None or name in types or (name == "integer" and "number" in types)
             fns = checks + common
             if not allowed and py is float and "integer" in (types or ()):
-                table[py] = self._integral_float(_seq(fns) if fns else _ok, anchor, mismatch_args)
+                table[py] = self._integral_float(_seq(fns) if fns else _ok, type_node, mismatch_args)
             elif not allowed:
-                table[py] = self._mismatch(anchor, mismatch_args, name)
+                table[py] = self._mismatch(type_node, mismatch_args, name)
             else:
                 table[py] = _seq(fns) if fns else _ok
         table[type(None)] = self._null_fn(group, view)
@@ -418,7 +430,20 @@ class _Compiler:
             for py, jname in _JSON_TYPE.items():
                 if jname == name and isinstance(inst, py):
                     return table[py](inst)
-            return [_err("type-mismatch", anchor, "type", {"expected": mismatch_args or "a JSON value", "actual": name})]
+            return [_err("type-mismatch", type_node, "type",
+                         {"expected": mismatch_args or "a JSON value", "actual": name})]
+
+        # fast path: the common type of a leaf with nothing to check costs one class comparison
+        trivial = tuple(py for py in (str, int, dict, list, bool, float) if table[py] is _ok)
+        if len(trivial) == 1:
+            only = trivial[0]
+
+            def validate_trivial(inst: Any) -> _Result:
+                if inst.__class__ is only:
+                    return None
+                fn = get(inst.__class__)
+                return fallback(inst) if fn is None else fn(inst)
+            return validate_trivial
 
         def validate(inst: Any) -> _Result:
             fn = get(inst.__class__)
@@ -491,7 +516,7 @@ class _Compiler:
                 (view.unevaluated_properties is not None and view.unevaluated_properties is not False):
             result: frozenset[str] | None = None
         else:
-            names = set(view.properties)
+            names = set(view.properties) | view.required  # a required name is described, if loosely
             result = frozenset(names)
             for branch in self._branches(view):
                 sub = self.documented(branch, seen | {key})
@@ -534,6 +559,8 @@ class _Compiler:
             else:
                 props[name] = self.cell(group, self.options.undocumented)
         required = tuple(r for r in sorted(view.required) if r not in hidden)
+        required_at = {r: next((n for n in nodes if isinstance(n.value.get("required"), list)
+                                and r in n.value["required"]), anchor) for r in required}
         patterns: list[tuple[Callable[[str], Any], _Cell]] = []
         notices: list[_Fn] = []
         for pat, group in view.pattern_properties.items():
@@ -543,13 +570,16 @@ class _Compiler:
                 notices.append(self._once("unvalidated", anchor, "patternProperties",
                                           {"pattern": pat, "reason": f"regex not supported: {exc}"}))
         closed_kw: str | None = None
+        closed_at = anchor
         additional_cell: _Cell | None = None
         if view.additional is False:
             closed_kw = "additionalProperties"
+            closed_at = next((n for n in nodes if n.value.get("additionalProperties") is False), anchor)
         elif isinstance(view.additional, tuple):
             additional_cell = self.cell(view.additional, self.options.undocumented)
         elif view.unevaluated_properties is False:
             closed_kw = "unevaluatedProperties"
+            closed_at = _where(nodes, "unevaluatedProperties", anchor)
         elif isinstance(view.unevaluated_properties, tuple):
             additional_cell = self.cell(view.unevaluated_properties, self.options.undocumented)
         documented: frozenset[str] | None = None
@@ -566,7 +596,7 @@ class _Compiler:
         for kw in ("minProperties", "maxProperties"):
             if kw in nums:
                 limit = int(nums[kw])
-                extra.append(self._size_check(anchor, kw, limit, kw.startswith("min")))
+                extra.append(self._size_check(_where(nodes, kw, anchor), kw, limit, kw.startswith("min")))
         names_group = view.property_names
         if names_group is not None:
             names_cell = self.cell(names_group, False)
@@ -613,13 +643,52 @@ class _Compiler:
         props_get = props.get
         tail = _seq(extra) if extra else None
 
-        def obj(inst: dict[str, Any]) -> _Result:
+        def unknown(k: str, v: Any) -> _Result:
+            """A property neither ``properties`` nor ``patternProperties`` describe."""
+            if closed_kw is not None:
+                if closed_kw == "unevaluatedProperties" and k in branch_names:
+                    return None
+                return [[[k], "additional-property", closed_at, closed_kw, {"property": k}, None]]
+            if additional_cell is not None:
+                r = additional_cell[0](v)
+                return _prefix(r, k) if r else None
+            if report_undoc and k not in documented:  # type: ignore[operator]
+                return [[[k], "undocumented-property", anchor, "properties", {"property": k}, None]]
+            return None
+
+        def missing(inst: dict[str, Any]) -> _Result:
             out: _Result = None
             for name in required:
                 if name not in inst:
                     if out is None:
                         out = []
-                    out.append([[name], "required-missing", anchor, "required", {"property": name}, None])
+                    out.append([[name], "required-missing", required_at[name], "required", {"property": name}, None])
+            return out
+
+        if not patterns and not hidden and tail is None:
+            # the common shape: one dict lookup and one call per property, nothing allocated when valid
+            def obj_plain(inst: dict[str, Any]) -> _Result:
+                out: _Result = None
+                for name in required:
+                    if name not in inst:
+                        out = missing(inst)
+                        break
+                for k, v in inst.items():
+                    c = props_get(k)
+                    r = c[0](v) if c is not None else unknown(k, v)
+                    if r:
+                        if c is not None:
+                            for e in r:
+                                e[0].append(k)
+                        if out is None:
+                            out = r
+                        else:
+                            out.extend(r)
+                return out
+            return obj_plain
+
+        def obj(inst: dict[str, Any]) -> _Result:
+            out = missing(inst) if required else None
             for k, v in inst.items():
                 c = props_get(k)
                 if c is not None:
@@ -633,12 +702,7 @@ class _Compiler:
                     if r:
                         for e in r:
                             e[0].append(k)
-                        if out is None:
-                            out = r
-                        else:
-                            out.extend(r)
-                    if not patterns:
-                        continue
+                        out = r if out is None else out + r
                 matched = c is not None
                 for search, pc in patterns:
                     if search(k):
@@ -647,23 +711,10 @@ class _Compiler:
                         if r:
                             _prefix(r, k)
                             out = r if out is None else out + r
-                if matched:
-                    continue
-                if closed_kw is not None:
-                    if closed_kw == "unevaluatedProperties" and k in branch_names:
-                        continue
-                    if out is None:
-                        out = []
-                    out.append([[k], "additional-property", anchor, closed_kw, {"property": k}, None])
-                elif additional_cell is not None:
-                    r = additional_cell[0](v)
+                if not matched:
+                    r = unknown(k, v)
                     if r:
-                        _prefix(r, k)
                         out = r if out is None else out + r
-                elif report_undoc and k not in documented:  # type: ignore[operator]
-                    if out is None:
-                        out = []
-                    out.append([[k], "undocumented-property", anchor, "properties", {"property": k}, None])
             if tail is not None:
                 r = tail(inst)
                 if r:
@@ -686,6 +737,16 @@ class _Compiler:
         checks: list[_Fn] = []
         prefix = [self.cell(g, self.options.undocumented) for g in view.prefix_items]
         items = self.cell(view.items, self.options.undocumented) if view.items is not None else None
+        if items is not None and view.items is not None and self.view(view.items).boolean is False:
+            items = None  # `items: false`: no element past the prefix (reported on the array, as JSON Schema)
+            n_max = len(prefix)
+            items_at = _where(nodes, "items", anchor)
+
+            def no_more(inst: list[Any]) -> _Result:
+                if len(inst) > n_max:
+                    return [_err("constraint-violated", items_at, "items", {"limit": n_max, "actual": len(inst)})]
+                return None
+            checks.append(no_more)
         if prefix or items is not None:
             n_prefix = len(prefix)
 
@@ -703,32 +764,36 @@ class _Compiler:
                             out = r
                         else:
                             out.extend(r)
+                            if len(out) > MAX_VIOLATIONS:
+                                break  # a huge array of bad items: enough to say so (validate() notes it)
                 return out
             checks.append(elements)
         nums = view.numbers
         for kw in ("minItems", "maxItems"):
             if kw in nums:
-                checks.append(self._size_check(anchor, kw, int(nums[kw]), kw == "minItems"))
+                checks.append(self._size_check(_where(nodes, kw, anchor), kw, int(nums[kw]), kw == "minItems"))
         if view.unique_items:
+            unique_at = _where(nodes, "uniqueItems", anchor)
             def unique(inst: list[Any]) -> _Result:
                 seen: dict[Any, int] = {}
                 for i, v in enumerate(inst):
                     f = _freeze(v)
                     if f in seen:
-                        return [_err("constraint-violated", anchor, "uniqueItems",
+                        return [_err("constraint-violated", unique_at, "uniqueItems",
                                      {"first": seen[f], "duplicate": i})]
                     seen[f] = i
                 return None
             checks.append(unique)
         if view.contains is not None:
             contains_cell = self.cell(view.contains, False)
+            contains_at = _where(nodes, "contains", anchor)
             lo = int(nums.get("minContains", 1))
             hi = nums.get("maxContains")
 
             def contains(inst: list[Any]) -> _Result:
                 count = sum(1 for v in inst if not _real(contains_cell[0](v)))
                 if count < lo or (hi is not None and count > hi):
-                    return [_err("constraint-violated", anchor, "contains",
+                    return [_err("constraint-violated", contains_at, "contains",
                                  {"matching": count, "min": lo, "max": hi})]
                 return None
             checks.append(contains)
@@ -746,12 +811,14 @@ class _Compiler:
         lo = nums.get("minLength")
         hi = nums.get("maxLength")
         if lo is not None or hi is not None:
+            lo_at, hi_at = _where(nodes, "minLength", anchor), _where(nodes, "maxLength", anchor)
+
             def length(inst: str) -> _Result:
                 n = len(inst)
                 if lo is not None and n < lo:
-                    return [_err("constraint-violated", anchor, "minLength", {"limit": int(lo), "actual": n})]
+                    return [_err("constraint-violated", lo_at, "minLength", {"limit": int(lo), "actual": n})]
                 if hi is not None and n > hi:
-                    return [_err("constraint-violated", anchor, "maxLength", {"limit": int(hi), "actual": n})]
+                    return [_err("constraint-violated", hi_at, "maxLength", {"limit": int(hi), "actual": n})]
                 return None
             out.append(length)
         for n in nodes:
@@ -797,16 +864,18 @@ class _Compiler:
             hi = nums.get("maximum")
             xlo = nums.get("exclusiveMinimum")
             xhi = nums.get("exclusiveMaximum")
+            low_at = _where(nodes, "exclusiveMinimum" if xlo is not None and lo is None else "minimum", anchor)
+            high_at = _where(nodes, "exclusiveMaximum" if xhi is not None and hi is None else "maximum", anchor)
 
             def bound(inst: float) -> _Result:
                 if lo is not None and inst < lo:
-                    return [_err("constraint-violated", anchor, "minimum", {"limit": lo, "actual": inst})]
+                    return [_err("constraint-violated", low_at, "minimum", {"limit": lo, "actual": inst})]
                 if hi is not None and inst > hi:
-                    return [_err("constraint-violated", anchor, "maximum", {"limit": hi, "actual": inst})]
+                    return [_err("constraint-violated", high_at, "maximum", {"limit": hi, "actual": inst})]
                 if xlo is not None and inst <= xlo:
-                    return [_err("constraint-violated", anchor, "exclusiveMinimum", {"limit": xlo, "actual": inst})]
+                    return [_err("constraint-violated", low_at, "exclusiveMinimum", {"limit": xlo, "actual": inst})]
                 if xhi is not None and inst >= xhi:
-                    return [_err("constraint-violated", anchor, "exclusiveMaximum", {"limit": xhi, "actual": inst})]
+                    return [_err("constraint-violated", high_at, "exclusiveMaximum", {"limit": xhi, "actual": inst})]
                 return None
             out.append(bound)
         for n in nodes:

@@ -78,6 +78,11 @@ class SchemaWalker:
         self._depth = 0
         self.depth_limited = False  # some schema nested deeper than MAX_DEPTH was compared only that far
 
+    @property
+    def pairs_compared(self) -> int:
+        """How many pairs of schemas this walker has expanded (a cheap measure of the work done)."""
+        return len(self._results)
+
     # -- views --------------------------------------------------------------------------------
     def view(self, group: NodeGroup) -> SchemaView:
         # keyed by document identity: two in-memory specs share a file uri ("<memory>")

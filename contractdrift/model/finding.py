@@ -32,6 +32,15 @@ def _freeze(args: Mapping[str, JSONValue]) -> Mapping[str, JSONValue]:
     return MappingProxyType(dict(args))
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def encode_args(args: Mapping[str, Any]) -> str:
+    """The canonical JSON of a finding's ``args`` (what :attr:`Finding.args_json` holds)."""
+    return _dumps(dict(args))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:
     rule_id: str
@@ -40,6 +49,9 @@ class Finding:
     message: str = ""
     args: Mapping[str, JSONValue] = field(default_factory=dict)
     evidence: Evidence | None = None
+    #: the canonical JSON of ``args`` (sorted keys, compact), when the producer already has it: drivers
+    #: that file one change at many operations encode its arguments once (see compare.emit)
+    args_json: str | None = field(default=None, repr=False, compare=False)
     _fingerprint: str = field(default="", init=False, repr=False, compare=False)
     _sort_key: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
 
@@ -47,10 +59,13 @@ class Finding:
         if not isinstance(self.args, MappingProxyType):
             object.__setattr__(self, "args", _freeze(self.args))
         loc = self.location
-        # one encoding serves both the fingerprint and the sort tie-breaker
-        key = json.dumps([self.rule_id, loc.operation, loc.side.value, loc.status, loc.media_type,
-                          loc.payload_pointer, dict(self.args)],
-                         sort_keys=True, separators=(",", ":"), default=str)
+        # one encoding serves both the fingerprint and the sort tie-breaker; it is the JSON array
+        # [rule, operation, side, status, media type, pointer, args], assembled from encoded parts
+        # (byte-identical to encoding the list at once, so fingerprints stay stable)
+        args_json = self.args_json if self.args_json is not None else encode_args(self.args)
+        head = _dumps([self.rule_id, loc.operation, loc.side.value, loc.status, loc.media_type,
+                       loc.payload_pointer])
+        key = f"{head[:-1]},{args_json}]"
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         object.__setattr__(self, "_fingerprint", digest)
         object.__setattr__(self, "_sort_key", (

@@ -12,10 +12,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
+from urllib.parse import unquote, urldefrag, urljoin
 
 from ..errors import InputError
 from ..model import Pointer, SourcePosition, SpecLocation, to_rfc6901
+from ..model.pointer import unescape_token
 from .parse import parse_document
 from .positions import NoPositions, PositionIndex, TranslatedPositions
 from .refs import exists, is_missing, split_ref, step, typed_token
@@ -107,7 +109,8 @@ class LoadedSpec:
         self.warnings: list[str] = warnings if warnings is not None else []
         self.allow_remote_refs = allow_remote_refs
         self._files: dict[str, SpecFile] = {root.uri: root}
-        self._cache: dict[tuple[str, str], tuple[SpecFile, Pointer, Any]] = {}
+        self._cache: dict[tuple[str, ...], tuple[SpecFile, Pointer, Any]] = {}
+        self._indexes: dict[str, _SchemaIndex] = {}
         self.files: Mapping[str, SpecFile] = MappingProxyType(self._files)
 
     def __repr__(self) -> str:
@@ -128,7 +131,8 @@ class LoadedSpec:
         Chains (the target is itself a reference object) are followed; a cycle raises InputError.
         Pointer steps through an intermediate ``$ref`` are followed as well.
         """
-        key = (base.uri, ref)
+        scope = self._scope(base, at) if self._anchored else None
+        key = (base.uri, ref) if scope is None else (base.uri, ref, scope)
         hit = self._cache.get(key)
         if hit is not None:
             return hit
@@ -153,13 +157,17 @@ class LoadedSpec:
 
     def _resolve_once(self, ref: str, base: SpecFile, at: Pointer | None,
                       chain: list[tuple[str, Pointer]]) -> tuple[SpecFile, Pointer, Any]:
-        try:
-            document, pointer = split_ref(ref)
-        except ValueError as exc:
-            raise self._error(f"unsupported $ref {ref!r}: {exc}", base, at, ref) from None
-        target_file = base if not document else self._load_ref_target(document, base, at, ref)
-        if target_file.from_original is not None and not exists(target_file.data, pointer):
-            pointer = target_file.from_original(pointer)
+        located = self._locate_anchored(ref, base, at) if self._anchored else None
+        if located is not None:
+            target_file, pointer = located
+        else:
+            try:
+                document, pointer = split_ref(ref)
+            except ValueError as exc:
+                raise self._error(f"unsupported $ref {ref!r}: {exc}", base, at, ref) from None
+            target_file = base if not document else self._load_ref_target(document, base, at, ref)
+            if target_file.from_original is not None and not exists(target_file.data, pointer):
+                pointer = target_file.from_original(pointer)
         link = (target_file.uri, pointer)
         if link in chain:
             names = " -> ".join(f"{_short(u)}#{to_rfc6901(p)}" for u, p in [*chain[chain.index(link):], link])
@@ -185,6 +193,74 @@ class LoadedSpec:
             resolved.append(typed_token(value, token))
             value = nxt
         return target_file, tuple(resolved), value
+
+    # --- OpenAPI 3.1: JSON Schema 2020-12 $id / $anchor ---------------------------------------------
+
+    @property
+    def _anchored(self) -> bool:
+        """3.1 documents resolve ``$id``/``$anchor`` references (3.0 schemas have neither)."""
+        return self.version.startswith(("3.1", "3.2"))
+
+    def has_schema_ids(self, file: SpecFile) -> bool:
+        """Does ``file`` (in a 3.1 document) hold schemas with an ``$id`` (their own base URI)?"""
+        return self._anchored and bool(self._index(file).bases)
+
+    def _index(self, file: SpecFile) -> _SchemaIndex:
+        index = self._indexes.get(file.uri)
+        if index is None:
+            index = self._indexes[file.uri] = _SchemaIndex.build(file.data)
+        return index
+
+    def _scope(self, file: SpecFile, at: Pointer | None) -> str | None:
+        """The ``$id`` base URI in effect at ``at`` in ``file`` (``None``: the document's own)."""
+        index = self._index(file)
+        if not index.bases or at is None:
+            return None
+        for i in range(len(at), -1, -1):
+            uri = index.bases.get(at[:i])
+            if uri is not None:
+                return uri
+        return None
+
+    def _find_resource(self, uri: str) -> tuple[SpecFile, Pointer] | None:
+        for file in list(self._files.values()):
+            pointer = self._index(file).ids.get(uri)
+            if pointer is not None:
+                return file, pointer
+        return None
+
+    def _locate_anchored(self, ref: str, base: SpecFile, at: Pointer | None) -> tuple[SpecFile, Pointer] | None:
+        """Resolve ``ref`` by JSON Schema 2020-12 rules when it involves an ``$id`` or a plain-name
+        ``$anchor`` fragment; ``None`` to resolve it as a file path + JSON pointer instead.
+
+        The base URI of a ``$ref`` is the ``$id`` of its nearest enclosing schema resource (else the
+        document); ``#name`` names the ``$anchor`` (or ``$dynamicAnchor``) of that resource;
+        ``uri#/ptr`` a pointer inside the resource with that ``$id``. A pointer fragment that names
+        nothing inside an ``$id`` resource is read against the document, as most tools do.
+        """
+        document, _, fragment = ref.partition("#")
+        fragment = unquote(fragment)
+        scope = self._scope(base, at)
+        if scope is None and not document:
+            if not fragment or fragment.startswith("/"):
+                return None  # the common case: a pointer into this document
+            file, root, key = base, cast(Pointer, ()), ""
+        else:
+            key = urldefrag(urljoin(scope, document) if scope is not None else document).url
+            resource = self._find_resource(key)
+            if resource is None:
+                return None  # not an $id: a file path, resolved the usual way
+            file, root = resource
+        if not fragment:
+            return file, root
+        if fragment.startswith("/"):
+            tokens: Pointer = tuple(unescape_token(part) for part in fragment[1:].split("/"))
+            return (file, root + tokens) if exists(file.data, root + tokens) else None
+        pointer = self._index(file).anchors.get((key, fragment))
+        if pointer is None:
+            raise self._error(f"broken $ref {ref!r}: no $anchor {fragment!r} in "
+                              f"{key or file.display}", base, at, ref)
+        return file, pointer
 
     def _load_ref_target(self, document: str, base: SpecFile, at: Pointer | None, ref: str) -> SpecFile:
         remote = is_url(document) or (base.source is not None and base.source.kind == "url")
@@ -223,6 +299,53 @@ class LoadedSpec:
         original 2.0 one (``/definitions/Pet``), since that is what the user's file contains."""
         original = file.original_pointer(pointer)
         return SpecLocation(to_rfc6901(original), file.position(pointer, nearest=True))
+
+
+_DATA_KEYS = frozenset({"example", "enum", "const"})
+
+
+@dataclass(frozen=True, slots=True)
+class _SchemaIndex:
+    """Where a document's JSON Schema resources and anchors are: ``$id`` (absolute, no fragment) ->
+    pointer; (resource ``$id`` or ``""`` for the document, anchor name) -> pointer; pointer of each
+    ``$id`` holder -> its absolute URI."""
+
+    ids: dict[str, Pointer]
+    anchors: dict[tuple[str, str], Pointer]
+    bases: dict[Pointer, str]
+
+    @staticmethod
+    def build(data: Any) -> _SchemaIndex:
+        ids: dict[str, Pointer] = {}
+        anchors: dict[tuple[str, str], Pointer] = {}
+        bases: dict[Pointer, str] = {}
+        # (value, pointer, resource uri or "" for the document, key the parent sits under)
+        stack: list[tuple[Any, Pointer, str, Any]] = [(data, (), "", None)]
+        while stack:
+            value, pointer, resource, parent_key = stack.pop()
+            if isinstance(value, dict):
+                sid = value.get("$id")
+                if isinstance(sid, str) and sid:
+                    resource = urldefrag(urljoin(resource, sid) if resource else sid).url
+                    ids.setdefault(resource, pointer)
+                    bases[pointer] = resource
+                for kw in ("$anchor", "$dynamicAnchor"):
+                    name = value.get(kw)
+                    if isinstance(name, str):
+                        anchors.setdefault((resource, name), pointer)
+                here = pointer[-1] if pointer else None
+                for k, child in value.items():
+                    if not isinstance(child, (dict, list)) or not isinstance(k, str):
+                        continue
+                    if k in _DATA_KEYS or k.startswith("x-") or (k == "default" and here != "responses") or (
+                            k == "examples" and isinstance(child, list)) or (k == "value" and parent_key == "examples"):
+                        continue
+                    stack.append((child, (*pointer, k), resource, here))
+            elif isinstance(value, list):
+                for i, child in enumerate(value):
+                    if isinstance(child, (dict, list)):
+                        stack.append((child, (*pointer, i), resource, parent_key))
+        return _SchemaIndex(ids, anchors, bases)
 
 
 def _short(uri: str) -> str:

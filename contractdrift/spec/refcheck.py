@@ -92,7 +92,14 @@ def check_refs(spec: LoadedSpec, *, strict: bool = False) -> RefCheck:
                     seen_refs.add(ref)
                     checked += 1
                     try:
-                        target_file, _, _ = spec.resolve(ref, base=file)
+                        try:
+                            target_file, _, _ = spec.resolve(ref, base=file)
+                        except InputError:
+                            if not spec.has_schema_ids(file):
+                                raise
+                            # inside a 3.1 `$id` resource a reference is relative to that resource:
+                            # resolve again from where it is written (rare: only when the first try fails)
+                            target_file, _, _ = spec.resolve(ref, base=file, at=_pointer_of(file.data, value))
                     except InputError as exc:
                         if strict:
                             raise

@@ -58,35 +58,64 @@ def _segment_rank(seg: str) -> tuple[int, int]:
     return (2, 0)
 
 
-def _compile(template: str) -> tuple[re.Pattern[str], list[str]]:
-    names: list[str] = []
-    out = []
-    for seg in _segments(template):
-        pos = 0
-        rx = ""
-        for m in _PARAM.finditer(seg):
-            rx += re.escape(seg[pos : m.start()])
-            rx += "([^/]+?)" if m.end() < len(seg) else "([^/]+)"
-            names.append(m.group(1))
-            pos = m.end()
-        rx += re.escape(seg[pos:])
-        out.append(rx)
-    return re.compile("/" + "/".join(out) + r"\Z"), names
+class _TrieNode:
+    """One segment position: literal children, partial-segment children, one parameter child."""
+
+    __slots__ = ("end", "literal", "param", "partial")
+
+    def __init__(self) -> None:
+        self.literal: dict[str, _TrieNode] = {}
+        self.partial: list[tuple[tuple[int, int], str, re.Pattern[str], _TrieNode]] = []
+        self.param: _TrieNode | None = None
+        self.end: tuple[str, list[str]] | None = None  # (template, parameter names in order)
+
+
+def _segment_regex(seg: str) -> re.Pattern[str]:
+    rx = ""
+    pos = 0
+    for m in _PARAM.finditer(seg):
+        rx += re.escape(seg[pos : m.start()])
+        rx += "([^/]+?)" if m.end() < len(seg) else "([^/]+)"
+        pos = m.end()
+    return re.compile(rx + re.escape(seg[pos:]) + r"\Z")
 
 
 class RouteTable:
-    """Match concrete paths against a set of templates, most specific first."""
+    """Match concrete paths against a set of templates, most specific first.
+
+    Templates live in a segment trie, searched depth first with literal segments before partial ones
+    (longer literal part first) before whole-segment parameters: the first complete match is the most
+    specific template, segment by segment, and a lookup costs the path's depth, not the number of
+    templates.
+    """
 
     def __init__(self, templates: Iterable[str], base_paths: Iterable[str] = ()) -> None:
         uniq = sorted({normalize_path(t) for t in templates})
-        by_len: dict[int, list[tuple[list[tuple[int, int]], str, re.Pattern[str], list[str]]]] = {}
-        for t in uniq:
-            segs = _segments(t)
-            rx, names = _compile(t)
-            by_len.setdefault(len(segs), []).append(([_segment_rank(s) for s in segs], t, rx, names))
-        for entries in by_len.values():
-            entries.sort(key=lambda e: (e[0], e[1]))
-        self._by_len = by_len
+        ranked = sorted(uniq, key=lambda t: ([_segment_rank(s) for s in _segments(t)], t))
+        self._root = _TrieNode()
+        for t in ranked:
+            node = self._root
+            for seg in _segments(t):
+                rank = _segment_rank(seg)
+                if rank[0] == 0:
+                    node = node.literal.setdefault(seg, _TrieNode())
+                elif rank[0] == 2:
+                    if node.param is None:
+                        node.param = _TrieNode()
+                    node = node.param
+                else:
+                    shape = _PARAM.sub("{}", seg)
+                    for _, known, _, child in node.partial:
+                        if known == shape:
+                            node = child
+                            break
+                    else:
+                        child = _TrieNode()
+                        node.partial.append((rank, shape, _segment_regex(seg), child))
+                        node.partial.sort(key=lambda e: (e[0], e[1]))
+                        node = child
+            if node.end is None:
+                node.end = (t, template_params(t))
         self.templates: tuple[str, ...] = tuple(uniq)
         self.base_paths: tuple[str, ...] = tuple(
             sorted({normalize_path(b) for b in base_paths if normalize_path(b) != "/"}, key=len, reverse=True)
@@ -96,14 +125,12 @@ class RouteTable:
         return bool(self.templates)
 
     def _match_path(self, path: str) -> RouteMatch | None:
-        entries = self._by_len.get(len(_segments(path)))
-        if not entries:
+        segs = _segments(path)
+        found = _search(self._root, segs, 0, [])
+        if found is None:
             return None
-        for _, template, rx, names in entries:
-            m = rx.match(path)
-            if m:
-                return RouteMatch(template=template, params={n: unquote(v) for n, v in zip(names, m.groups())})
-        return None
+        (template, names), values = found
+        return RouteMatch(template=template, params={n: unquote(v) for n, v in zip(names, values)})
 
     def match(self, path: str) -> RouteMatch | None:
         """The most specific template for ``path`` (base paths stripped first), or ``None``."""
@@ -122,6 +149,27 @@ class RouteTable:
             if path == base or path.startswith(base + "/"):
                 return normalize_path(path[len(base) :])
         return path
+
+
+def _search(node: _TrieNode, segs: list[str], i: int, values: list[str]
+            ) -> tuple[tuple[str, list[str]], list[str]] | None:
+    if i == len(segs):
+        return (node.end, values) if node.end is not None else None
+    seg = segs[i]
+    child = node.literal.get(seg)
+    if child is not None:
+        hit = _search(child, segs, i + 1, values)
+        if hit is not None:
+            return hit
+    for _, _, rx, sub in node.partial:
+        m = rx.match(seg)
+        if m:
+            hit = _search(sub, segs, i + 1, [*values, *m.groups()])
+            if hit is not None:
+                return hit
+    if node.param is not None:
+        return _search(node.param, segs, i + 1, [*values, seg])
+    return None
 
 
 def base_paths_from_servers(servers: Sequence[Mapping[str, Any]] | None) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Any
 from .node import Node
 from .shapes import parameter_serialization
 
-__all__ = ["coerce", "deserialize", "schema_types"]
+__all__ = ["coerce", "coerce_scalar", "deserialize", "schema_types"]
 _INT = re.compile(r"-?\d+\Z")
 _MAX_DEPTH = 32
 
@@ -75,19 +75,8 @@ def _property_schema(node: Node | None, name: str, _depth: int = 0) -> Node | No
     return extra if extra is not None and isinstance(extra.value, dict) else None
 
 
-def coerce(text: Any, node: Node | None, _depth: int = 0) -> Any:
-    """A string from a URL or header as the schema's type: ``"5"`` -> ``5`` under ``integer``,
-    ``"true"`` -> ``True`` under ``boolean``; arrays and objects coerced item by item."""
-    if _depth > _MAX_DEPTH:
-        return text
-    if isinstance(text, list):
-        items = _sub(node, "items")
-        return [coerce(x, items, _depth + 1) for x in text]
-    if isinstance(text, dict):
-        return {k: coerce(v, _property_schema(node, k), _depth + 1) for k, v in text.items()}
-    if not isinstance(text, str):
-        return text
-    types = schema_types(node)
+def coerce_scalar(text: str, types: frozenset[str] | set[str]) -> Any:
+    """A scalar string as one of the scalar JSON ``types`` (unchanged when none parses)."""
     if not types or "string" in types:
         return text
     if "integer" in types and _INT.match(text):
@@ -105,6 +94,21 @@ def coerce(text: Any, node: Node | None, _depth: int = 0) -> Any:
     if "null" in types and text in ("", "null"):
         return None
     return text
+
+
+def coerce(text: Any, node: Node | None, _depth: int = 0) -> Any:
+    """A string from a URL or header as the schema's type: ``"5"`` -> ``5`` under ``integer``,
+    ``"true"`` -> ``True`` under ``boolean``; arrays and objects coerced item by item."""
+    if _depth > _MAX_DEPTH:
+        return text
+    if isinstance(text, list):
+        items = _sub(node, "items")
+        return [coerce(x, items, _depth + 1) for x in text]
+    if isinstance(text, dict):
+        return {k: coerce(v, _property_schema(node, k), _depth + 1) for k, v in text.items()}
+    if not isinstance(text, str):
+        return text
+    return coerce_scalar(text, schema_types(node))
 
 
 def _pairs_to_object(parts: Sequence[str]) -> dict[str, str]:

@@ -229,3 +229,83 @@ def test_one_engine_compares_many_in_memory_documents_without_stale_answers() ->
     base = schema("string")
     for t, expected in (("string", []), ("integer", ["type-changed"]), ("string", []), ("boolean", ["type-changed"])):
         assert [c.name for c in walker.compare((base,), (schema(t),))] == expected, t
+
+
+_ANCHORED = """
+openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /pets:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#pet"}
+  /owners:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "https://example.com/schemas/owner"}
+components:
+  schemas:
+    Pet:
+      $anchor: pet
+      type: object
+      properties:
+        name: {type: string}
+    Owner:
+      $id: https://example.com/schemas/owner
+      type: object
+      properties:
+        pet: {$ref: "#friend"}
+        tag: {$ref: "#/$defs/tag"}
+      $defs:
+        friend: {$anchor: friend, type: object, properties: {age: {type: integer}}}
+        tag: {type: string}
+"""
+
+
+def test_31_anchor_and_id_references_are_resolved_with_positions() -> None:
+    # Issue 7, bug 3: `$ref: "#pet"` was refused and its target compared as {}, so a type change
+    # behind it gave zero findings and only a warning.
+    from contractdrift.spec.refcheck import check_refs
+
+    base = load_spec_text(_ANCHORED, "spec.yaml")
+    assert check_refs(base, strict=True).broken == ()
+    revision = load_spec_text(_ANCHORED.replace("name: {type: string}", "name: {type: integer}")
+                              .replace("age: {type: integer}", "age: {type: string}")
+                              .replace("tag: {type: string}", "tag: {type: boolean}"), "spec.yaml")
+    report = diff_specs(base, revision, strict=True)
+    assert not report.warnings
+    found = {(f.operation, f.rule_id, f.location.payload_pointer, f.location.revision.pointer if f.location.revision
+              else None) for f in report.findings}
+    assert found == {
+        ("GET /pets", "response-property-type-changed", "/name", "/components/schemas/Pet/properties/name"),
+        ("GET /owners", "response-property-type-changed", "/pet/age",
+         "/components/schemas/Owner/$defs/friend/properties/age"),
+        ("GET /owners", "response-property-type-changed", "/tag", "/components/schemas/Owner/$defs/tag"),
+    }
+    lines = {f.location.payload_pointer: f.location.revision.position.line for f in report.findings
+             if f.location.revision is not None and f.location.revision.position is not None}
+    assert lines == {"/name": 27, "/pet/age": 35, "/tag": 36}
+
+
+def test_31_unknown_anchor_is_a_broken_reference_with_its_place() -> None:
+    from contractdrift.errors import InputError
+    from contractdrift.spec.refcheck import check_refs
+
+    spec = load_spec_text(_ANCHORED.replace('$ref: "#pet"', '$ref: "#kitten"'), "spec.yaml")
+    with pytest.raises(InputError, match=r"spec.yaml:12:.*no \$anchor 'kitten'"):
+        check_refs(spec, strict=True)
+
+
+def test_30_plain_name_fragment_stays_unsupported() -> None:
+    from contractdrift.spec.refcheck import check_refs
+
+    spec = load_spec_text(_ANCHORED.replace("openapi: 3.1.0", "openapi: 3.0.3"), "spec.yaml")
+    assert any("unsupported $ref '#pet'" in b for b in check_refs(spec).broken)

@@ -173,6 +173,12 @@ def test_allof_merge_no_false_additional_or_undocumented() -> None:
         ("required-missing", ("id",), "required"), ("type-mismatch", ("meow",), "type"),
         ("undocumented-property", ("bark",), "properties")]
     assert compiled(schemas, "Open", undocumented=False).validate({"id": 1, "bark": 1}) == []
+    # each violation names the member that spells the failing keyword
+    where = {v.concept: v.schema.pointer for v in open_.validate({"meow": 1}) if v.schema is not None}
+    assert where["required-missing"] == ("components", "schemas", "Base")
+    assert where["type-mismatch"] == ("components", "schemas", "Open", "allOf", 1, "properties", "meow")
+    [v] = closed.validate({"id": 1, "bark": 1})
+    assert v.schema is not None and v.schema.pointer == ("components", "schemas", "Closed", "allOf", 1)
 
 
 def test_unevaluated_properties_false() -> None:
@@ -296,3 +302,50 @@ def test_compiled_once_per_node() -> None:
     a = compile_schema(node, side=Side.RESPONSE, options=ValidateOptions())
     b = compile_schema(node, side=Side.RESPONSE, options=ValidateOptions())
     assert a._cell is b._cell
+
+
+def test_huge_instances_are_bounded() -> None:
+    s = one({"type": "array", "items": {"type": "integer"}})
+    assert s.validate(list(range(200_000))) == []
+    got = s.validate(["x"] * 50_000)
+    assert len(got) == 1001 and got[-1].concept == "unvalidated" and got[-1].keyword == "limit"
+    assert [v.pointer for v in got[:2]] == [(0,), (1,)]
+
+
+def test_swagger2_x_nullable_and_definitions() -> None:
+    spec = load_spec_data({"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {}, "definitions": {
+        "Pet": {"type": "object", "required": ["name"], "properties": {
+            "name": {"type": "string", "x-nullable": True}, "owner": {"$ref": "#/definitions/Owner"}}},
+        "Owner": {"type": "object", "properties": {"id": {"type": "integer"}}}}})
+    schemas = spec.root.data["components"]["schemas"]
+    pet = compile_schema(Node(spec, spec.root, ("components", "schemas", "Pet"), schemas["Pet"]), side=Side.RESPONSE)
+    assert pet.validate({"name": None, "owner": {"id": 1}}) == []
+    [v] = pet.validate({"name": "a", "owner": {"id": "1"}})
+    assert v.pointer == ("owner", "id")
+    assert v.schema is not None and v.schema.location().pointer == "/definitions/Owner/properties/id"
+
+
+def test_ref_sibling_nullable_readings() -> None:
+    schemas = {"T": {"type": "object"}, "R": {"$ref": "#/components/schemas/T", "nullable": True}}
+    assert compiled(schemas, "R").validate(None) == []
+    assert [v.concept for v in compiled(schemas, "R", nullable="strict").validate(None)] == ["null-not-allowed"]
+
+
+def test_unsupported_regex_is_reported_once_not_failed() -> None:
+    s = one({"type": "string", "pattern": "\\p{L}+"})
+    assert brief(s.validate("abc")) == [("unvalidated", (), "pattern")]
+    assert s.validate("def") == []
+
+
+def test_compiled_schemas_go_away_with_their_spec() -> None:
+    import gc
+    import weakref
+
+    spec = load_spec_data({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
+                           "components": {"schemas": {"S": {"type": "string"}}}})
+    node = Node(spec, spec.root, ("components", "schemas", "S"), {"type": "string"})
+    assert compile_schema(node, side=Side.RESPONSE).validate(1) != []
+    ref = weakref.ref(spec)
+    del spec, node
+    gc.collect()
+    assert ref() is None

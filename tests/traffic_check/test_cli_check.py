@@ -191,3 +191,12 @@ def test_a_100_mb_body(tmp_path: Path) -> None:
     del blob, line
     report = api.check(path, ROOT / SPEC)
     assert report.findings == () and report.meta["exchanges"] == "1"
+
+
+def test_progress_bar_only_on_a_terminal(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("tqdm")
+    assert run(capsys, "check", TRAFFIC, "--spec", SPEC, "--format", "json")[2] == ""  # not a terminal: silent
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, out, err = run(capsys, "check", TRAFFIC, "--spec", SPEC, "--format", "json")
+    assert code == 1 and json.loads(out)["meta"]["exchanges"] == "16"
+    assert "contractdrift check" in err and "exchanges" in err  # tqdm drew (and cleared) its bar on stderr
