@@ -562,6 +562,7 @@ class Result:
     status: str = "ok"
     missed: list[str] = field(default_factory=list)
     alarms: list[str] = field(default_factory=list)
+    crashes: list[str] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -635,7 +636,7 @@ def run_smv(spec_path: Path, interactions: list[Interaction], version: int, inje
         r.seconds += float(result.get("seconds", 0.0))
         if result.get("crash"):
             crashed += 1
-            r.alarms.append(f"{inter.description}: crash {result['crash'][:80]}")
+            r.crashes.append(f"{inter.description}: {result['crash'][:80]}")
             continue
         r.interactions += 1
         for item in [*result.get("errors", []), *result.get("warnings", [])]:
@@ -705,6 +706,8 @@ def main() -> int:
                             print(f"      false alarm: {a}")
                         if len(r.alarms) > 8:
                             print(f"      ... {len(r.alarms) - 8} more")
+                        for c in r.crashes[:3]:
+                            print(f"      crash: {c}")
     ours = [r for _, _, r in rows if r.tool == "contractdrift"]
     all_found = all(r.found == r.injected for r in ours)
     no_alarms = all(r.false_alarms == 0 for r in ours)

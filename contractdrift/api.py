@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from .model import Finding, Report, Severity
+from .model import Finding, JSONValue, Report, Severity
 
 if TYPE_CHECKING:
     from .capture.recorder import RecorderStats
@@ -666,17 +666,27 @@ def spec_checker(spec: Any, *, allow_remote_refs: bool = False, cwd: str | None 
     """A :class:`~contractdrift.compare.traffic.SpecChecker` for ``spec`` (a path, git ``REF:path``,
     loaded spec or dict) that names undocumented paths with ``infer``'s templating. ``options`` are
     :func:`check`'s (``base_path``, ``trailing_slash``, ``undocumented``, ``nullable``, ``formats``)."""
+    from .capture.redact import Redactor, mask_value
     from .compare.traffic import SpecChecker
     from .infer import InferOptions
     from .infer.templating import Templater
 
     loaded = _as_spec(spec, allow_remote_refs=allow_remote_refs, cwd=cwd)
     templater = Templater(InferOptions())
+    redactor = Redactor()
 
     def template(path: str) -> str:
         return templater.template(path)[0]
 
-    return SpecChecker(loaded, _check_options(options), templater=template)
+    def redact(name: str | None, value: JSONValue) -> JSONValue:
+        """Examples go through the recorder's redaction rules (secret names, value patterns)."""
+        if name is not None and redactor.is_secret_field(name):
+            return mask_value(value)
+        if isinstance(value, str):
+            return redactor.redact_text(value)
+        return redactor.redact_json(value)
+
+    return SpecChecker(loaded, _check_options(options), templater=template, redact=redact)
 
 
 def _check_warnings(checker: SpecChecker) -> list[str]:

@@ -47,7 +47,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import ContractDriftError
-from ..model import Evidence, Finding, Location, Pointer, Side, SpecLocation, to_human, to_rfc6901
+from ..model import Evidence, Finding, Location, Pointer, Severity, Side, SpecLocation, to_human, to_rfc6901
 from ..model.finding import encode_args
 from ..spec.node import Node, node_identity
 from . import rules as R
@@ -215,6 +215,17 @@ class Emitter:
                           message=message, args=args, args_json=args_json, evidence=evidence)
         self.findings.append(finding)
         return finding
+
+    def build(self, rule_id: str, location: Location, *, args: Mapping[str, Any] | None = None, subject: str = "",
+              severity: Severity | None = None, evidence: Evidence | None = None) -> Finding:
+        """The finding factory for drivers that fold observations first (``check``): a *registered*
+        rule id, a ready location, args, the rule's default severity unless ``severity`` overrides it,
+        and evidence. Not kept in :attr:`findings` (the driver builds from its aggregate)."""
+        info = R.REGISTRY[rule_id]
+        clean = {k: jsonable(v) for k, v in (args or {}).items()} if args else {}
+        return Finding(rule_id=rule_id, severity=severity if severity is not None else info.severity,
+                       location=location, message=R.render_message(rule_id, clean, subject), args=clean,
+                       args_json=encode_args(clean), evidence=evidence)
 
     def _pointer(self, payload: Pointer) -> str:
         text = self._pointers.get(payload)

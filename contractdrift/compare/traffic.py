@@ -48,7 +48,6 @@ from ..spec.shapes import (
     parse_media_type,
     responses,
 )
-from . import rules as R
 from .aggregate import CheckAggregate, ObsKey, Seen
 from .check_rules import CHECK_RULES, CONCEPT_RULE, check_rule_id
 from .emit import Emitter
@@ -213,10 +212,13 @@ class SpecChecker:
 
     ``templater`` names undocumented paths (``/orders/42/notes`` -> ``/orders/{orderId}/notes``)
     so that one finding stands for many concrete URLs; without it the concrete path is used.
+    ``redact`` masks example values before they reach a finding (recordings are redacted when written;
+    exchanges checked straight from a client are not). One checker serves one thread.
     """
 
     def __init__(self, spec: Any, options: CheckOptions | None = None, *,
-                 templater: Callable[[str], str] | None = None) -> None:
+                 templater: Callable[[str], str] | None = None,
+                 redact: Callable[[str | None, JSONValue], JSONValue] | None = None) -> None:
         if isinstance(spec, Mapping):
             from ..spec.load import load_spec_data
 
@@ -228,6 +230,7 @@ class SpecChecker:
         self.spec: SpecLike = spec
         self.options = options or CheckOptions()
         self.templater = templater
+        self.redact = redact  # (name the value is under, example value) -> what a report may show
         self.aggregate = CheckAggregate()
         root_file = spec.root
         self._root_file = root_file
@@ -784,15 +787,17 @@ class SpecChecker:
                 details["user_agents"] = {k: v for k, v in top[:5]}
                 if len(top) > 5:
                     details["other_user_agents"] = len(top) - 5
+            example = obs.example
+            if self.redact is not None and example is not None:
+                parts = _from(pointer) if pointer else ()
+                example = self.redact(str(parts[-1]) if parts else None, example)
             evidence = Evidence(observed=count, total=max(total, count), first_seen=_iso(obs.first[0]),
-                                last_seen=_iso(obs.last[0]), example=obs.example, expected=obs.expected,
+                                last_seen=_iso(obs.last[0]), example=example, expected=obs.expected,
                                 exchange_ids=ids, details=details)
             location = Location(operation=label, side=side, status=status, media_type=media,
                                 revision=obs.spec, payload_pointer=pointer, exchange_ids=ids)
-            args = dict(obs.args)
-            subject = _subject(side, rule, pointer)
-            out.append(Finding(rule_id=rule, severity=severity, location=location,
-                               message=R.render_message(rule, args, subject), args=args, evidence=evidence))
+            out.append(self._emitter.build(rule, location, args=obs.args, subject=_subject(side, rule, pointer),
+                                           severity=severity, evidence=evidence))
         return out
 
     def coverage(self, aggregate: CheckAggregate | None = None) -> dict[str, Any]:
@@ -874,8 +879,11 @@ def coverage_of(checker: SpecChecker, agg: CheckAggregate) -> dict[str, Any]:
             counts["media_types"][0] += 1
             counts["media_types"][1] += bool(mn)
             request_media.append({"media_type": mkey, "exchanges": mn})
+        undocumented = sorted((status, count) for (label, status), count in agg.statuses.items()
+                              if label == state.label and status not in state.responses and count)
         ops_out.append({"operation": state.label, "exchanges": n, "request_media_types": request_media,
-                        "statuses": statuses})
+                        "statuses": statuses,
+                        "undocumented_statuses": [{"status": s, "exchanges": c} for s, c in undocumented]})
     return {
         "exchanges": agg.exchanges,
         "summary": {k: {"documented": v[0], "exercised": v[1]} for k, v in counts.items()},

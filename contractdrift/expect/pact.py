@@ -99,12 +99,17 @@ def _name(v: Any) -> str | None:
     return None
 
 
-def _states(item: Mapping[str, Any]) -> tuple[str, ...]:
+def _states(item: Mapping[str, Any], name: str, ptr: str) -> tuple[str, ...]:
     out: list[str] = []
     for key in ("providerState", "provider_state"):
         if isinstance(item.get(key), str):
             out.append(item[key])
-    for st in item.get("providerStates") or ():
+    states = item.get("providerStates")
+    if states is None:
+        states = []
+    if not isinstance(states, list):
+        raise InputError("'providerStates' must be a list", file=name, pointer=f"{ptr}/providerStates")
+    for st in states:
         if isinstance(st, dict) and isinstance(st.get("name"), str):
             params = st.get("params")
             out.append(st["name"] + (f" {json.dumps(params, sort_keys=True)}" if params else ""))
@@ -229,7 +234,7 @@ def _interaction(item: Mapping[str, Any], ptr: str, version: str, source: Expect
                                                headers=headers, body=body),
                        response=ExpectedResponse(statuses=statuses, status_class=status_class, headers=rheaders,
                                                  body=rbody),
-                       provider_states=_states(item))
+                       provider_states=_states(item, name, ptr))
 
 
 def _ci(rules: Mapping[str, RuleList]) -> dict[str, RuleList]:

@@ -188,6 +188,10 @@ def coverage_lines(coverage: Mapping[str, JSONValue] | None) -> list[str]:
             text += "; " + ", ".join(seen)
         if unseen:
             text += "; not exercised: " + ", ".join(unseen)
+        extra = op.get("undocumented_statuses")
+        if isinstance(extra, list) and extra:
+            text += "; undocumented: " + ", ".join(
+                f"{st.get('status')} ({st.get('exchanges')})" for st in extra if isinstance(st, Mapping))
         lines.append(text)
     return lines
 

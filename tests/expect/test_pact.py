@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import contractdrift as cd
 from contractdrift.errors import InputError
@@ -168,3 +170,62 @@ def test_directory_of_pacts(tmp_path: Path) -> None:
     (tmp_path / "sub" / "b.json").write_text(json.dumps(v2()), encoding="utf-8")
     exp = cd.load_expectations(tmp_path)
     assert len(exp.interactions) == 2 and len(exp.sources) == 2
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.sampled_from(
+        ["request", "response", "body", "matchingRules", "headers", "query", "path", "status", "method",
+         "matchers", "$.body", "$", "$.a", "match", "min", "type", "content", "contentType", "encoded",
+         "generators", "providerStates", "description", "interactions", "metadata", "messages", "rules",
+         "variants", "index", "combine", "regex", "a"]), c, max_size=5),
+    max_leaves=25)
+
+
+_KINDS = ["equality", "type", "regex", "include", "integer", "decimal", "number", "null", "boolean", "date", "time",
+          "datetime", "timestamp", "contentType", "values", "eachKey", "eachValue", "arrayContains", "notEmpty",
+          "semver", "statusCode", "min", "max", "bogus"]
+_matcher = st.fixed_dictionaries({"match": st.sampled_from(_KINDS) | _json}, optional={
+    "min": st.integers(-2, 3) | _json, "max": st.integers(-2, 3), "regex": st.sampled_from(["a+", "(", "\\d", ""]),
+    "format": st.sampled_from(["yyyy-MM-dd", "HH:mm", "EEE", "'", ""]), "value": _json, "rules": _json,
+    "variants": st.lists(st.fixed_dictionaries({"index": st.integers(-1, 3) | _json}, optional={"rules": _json})),
+    "status": st.sampled_from(["success", "error", "bogus"]) | st.lists(st.integers(100, 600)) | _json})
+_paths = st.sampled_from(["$", "$.a", "$.a[*]", "$[*]", "$.data[*].status", "$['x'", "$.*", "a", "$.a[0].b"])
+_category = st.dictionaries(_paths, st.fixed_dictionaries({"matchers": st.lists(_matcher, max_size=3)},
+                                                          optional={"combine": st.sampled_from(["AND", "OR", "x"])})
+                            | _json, max_size=3)
+_rules = st.dictionaries(st.sampled_from(["body", "header", "query", "path", "status"]), _category | _json, max_size=3) | \
+    st.dictionaries(st.sampled_from(["$.body", "$.body.a", "$.header.X", "$.query.q", "$.path", "$.bogus"]),
+                    _matcher | _json, max_size=3)
+_part = st.fixed_dictionaries({}, optional={
+    "method": st.sampled_from(["GET", "POST"]) | _json,
+    "path": st.sampled_from(["/v1/orders", "/v1/orders/0f8fad5b-d9cb-469f-a165-70867728950e", "/x"]) | _json,
+    "status": st.sampled_from([200, 404, "201"]) | _json, "body": _json, "headers": _json, "query": _json,
+    "matchingRules": _rules, "generators": _json})
+_interaction = st.fixed_dictionaries({"request": _part, "response": _part},
+                                     optional={"type": st.sampled_from(["Synchronous/HTTP", "Asynchronous/Messages"]),
+                                               "providerStates": st.lists(st.fixed_dictionaries(
+                                                   {"name": st.text(max_size=3)}, optional={"params": _json}),
+                                                   max_size=2),
+                                               "description": _json})
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(interactions=st.lists(_interaction | _json, max_size=3), version=st.sampled_from(["2.0.0", "3.0.0", "4.0"]))
+def test_any_pact_shape_loads_or_fails_with_an_input_error(interactions: list[Any], version: str) -> None:
+    doc = {"interactions": interactions, "metadata": {"pactSpecification": {"version": version}}}
+    try:
+        exp = load_text(json.dumps(doc), "fuzz.json")[0]
+    except InputError as err:
+        assert str(err).startswith("fuzz.json")
+        return
+    cd.check_expectations(SPEC, exp)  # whatever loaded can be compared without an exception
+
+
+def test_provider_states_must_be_a_list_when_present() -> None:
+    doc = v3()
+    doc["interactions"][0].pop("providerStates")
+    assert _load(doc, "v3.json").interactions[0].provider_states == ()
+    doc["interactions"][0]["providerStates"] = "ready"
+    with pytest.raises(InputError, match="'providerStates' must be a list"):
+        _load(doc, "v3.json")

@@ -136,6 +136,7 @@ def test_coverage_names_what_was_exercised(recording: Path) -> None:
     statuses = {s["status"]: s["exchanges"] for s in ops["GET /items/{itemId}"]["statuses"]}
     assert statuses == {"200": 24, "404": 2}
     assert {s["status"]: s["exchanges"] for s in ops["POST /items"]["statuses"]} == {"201": 4}
+    assert ops["POST /items"]["undocumented_statuses"] == [{"status": "409", "exchanges": 1}]
     assert cov["summary"] == {"operations": {"documented": 3, "exercised": 3},  # type: ignore[index]
                               "statuses": {"documented": 4, "exercised": 4},
                               "media_types": {"documented": 5, "exercised": 5}}

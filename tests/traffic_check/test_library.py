@@ -28,7 +28,7 @@ def test_check_accepts_exchanges_and_paths_alike() -> None:
     from_objects = contractdrift.check(list(contractdrift.read_exchanges(TRAFFIC)), spec=SHOP)
     assert [f.fingerprint for f in from_path.findings] == [f.fingerprint for f in from_objects.findings]
     assert from_objects.meta["traffic"] == "(exchanges)"
-    with pytest.raises(contractdrift.InputError, match="no such file"):  # the three-way view: a missing Pact file
+    with pytest.raises(contractdrift.InputError, match=r"pact\.json"):  # expectations are loaded (issue 9)
         contractdrift.check(TRAFFIC, spec=SHOP, expect="pact.json")
     with pytest.raises(contractdrift.UsageError):
         contractdrift.check(TRAFFIC, spec=SHOP, nullable="sometimes")
@@ -105,3 +105,39 @@ def test_infer_names_unmatched_paths_relative_to_the_server_base(tmp_path: Path)
     exchanges = [ex("GET", "/v1/orders", resp={}), ex("GET", "/v1/invoices", resp={})]
     inferred = contractdrift.infer_api(exchanges, spec=spec_path)
     assert set(inferred.to_openapi()["paths"]) == {"/orders", "/invoices"}
+
+
+def test_examples_are_redacted_like_recordings() -> None:
+    doc = spec({"/u": {"get": {"responses": {"200": ok({"type": "object", "properties": {"id": {"type": "integer"}}})}}}})
+    exchanges = [ex("GET", "/u?password=hunter2", resp={"id": 1, "api_token": "sk_live_51Habcdefghijklmnop"}),
+                 ex("GET", "/u", resp={"id": 2, "owner": {"name": "x", "client_secret": "cs_abcdefghijklmnop"}})]
+    found = {f.rule_id: f for f in contractdrift.check(exchanges, spec=doc).findings}
+    examples = {rule: f.evidence.example for rule, f in found.items() if f.evidence is not None}
+    by_pointer = {f.location.payload_pointer: f.evidence.example for f in found_all(exchanges, doc)}
+    assert set(examples) == {"request-parameter-undocumented", "response-property-undocumented"}
+    assert "hunter2" not in str(examples["request-parameter-undocumented"])
+    assert "sk_live_51Habcdefghijklmnop" not in str(by_pointer["/api_token"])
+    assert "cs_abcdefghijklmnop" not in str(by_pointer["/owner"]) and "'name': 'x'" in str(by_pointer["/owner"])
+
+
+def found_all(exchanges: list[Any], doc: dict[str, Any]) -> list[Any]:
+    return [f for f in contractdrift.check(exchanges, spec=doc).findings if f.evidence is not None]
+
+
+def test_exchanges_without_response_and_very_deep_payloads() -> None:
+    from dataclasses import replace
+
+    doc = spec({"/x": {"get": {"parameters": [{"name": "n", "in": "query", "schema": {"type": "integer"}}],
+                               "responses": {"200": ok({"type": "array", "items": {"type": "array"}})}}}})
+    lost = replace(ex("GET", "/x?n=a", resp={}), response=None, error="ConnectError: refused")
+    deep: Any = []
+    for _ in range(5000):
+        deep = [deep]
+    shallow = ex("GET", "/x", resp=[])
+    assert shallow.response is not None
+    nested = replace(shallow, response=replace(shallow.response, body=contractdrift.Body(
+        kind="json", media_type="application/json", json=deep, size=10_000)))
+    report = contractdrift.check([lost, nested], spec=doc)
+    assert [(f.rule_id, f.location.payload_pointer) for f in report.findings] == [
+        ("request-parameter-type-mismatch", "/query/n")]
+    assert any("1 exchange(s) had no response" in w for w in report.warnings)
