@@ -454,12 +454,29 @@ def diff_specs(
     options = DiffOptions(walk=WalkOptions(deprecation_days=deprecation_days, today=day), match_path=match_path,
                           exclude_extensions=tuple(exclude_extensions))
     differ = SpecDiff(b, r, options)
-    with _deep_recursion("the specs are nested too deeply to compare"):
+    with _deep_recursion("the specs are nested too deeply to compare"), _frozen_heap():
         findings = differ.run()
     warnings += differ.warnings
     findings, notes = _apply_policy(findings, overrides, ignore, level, day)
     meta = {"command": "diff", "base": b.root.display, "revision": r.root.display}
     return Report.build(findings, [*warnings, *notes], meta)
+
+
+@contextlib.contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Leave what exists now (the parsed specs: millions of objects) out of garbage collection while
+    comparing: otherwise every full collection walks them again, a quarter of ``diff``'s time on a
+    large pair. Nothing is leaked: the objects are handed back to the collector afterwards."""
+    import gc
+
+    if gc.get_freeze_count() or not gc.isenabled():  # the caller manages the collector: leave it be
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextlib.contextmanager
