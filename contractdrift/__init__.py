@@ -35,8 +35,10 @@ if _TYPE_CHECKING:
     from .api import (
         assert_conforms,
         check,
+        check_expectations,
         diff_specs,
         infer_api,
+        load_expectations,
         load_settings,
         parity,
         replay,
@@ -49,6 +51,7 @@ if _TYPE_CHECKING:
     from .capture.replay import Replayer, ReplayOptions, ReplayStats
     from .compare.parity import ParityCheck, ParityOptions
     from .compare.traffic import CheckOptions, SpecChecker
+    from .expect.model import Expectations
     from .infer import InferOptions, InferredAPI
     from .report import FORMATS, render
     from .spec.load import LoadedSpec, SpecFile, load_spec
@@ -59,6 +62,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "asgi": ("contractdrift.asgi", None),
     "wsgi": ("contractdrift.wsgi", None),
     "diff_specs": ("contractdrift.api", "diff_specs"),
+    "check_expectations": ("contractdrift.api", "check_expectations"),
+    "load_expectations": ("contractdrift.api", "load_expectations"),
+    "Expectations": ("contractdrift.expect.model", "Expectations"),
     "infer_api": ("contractdrift.api", "infer_api"),
     "load_settings": ("contractdrift.api", "load_settings"),
     "rules": ("contractdrift.api", "rules"),
@@ -118,6 +124,7 @@ __all__ = [
     "ContractDriftError",
     "Evidence",
     "Exchange",
+    "Expectations",
     "Finding",
     "InferOptions",
     "InferredAPI",
@@ -152,9 +159,11 @@ __all__ = [
     "asgi",
     "assert_conforms",
     "check",
+    "check_expectations",
     "diff_specs",
     "infer_api",
     "is_redacted",
+    "load_expectations",
     "load_settings",
     "load_spec",
     "parity",

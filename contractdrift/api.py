@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .capture.replay import ReplayStats
     from .compare.traffic import SpecChecker
     from .config import Config
+    from .expect.model import Expectations
     from .infer import InferOptions, InferredAPI
     from .model import Exchange, RuleInfo
     from .spec.load import LoadedSpec
@@ -57,12 +58,14 @@ def run_recording_proxy(
     preserve_host: bool = False,
     on_started: Callable[[str], None] | None = None,
     redact_keep: Sequence[str] = (),
+    rotate_bytes: int | None = None,
 ) -> RecorderStats:
     """Run the recording reverse proxy (``contractdrift record``) until SIGINT/SIGTERM.
 
     Forwards everything received on ``listen`` to ``upstream`` and appends each exchange to the
     JSON Lines file ``output``. On a signal it finishes in-flight requests, flushes and closes the
     recording, and returns the recorder's statistics. ``on_started`` gets the listening URL.
+    ``rotate_bytes`` starts a new file once the recording reaches that size (see ``Recorder``).
     Needs the ``proxy`` extra (uvicorn): without it, :class:`~contractdrift.errors.MissingExtraError`.
     ``redact_keep``: redaction categories to record in clear (``"emails"``, ``"phones"``, ...).
     """
@@ -85,7 +88,8 @@ def run_recording_proxy(
     redactor = _redactor(redact, redact_keep)
     try:
         # a long-lived recorder: writing moves to a writer process once traffic proves busy
-        recorder = Recorder(output, redact=redactor or False, tags=dict(tags or {}), policy=policy, offload="auto")
+        recorder = Recorder(output, redact=redactor or False, tags=dict(tags or {}), policy=policy, offload="auto",
+                            rotate_bytes=rotate_bytes)
     except RecordingError:
         raise
     except OSError as exc:
@@ -921,7 +925,7 @@ class _TrafficSources:
                 else:
                     reader = RecordingReader(source, warn=False)
                 self.readers.append(reader)
-                yield from _strict_exchanges(reader, self.strict, warn=False)  # problems go in the report
+                yield from _checked_exchanges(reader, not self.strict, warn=False)  # problems go in the report
 
     def warnings(self) -> list[str]:
         out: list[str] = []
@@ -1031,7 +1035,7 @@ def check(
     the 3.0.3 reading), ``formats``. ``severity``, ``ignore`` and ``level`` work as in
     :func:`diff_specs`. With ``strict`` (default) a damaged recording line other than a truncated last
     one raises :class:`~contractdrift.errors.InputError` naming file:line; otherwise it is skipped
-    and reported. ``expect`` is reserved for client expectations (Pact files) and not supported yet.
+    and reported. ``expect`` (client expectations) with ``spec`` and no ``traffic``: :func:`check_expectations`.
 
     The report carries the findings (one per rule, operation, side, status, media type and payload
     location, with evidence), warnings, and ``coverage``: which documented operations, statuses and
@@ -1044,7 +1048,15 @@ def check(
     from .spec.refcheck import check_refs
 
     if expect is not None:
-        raise UsageError("check: expect= (client expectations) is not supported by this version")
+        if traffic is None and spec is not None:  # comparison 1 of issue 9: expectations vs the spec
+            return check_expectations(spec, expect, severity=severity, ignore=ignore, level=level,
+                                      allow_remote_refs=allow_remote_refs, cwd=cwd)
+        if traffic is None:
+            raise UsageError("check: expect= needs spec= (expectations vs the spec) or traffic= (traffic vs "
+                             "the expectations), or both")
+        return _check_traffic_expectations(
+            traffic, spec, expect, severity=severity, ignore=ignore, level=level, strict=strict, progress=progress,
+            allow_remote_refs=allow_remote_refs, cwd=cwd, today=today, stdin=stdin, **options)
     if traffic is None or spec is None:
         raise UsageError("check: both traffic and spec are required")
     load_families()
@@ -1122,3 +1134,155 @@ def assert_conforms(obj: Any, spec: Any, *, fail_on: Severity | str = "warn", **
         ordered = sorted(findings, key=lambda f: f.sort_key())
         lines = [f"{len(ordered)} finding(s) against the spec:"] + ["  " + finding_line(f) for f in ordered]
         raise AssertionError("\n".join(lines))
+
+
+# --- expectations: what clients send and accept (Pact, JSON Schema, a spec copy) ---------------------------
+
+
+def load_expectations(
+    path_or_url: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    provider: str | None = None,
+    consumer_version_tags: Sequence[str] = (),
+    branch: str | None = None,
+    latest: bool = False,
+    env: Mapping[str, str] | None = None,
+    allow_remote_refs: bool = False,
+    cwd: str | None = None,
+) -> Expectations:
+    """Load client expectations: Pact files (V1–V4, matchers compiled to JSON Schema), JSON Schema
+    expectations files, a client's copy of an OpenAPI spec, whole directories of them, or — when
+    ``path_or_url`` is an ``http(s)://`` URL and ``provider`` is given — the pacts a Pact Broker holds
+    for that provider (selected by ``consumer_version_tags``, ``branch``, ``latest``; credentials from
+    ``PACT_BROKER_TOKEN`` or ``PACT_BROKER_USERNAME``/``PACT_BROKER_PASSWORD`` in ``env``, default
+    the process environment). The result is a frozen :class:`Expectations` value: its interactions
+    carry the compiled schemas, its notes what could not be compiled exactly."""
+    from .errors import UsageError
+    from .expect.broker import BrokerSelection
+    from .expect.load import load_broker, load_paths
+    from .expect.model import Expectations as _Expectations
+
+    if isinstance(path_or_url, (str, os.PathLike)) and str(path_or_url).startswith(("http://", "https://")):
+        if not provider:
+            raise UsageError("a Pact Broker URL needs the provider name (--provider NAME)")
+        selection = BrokerSelection(provider=provider, tags=tuple(consumer_version_tags), branch=branch,
+                                    latest=latest)
+        return load_broker(str(path_or_url), selection, env=dict(env) if env is not None else None)
+    paths = [path_or_url] if isinstance(path_or_url, (str, os.PathLike)) else list(path_or_url)
+    if cwd is not None:
+        paths = [p if os.path.isabs(p) else os.path.join(cwd, p) for p in paths]
+    expectations, spec_paths = load_paths(paths)
+    specs = tuple(_as_spec(p, allow_remote_refs=allow_remote_refs, cwd=cwd) for p in spec_paths)
+    return expectations + _Expectations(client_specs=specs)
+
+
+def check_expectations(
+    spec: Any,
+    expect: Any,
+    *,
+    severity: Mapping[str, Any] | None = None,
+    ignore: Iterable[str] | str | os.PathLike[str] | None = None,
+    level: Any = None,
+    allow_remote_refs: bool = False,
+    cwd: str | None = None,
+    strict_refs: bool = False,
+) -> Report:
+    """Comparison 1 of issue 9: client expectations against a spec, no traffic.
+
+    ``spec`` is a path, a loaded spec or a dict; ``expect`` an :class:`Expectations` value (see
+    :func:`load_expectations`) or what that function accepts. For each interaction the client's
+    compiled request is compared with the spec's request (client = producer) and the spec's response
+    with the client's compiled expectation (spec = producer), with the same walker as ``diff``. A
+    client's copy of a spec is compared as a ``diff`` whose base is that copy."""
+    import datetime as _dt
+
+    from .compare.expect import ExpectCheck
+    from .compare.rules import REGISTRY, load_families
+    from .expect.model import Expectations as _Expectations
+    from .spec.refcheck import check_refs
+
+    load_families()
+    exp = expect if isinstance(expect, _Expectations) else load_expectations(expect, cwd=cwd)
+    s = _as_spec(spec, allow_remote_refs=allow_remote_refs, cwd=cwd)
+    warnings: list[str] = [*s.warnings, *check_refs(s, strict=strict_refs).warnings]
+    driver = ExpectCheck(s, exp)
+    with _deep_recursion("the spec or the expectations are nested too deeply to compare"):
+        findings = list(driver.run())
+        for copy in exp.client_specs:
+            findings += diff_specs(copy, s, cwd=cwd, strict_refs=strict_refs).findings
+    warnings += driver.warnings
+    day = _dt.date.today()
+    findings, notes = _apply_policy(findings, _severity_overrides(severity or {}, REGISTRY), ignore, level, day)
+    meta = {"command": "check", "spec": s.root.display, "interactions": str(len(exp.interactions)),
+            "checked": str(driver.checked),
+            "expectations": ", ".join(src.name for src in exp.sources)}
+    return Report.build(findings, [*warnings, *notes], meta)
+
+
+def _check_traffic_expectations(
+    traffic: Any, spec: Any, expect: Any, *, severity: Mapping[str, Any] | None, ignore: Any, level: Any,
+    strict: bool, progress: Callable[[int], None] | None, allow_remote_refs: bool, cwd: str | None, today: Any,
+    stdin: Any, **options: Any,
+) -> Report:
+    """Comparisons 2 and 3 of issue 9: recorded traffic against what the clients expect (their
+    compiled Pact/JSON Schema expectations, as one client contract checked by the traffic checker)
+    and, with a spec, the three pairs at once: traffic vs spec, traffic vs clients, clients vs spec.
+    One pass over the traffic feeds both checkers."""
+    import datetime as _dt
+
+    from .compare.expect import ExpectCheck, ExpectDoc
+    from .compare.expect_traffic import client_contract, relocate, spec_router
+    from .compare.rules import REGISTRY, load_families
+    from .compare.traffic import SpecChecker
+    from .expect.model import Expectations as _Expectations
+    from .spec.load import load_spec_data
+    from .spec.refcheck import check_refs
+
+    load_families()
+    exp = expect if isinstance(expect, _Expectations) else load_expectations(expect, cwd=cwd)
+    loaded = _as_spec(spec, allow_remote_refs=allow_remote_refs, cwd=cwd) if spec is not None else None
+    contract = client_contract(exp, spec_router(loaded) if loaded is not None else None)
+    if loaded is not None and isinstance(loaded.root.data, Mapping) and loaded.root.data.get("servers"):
+        contract["servers"] = loaded.root.data["servers"]
+    consumers = ", ".join(sorted({i.consumer for i in exp.interactions if i.consumer})) or "client"
+    # a client ignores response properties it does not read (Pact allows unexpected keys in responses)
+    client_checker = SpecChecker(load_spec_data(contract, name="client expectations"),
+                                 _check_options({**options, "undocumented": "off"}))
+    spec_checker_ = spec_checker(loaded, **options) if loaded is not None else None
+    warnings: list[str] = []
+    findings: list[Finding] = []
+    coverage: dict[str, Any] | None = None
+    sources = _TrafficSources(traffic, strict=strict, stdin=stdin)
+    with _deep_recursion("an exchange, the spec or the expectations are nested too deeply to check"):
+        for n, ex in enumerate(sources, 1):
+            client_checker.add(ex)
+            if spec_checker_ is not None:
+                spec_checker_.add(ex)
+            if progress is not None and n % 1000 == 0:
+                progress(n)
+        docs = {src.name: ExpectDoc(src) for src in exp.sources}
+        client_findings, uncovered = relocate(client_checker.findings(), contract, docs, consumers)
+        findings += client_findings
+        if spec_checker_ is not None and loaded is not None:
+            warnings += [*loaded.warnings, *check_refs(loaded).warnings]
+            findings += spec_checker_.findings()
+            coverage = dict(spec_checker_.coverage())
+            driver = ExpectCheck(loaded, exp)
+            findings += driver.run()
+            warnings += driver.warnings
+            coverage["clients"] = {name: sorted(ops) for name, ops in sorted(driver.relied.items())}
+            relied = set().union(*driver.relied.values()) if driver.relied else set()
+            coverage["operations_no_client_relies_on"] = sorted(
+                op.label for op in driver.ops.values() if op.label not in relied)
+    if uncovered:
+        warnings.append(f"{uncovered} exchange(s) match no interaction of the client expectations "
+                        "(not findings: other clients may make them)")
+    warnings += sources.warnings() + _check_warnings(client_checker)
+    day = today or _dt.date.today()
+    findings, notes = _apply_policy(findings, _severity_overrides(severity or {}, REGISTRY), ignore, level, day)
+    meta = {"command": "check", "traffic": ", ".join(sources.names) or "(exchanges)",
+            "exchanges": str(client_checker.aggregate.exchanges),
+            "expectations": ", ".join(src.name for src in exp.sources), "consumers": consumers}
+    if loaded is not None:
+        meta["spec"] = loaded.root.display
+    return Report.build(findings, [*warnings, *notes], meta, coverage=coverage)

@@ -75,6 +75,9 @@ def _add_record(sub: Subparsers) -> None:
                    help="do not record these paths")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="upstream timeout (default 60)")
     p.add_argument("--preserve-host", action="store_true", help="send the client's Host header upstream")
+    p.add_argument("--rotate-bytes", type=int, default=None, metavar="N",
+                   help="start a new file once the recording reaches N bytes (rotated files are read back "
+                        "as one recording: pass the directory or a glob to infer/check)")
     p.set_defaults(handler=_cmd_record)
 
 
@@ -99,6 +102,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
         tags=tags, include_paths=args.include_paths, exclude_paths=args.exclude_paths,
         timeout=args.timeout, preserve_host=args.preserve_host, on_started=started,
         redact_keep=args.redact_keep,
+        rotate_bytes=args.rotate_bytes,
     )
     print(
         f"contractdrift: recorded {stats.recorded} exchanges into {args.output}; dropped {stats.dropped} "
@@ -428,8 +432,10 @@ def _add_check(sub: Subparsers) -> None:
                     "and payload location, with counts, examples and the spec's file:line, plus which documented "
                     "operations, statuses and media types the traffic exercised. Exit 0: nothing at/above "
                     "--fail-on; 1: findings at/above it; 2: bad input.")
-    p.add_argument("traffic", nargs="+", metavar="TRAFFIC", help="recording(s), HAR, cassette(s), globs, or -")
-    p.add_argument("--spec", required=True, metavar="SPEC", help="the published spec: a file or git REF:path")
+    p.add_argument("traffic", nargs="*", metavar="TRAFFIC", help="recording(s), HAR, cassette(s), globs, or -")
+    p.add_argument("--spec", metavar="SPEC", help="the published spec: a file or git REF:path (required unless "
+                   "TRAFFIC is checked against --expect only)")
+    _expect_options(p)
     _output_options(p)
     p.add_argument("--fail-on", choices=("error", "warn", "info"), default=None,
                    help="exit 1 when a finding is at or above this severity (default: error)")
@@ -478,7 +484,37 @@ class _ProgressBar:
             self.bar.close()
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
+def _expect_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--expect", metavar="PATH", action="append", default=[],
+                   help="client expectations: a Pact file (V1-V4), a JSON Schema expectations file, a client's "
+                        "copy of the spec, or a directory of them; repeatable. Without TRAFFIC: checked against "
+                        "--spec (requests the client sends vs what the spec accepts, responses the spec allows "
+                        "vs what the client accepts)")
+    p.add_argument("--pact-broker", metavar="URL", help="fetch the provider's pacts from this Pact Broker "
+                   "(credentials: PACT_BROKER_TOKEN, or PACT_BROKER_USERNAME and PACT_BROKER_PASSWORD)")
+    p.add_argument("--provider", metavar="NAME", help="the provider's name on the Pact Broker")
+    p.add_argument("--consumer-version-tag", metavar="TAG", action="append", default=[],
+                   help="broker: the latest pact of each consumer version with this tag; repeatable")
+    p.add_argument("--branch", metavar="NAME", help="broker: the pacts of consumer versions on this branch")
+    p.add_argument("--latest", action="store_true", help="broker: only the latest pact of each consumer")
+
+
+def _load_expectations(args: argparse.Namespace) -> Any:
+    from . import api
+
+    loaded = None
+    if args.expect:
+        loaded = api.load_expectations(args.expect)
+    if args.pact_broker:
+        broker = api.load_expectations(args.pact_broker, provider=args.provider,
+                                       consumer_version_tags=args.consumer_version_tag, branch=args.branch,
+                                       latest=args.latest)
+        loaded = broker if loaded is None else loaded + broker
+    return loaded
+
+
+def _check_expectations(args: argparse.Namespace) -> int:
+    """``check --spec SPEC --expect PACT`` (no traffic): the expectations against the spec."""
     from . import api
     from .model import Severity
     from .report import iter_render
@@ -486,10 +522,37 @@ def _cmd_check(args: argparse.Namespace) -> int:
     cfg = api.load_settings(args.config)
     fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or Severity.ERROR)
     level = Severity.parse(args.level) if args.level else cfg.level
+    report = api.check_expectations(args.spec, _load_expectations(args), severity=cfg.severity,
+                                    ignore=args.ignore or cfg.ignore_file, level=level,
+                                    allow_remote_refs=args.allow_remote_refs)
+    _emit(args, iter_render(report, args.format, rules=api.rules(), color=_use_color(args), fail_on=fail_on))
+    return report.exit_code(fail_on)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from . import api
+    from .errors import UsageError
+    from .model import Severity
+    from .report import iter_render
+
+    expect = None
+    if args.expect or args.pact_broker:
+        if not args.traffic:
+            if not args.spec:
+                raise UsageError("check --expect without TRAFFIC needs --spec SPEC")
+            return _check_expectations(args)
+        expect = _load_expectations(args)
+    elif not args.traffic:
+        raise UsageError("check needs TRAFFIC (recordings) or --expect PATH / --pact-broker URL")
+    elif not args.spec:
+        raise UsageError("check TRAFFIC needs --spec SPEC (or --expect PATH to check against client expectations)")
+    cfg = api.load_settings(args.config)
+    fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or Severity.ERROR)
+    level = Severity.parse(args.level) if args.level else cfg.level
     bar = _ProgressBar()
     try:
         report = api.check(
-            args.traffic, args.spec, severity=cfg.severity, ignore=args.ignore or cfg.ignore_file, level=level,
+            args.traffic, args.spec, expect, severity=cfg.severity, ignore=args.ignore or cfg.ignore_file, level=level,
             strict=not args.skip_damaged, progress=bar if bar.bar is not None else None,
             allow_remote_refs=args.allow_remote_refs, base_path=args.base_path, trailing_slash=args.trailing_slash,
             undocumented=args.undocumented, nullable=args.nullable, formats=not args.no_formats,

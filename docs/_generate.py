@@ -18,7 +18,20 @@ def rules_md() -> str:
     from contractdrift import api
     from contractdrift.report.catalogue import catalogue_markdown
 
-    return catalogue_markdown(api.rules())
+    return catalogue_markdown(api.rules()) + _smv_md()
+
+
+def _smv_md() -> str:
+    """The ``expect`` family mapped to swagger-mock-validator's result codes (PactFlow users)."""
+    from contractdrift.compare.expect_rules import SMV
+
+    out = ["## expect rules and swagger-mock-validator", "",
+           "The nearest `@pactflow/swagger-mock-validator` result code of each `expect` rule, for users",
+           "coming from PactFlow's bi-directional contract testing.", "",
+           "| id | swagger-mock-validator |", "|---|---|"]
+    out += [f"| [`{rid}`](#{rid}) | `{code}` |" if not code.startswith("(") else f"| [`{rid}`](#{rid}) | {code} |"
+            for rid, code in sorted(SMV.items())]
+    return "\n".join(out) + "\n"
 
 
 def cli_md() -> str:

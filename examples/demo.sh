@@ -42,5 +42,33 @@ echo "(exit code $code: 1 means findings at or above --fail-on error)"
 "$CD" check out/traffic.jsonl --spec examples/orders/v2.yaml --format html -o out/check.html
 echo "wrote out/check.html"
 
+step "6. What a client expects (its Pact file, matchers compiled) against the spec, no traffic" \
+     "contractdrift check --spec examples/orders/v2.yaml --expect examples/orders/web-shop.pact.json"
+"$CD" check --spec examples/orders/v2.yaml --expect examples/orders/web-shop.pact.json
+code=$?
+echo "(exit code $code: the spec may send a status the client's regex refuses, and a 404 body it never declares)"
+[ "$code" -le 1 ] || exit "$code"
+
+step "7. The three-way view: the spec, the client's Pact file and the recorded traffic, errors only" \
+     "contractdrift check out/traffic.jsonl --spec examples/orders/v2.yaml --expect examples/orders/web-shop.pact.json --level error"
+"$CD" check out/traffic.jsonl --spec examples/orders/v2.yaml --expect examples/orders/web-shop.pact.json --level error
+code=$?
+echo "(exit code $code: the service sent 'refunded', which the client's regex refuses, and omitted a field it requires)"
+[ "$code" -le 1 ] || exit "$code"
+
+step "8. The service's own test suite with the pytest plugin: every test's traffic checked against the spec" \
+     "pytest examples/orders/tests --contractdrift-spec examples/orders/v2.yaml --contractdrift-report out/tests.html"
+"$PY" -m pytest examples/orders/tests -p no:cacheprovider -p no:randomly -q --color=no \
+      --contractdrift-spec examples/orders/v2.yaml --contractdrift-record out/tests.jsonl \
+      --contractdrift-report out/tests.html
+code=$?
+echo "(exit code $code: EXPECTED. test_gift_order_is_free passes its own asserts, but the service sent the amount"
+echo " as a number where the spec promises a string; the plugin failed exactly that test, pinpointed above)"
+[ "$code" -eq 1 ] || { echo "the example suite should fail exactly one test (exit code 1)"; exit 2; }
+"$CD" diff examples/orders/v1.yaml examples/orders/v2.yaml --format html -o out/diff.html
+"$CD" check out/traffic.jsonl --spec examples/orders/v2.yaml --expect examples/orders/web-shop.pact.json \
+      --format html -o out/three-way.html
+"$PY" examples/demo_index.py out
+
 echo
-echo "Done. Outputs are in out/."
+echo "Done. Outputs are in out/; the HTML report of the whole run is out/index.html."

@@ -8,7 +8,7 @@ from pathlib import Path
 import contractdrift
 
 PKG = Path(contractdrift.__file__).parent
-STAGES = ("model", "capture", "store", "spec", "infer", "compare", "report")
+STAGES = ("model", "capture", "store", "spec", "infer", "expect", "compare", "report")
 # stage -> stages (besides itself and model) it may import
 ALLOWED = {
     "model": set(),
@@ -16,7 +16,8 @@ ALLOWED = {
     "store": set(),
     "spec": set(),
     "infer": {"spec"},  # URL -> template matching of a spec's paths (spec/routes.py)
-    "compare": {"spec"},
+    "expect": set(),  # client expectations in (Pact, JSON Schema files, broker): values for the engine
+    "compare": {"spec", "expect"},  # the expectations driver reads compiled expectations
     "report": set(),
 }
 
@@ -56,7 +57,7 @@ def test_stages_import_only_what_the_layering_allows() -> None:
 
 
 def test_cli_goes_through_api() -> None:
-    bad = _imports(PKG / "cli.py") & {"capture", "store", "spec", "infer", "compare"}
+    bad = _imports(PKG / "cli.py") & {"capture", "store", "spec", "infer", "compare", "expect"}
     assert not bad, f"cli.py imports stages directly: {sorted(bad)}"
 
 
@@ -67,7 +68,7 @@ def test_public_api_is_sorted_and_complete() -> None:
     for name in names:
         assert hasattr(contractdrift, name), name
     public = {n for n in vars(contractdrift) if not n.startswith(("_", "@"))}
-    submodules = {"api", "capture", "cli", "compare", "config", "errors", "infer", "model", "report", "spec",
-                  "store", "annotations", "pytest_plugin"}
+    submodules = {"api", "capture", "cli", "compare", "config", "errors", "expect", "infer", "model", "report", "spec",
+                  "store", "annotations", "pytest_plugin", "requests"}  # requests: an optional extra, imported by name
     missing = public - set(names) - submodules
     assert not missing, f"public names not in __all__: {sorted(missing)}"

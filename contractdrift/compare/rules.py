@@ -646,6 +646,7 @@ def rule_table(family: str) -> Callable[[Callable[[], Iterable[RuleInfo]]], Call
 FAMILY_MODULES: dict[str, str] = {
     "parity": "contractdrift.compare.parity_rules",
     "check": "contractdrift.compare.check_rules",
+    "expect": "contractdrift.compare.expect_rules",  # client expectations (issue 9)
 }
 
 

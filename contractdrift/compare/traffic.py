@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote
 
+from ..errors import UsageError
 from ..model import (
     Evidence,
     Exchange,
@@ -77,7 +78,7 @@ class CheckOptions:
         for name, allowed in (("trailing_slash", ("strict", "lenient")), ("undocumented", ("off", "info", "warn")),
                               ("nullable", ("lenient", "strict"))):
             if getattr(self, name) not in allowed:
-                raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
+                raise UsageError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
 
 
 @dataclass(slots=True)

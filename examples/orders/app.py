@@ -47,7 +47,10 @@ async def list_orders(request: Request) -> Response:
 
 async def create_order(request: Request) -> Response:
     body = await request.json()
-    return JSONResponse(_order(body.get("note")), status_code=201)
+    order = _order(body.get("note"))
+    if body.get("gift"):  # the drift the example test suite catches: a number where the spec says string
+        order["total"] = {"amount": 0, "currency": "EUR"}
+    return JSONResponse(order, status_code=201)
 
 
 async def get_order(request: Request) -> Response:
