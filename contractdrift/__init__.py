@@ -31,11 +31,12 @@ __version__ = "0.1.0"
 
 if _TYPE_CHECKING:
     from . import asgi, wsgi
-    from .api import diff_specs, infer, load_settings, rules
+    from .api import diff_specs, infer, infer_files, load_settings, rules
     from .capture.httpx_transport import AsyncRecordingTransport, RecordingTransport
     from .capture.recorder import CapturePolicy, Recorder, RecorderStats
     from .capture.redact import Redactor
     from .infer import InferOptions, InferredAPI
+    from .parallel import infer_dask
     from .report import FORMATS, render
     from .spec.load import LoadedSpec, SpecFile, load_spec
     from .spec.validate import ValidationProblem, validate_spec
@@ -46,6 +47,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "wsgi": ("contractdrift.wsgi", None),
     "diff_specs": ("contractdrift.api", "diff_specs"),
     "infer": ("contractdrift.api", "infer"),
+    "infer_dask": ("contractdrift.parallel", "infer_dask"),
+    "infer_files": ("contractdrift.api", "infer_files"),
     "load_settings": ("contractdrift.api", "load_settings"),
     "rules": ("contractdrift.api", "rules"),
     "AsyncRecordingTransport": ("contractdrift.capture.httpx_transport", "AsyncRecordingTransport"),
@@ -117,6 +120,8 @@ __all__ = [
     "asgi",
     "diff_specs",
     "infer",
+    "infer_dask",
+    "infer_files",
     "load_settings",
     "load_spec",
     "read_exchanges",

@@ -239,6 +239,7 @@ def infer(
     templates: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
     strict: bool = True,
+    jobs: int | str = 1,
     **options: Any,
 ) -> InferredAPI:
     """Infer what each operation accepts and returns from exchanges (or a recording path).
@@ -246,19 +247,27 @@ def infer(
     ``spec`` maps concrete URLs to its path templates; ``templates`` (``"/users/{id}"``) override
     both spec and heuristics. ``options`` are :class:`~contractdrift.infer.InferOptions` fields
     (``required_ratio=0.95``, ``enum_max_values=5``, ``bounds=True``...). A recording path is
-    streamed; with ``strict`` a damaged line raises ``InputError`` naming file and line, otherwise
-    it is skipped. Returns an :class:`~contractdrift.infer.InferredAPI`.
+    streamed through the fast reader, on ``jobs`` processes (``"auto"``: every CPU; the result does
+    not depend on it); with ``strict`` a damaged line raises ``InputError`` naming file and line,
+    otherwise it is skipped. Returns an :class:`~contractdrift.infer.InferredAPI`.
     """
     from .errors import UsageError
     from .infer import InferOptions, infer_exchanges
-    from .store.reader import read_recording
+    from .spec.load import LoadedSpec
 
     try:
         opts = InferOptions.from_kwargs(options)
     except (TypeError, ValueError) as exc:
         raise UsageError(str(exc)) from None
+    if isinstance(exchanges, (str, os.PathLike)) and not isinstance(spec, LoadedSpec):
+        from .parallel import infer_sources
+
+        return infer_sources([exchanges], jobs=jobs, spec=spec, templates=templates, strict=strict,
+                             progress=progress, options=options)
     router = spec_router(spec, templates)
     if isinstance(exchanges, (str, os.PathLike)):
+        from .store.reader import read_recording
+
         reader = read_recording(exchanges, warn=not strict)
         return infer_exchanges(_strict_exchanges(reader, strict), opts, router=router, progress=progress)
     return infer_exchanges(exchanges, opts, router=router, progress=progress)
@@ -271,38 +280,42 @@ def infer_files(
     templates: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
     strict: bool = True,
+    jobs: int | str = 1,
+    dask: Any = None,
+    unit_bytes: int | None = None,
     **options: Any,
 ) -> InferredAPI:
     """:func:`infer` over several recordings and/or saved summaries (``InferredAPI.to_json`` files),
-    merged. User ``templates`` also re-template saved summaries."""
+    merged. User ``templates`` also re-template saved summaries.
+
+    Recordings are cut into units of work (byte ranges of large JSON Lines files, whole gzip files)
+    folded on ``jobs`` processes (``"auto"``: every CPU) or on a Dask cluster (``dask``: a scheduler
+    address, ``"local"``, or a ``distributed.Client``); the result is the same either way.
+    """
     from .errors import InputError
     from .infer import InferredAPI
     from .infer.inferred import FORMAT_ID
+    from .parallel import infer_sources
+    from .store.partition import UNIT_BYTES
 
+    recordings = [s for s in sources if not _is_summary(os.fspath(s), FORMAT_ID)]
     result: InferredAPI | None = None
-    done = 0
+    if recordings:
+        result = infer_sources(recordings, jobs=jobs, dask=dask, spec=spec, templates=templates, strict=strict,
+                               unit_bytes=unit_bytes or UNIT_BYTES, progress=progress, options=options)
     for source in sources:
         path = os.fspath(source)
-        part: InferredAPI
-        if _is_summary(path, FORMAT_ID):
-            try:
-                with open(path, encoding="utf-8") as fh:
-                    text = fh.read()
-            except OSError as exc:
-                raise InputError(f"cannot read: {exc.strerror or exc}", file=path) from None
-            part = InferredAPI.from_json(text, source=path)
-            router = spec_router(None, templates)
-            if router is not None:
-                part = part.retemplate(router)
-        else:
-            offset = done
-
-            def shifted(n: int, offset: int = offset) -> None:
-                if progress is not None:
-                    progress(offset + n)
-
-            part = infer(path, spec=spec, templates=templates, progress=shifted, strict=strict, **options)
-            done += part.exchanges
+        if not _is_summary(path, FORMAT_ID):
+            continue
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", file=path) from None
+        part = InferredAPI.from_json(text, source=path)
+        router = spec_router(None, templates)
+        if router is not None:
+            part = part.retemplate(router)
         result = part if result is None else result.merge(part)
     if result is None:
         from .infer import InferOptions

@@ -33,3 +33,7 @@ class InputError(ContractDriftError):
 
 class UsageError(ContractDriftError):
     """Bad options or configuration (unknown rule id in config, bad flag value)."""
+
+
+class WorkerError(ContractDriftError):
+    """A worker process (``--jobs``) or cluster task died before it delivered its part: no result."""

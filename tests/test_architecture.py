@@ -71,6 +71,6 @@ def test_public_api_is_sorted_and_complete() -> None:
         assert hasattr(contractdrift, name), name
     public = {n for n in vars(contractdrift) if not n.startswith(("_", "@"))}
     submodules = {"api", "capture", "cli", "compare", "config", "errors", "infer", "model", "report", "spec",
-                  "store", "annotations", "pytest_plugin"}
+                  "store", "annotations", "pytest_plugin", "parallel"}
     missing = public - set(names) - submodules
     assert not missing, f"public names not in __all__: {sorted(missing)}"

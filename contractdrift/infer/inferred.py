@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ..errors import InputError
-from ..model import Exchange
+from ..model import ExchangeView
 from .derive import X, node_schema, string_format
 from .openapi import build_json_schemas, build_openapi
 from .operation import BodySummary, OperationSummary, SideSummary
@@ -298,7 +298,7 @@ def _view(op: OperationSummary, opts: InferOptions) -> InferredOperation:
 
 # -- the fold ---------------------------------------------------------------------------------
 def infer_exchanges(
-    exchanges: Iterable[Exchange],
+    exchanges: Iterable[ExchangeView],
     options: InferOptions | None = None,
     *,
     router: Router | None = None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Body, Exchange
+from ..model import BodyView, ExchangeView
 from .options import InferOptions
 from .summary import Node, is_sensitive_name
 
@@ -111,7 +111,7 @@ class BodySummary:
     def count(self) -> int:
         return sum(self.kinds.values())
 
-    def add(self, body: Body) -> None:
+    def add(self, body: BodyView) -> None:
         kind = body.kind
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
         self.size = _minmax(self.size, body.size, body.size)
@@ -159,7 +159,7 @@ class SideSummary:
         self.headers = Slot(opts)
         self.bodies: dict[str, BodySummary] = {}
 
-    def add(self, headers: tuple[tuple[str, str], ...], body: Body, media_type: str | None) -> None:
+    def add(self, headers: tuple[tuple[str, str], ...], body: BodyView, media_type: str | None) -> None:
         self.count += 1
         self.headers.push(selected_headers(headers))
         if body.kind == "empty":
@@ -214,7 +214,7 @@ class OperationSummary:
         self.request = SideSummary(opts)
         self.responses: dict[str, SideSummary] = {}
 
-    def add(self, ex: Exchange, path_params: dict[str, str], query: dict[str, Any]) -> None:
+    def add(self, ex: ExchangeView, path_params: dict[str, str], query: dict[str, Any]) -> None:
         self.count += 1
         self.path.push(path_params)
         self.query.push(query)
