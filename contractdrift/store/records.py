@@ -75,6 +75,10 @@ if msgspec is not None:
         headers: tuple[tuple[str, str], ...] = ()
         body_: _BodyRec | None = msgspec.field(default=None, name="body")
 
+        def __post_init__(self) -> None:
+            if not self.method.isupper():  # Request.from_dict upper-cases the method
+                msgspec.structs.force_setattr(self, "method", self.method.upper())
+
         @property
         def body(self) -> _BodyRec | Body:
             return self.body_ if self.body_ is not None else _EMPTY

@@ -85,12 +85,11 @@ def run_in_order(
     submitted = 0
     try:
         for i in range(len(units)):
-            while submitted < len(units) and submitted <= i + ahead:
-                pending[submitted] = pool.submit(work, units[submitted])
-                submitted += 1
-            future = pending.pop(i)
             try:
-                result = future.result()
+                while submitted < len(units) and submitted <= i + ahead:
+                    pending[submitted] = pool.submit(work, units[submitted])
+                    submitted += 1
+                result = pending.pop(i).result()
             except BrokenProcessPool:
                 raise WorkerError(
                     f"a worker process died (killed, or out of memory?) while {workers} processes were working "
