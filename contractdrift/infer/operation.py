@@ -7,6 +7,7 @@ Everything here is a fold over exchanges and merges like :class:`~contractdrift.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..model import BodyView, ExchangeView
@@ -59,18 +60,23 @@ def selected_headers(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
 class Slot:
     """A root :class:`Node` with a buffer: :meth:`push` one value, folded every ``batch_size``."""
 
-    __slots__ = ("buf", "node")
+    __slots__ = ("buf", "limit", "node")
 
     def __init__(self, opts: InferOptions, node: Node | None = None) -> None:
         self.node = node if node is not None else Node(opts)
         self.buf: list[Any] = []
+        self.limit = opts.batch_size
 
     def push(self, value: Any) -> None:
         buf = self.buf
         buf.append(value)
-        if len(buf) >= self.node.opts.batch_size:
-            self.node.add(buf)
-            self.buf = []
+        if len(buf) >= self.limit:
+            self.fold()
+
+    def fold(self) -> None:
+        """Fold the buffered values now (callers that append to ``buf`` themselves call this)."""
+        self.node.add(self.buf)
+        self.buf = []
 
     def flush(self) -> Node:
         if self.buf:
@@ -113,12 +119,24 @@ class BodySummary:
 
     def add(self, body: BodyView) -> None:
         kind = body.kind
-        self.kinds[kind] = self.kinds.get(kind, 0) + 1
-        self.size = _minmax(self.size, body.size, body.size)
+        kinds = self.kinds
+        kinds[kind] = kinds.get(kind, 0) + 1
+        size = body.size
+        cur = self.size
+        if cur is None:
+            self.size = [size, size]
+        elif size < cur[0]:
+            cur[0] = size
+        elif size > cur[1]:
+            cur[1] = size
         if body.truncated:
             self.truncated += 1
         if kind == "json":
-            self.json.push(body.json)
+            slot = self.json
+            buf = slot.buf
+            buf.append(body.json)
+            if len(buf) >= slot.limit:
+                slot.fold()
 
     def merge_from(self, o: BodySummary) -> None:
         for k, v in o.kinds.items():
@@ -160,12 +178,21 @@ class SideSummary:
         self.bodies: dict[str, BodySummary] = {}
 
     def add(self, headers: tuple[tuple[str, str], ...], body: BodyView, media_type: str | None) -> None:
+        self.add_view(headers, body, lambda: media_type)
+
+    def add_view(self, headers: tuple[tuple[str, str], ...], body: BodyView,
+                 media_type: Callable[[], str | None]) -> None:
+        """:meth:`add` with the media type asked for only when there is a body."""
         self.count += 1
-        self.headers.push(selected_headers(headers))
+        slot = self.headers
+        buf = slot.buf
+        buf.append(selected_headers(headers))
+        if len(buf) >= slot.limit:
+            slot.fold()
         if body.kind == "empty":
             self.empty += 1
             return
-        mt = media_type or "application/octet-stream"
+        mt = media_type() or "application/octet-stream"
         b = self.bodies.get(mt)
         if b is None:
             b = self.bodies[mt] = BodySummary(self.opts)
@@ -219,14 +246,14 @@ class OperationSummary:
         self.path.push(path_params)
         self.query.push(query)
         req = ex.request
-        self.request.add(req.headers, req.body, req.media_type)
+        self.request.add_view(req.headers, req.body, lambda: req.media_type)
         resp = ex.response
         if resp is not None:
             key = str(resp.status)
             side = self.responses.get(key)
             if side is None:
                 side = self.responses[key] = SideSummary(self.opts)
-            side.add(resp.headers, resp.body, resp.media_type)
+            side.add_view(resp.headers, resp.body, lambda: resp.media_type)
 
     def merge_from(self, o: OperationSummary) -> None:
         self.count += o.count
