@@ -24,6 +24,7 @@ import json
 from typing import Any
 
 from ..model import Body, Exchange, ExchangeView, media_type_of
+from .fastjson import dumps, loads
 from .jsonl import FORMAT_NAME
 
 __all__ = ["FAST", "RecordView", "decode_record", "dumps", "loads"]
@@ -36,26 +37,6 @@ except ImportError:  # pragma: no cover - exercised only where msgspec cannot be
 FAST = msgspec is not None
 
 _EMPTY = Body()
-
-
-def loads(data: bytes | str) -> Any:
-    """Parse JSON text (msgspec when available); raises ``ValueError`` on malformed input."""
-    if _any_decoder is not None:
-        try:
-            return _any_decoder.decode(data)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            pass  # NaN, 1e400, lone surrogates: the standard library accepts them (or says why not)
-    return json.loads(data)
-
-
-def dumps(value: Any) -> bytes:
-    """Compact UTF-8 JSON (``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` bytes)."""
-    if msgspec is not None:
-        try:
-            return msgspec.json.encode(value)
-        except (TypeError, ValueError, OverflowError):
-            pass  # non-finite floats, unsupported keys: let the standard library decide
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 if msgspec is not None:
@@ -116,11 +97,9 @@ if msgspec is not None:
         extra: dict[str, Any] | None = None
 
     _typed_decoder: Any = msgspec.json.Decoder(_ExchangeRec)
-    _any_decoder: Any = msgspec.json.Decoder()
     _fast_errors: tuple[type[BaseException], ...] = (msgspec.DecodeError, msgspec.ValidationError)
 else:  # pragma: no cover
     _typed_decoder = None
-    _any_decoder = None
     _fast_errors = ()
 
 #: What :func:`decode_record` returns for an exchange line: a fast struct or an :class:`Exchange`.
