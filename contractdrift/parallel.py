@@ -287,7 +287,7 @@ def _dask_client(target: Any, jobs: int | str) -> Any:
             yield client
         return
     try:
-        client = Client(target, timeout=30)
+        client = Client(target, timeout=10)
     except (OSError, TimeoutError, ValueError) as exc:
         raise UsageError(f"--dask {target}: cannot reach the scheduler ({exc})") from None
     with client:

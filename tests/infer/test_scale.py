@@ -201,3 +201,10 @@ def test_dask_damaged_line(tmp_path: Path, dask_client: Any) -> None:
     with pytest.warns(contractdrift.store.reader.RecordingWarning, match=rf"skipped 1 damaged part\(s\): {rec}:1500"):
         api = contractdrift.infer_dask([rec], client=dask_client, unit_bytes=48 << 10, strict=False)
     assert api.exchanges == 2000
+
+
+def test_dask_local_cluster_from_the_cli(archive: Path, tmp_path: Path) -> None:
+    _, one = infer_cli(tmp_path, str(archive / "traffic.jsonl"), name="one.json")
+    code, local = infer_cli(tmp_path, str(archive / "traffic.jsonl"), "--dask", "local", "--jobs", "2",
+                            name="local.json")
+    assert code == 0 and local == one
