@@ -43,9 +43,28 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+# The child reports its own peak RSS (VmHWM, this process only, since its exec): ``ru_maxrss`` from
+# wait4 would also count what this (large) benchmark process held when it forked the child.
+_PROG = """
+import sys
+sys.path.insert(0, {root!r})
+from contractdrift.cli import main
+try:
+    code = main()
+finally:
+    with open("/proc/self/status") as fh:
+        hwm = [line.split()[1] for line in fh if line.startswith("VmHWM:")]
+    with open({report!r}, "w") as out:
+        out.write(hwm[0] if hwm else "0")
+sys.exit(code)
+"""
+
+
 def run_child(code_root: Path, args: list[str], cwd: Path) -> dict[str, Any]:
-    """``contractdrift <args>`` with the package imported from ``code_root``; wall, CPU, peak RSS."""
-    prog = f"import sys; sys.path.insert(0, {str(code_root)!r}); from contractdrift.cli import main; sys.exit(main())"
+    """``contractdrift <args>`` with the package imported from ``code_root``; wall, CPU (with the
+    child's workers), and the peak RSS of the child process itself (not its workers)."""
+    report = cwd / "hwm.txt"
+    prog = _PROG.format(root=str(code_root), report=str(report))
     env = dict(os.environ, PYTHONPATH=str(code_root))
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", prog, *args], cwd=cwd, env=env,
@@ -56,7 +75,8 @@ def run_child(code_root: Path, args: list[str], cwd: Path) -> dict[str, Any]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"infer failed ({proc.returncode}) with code from {code_root}: {err[-2000:]}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
+    rss_kb = int(report.read_text() or 0) if report.exists() else usage.ru_maxrss
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": rss_kb / 1024}
 
 
 def best(results: list[dict[str, Any]]) -> dict[str, Any]:
