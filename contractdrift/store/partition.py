@@ -244,13 +244,14 @@ class UnitReader:
             if magic == _GZIP_MAGIC:
                 stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
             try:
-                yield from self._lines(_stream_lines(stream), detect=True, stream=stream)
+                lines = _StreamLines(stream)
+                yield from self._lines(iter(lines), detect=True, stream=lines)
             except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
                 self._problem(self.lines + 1,
                               f"compressed stream ends early or is damaged ({type(exc).__name__}: {exc})")
 
     def _lines(self, lines: Iterator[tuple[bytes, bool]], *, detect: bool = False,
-               stream: IO[bytes] | None = None) -> Iterator[ExchangeView]:
+               stream: _StreamLines | None = None) -> Iterator[ExchangeView]:
         decode = decode_record
         first = detect
         n = 0
@@ -264,7 +265,7 @@ class UnitReader:
                     if self._is_document(line):
                         assert stream is not None
                         self.lines = n
-                        rest = line + (b"\n" if terminated else b"") + stream.read()
+                        rest = line + (b"\n" if terminated else b"") + stream.rest()
                         yield from self._document(rest)
                         return
                 try:
@@ -388,16 +389,31 @@ def _given_lines(lines: Iterable[bytes | str]) -> Iterator[tuple[bytes, bool]]:
         yield prev, False
 
 
-def _stream_lines(stream: IO[bytes]) -> Iterator[tuple[bytes, bool]]:
-    pending = b""
-    while True:
-        block = stream.read(_BLOCK)
-        if not block:
-            if pending:
-                yield pending, False
-            return
-        data = pending + block if pending else block
-        parts = data.split(b"\n")
-        pending = parts.pop()
-        for line in parts:
-            yield line, True
+class _StreamLines:
+    """``(line, terminated)`` pairs of a whole stream; :meth:`rest` is everything not yet yielded."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.parts: list[bytes] = []
+        self.next = 0
+        self.pending = b""
+
+    def __iter__(self) -> Iterator[tuple[bytes, bool]]:
+        while True:
+            block = self.stream.read(_BLOCK)
+            if not block:
+                if self.pending:
+                    last, self.pending = self.pending, b""
+                    yield last, False
+                return
+            data = self.pending + block if self.pending else block
+            self.parts = data.split(b"\n")
+            self.pending = self.parts.pop()
+            for i, line in enumerate(self.parts, 1):
+                self.next = i
+                yield line, True
+            self.parts, self.next = [], 0
+
+    def rest(self) -> bytes:
+        tail = self.parts[self.next:]
+        return (b"\n".join(tail) + b"\n" if tail else b"") + self.pending + self.stream.read()

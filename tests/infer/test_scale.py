@@ -208,3 +208,24 @@ def test_dask_local_cluster_from_the_cli(archive: Path, tmp_path: Path) -> None:
     code, local = infer_cli(tmp_path, str(archive / "traffic.jsonl"), "--dask", "local", "--jobs", "2",
                             name="local.json")
     assert code == 0 and local == one
+
+
+@pytest.mark.parametrize("size", [300, 3000])  # 3000 exchanges: a HAR file of several read blocks
+@pytest.mark.parametrize("packed", [False, True])
+def test_har_and_gzip_documents_are_read_whole(tmp_path: Path, size: int, packed: bool) -> None:
+    from contractdrift.infer import infer_exchanges
+    from contractdrift.store.har import write_har
+    from contractdrift.store.reader import read_exchanges
+
+    rec = tmp_path / "t.jsonl"
+    write_recording(rec, size)
+    har = tmp_path / "t.har"
+    write_har(read_exchanges(rec), str(har))
+    assert har.stat().st_size > (1 << 20) or size == 300
+    if packed:
+        packed_path = tmp_path / "t.har.gz"
+        packed_path.write_bytes(gzip.compress(har.read_bytes()))
+        har = packed_path
+    got = contractdrift.infer_files([har], jobs=1, unit_bytes=48 << 10)
+    assert got.exchanges == size
+    assert got.to_json() == infer_exchanges(read_exchanges(har)).to_json()
