@@ -137,8 +137,9 @@ def jobs(tmp: Path, rec: Path, gb: float) -> dict[str, Any]:
         r = run_child(REPO, ["infer", str(big), "--jobs", j, "-o", str(tmp / f"jobs{j}.yaml")], tmp)
         r["load"] = load()
         res[j] = r
+        # CPU time is not shown: pool workers are children of the forkserver, outside this child's rusage
         print(f"  --jobs {j}: {r['wall']:6.2f} s wall, {n / r['wall']:9,.0f} exchanges/s, {r['rss_mb']:5.0f} MB peak "
-              f"(parent), load {r['load']}")
+              f"(parent process), load {r['load']}")
     same = (tmp / "jobs1.yaml").read_bytes() == (tmp / "jobs2.yaml").read_bytes()
     speedup = res["1"]["wall"] / res["2"]["wall"]
     print(f"  speedup {speedup:.2f}x; documents identical: {same}")
