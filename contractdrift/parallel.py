@@ -57,6 +57,8 @@ _ROUTERS: dict[tuple[str | None, tuple[str, ...]], Any] = {}
 
 
 def _router(spec: str | None, templates: tuple[str, ...]) -> Any:
+    if spec is None and not templates:
+        return None  # (and the spec loader is never imported)
     key = (spec, templates)
     if key not in _ROUTERS:  # built once per process
         from .api import spec_router

@@ -15,14 +15,17 @@ The pieces every scaled-out command shares (``infer --jobs`` today, ``check --jo
   workers, even for a merge that is only associative up to rounding.
 
 The work function and its units must be picklable (module-level functions, frozen dataclasses).
-Processes start with ``forkserver`` where available (safe in threaded host programs), else
-``spawn``.
+Processes are forked on Linux when the calling process has a single thread (instant, and a script
+without an ``if __name__ == "__main__"`` guard works); otherwise they start with ``forkserver``
+(safe in threaded host programs) or ``spawn``, which re-import the caller's ``__main__`` module.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
+import threading
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -61,7 +64,11 @@ def resolve_jobs(jobs: int | str | None) -> int:
 
 def _context(name: str | None) -> multiprocessing.context.BaseContext:
     if name is None:
-        name = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        methods = multiprocessing.get_all_start_methods()
+        if sys.platform.startswith("linux") and threading.active_count() == 1 and "fork" in methods:
+            name = "fork"  # safe without other threads; instant, and no re-import of ``__main__``
+        else:
+            name = "forkserver" if "forkserver" in methods else "spawn"
     return multiprocessing.get_context(name)
 
 
