@@ -211,8 +211,9 @@ def die_on_three(x: int) -> int:
     return x
 
 
-def test_pool_yields_in_unit_order() -> None:
-    assert list(run_in_order(list(range(12)), square, jobs=2)) == [x * x for x in range(12)]
+@pytest.mark.parametrize("context", [None, "forkserver"])
+def test_pool_yields_in_unit_order(context: str | None) -> None:
+    assert list(run_in_order(list(range(12)), square, jobs=2, mp_context=context)) == [x * x for x in range(12)]
     assert list(run_in_order(list(range(5)), square, jobs=1)) == [0, 1, 4, 9, 16]
 
 
