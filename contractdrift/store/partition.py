@@ -19,7 +19,6 @@ which must then be installed (the ``dask`` extra brings it); local paths need no
 
 from __future__ import annotations
 
-import gzip
 import os
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -49,6 +48,10 @@ __all__ = [
 UNIT_BYTES = 32 << 20
 
 _GZIP_MAGIC = b"\x1f\x8b"
+# gzip.compress(data, compresslevel=6, mtime=0) as the writer calls it: no flags, no mtime, XFL 0; the
+# OS byte that follows is 3 or 255 depending on the Python version.
+_MEMBER_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00"
+_MEMBER_OS = (3, 255)
 _BLOCK = 1 << 20
 _PROBE = 1 << 20  # bytes read to classify a file's first line
 
@@ -135,18 +138,30 @@ class Unit:
 
     index: int
     file: str
-    kind: Literal["range", "stream"]
+    kind: Literal["range", "gzip", "stream"]
     start: int = 0
     end: int | None = None
     part: int = 0
 
 
-def _splittable(path: str) -> bool:
-    """A plain (not compressed) file whose first non-empty line is a recording header or an exchange."""
+def _kind(path: str) -> Literal["range", "gzip", "stream"]:
+    """How a large file can be cut: ``range`` (plain JSON Lines), ``gzip`` (JSON Lines in gzip members
+    written by contractdrift), or ``stream`` (read whole)."""
     with _open(path) as fh:
         head = fh.read(_PROBE)
     if head.startswith(_GZIP_MAGIC):
-        return False
+        if not head.startswith(_MEMBER_HEADER) or head[len(_MEMBER_HEADER)] not in _MEMBER_OS:
+            return "stream"
+        try:
+            head = zlib.decompressobj(31).decompress(head, _PROBE)
+        except zlib.error:
+            return "stream"
+        return "gzip" if _first_line_is_jsonl(head) else "stream"
+    return "range" if _first_line_is_jsonl(head) else "stream"
+
+
+def _first_line_is_jsonl(head: bytes) -> bool:
+    """The first non-empty line is a recording header or an exchange."""
     lines = head.split(b"\n")
     for i, line in enumerate(lines):
         if not line.strip():
@@ -164,8 +179,10 @@ def _splittable(path: str) -> bool:
 def partition(sources: Sequence[str | os.PathLike[str]], *, unit_bytes: int = UNIT_BYTES) -> list[Unit]:
     """Units of work for ``sources`` (files, directories, URLs), in order.
 
-    Plain JSON Lines files larger than ``unit_bytes`` become byte ranges of that size; everything
-    else is one unit per file. The result depends only on the inputs and ``unit_bytes``.
+    Plain JSON Lines files larger than ``unit_bytes`` become byte ranges of that size; gzip files
+    written by contractdrift (one gzip member per batch) are cut at the first member that starts
+    at or after each multiple of ``unit_bytes``; everything else is one unit per file. The result
+    depends only on the inputs and ``unit_bytes``.
     """
     if unit_bytes < 1:
         raise UsageError("unit_bytes must be >= 1")
@@ -173,14 +190,55 @@ def partition(sources: Sequence[str | os.PathLike[str]], *, unit_bytes: int = UN
     for source in sources:
         for file in source_files(source):
             size = _size(file)
-            if size <= unit_bytes or not _splittable(file):
+            kind = "stream" if size <= unit_bytes else _kind(file)
+            if kind == "stream":
                 units.append(Unit(len(units), file, "stream"))
+                continue
+            if kind == "gzip":
+                cuts = _member_cuts(file, size, unit_bytes)
+                for part, (start, end) in enumerate(zip(cuts, [*cuts[1:], None])):
+                    units.append(Unit(len(units), file, "gzip", start, end, part))
                 continue
             starts = range(0, size, unit_bytes)
             for part, start in enumerate(starts):
                 end = start + unit_bytes if start + unit_bytes < size else None
                 units.append(Unit(len(units), file, "range", start, end, part))
     return units
+
+
+def _member_cuts(path: str, size: int, unit_bytes: int) -> list[int]:
+    """Offsets of the first member header at or after each multiple of ``unit_bytes`` (0 first).
+
+    contractdrift's writer starts every member with the same 10 bytes (``gzip.compress(mtime=0)``),
+    so a match inside compressed data is a 2**-80 event per position; a reader still checks that the
+    members it crossed end exactly at the next cut (see :func:`_gzip_range`).
+    """
+    cuts = [0]
+    with _open(path) as fh:
+        for target in range(unit_bytes, size, unit_bytes):
+            if target <= cuts[-1]:
+                continue
+            fh.seek(target)
+            pos, tail = target, b""
+            found = None
+            while found is None:
+                block = fh.read(_BLOCK)
+                if not block:
+                    return cuts
+                data = tail + block
+                at = data.find(_MEMBER_HEADER)
+                while at >= 0 and found is None:
+                    if at + len(_MEMBER_HEADER) >= len(data):
+                        break  # the OS byte is in the next block: look again with it
+                    if data[at + len(_MEMBER_HEADER)] in _MEMBER_OS:
+                        found = pos - len(tail) + at
+                    else:
+                        at = data.find(_MEMBER_HEADER, at + 1)
+                keep = len(_MEMBER_HEADER)
+                tail = data[-keep:]
+                pos += len(block)
+            cuts.append(found)
+    return cuts
 
 
 class DamagedLine(InputError):
@@ -238,15 +296,21 @@ class UnitReader:
             if unit.kind == "range":
                 yield from self._lines(_range_lines(raw, unit.start, unit.end))
                 return
+            if unit.kind == "gzip":
+                try:
+                    yield from self._lines(_chunk_lines(_gzip_range(raw, unit)))
+                except (EOFError, zlib.error) as exc:
+                    self._problem(self.lines + 1,
+                                  f"compressed stream ends early or is damaged ({type(exc).__name__}: {exc})")
+                return
             magic = raw.read(2)
             raw.seek(0)
-            stream: IO[bytes] = raw
-            if magic == _GZIP_MAGIC:
-                stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+            # gzip through zlib directly: what decompressed before a damaged end is still read
+            chunks = _gzip_range(raw, unit) if magic == _GZIP_MAGIC else iter(lambda: raw.read(_BLOCK), b"")
             try:
-                lines = _StreamLines(stream)
+                lines = _StreamLines(chunks)
                 yield from self._lines(iter(lines), detect=True, stream=lines)
-            except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            except (EOFError, zlib.error) as exc:
                 self._problem(self.lines + 1,
                               f"compressed stream ends early or is damaged ({type(exc).__name__}: {exc})")
 
@@ -389,23 +453,61 @@ def _given_lines(lines: Iterable[bytes | str]) -> Iterator[tuple[bytes, bool]]:
         yield prev, False
 
 
-class _StreamLines:
-    """``(line, terminated)`` pairs of a whole stream; :meth:`rest` is everything not yet yielded."""
+def _gzip_range(fh: IO[bytes], unit: Unit) -> Iterator[bytes]:
+    """Decompressed data of the gzip members starting in ``[unit.start, unit.end)``."""
+    fh.seek(unit.start)
+    offset = unit.start  # compressed offset where the current member starts
+    d = zlib.decompressobj(31)
+    fed = False
+    while True:
+        block = fh.read(_BLOCK)
+        if not block:
+            if fed:
+                raise EOFError("the last gzip member is cut short")
+            return
+        data = block
+        while data:
+            out = d.decompress(data)
+            fed = True
+            if out:
+                yield out
+            if not d.eof:
+                break
+            offset += len(data) - len(d.unused_data)
+            data = d.unused_data
+            d, fed = zlib.decompressobj(31), False
+            if unit.end is not None and offset >= unit.end:
+                if offset != unit.end:
+                    raise InputError(f"cannot cut this gzip file at byte {unit.end} (not a member boundary); "
+                                     "use a larger --unit-size", file=unit.file)
+                return
+            if data.strip(b"\x00") == b"":
+                data = b""  # trailing padding
 
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
+
+def _chunk_lines(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, bool]]:
+    pending = b""
+    for chunk in chunks:
+        data = pending + chunk if pending else chunk
+        parts = data.split(b"\n")
+        pending = parts.pop()
+        for line in parts:
+            yield line, True
+    if pending:
+        yield pending, False
+
+
+class _StreamLines:
+    """``(line, terminated)`` pairs of a stream of chunks; :meth:`rest` is everything not yet yielded."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks = chunks
         self.parts: list[bytes] = []
         self.next = 0
         self.pending = b""
 
     def __iter__(self) -> Iterator[tuple[bytes, bool]]:
-        while True:
-            block = self.stream.read(_BLOCK)
-            if not block:
-                if self.pending:
-                    last, self.pending = self.pending, b""
-                    yield last, False
-                return
+        for block in self.chunks:
             data = self.pending + block if self.pending else block
             self.parts = data.split(b"\n")
             self.pending = self.parts.pop()
@@ -413,7 +515,10 @@ class _StreamLines:
                 self.next = i
                 yield line, True
             self.parts, self.next = [], 0
+        if self.pending:
+            last, self.pending = self.pending, b""
+            yield last, False
 
     def rest(self) -> bytes:
         tail = self.parts[self.next:]
-        return (b"\n".join(tail) + b"\n" if tail else b"") + self.pending + self.stream.read()
+        return (b"\n".join(tail) + b"\n" if tail else b"") + self.pending + b"".join(self.chunks)

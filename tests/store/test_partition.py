@@ -232,3 +232,41 @@ def test_resolve_jobs() -> None:
 
     with pytest.raises(UsageError):
         resolve_jobs("many")
+
+
+def write_gz_recording(path: Path, n: int, batch: int = 20) -> None:
+    """A gzip recording the way contractdrift's writer makes it: one gzip member per batch."""
+    from contractdrift.store.jsonl import JsonlWriter
+
+    with JsonlWriter(path) as writer:
+        for start in range(0, n, batch):
+            writer.write_many([Exchange.from_dict(json.loads(line(i, 30))) for i in range(start, min(n, start + batch))])
+
+
+def test_gzip_files_of_the_writer_are_cut_at_member_boundaries(tmp_path: Path) -> None:
+    path = tmp_path / "rec.jsonl.gz"
+    write_gz_recording(path, 600)
+    units = partition([path], unit_bytes=2048)
+    assert len(units) > 3 and {u.kind for u in units} == {"gzip"}
+    assert units[0].start == 0 and units[-1].end is None and all(u.end for u in units[:-1])
+    seen, problems = ids_by_unit(path, 2048)
+    assert seen == list(range(600)) and problems == []
+    other = tmp_path / "cli.jsonl.gz"  # gzip(1) output: a single member with a name and an mtime
+    other.write_bytes(gzip.compress((HEADER + "\n" + line(1) + "\n").encode() * 200, mtime=12345))
+    assert [u.kind for u in partition([other], unit_bytes=2048)] == ["stream"]
+
+
+def test_a_gzip_member_cut_short_is_reported_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "rec.jsonl.gz"
+    write_gz_recording(path, 600)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 40])  # the writer died in the middle of its last batch
+    seen, problems = ids_by_unit(path, 2048)
+    whole, whole_problems = ids_by_unit(path, 1 << 30)  # read as one stream, as before units existed
+    assert seen == whole and 580 <= len(seen) < 600  # what decompressed is kept
+    assert len(problems) == 1 and "compressed stream ends early" in problems[0][1]
+    assert problems == whole_problems
+    assert problems[0][0] is not None and problems[0][0] > len(seen) + 1
+    with pytest.raises(DamagedLine):
+        for unit in partition([path], unit_bytes=2048):
+            list(UnitReader(unit, strict=True))
