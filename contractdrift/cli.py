@@ -247,8 +247,8 @@ def _scale_options(p: argparse.ArgumentParser) -> None:
                    help="run on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a "
                         "LocalCluster (needs the dask extra); recordings may then be fsspec URLs (s3://...)")
     p.add_argument("--unit-size", default=None, metavar="BYTES",
-                   help="size of the byte ranges large JSON Lines files are cut into (default 32M; K, M, G "
-                        "suffixes); gzip files are read whole")
+                   help="size of the units large recordings are cut into (default 32M; K, M, G suffixes): "
+                        "byte ranges of JSON Lines, gzip members of contractdrift's own .gz files")
 
 
 def _parse_size(text: str | None) -> int | None:
