@@ -30,14 +30,16 @@ from .store.partition import UNIT_BYTES, DamagedLine, Unit, UnitReader, absolute
 from .store.reader import RecordingProblem, RecordingWarning
 from .store.runner import TreeMerger, resolve_jobs, run_in_order, tree_merge
 
-__all__ = ["InferTask", "UnitOutcome", "infer_dask", "infer_units"]
+__all__ = ["InferTask", "UnitOutcome", "fold_units", "infer_dask", "infer_units"]
 
 
 @dataclass(frozen=True, slots=True)
 class UnitOutcome:
     """What folding one unit produced: the summary (``None`` after a strict failure) and statistics.
 
-    Problem line numbers are relative to the unit.
+    Problem line numbers are relative to the unit. ``summary`` is an
+    :class:`~contractdrift.infer.InferredAPI` for ``infer``; :func:`fold_units` accepts any mergeable
+    value (e.g. another command's aggregate of findings).
     """
 
     unit: Unit
@@ -46,7 +48,7 @@ class UnitOutcome:
     skipped: int
     problems: tuple[RecordingProblem, ...]
     failure: RecordingProblem | None
-    summary: InferredAPI | None
+    summary: Any
 
     def stats(self) -> UnitOutcome:
         """The same outcome without the summary (what travels apart from the reduction tree)."""
@@ -97,8 +99,7 @@ def _merge(a: InferredAPI | None, b: InferredAPI | None) -> InferredAPI | None:
 class _Collector:
     """Consumes outcomes in unit order: true line numbers, strict failures, warnings, merged summary."""
 
-    def __init__(self, options: InferOptions, strict: bool, progress: Callable[[int], None] | None) -> None:
-        self.options = options
+    def __init__(self, strict: bool, progress: Callable[[int], None] | None) -> None:
         self.strict = strict
         self.progress = progress
         self.lines_before: dict[str, int] = {}
@@ -131,8 +132,36 @@ class _Collector:
             more = f" (and {n - 3} more)" if n > 3 else ""
             warnings.warn(f"{file}: skipped {n} damaged part(s): {shown}{more}", RecordingWarning, stacklevel=3)
 
-    def empty(self) -> InferredAPI:
-        return InferredAPI(self.options)
+
+def fold_units(
+    units: Sequence[Unit],
+    task: Callable[[Unit], UnitOutcome],
+    merge: Callable[[Any, Any], Any],
+    *,
+    strict: bool = True,
+    jobs: int | str = 1,
+    progress: Callable[[int], None] | None = None,
+    mp_context: str | None = None,
+) -> Any:
+    """The generic driver: ``task`` folds each unit (on ``jobs`` processes), the summaries are merged
+    with ``merge`` in the fixed tree shape, damaged lines get their true line numbers (with
+    ``strict`` the first one in file order raises :class:`InputError`; otherwise they are warned
+    about), and a dead worker raises :class:`~contractdrift.errors.WorkerError`. Returns the merged
+    summary, or ``None`` when there were no units.
+    """
+    collector = _Collector(strict, progress)
+
+    def merge_present(a: Any, b: Any) -> Any:
+        return None if a is None or b is None else merge(a, b)
+
+    merger: TreeMerger[Any] = TreeMerger(merge_present)
+    outcomes = run_in_order(units, task, jobs=resolve_jobs(jobs), mp_context=mp_context)
+    with contextlib.closing(outcomes):
+        for outcome in outcomes:
+            collector.add(outcome)
+            merger.add(outcome.summary)
+    collector.warn()
+    return merger.result()
 
 
 def infer_units(
@@ -149,22 +178,15 @@ def infer_units(
     number; a dead worker raises :class:`~contractdrift.errors.WorkerError`. Problems that were
     skipped are emitted as :class:`RecordingWarning`.
     """
-    collector = _Collector(task.options, task.strict, progress)
-    merger: TreeMerger[InferredAPI | None] = TreeMerger(_merge)
-    outcomes = run_in_order(units, task, jobs=resolve_jobs(jobs), mp_context=mp_context)
-    with contextlib.closing(outcomes):
-        for outcome in outcomes:
-            collector.add(outcome)
-            merger.add(outcome.summary)
-    collector.warn()
-    result = merger.result()
-    return result if result is not None else collector.empty()
+    result = fold_units(units, task, InferredAPI.merge, strict=task.strict, jobs=jobs, progress=progress,
+                        mp_context=mp_context)
+    return result if isinstance(result, InferredAPI) else InferredAPI(task.options)
 
 
 # --- Dask ----------------------------------------------------------------------------------------
 
 
-def _summary_of(o: UnitOutcome) -> InferredAPI | None:
+def _summary_of(o: UnitOutcome) -> Any:
     return o.summary
 
 
@@ -231,12 +253,12 @@ def infer_dask(
         computed = client.gather(client.compute(values)) if values else []
     else:
         computed = list(dask.compute(*values)) if values else []
-    collector = _Collector(opts, strict, None)
+    collector = _Collector(strict, None)
     for o in computed[1:]:
         collector.add(o)
     collector.warn()
     result = computed[0] if computed else None
-    return result if result is not None else collector.empty()
+    return result if isinstance(result, InferredAPI) else InferredAPI(opts)
 
 
 def infer_sources(
