@@ -86,7 +86,7 @@ def run_in_order(
             yield work(unit)
         return
     workers = min(jobs, len(units))
-    ahead = window if window is not None else 2 * workers
+    ahead = window if window is not None else 4 * workers  # in flight: a slow unit does not idle the rest
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(mp_context))
     pending: dict[int, Future[R]] = {}
     submitted = 0
