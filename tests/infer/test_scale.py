@@ -185,6 +185,10 @@ def test_dask_reads_fsspec_urls(archive: Path, dask_client: Any) -> None:
         local = contractdrift.infer_files([archive / "traffic.1.jsonl"], unit_bytes=48 << 10).to_json()
         # the memory filesystem lives in this process (worker processes cannot see it): units read here
         assert contractdrift.infer_files([url], unit_bytes=48 << 10).to_json() == local
+        with fs.open("/scale-test/traffic.1.jsonl", "wb") as fh:  # a directory URL: rotated files in order
+            fh.write((archive / "traffic.jsonl").read_bytes())
+        both = contractdrift.infer_files([archive / "traffic.jsonl", archive / "traffic.1.jsonl"], unit_bytes=48 << 10)
+        assert contractdrift.infer_files(["memory://scale-test"], unit_bytes=48 << 10).to_json() == both.to_json()
         assert contractdrift.infer_dask(["file://" + str(archive / "traffic.1.jsonl")], client=dask_client,
                                         unit_bytes=48 << 10).to_json() == local
     finally:
