@@ -253,13 +253,12 @@ def infer(
     """
     from .errors import UsageError
     from .infer import InferOptions, infer_exchanges
-    from .spec.load import LoadedSpec
 
     try:
         opts = InferOptions.from_kwargs(options)
     except (TypeError, ValueError) as exc:
         raise UsageError(str(exc)) from None
-    if isinstance(exchanges, (str, os.PathLike)) and not isinstance(spec, LoadedSpec):
+    if isinstance(exchanges, (str, os.PathLike)) and (spec is None or isinstance(spec, (str, os.PathLike))):
         from .parallel import infer_sources
 
         return infer_sources([exchanges], jobs=jobs, spec=spec, templates=templates, strict=strict,
@@ -288,8 +287,8 @@ def infer_files(
     """:func:`infer` over several recordings and/or saved summaries (``InferredAPI.to_json`` files),
     merged. User ``templates`` also re-template saved summaries.
 
-    Recordings are cut into units of work (byte ranges of large JSON Lines files, whole gzip files)
-    folded on ``jobs`` processes (``"auto"``: every CPU) or on a Dask cluster (``dask``: a scheduler
+    Recordings are cut into units of work (byte ranges of large JSON Lines files, member ranges of
+    contractdrift's own gzip files, other files whole) folded on ``jobs`` processes (``"auto"``: every CPU) or on a Dask cluster (``dask``: a scheduler
     address, ``"local"``, or a ``distributed.Client``); the result is the same either way.
     """
     from .errors import InputError
