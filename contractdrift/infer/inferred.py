@@ -324,8 +324,9 @@ def infer_exchanges(
             hit = route_template_params(ex.route, path)
             matched = hit is not None
         if hit is None:
-            hit = templater.template(path)
-        template, params = hit[0], dict(hit[1])
+            template, params = templater.template(path)  # a fresh dict
+        else:
+            template, params = hit[0], dict(hit[1])
         method = ex.request.method.upper()
         op = ops.get((method, template))
         if op is None:

@@ -7,14 +7,13 @@ Everything here is a fold over exchanges and merges like :class:`~contractdrift.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from ..model import BodyView, ExchangeView
 from .options import InferOptions
 from .summary import Node, is_sensitive_name
 
-__all__ = ["BodySummary", "OperationSummary", "SideSummary", "Slot"]
+__all__ = ["BodySummary", "OperationSummary", "SideSummary", "SideView", "Slot"]
 
 # Headers that say nothing about the contract (transport, caching, tracing noise).
 _SKIP_HEADERS = frozenset({
@@ -165,6 +164,28 @@ class BodySummary:
         return b
 
 
+class SideView(Protocol):
+    """What :meth:`SideSummary.add_side` reads of a request or a response."""
+
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def body(self) -> BodyView: ...
+    @property
+    def media_type(self) -> str | None: ...
+
+
+class _Side:
+    """A request or response view made of loose parts (for :meth:`SideSummary.add`)."""
+
+    __slots__ = ("body", "headers", "media_type")
+
+    def __init__(self, headers: tuple[tuple[str, str], ...], body: BodyView, media_type: str | None) -> None:
+        self.headers = headers
+        self.body = body
+        self.media_type = media_type
+
+
 class SideSummary:
     """One side of an operation (the request, or the responses with one status): headers and bodies."""
 
@@ -178,11 +199,11 @@ class SideSummary:
         self.bodies: dict[str, BodySummary] = {}
 
     def add(self, headers: tuple[tuple[str, str], ...], body: BodyView, media_type: str | None) -> None:
-        self.add_view(headers, body, lambda: media_type)
+        self.add_side(_Side(headers, body, media_type))
 
-    def add_view(self, headers: tuple[tuple[str, str], ...], body: BodyView,
-                 media_type: Callable[[], str | None]) -> None:
-        """:meth:`add` with the media type asked for only when there is a body."""
+    def add_side(self, side: SideView) -> None:
+        """:meth:`add` for a request or response view (its media type is looked up only for a body)."""
+        headers, body = side.headers, side.body
         self.count += 1
         slot = self.headers
         buf = slot.buf
@@ -192,7 +213,7 @@ class SideSummary:
         if body.kind == "empty":
             self.empty += 1
             return
-        mt = media_type() or "application/octet-stream"
+        mt = side.media_type or "application/octet-stream"
         b = self.bodies.get(mt)
         if b is None:
             b = self.bodies[mt] = BodySummary(self.opts)
@@ -246,14 +267,14 @@ class OperationSummary:
         self.path.push(path_params)
         self.query.push(query)
         req = ex.request
-        self.request.add_view(req.headers, req.body, lambda: req.media_type)
+        self.request.add_side(req)
         resp = ex.response
         if resp is not None:
             key = str(resp.status)
             side = self.responses.get(key)
             if side is None:
                 side = self.responses[key] = SideSummary(self.opts)
-            side.add_view(resp.headers, resp.body, lambda: resp.media_type)
+            side.add_side(resp)
 
     def merge_from(self, o: OperationSummary) -> None:
         self.count += o.count
