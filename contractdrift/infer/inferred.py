@@ -36,7 +36,12 @@ def parse_query(query: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if not query:
         return out
-    for k, v in parse_qsl(query, keep_blank_values=True):
+    pairs: Any
+    if "%" in query or "+" in query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+    else:  # nothing to unquote: what parse_qsl does, without its per-pair unquoting
+        pairs = [(p.split("=", 1) if "=" in p else (p, "")) for p in query.split("&") if p]
+    for k, v in pairs:
         cur = out.get(k)
         if cur is None:
             out[k] = v

@@ -156,3 +156,17 @@ def test_templater_cache_of_plain_paths_changes_nothing(paths: list[tuple[str, i
         name = "u" + "".join(chr(97 + int(d)) for d in str(n))  # letters only: literal, not id-like
         path = f"/{parent}/{name}" + ("/posts" if deep else "")
         assert cached.template(path) == plain.template(path)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab=&;%2+ x", max_size=30))
+def test_fast_query_parsing_is_parse_qsl(query: str) -> None:
+    from urllib.parse import parse_qsl
+
+    from contractdrift.infer.inferred import parse_query
+
+    expected: dict[str, object] = {}
+    for k, v in parse_qsl(query, keep_blank_values=True):
+        cur = expected.get(k)
+        expected[k] = v if cur is None else [*cur, v] if isinstance(cur, list) else [cur, v]
+    assert parse_query(query) == expected
