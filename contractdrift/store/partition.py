@@ -298,7 +298,7 @@ class UnitReader:
                 return
             if unit.kind == "gzip":
                 try:
-                    yield from self._lines(_chunk_lines(_gzip_range(raw, unit)))
+                    yield from self._lines(iter(_StreamLines(_gzip_range(raw, unit))))
                 except (EOFError, zlib.error) as exc:
                     self._problem(self.lines + 1,
                                   f"compressed stream ends early or is damaged ({type(exc).__name__}: {exc})")
@@ -483,18 +483,6 @@ def _gzip_range(fh: IO[bytes], unit: Unit) -> Iterator[bytes]:
                 return
             if data.strip(b"\x00") == b"":
                 data = b""  # trailing padding
-
-
-def _chunk_lines(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, bool]]:
-    pending = b""
-    for chunk in chunks:
-        data = pending + chunk if pending else chunk
-        parts = data.split(b"\n")
-        pending = parts.pop()
-        for line in parts:
-            yield line, True
-    if pending:
-        yield pending, False
 
 
 class _StreamLines:
