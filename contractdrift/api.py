@@ -261,8 +261,8 @@ def infer(
     if isinstance(exchanges, (str, os.PathLike)) and (spec is None or isinstance(spec, (str, os.PathLike))):
         from .parallel import infer_sources
 
-        return infer_sources([exchanges], jobs=jobs, spec=spec, templates=templates, strict=strict,
-                             progress=progress, options=options)
+        return infer_sources([exchanges], jobs=jobs, spec=spec, templates=templates, skip_damaged=not strict,
+                             progress=progress, options=opts)
     router = spec_router(spec, templates)
     if isinstance(exchanges, (str, os.PathLike)):
         from .store.reader import read_recording
@@ -300,8 +300,9 @@ def infer_files(
     recordings = [s for s in sources if not _is_summary(os.fspath(s), FORMAT_ID)]
     result: InferredAPI | None = None
     if recordings:
-        result = infer_sources(recordings, jobs=jobs, dask=dask, spec=spec, templates=templates, strict=strict,
-                               unit_bytes=unit_bytes or UNIT_BYTES, progress=progress, options=options)
+        result = infer_sources(recordings, jobs=jobs, dask=dask, spec=spec, templates=templates,
+                               skip_damaged=not strict, unit_bytes=unit_bytes or UNIT_BYTES, progress=progress,
+                               options=options)
     for source in sources:
         path = os.fspath(source)
         if not _is_summary(path, FORMAT_ID):

@@ -214,9 +214,10 @@ def infer_dask(
     client: Any = None,
     spec: str | os.PathLike[str] | None = None,
     templates: Sequence[str] = (),
-    strict: bool = True,
+    skip_damaged: bool = False,
     unit_bytes: int = UNIT_BYTES,
-    **options: Any,
+    options: InferOptions | None = None,
+    **overrides: Any,
 ) -> InferredAPI:
     """:func:`contractdrift.infer` on Dask: each partition folds to a summary on a worker, only the
     summaries travel, and they are reduced in a tree (the shape ``--jobs`` uses).
@@ -226,13 +227,13 @@ def infer_dask(
     ``gs://`` with s3fs/gcsfs installed; the workers must be able to read them). Paths are cut into
     the same units as ``--jobs``, so the result is identical to :func:`contractdrift.infer`; a bag's
     partitions are its own units. ``client`` is a ``distributed.Client`` (default: Dask's current
-    scheduler). Options are those of :func:`contractdrift.infer`.
+    scheduler). A damaged line raises :class:`InputError` naming file and line, unless
+    ``skip_damaged``. ``options`` (an :class:`InferOptions`) and ``overrides`` (some of its fields
+    by keyword) are those of :func:`contractdrift.infer`.
     """
     dask, delayed = _dask()
-    try:
-        opts = InferOptions.from_kwargs(options)
-    except (TypeError, ValueError) as exc:
-        raise UsageError(str(exc)) from None
+    opts = _options(options, overrides)
+    strict = not skip_damaged
     task = InferTask(opts, None if spec is None else os.fspath(spec), tuple(templates), strict)
     if isinstance(source, (str, os.PathLike)):
         source = [source]
@@ -268,27 +269,35 @@ def infer_sources(
     dask: Any = None,
     spec: str | os.PathLike[str] | None = None,
     templates: Sequence[str] = (),
-    strict: bool = True,
+    skip_damaged: bool = False,
     unit_bytes: int = UNIT_BYTES,
     progress: Callable[[int], None] | None = None,
-    options: Mapping[str, Any] | None = None,
+    options: InferOptions | Mapping[str, Any] | None = None,
 ) -> InferredAPI:
     """Recordings (files, directories, URLs) -> one summary, with ``jobs`` processes or on ``dask``
-    (a scheduler address, ``"local"`` for a LocalCluster, or a ``distributed.Client``)."""
-    try:
-        opts = InferOptions.from_kwargs(dict(options or {}))
-    except (TypeError, ValueError) as exc:
-        raise UsageError(str(exc)) from None
+    (a scheduler address, ``"local"`` for a LocalCluster, or a ``distributed.Client``).
+    ``options``: an :class:`InferOptions` or its fields by name."""
+    opts = options if isinstance(options, InferOptions) else _options(None, dict(options or {}))
     spec_path = None if spec is None else os.fspath(spec)
     if dask is None:
-        task = InferTask(opts, spec_path, tuple(templates), strict)
+        task = InferTask(opts, spec_path, tuple(templates), not skip_damaged)
         if spec_path is not None:
             _router(spec_path, task.templates)  # a bad spec fails here, once, not in every worker
         units = partition(sources, unit_bytes=unit_bytes)
         return infer_units(units, task, jobs=jobs, progress=progress)
     with _dask_client(dask, jobs) as client:
-        return infer_dask(list(sources), client=client, spec=spec_path, templates=templates, strict=strict,
-                          unit_bytes=unit_bytes, **dict(options or {}))
+        return infer_dask(list(sources), client=client, spec=spec_path, templates=templates,
+                          skip_damaged=skip_damaged, unit_bytes=unit_bytes, options=opts)
+
+
+def _options(options: InferOptions | None, overrides: Mapping[str, Any]) -> InferOptions:
+    """``options`` with ``overrides`` (field names) applied; bad names or values are usage errors."""
+    try:
+        if options is None:
+            return InferOptions.from_kwargs(dict(overrides))
+        return dataclasses.replace(options, **overrides) if overrides else options
+    except (TypeError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
 
 
 @contextlib.contextmanager

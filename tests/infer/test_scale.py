@@ -210,7 +210,7 @@ def test_dask_damaged_line(tmp_path: Path, dask_client: Any) -> None:
     with pytest.raises(InputError, match=rf"{rec}:1500: malformed recording"):
         contractdrift.infer_dask([rec], client=dask_client, unit_bytes=48 << 10)
     with pytest.warns(contractdrift.store.reader.RecordingWarning, match=rf"skipped 1 damaged part\(s\): {rec}:1500"):
-        api = contractdrift.infer_dask([rec], client=dask_client, unit_bytes=48 << 10, strict=False)
+        api = contractdrift.infer_dask([rec], client=dask_client, unit_bytes=48 << 10, skip_damaged=True)
     assert api.exchanges == 2000
 
 
