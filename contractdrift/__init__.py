@@ -38,6 +38,7 @@ if _TYPE_CHECKING:
         check_expectations,
         diff_specs,
         infer_api,
+        infer_files,
         load_expectations,
         load_settings,
         parity,
@@ -53,6 +54,7 @@ if _TYPE_CHECKING:
     from .compare.traffic import CheckOptions, SpecChecker
     from .expect.model import Expectations
     from .infer import InferOptions, InferredAPI
+    from .parallel import infer_dask
     from .report import FORMATS, render
     from .spec.load import LoadedSpec, SpecFile, load_spec
     from .spec.validate import ValidationProblem, validate_spec
@@ -66,6 +68,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "load_expectations": ("contractdrift.api", "load_expectations"),
     "Expectations": ("contractdrift.expect.model", "Expectations"),
     "infer_api": ("contractdrift.api", "infer_api"),
+    "infer_dask": ("contractdrift.parallel", "infer_dask"),
+    "infer_files": ("contractdrift.api", "infer_files"),
     "load_settings": ("contractdrift.api", "load_settings"),
     "rules": ("contractdrift.api", "rules"),
     "check": ("contractdrift.api", "check"),
@@ -162,6 +166,8 @@ __all__ = [
     "check_expectations",
     "diff_specs",
     "infer_api",
+    "infer_dask",
+    "infer_files",
     "is_redacted",
     "load_expectations",
     "load_settings",

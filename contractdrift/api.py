@@ -313,6 +313,7 @@ def infer_api(
     templates: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
     skip_damaged: bool = False,
+    jobs: int | str = 1,
     options: InferOptions | None = None,
     **overrides: InferOptionValue,
 ) -> InferredAPI:
@@ -321,15 +322,20 @@ def infer_api(
     ``spec`` maps concrete URLs to its path templates; ``templates`` (``"/users/{id}"``) override
     both spec and heuristics. ``options`` is an :class:`~contractdrift.infer.InferOptions`;
     ``overrides`` are some of its fields by keyword (``required_ratio=0.95``,
-    ``enum_max_values=5``, ``bounds=True``...), applied on top. A recording path is streamed; a
-    damaged line raises :class:`~contractdrift.errors.InputError` naming file and line, unless
+    ``enum_max_values=5``, ``bounds=True``...), applied on top. A recording path is streamed through
+    the fast reader on ``jobs`` processes (``"auto"``: every CPU; the result does not depend on it);
+    a damaged line raises :class:`~contractdrift.errors.InputError` naming file and line, unless
     ``skip_damaged`` (CLI ``--skip-damaged``): then it is skipped with a warning. Returns an
     :class:`~contractdrift.infer.InferredAPI`. The CLI: ``contractdrift infer``.
     """
     from .infer import infer_exchanges
-    from .store.reader import read_recording
 
     opts = _infer_options(options, overrides)
+    if isinstance(exchanges, (str, os.PathLike)) and (spec is None or isinstance(spec, (str, os.PathLike))):
+        from .parallel import infer_sources
+
+        return infer_sources([exchanges], jobs=jobs, spec=spec, templates=templates, skip_damaged=skip_damaged,
+                             progress=progress, options=opts)
     if spec is not None and isinstance(spec, (str, os.PathLike)):
         from .spec.load import load_spec
 
@@ -337,6 +343,8 @@ def infer_api(
     router = spec_router(spec, templates)
     strip_base = _spec_route_table(spec).strip_base if spec is not None else None
     if isinstance(exchanges, (str, os.PathLike)):
+        from .store.reader import read_recording
+
         reader = read_recording(exchanges, warn=skip_damaged)
         return infer_exchanges(_checked_exchanges(reader, skip_damaged), opts, router=router, progress=progress,
                                strip_base=strip_base)
@@ -350,41 +358,46 @@ def infer_files(
     templates: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
     skip_damaged: bool = False,
+    jobs: int | str = 1,
+    dask: Any = None,
+    unit_size: int | None = None,
     options: InferOptions | None = None,
     **overrides: InferOptionValue,
 ) -> InferredAPI:
     """:func:`infer_api` over several recordings and/or saved summaries (``InferredAPI.to_json``
-    files), merged. User ``templates`` also re-template saved summaries."""
+    files), merged. User ``templates`` also re-template saved summaries.
+
+    Recordings are cut into units of work (byte ranges of large JSON Lines files, member ranges of
+    contractdrift's own gzip files, other files whole; ``unit_size`` bytes, CLI ``--unit-size``) folded
+    on ``jobs`` processes (``"auto"``: every CPU) or on a Dask cluster (``dask``: a scheduler address, ``"local"``, or a
+    ``distributed.Client``); the result is the same either way.
+    """
     from .errors import InputError
     from .infer import InferredAPI
     from .infer.inferred import FORMAT_ID
+    from .parallel import infer_sources
+    from .store.partition import UNIT_BYTES
 
     opts = _infer_options(options, overrides)
+    recordings = [s for s in sources if not _is_summary(os.fspath(s), FORMAT_ID)]
     result: InferredAPI | None = None
-    done = 0
+    if recordings:
+        result = infer_sources(recordings, jobs=jobs, dask=dask, spec=spec, templates=templates,
+                               skip_damaged=skip_damaged, unit_bytes=unit_size or UNIT_BYTES, progress=progress,
+                               options=opts)
     for source in sources:
         path = os.fspath(source)
-        part: InferredAPI
-        if _is_summary(path, FORMAT_ID):
-            try:
-                with open(path, encoding="utf-8") as fh:
-                    text = fh.read()
-            except OSError as exc:
-                raise InputError(f"cannot read: {exc.strerror or exc}", file=path) from None
-            part = InferredAPI.from_json(text, source=path)
-            router = spec_router(None, templates)
-            if router is not None:
-                part = part.retemplate(router)
-        else:
-            offset = done
-
-            def shifted(n: int, offset: int = offset) -> None:
-                if progress is not None:
-                    progress(offset + n)
-
-            part = infer_api(path, spec=spec, templates=templates, progress=shifted, skip_damaged=skip_damaged,
-                             options=opts)
-            done += part.exchanges
+        if not _is_summary(path, FORMAT_ID):
+            continue
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", file=path) from None
+        part = InferredAPI.from_json(text, source=path)
+        router = spec_router(None, templates)
+        if router is not None:
+            part = part.retemplate(router)
         result = part if result is None else result.merge(part)
     if result is None:
         return InferredAPI(opts)

@@ -249,7 +249,34 @@ def _add_infer(sub: Subparsers) -> None:
     p.add_argument("--bounds", action="store_true", help="emit minimum/maximum and length bounds")
     p.add_argument("--skip-damaged", action="store_true",
                    help="skip damaged recording lines with a warning instead of failing")
+    _scale_options(p)
     p.set_defaults(handler=_cmd_infer)
+
+
+def _scale_options(p: argparse.ArgumentParser) -> None:
+    """--jobs / --dask / --unit-size: how a recording is cut into units and who folds them."""
+    p.add_argument("--jobs", "-j", default="1", metavar="N",
+                   help="worker processes: a number or 'auto' (every CPU); the result does not depend on it "
+                        "(default 1)")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="run on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a "
+                        "LocalCluster (needs the dask extra); recordings may then be fsspec URLs (s3://...)")
+    p.add_argument("--unit-size", default=None, metavar="BYTES",
+                   help="size of the units large recordings are cut into (default 32M; K, M, G suffixes): "
+                        "byte ranges of JSON Lines, gzip members of contractdrift's own .gz files")
+
+
+def _parse_size(text: str | None) -> int | None:
+    from .errors import UsageError
+
+    if text is None:
+        return None
+    t = text.strip().upper().removesuffix("B")
+    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(t[-1:], 1)
+    digits = t[:-1] if t[-1:] in ("K", "M", "G") else t
+    if not digits.isdigit() or int(digits) < 1:
+        raise UsageError(f"--unit-size {text!r}: expected a positive size such as 65536, 512K or 32M")
+    return int(digits) * scale
 
 
 class _Progress:
@@ -299,7 +326,8 @@ def _cmd_infer(args: argparse.Namespace) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             inferred = api.infer_files(args.sources, spec=args.spec, templates=args.templates, progress=progress,
-                                       skip_damaged=args.skip_damaged, options=api.infer_options(**options))
+                                       skip_damaged=args.skip_damaged, jobs=args.jobs, dask=args.dask,
+                                       unit_size=_parse_size(args.unit_size), options=api.infer_options(**options))
     finally:
         if progress is not None:
             progress.done()

@@ -52,3 +52,7 @@ class MissingExtraError(UsageError):
         self.extra = extra
         self.module = module
         super().__init__(f"{feature} needs {module!r}: pip install 'contractdrift[{extra}]'")
+
+
+class WorkerError(ContractDriftError):
+    """A worker process (``--jobs``) or cluster task died before it delivered its part: no result."""

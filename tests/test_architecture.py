@@ -69,6 +69,6 @@ def test_public_api_is_sorted_and_complete() -> None:
         assert hasattr(contractdrift, name), name
     public = {n for n in vars(contractdrift) if not n.startswith(("_", "@"))}
     submodules = {"api", "capture", "cli", "compare", "config", "errors", "expect", "infer", "model", "report", "spec",
-                  "store", "annotations", "pytest_plugin", "requests"}  # requests: an optional extra, imported by name
+                  "store", "annotations", "pytest_plugin", "requests", "parallel"}  # requests: an optional extra, imported by name
     missing = public - set(names) - submodules
     assert not missing, f"public names not in __all__: {sorted(missing)}"

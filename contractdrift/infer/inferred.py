@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ..errors import InputError
-from ..model import Exchange
+from ..model import ExchangeView
 from .derive import X, node_schema, string_format
 from .openapi import build_json_schemas, build_openapi
 from .operation import BodySummary, OperationSummary, SideSummary
@@ -36,7 +36,12 @@ def parse_query(query: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if not query:
         return out
-    for k, v in parse_qsl(query, keep_blank_values=True):
+    pairs: Any
+    if "%" in query or "+" in query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+    else:  # nothing to unquote: what parse_qsl does, without its per-pair unquoting
+        pairs = [(p.split("=", 1) if "=" in p else (p, "")) for p in query.split("&") if p]
+    for k, v in pairs:
         cur = out.get(k)
         if cur is None:
             out[k] = v
@@ -298,7 +303,7 @@ def _view(op: OperationSummary, opts: InferOptions) -> InferredOperation:
 
 # -- the fold ---------------------------------------------------------------------------------
 def infer_exchanges(
-    exchanges: Iterable[Exchange],
+    exchanges: Iterable[ExchangeView],
     options: InferOptions | None = None,
     *,
     router: Router | None = None,
@@ -327,8 +332,9 @@ def infer_exchanges(
             hit = route_template_params(ex.route, path)
             matched = hit is not None
         if hit is None:
-            hit = templater.template(strip_base(path) if strip_base is not None else path)
-        template, params = hit[0], dict(hit[1])
+            template, params = templater.template(strip_base(path) if strip_base is not None else path)  # a fresh dict
+        else:
+            template, params = hit[0], dict(hit[1])
         method = ex.request.method.upper()
         op = ops.get((method, template))
         if op is None:

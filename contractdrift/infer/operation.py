@@ -7,13 +7,13 @@ Everything here is a fold over exchanges and merges like :class:`~contractdrift.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from ..model import Body, Exchange
+from ..model import BodyView, ExchangeView
 from .options import InferOptions
 from .summary import Node, is_sensitive_name
 
-__all__ = ["BodySummary", "OperationSummary", "SideSummary", "Slot"]
+__all__ = ["BodySummary", "OperationSummary", "SideSummary", "SideView", "Slot"]
 
 # Headers that say nothing about the contract (transport, caching, tracing noise).
 _SKIP_HEADERS = frozenset({
@@ -59,18 +59,23 @@ def selected_headers(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
 class Slot:
     """A root :class:`Node` with a buffer: :meth:`push` one value, folded every ``batch_size``."""
 
-    __slots__ = ("buf", "node")
+    __slots__ = ("buf", "limit", "node")
 
     def __init__(self, opts: InferOptions, node: Node | None = None) -> None:
         self.node = node if node is not None else Node(opts)
         self.buf: list[Any] = []
+        self.limit = opts.batch_size
 
     def push(self, value: Any) -> None:
         buf = self.buf
         buf.append(value)
-        if len(buf) >= self.node.opts.batch_size:
-            self.node.add(buf)
-            self.buf = []
+        if len(buf) >= self.limit:
+            self.fold()
+
+    def fold(self) -> None:
+        """Fold the buffered values now (callers that append to ``buf`` themselves call this)."""
+        self.node.add(self.buf)
+        self.buf = []
 
     def flush(self) -> Node:
         if self.buf:
@@ -111,14 +116,26 @@ class BodySummary:
     def count(self) -> int:
         return sum(self.kinds.values())
 
-    def add(self, body: Body) -> None:
+    def add(self, body: BodyView) -> None:
         kind = body.kind
-        self.kinds[kind] = self.kinds.get(kind, 0) + 1
-        self.size = _minmax(self.size, body.size, body.size)
+        kinds = self.kinds
+        kinds[kind] = kinds.get(kind, 0) + 1
+        size = body.size
+        cur = self.size
+        if cur is None:
+            self.size = [size, size]
+        elif size < cur[0]:
+            cur[0] = size
+        elif size > cur[1]:
+            cur[1] = size
         if body.truncated:
             self.truncated += 1
         if kind == "json":
-            self.json.push(body.json)
+            slot = self.json
+            buf = slot.buf
+            buf.append(body.json)
+            if len(buf) >= slot.limit:
+                slot.fold()
 
     def merge_from(self, o: BodySummary) -> None:
         for k, v in o.kinds.items():
@@ -147,6 +164,28 @@ class BodySummary:
         return b
 
 
+class SideView(Protocol):
+    """What :meth:`SideSummary.add_side` reads of a request or a response."""
+
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def body(self) -> BodyView: ...
+    @property
+    def media_type(self) -> str | None: ...
+
+
+class _Side:
+    """A request or response view made of loose parts (for :meth:`SideSummary.add`)."""
+
+    __slots__ = ("body", "headers", "media_type")
+
+    def __init__(self, headers: tuple[tuple[str, str], ...], body: BodyView, media_type: str | None) -> None:
+        self.headers = headers
+        self.body = body
+        self.media_type = media_type
+
+
 class SideSummary:
     """One side of an operation (the request, or the responses with one status): headers and bodies."""
 
@@ -159,13 +198,22 @@ class SideSummary:
         self.headers = Slot(opts)
         self.bodies: dict[str, BodySummary] = {}
 
-    def add(self, headers: tuple[tuple[str, str], ...], body: Body, media_type: str | None) -> None:
+    def add(self, headers: tuple[tuple[str, str], ...], body: BodyView, media_type: str | None) -> None:
+        self.add_side(_Side(headers, body, media_type))
+
+    def add_side(self, side: SideView) -> None:
+        """:meth:`add` for a request or response view (its media type is looked up only for a body)."""
+        headers, body = side.headers, side.body
         self.count += 1
-        self.headers.push(selected_headers(headers))
+        slot = self.headers
+        buf = slot.buf
+        buf.append(selected_headers(headers))
+        if len(buf) >= slot.limit:
+            slot.fold()
         if body.kind == "empty":
             self.empty += 1
             return
-        mt = media_type or "application/octet-stream"
+        mt = side.media_type or "application/octet-stream"
         b = self.bodies.get(mt)
         if b is None:
             b = self.bodies[mt] = BodySummary(self.opts)
@@ -214,19 +262,19 @@ class OperationSummary:
         self.request = SideSummary(opts)
         self.responses: dict[str, SideSummary] = {}
 
-    def add(self, ex: Exchange, path_params: dict[str, str], query: dict[str, Any]) -> None:
+    def add(self, ex: ExchangeView, path_params: dict[str, str], query: dict[str, Any]) -> None:
         self.count += 1
         self.path.push(path_params)
         self.query.push(query)
         req = ex.request
-        self.request.add(req.headers, req.body, req.media_type)
+        self.request.add_side(req)
         resp = ex.response
         if resp is not None:
             key = str(resp.status)
             side = self.responses.get(key)
             if side is None:
                 side = self.responses[key] = SideSummary(self.opts)
-            side.add(resp.headers, resp.body, resp.media_type)
+            side.add_side(resp)
 
     def merge_from(self, o: OperationSummary) -> None:
         self.count += o.count

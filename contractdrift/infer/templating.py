@@ -129,9 +129,15 @@ class Templater:
         self._collapsed: set[tuple[str, ...]] = set()
         self._kinds: dict[str, tuple[str, str, str]] = {}  # literal segments seen (bounded)
         self._names: dict[str | None, str] = {}  # parent segment -> first parameter name
+        # Paths that templated to themselves-without-parameters, while no prefix collapses: the walk
+        # below would give the same answer (and change nothing) again.
+        self._plain: dict[str, str] = {}
 
     def template(self, path: str) -> tuple[str, dict[str, str]]:
         """``/api/v1/orders/42/items`` -> (``/api/v1/orders/{orderId}/items``, ``{"orderId": "42"}``)."""
+        plain = self._plain.get(path)
+        if plain is not None:
+            return plain, {}
         out: list[str] = []
         params: dict[str, str] = {}
         parent: str | None = None
@@ -169,9 +175,13 @@ class Templater:
                 if len(kids) > self.hard_cap:
                     self._collapsed.add(prefix)
                     del self._children[prefix]
+                    self._plain.clear()
             out.append(seg)
             parent = seg
-        return "/" + "/".join(out), params
+        template = "/" + "/".join(out)
+        if not params and len(self._plain) < 4096:
+            self._plain[path] = template
+        return template, params
 
 
 def collapse_high_cardinality(

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from .exchange import (
     Body,
+    BodyView,
     Exchange,
+    ExchangeView,
     Headers,
     Request,
+    RequestView,
     Response,
+    ResponseView,
     header_get,
     is_json_media_type,
     media_type_of,
@@ -22,8 +26,10 @@ from .severity import Severity
 
 __all__ = [
     "Body",
+    "BodyView",
     "Evidence",
     "Exchange",
+    "ExchangeView",
     "Finding",
     "Headers",
     "JSONObject",
@@ -32,7 +38,9 @@ __all__ = [
     "Pointer",
     "Report",
     "Request",
+    "RequestView",
     "Response",
+    "ResponseView",
     "RuleInfo",
     "Severity",
     "Side",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from .json import JSONValue
 
@@ -269,3 +269,57 @@ class Exchange:
             extra=dict(data.get("extra") or {}),
             replay_of=str(data["replay_of"]) if data.get("replay_of") is not None else None,
         )
+
+
+# --- read-only views: what the traffic stages read of an exchange ----------------------------------
+# The inference fold (and other readers) are written against these protocols, so that the fast read
+# path of ``store.records`` can hand them light structs decoded in one C pass instead of full
+# ``Exchange`` values. ``Exchange``, ``Request``, ``Response`` and ``Body`` satisfy them.
+
+
+class BodyView(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def media_type(self) -> str | None: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def json(self) -> Any: ...
+    @property
+    def truncated(self) -> bool: ...
+
+
+class RequestView(Protocol):
+    @property
+    def method(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def headers(self) -> Headers: ...
+    @property
+    def body(self) -> BodyView: ...
+    @property
+    def media_type(self) -> str | None: ...
+
+
+class ResponseView(Protocol):
+    @property
+    def status(self) -> int: ...
+    @property
+    def headers(self) -> Headers: ...
+    @property
+    def body(self) -> BodyView: ...
+    @property
+    def media_type(self) -> str | None: ...
+
+
+class ExchangeView(Protocol):
+    """The parts of an exchange the traffic stages read (``Exchange`` is one)."""
+
+    @property
+    def request(self) -> RequestView: ...
+    @property
+    def response(self) -> ResponseView | None: ...
+    @property
+    def route(self) -> str | None: ...

@@ -39,6 +39,7 @@ from typing import Any
 
 from ..errors import RecordingError, UsageError
 from ..model import Exchange
+from .fastjson import dumps
 
 FORMAT_NAME = "contractdrift-recording"
 FORMAT_VERSION = 1
@@ -78,8 +79,8 @@ def header_record(**extra: Any) -> dict[str, Any]:
 
 
 def encode_exchange(exchange: Exchange) -> bytes:
-    """One exchange as one JSON line (UTF-8, compact, newline-terminated)."""
-    return (json.dumps(exchange.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    """One exchange as one JSON line (UTF-8, compact, newline-terminated; msgspec when installed)."""
+    return dumps(exchange.to_dict()) + b"\n"
 
 
 def split_name(path: Path) -> tuple[str, str]:

@@ -79,14 +79,16 @@ def test_diff_keywords_are_the_diff_flags() -> None:
 
 def test_infer_keywords_are_the_infer_flags() -> None:
     flags = _flags("infer")
-    params = set(inspect.signature(api.infer_api).parameters) - {"exchanges", "progress", "options", "overrides"}
+    # the command calls infer_files (several sources, --jobs/--dask): its keywords are infer_api's and more
+    params = set(inspect.signature(api.infer_files).parameters) - {"sources", "progress", "options", "overrides"}
+    assert set(inspect.signature(api.infer_api).parameters) - {"exchanges"} <= params | {"options", "overrides", "progress"}
     fields = {f.name for f in dataclasses.fields(InferOptions)}
     cli_only = {"openapi", "format", "output", "save_summary", "debug"}
     for dest, flag in flags.items():
         if dest in cli_only:
             continue
         # templates is the repeatable --template
-        assert dest in params | fields, f"{flag} (dest {dest}) is neither an infer_api keyword nor an InferOptions field"
+        assert dest in params | fields, f"{flag} (dest {dest}) is neither an infer_files keyword nor an InferOptions field"
         assert flag.removeprefix("--").replace("-", "_") in (dest, dest.removesuffix("s")), (dest, flag)
     assert "skip_damaged" in params and "strict" not in params
 

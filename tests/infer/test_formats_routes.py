@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contractdrift.infer.formats import epoch_format, is_id_like, string_formats
 from contractdrift.infer.options import InferOptions
@@ -135,3 +137,36 @@ def test_templater_collapses_online_past_the_hard_cap() -> None:
     for i in range(60):
         t.template(f"/tags/word{chr(97 + i % 26)}{chr(97 + i // 26)}")
     assert t.template("/tags/brandnew")[0] == "/tags/{tagId}"
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["people", "files", "api"]), st.integers(0, 80), st.booleans()),
+                max_size=300))
+def test_templater_cache_of_plain_paths_changes_nothing(paths: list[tuple[str, int, bool]]) -> None:
+    """Plain paths are cached; a prefix collapsing later (past the hard cap of literal children)
+    must still re-template them exactly as a templater without the cache does."""
+    class NoStore(dict):  # type: ignore[type-arg]
+        def __setitem__(self, key: object, value: object) -> None:
+            pass
+
+    opts = InferOptions(path_cardinality=5)
+    cached, plain = Templater(opts), Templater(opts)
+    plain._plain = NoStore()
+    for parent, n, deep in [*paths, *(("people", n, False) for n in range(60)), *paths]:
+        name = "u" + "".join(chr(97 + int(d)) for d in str(n))  # letters only: literal, not id-like
+        path = f"/{parent}/{name}" + ("/posts" if deep else "")
+        assert cached.template(path) == plain.template(path)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab=&;%2+ x", max_size=30))
+def test_fast_query_parsing_is_parse_qsl(query: str) -> None:
+    from urllib.parse import parse_qsl
+
+    from contractdrift.infer.inferred import parse_query
+
+    expected: dict[str, object] = {}
+    for k, v in parse_qsl(query, keep_blank_values=True):
+        cur = expected.get(k)
+        expected[k] = v if cur is None else [*cur, v] if isinstance(cur, list) else [cur, v]
+    assert parse_query(query) == expected
