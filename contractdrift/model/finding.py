@@ -52,6 +52,9 @@ class Finding:
     #: the canonical JSON of ``args`` (sorted keys, compact), when the producer already has it: drivers
     #: that file one change at many operations encode its arguments once (see compare.emit)
     args_json: str | None = field(default=None, repr=False, compare=False)
+    #: a *grouped* finding (one per change, ``diff --group change``): every place the change reaches
+    #: (operation, side, status, media type, payload pointer). Empty for a per-place finding.
+    reaches: tuple[Location, ...] = ()
     _fingerprint: str = field(default="", init=False, repr=False, compare=False)
     _sort_key: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
 
@@ -59,10 +62,21 @@ class Finding:
         if not isinstance(self.args, MappingProxyType):
             object.__setattr__(self, "args", _freeze(self.args))
         loc = self.location
+        args_json = self.args_json if self.args_json is not None else encode_args(self.args)
+        if self.reaches:
+            # a change is keyed on itself: rule, spec locations and args -- not on the operations it
+            # reaches, so a new operation reaching an accepted change does not resurface it
+            head = _dumps(["change", self.rule_id, loc.base.pointer if loc.base else None,
+                           loc.revision.pointer if loc.revision else None])
+            key = f"{head[:-1]},{args_json}]"
+            impact = self.evidence.observed if self.evidence is not None else 0
+            object.__setattr__(self, "_fingerprint", hashlib.sha256(key.encode()).hexdigest()[:16])
+            object.__setattr__(self, "_sort_key", (-int(self.severity), -impact, loc.operation or "",
+                                                   self.rule_id, key))
+            return
         # one encoding serves both the fingerprint and the sort tie-breaker; it is the JSON array
         # [rule, operation, side, status, media type, pointer, args], assembled from encoded parts
         # (byte-identical to encoding the list at once, so fingerprints stay stable)
-        args_json = self.args_json if self.args_json is not None else encode_args(self.args)
         head = _dumps([self.rule_id, loc.operation, loc.side.value, loc.status, loc.media_type,
                        loc.payload_pointer])
         key = f"{head[:-1]},{args_json}]"
@@ -79,7 +93,8 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable hash of rule, operation, side, status, media type, payload pointer and args (not of
-        text or spec positions, so it survives rewording and unrelated edits of the spec file)."""
+        text or spec positions, so it survives rewording and unrelated edits of the spec file). For a
+        grouped finding (:attr:`reaches` set): of rule, base and revision spec pointers and args."""
         return self._fingerprint
 
     def sort_key(self) -> tuple[Any, ...]:

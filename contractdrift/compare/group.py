@@ -1,0 +1,196 @@
+"""One finding per change: per-place findings grouped by the change they come from.
+
+A change to a shared component reaches every operation, side, status, media type and payload path
+that uses it; the spec driver files one finding per place (``--group none``). Grouped, a change is
+one finding keyed on the change itself -- rule, base and revision spec locations -- whose
+:attr:`~contractdrift.model.Finding.reaches` lists every place it reaches. Members at one spec place
+that differ in their arguments (three enum values added to one schema) are one change with the
+varying arguments as sorted lists. The payload-relative ``property`` argument is not part of the
+change (it names where an operation reaches it: the reaches carry it).
+
+The grouping is a partition (every per-place finding is in exactly one group), has no more groups
+than findings, and does not depend on the order findings arrive in (tests/compare/test_grouping.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from ..model import Evidence, Finding, Location, Severity, Side, SpecLocation
+from ..model.finding import encode_args
+from . import rules as R
+
+#: arguments that name a payload place rather than the change (the reaches carry them)
+PLACE_ARGS = frozenset({"property"})
+#: how many distinct values of a varying argument a message names before "and N more"
+SHOWN_VALUES = 3
+
+GROUP_MODES = ("change", "none")
+
+
+class _Many(str):
+    """Several values of one argument, shown in a message as ``'a', 'b' and 3 more``."""
+
+    __slots__ = ("values",)
+    values: tuple[Any, ...]
+
+    def __new__(cls, values: Iterable[Any]) -> _Many:
+        vals = tuple(values)
+        obj = super().__new__(cls, ", ".join(str(v) for v in vals))
+        obj.values = vals
+        return obj
+
+    def __repr__(self) -> str:
+        shown = ", ".join(repr(v) for v in self.values[:SHOWN_VALUES])
+        rest = len(self.values) - SHOWN_VALUES
+        return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+@dataclass(slots=True)
+class _Group:
+    rule_id: str
+    base: SpecLocation | None
+    rev: SpecLocation | None
+    severity: Severity
+    args: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)  # (args JSON, args) per member
+    messages: set[str] = field(default_factory=set)
+    places: list[Location] = field(default_factory=list)
+    observed: int = 0
+    total: int = 0
+    evidence: list[tuple[str, Evidence]] = field(default_factory=list)  # (place, as text for ordering)
+
+
+def _common(values: Iterable[Any]) -> Any:
+    it = iter(values)
+    first = next(it)
+    return first if all(v == first for v in it) else None
+
+
+class Grouper:
+    """Accumulates per-place findings (or their parts) and builds one finding per change.
+
+    A per-place finding is identified as :class:`~contractdrift.model.Report` identifies it (rule,
+    operation, side, status, media type, payload pointer, args): the walker may reach one place by two
+    routes (a ``oneOf`` member and the schema it was unwrapped into) with two spec locations, which a
+    per-place report keeps once. Here too it is kept once, in the change with the smallest spec
+    locations, so the grouping does not depend on the order findings arrive in.
+    """
+
+    def __init__(self) -> None:
+        self._members: dict[tuple[Any, ...], tuple[tuple[Any, ...], str, Severity, Location, Mapping[str, Any],
+                                                   str, str, Evidence | None]] = {}
+
+    def add(self, rule_id: str, severity: Severity, location: Location, args: Mapping[str, Any], args_json: str,
+            message: str, evidence: Evidence | None = None) -> None:
+        """One per-place finding, given by its parts (no :class:`Finding` needs to exist)."""
+        base, rev = location.base, location.revision
+        place = (rule_id, location.operation, location.side.value, location.status, location.media_type,
+                 location.payload_pointer, args_json)
+        spec = json.dumps([base.pointer if base else None, rev.pointer if rev else None,
+                           base.position.file if base and base.position else None,
+                           rev.position.file if rev and rev.position else None])
+        # nothing to key a change on without spec locations: the place is the change
+        key: tuple[Any, ...] = (spec, rule_id) if base is not None or rev is not None else (spec, rule_id, *place)
+        old = self._members.get(place)
+        if old is None or key < old[0] or (key == old[0] and severity > old[2]):
+            self._members[place] = (key, rule_id, severity, location, args, args_json, message, evidence)
+
+    def add_finding(self, finding: Finding) -> None:
+        self.add(finding.rule_id, finding.severity, finding.location, finding.args,
+                 finding.args_json if finding.args_json is not None else encode_args(finding.args),
+                 finding.message, finding.evidence)
+
+    def findings(self) -> list[Finding]:
+        """One finding per change, places sorted (deterministic whatever the order of arrival)."""
+        groups: dict[tuple[Any, ...], _Group] = {}
+        for place, (key, rule_id, severity, location, args, args_json, message, evidence) in self._members.items():
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _Group(rule_id, location.base, location.revision, severity)
+            elif severity > group.severity:
+                group.severity = severity
+            group.args.append((args_json, args))
+            group.messages.add(message)
+            group.places.append(Location(operation=location.operation, side=location.side, status=location.status,
+                                         media_type=location.media_type, payload_pointer=location.payload_pointer,
+                                         exchange_ids=location.exchange_ids))
+            if evidence is not None:
+                group.evidence.append((repr(place), evidence))
+        return [_build(g) for g in groups.values()]
+
+
+def _place_key(loc: Location) -> tuple[str, str, str, str, str]:
+    return (loc.operation or "", loc.side.value, loc.status or "", loc.media_type or "", loc.payload_pointer or "")
+
+
+def _build(g: _Group) -> Finding:
+    places = tuple(sorted(set(g.places), key=_place_key))
+    distinct = {j: a for j, a in g.args}
+    names = sorted({k for a in distinct.values() for k in a})
+    args: dict[str, Any] = {}
+    display: dict[str, Any] = {}
+    for name in names:
+        values = {json.dumps(a.get(name), sort_keys=True): a.get(name) for a in distinct.values()}
+        ordered = [values[k] for k in sorted(values)]
+        shown: Any = ordered[0] if len(ordered) == 1 else _Many(sorted(ordered, key=lambda v: (len(str(v)), str(v))))
+        display[name] = shown
+        if name not in PLACE_ARGS:
+            args[name] = ordered[0] if len(ordered) == 1 else ordered
+    clean = MappingProxyType(args)
+    if len(g.messages) == 1:
+        message = next(iter(g.messages))
+    else:
+        spec = g.rev or g.base
+        side = _common(p.side for p in places)
+        where = f"{side.value} schema" if side is not None and side is not Side.NONE else "schema"
+        subject = f"{where} #{spec.pointer}" if spec is not None else where
+        message = R.render_message(g.rule_id, display, subject) if g.rule_id in R.REGISTRY else min(g.messages)
+    location = Location(
+        operation=_common(p.operation for p in places), side=_common(p.side for p in places) or Side.NONE,
+        status=_common(p.status for p in places), media_type=_common(p.media_type for p in places),
+        base=g.base, revision=g.rev, payload_pointer=_common(p.payload_pointer for p in places),
+    )
+    evidence = _merged_evidence([e for _, e in sorted(g.evidence, key=lambda pe: pe[0])])
+    return Finding(rule_id=g.rule_id, severity=g.severity, location=location, message=message, args=clean,
+                   args_json=encode_args(clean), evidence=evidence, reaches=places)
+
+
+def _merged_evidence(items: list[Evidence]) -> Evidence | None:
+    """Evidence of members summed: observed and total over every place the change reaches."""
+    if not items:
+        return None
+    first = min((e.first_seen for e in items if e.first_seen), default=None)
+    last = max((e.last_seen for e in items if e.last_seen), default=None)
+    ids = tuple(dict.fromkeys(i for e in items for i in e.exchange_ids))[:5]
+    example = next((e.example for e in items if e.example is not None), None)
+    details: dict[str, Any] = {}
+    for e in items:
+        for k, v in e.details.items():
+            details.setdefault(k, v)
+    hits = [e.details.get("affected") for e in items if e.details]
+    if any(isinstance(h, int) for h in hits):
+        details["affected"] = sum(h for h in hits if isinstance(h, int))
+    texts = [str(e.details["traffic"]) for e in items if e.details and "traffic" in e.details]
+    if len(texts) > 1:
+        ranked = sorted(zip(hits, texts), key=lambda ht: (-(ht[0] if isinstance(ht[0], int) else 0), ht[1]))
+        shown = "; ".join(t for _, t in ranked[:SHOWN_VALUES])
+        details["traffic"] = shown + (f"; and {len(texts) - SHOWN_VALUES} more places" if len(texts) > SHOWN_VALUES
+                                      else "")
+    return Evidence(observed=sum(e.observed for e in items), total=sum(e.total for e in items), first_seen=first,
+                    last_seen=last, example=example, exchange_ids=ids, details=details)
+
+
+def group_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Per-place findings -> one finding per change (see the module doc). Grouped findings pass through."""
+    grouper = Grouper()
+    out: list[Finding] = []
+    for f in findings:
+        if f.reaches:
+            out.append(f)
+        else:
+            grouper.add_finding(f)
+    return out + grouper.findings()
