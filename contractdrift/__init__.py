@@ -35,6 +35,7 @@ if _TYPE_CHECKING:
     from .api import (
         assert_conforms,
         check,
+        diff_exit_code,
         diff_specs,
         infer_api,
         load_settings,
@@ -42,6 +43,7 @@ if _TYPE_CHECKING:
         replay,
         rules,
         spec_checker,
+        version_advice,
     )
     from .capture.httpx_transport import AsyncRecordingTransport, RecordingTransport
     from .capture.recorder import CapturePolicy, Recorder, RecorderStats
@@ -59,6 +61,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "asgi": ("contractdrift.asgi", None),
     "wsgi": ("contractdrift.wsgi", None),
     "diff_specs": ("contractdrift.api", "diff_specs"),
+    "diff_exit_code": ("contractdrift.api", "diff_exit_code"),
+    "version_advice": ("contractdrift.api", "version_advice"),
     "infer_api": ("contractdrift.api", "infer_api"),
     "load_settings": ("contractdrift.api", "load_settings"),
     "rules": ("contractdrift.api", "rules"),
@@ -152,6 +156,7 @@ __all__ = [
     "asgi",
     "assert_conforms",
     "check",
+    "diff_exit_code",
     "diff_specs",
     "infer_api",
     "is_redacted",
@@ -165,5 +170,6 @@ __all__ = [
     "rules",
     "spec_checker",
     "validate_spec",
+    "version_advice",
     "wsgi",
 ]

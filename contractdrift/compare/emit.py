@@ -258,10 +258,8 @@ class Emitter:
                 continue
             payload = prefix + c.rel if prefix else c.rel
             if self.grouper is not None:
-                location = Location(operation=op, side=side, status=status, media_type=media,
-                                    base=self.location(c.base), revision=self.location(c.rev),
-                                    payload_pointer=self._pointer(payload))
-                self.grouper.add(rid, R.REGISTRY[rid].severity, location, args, args_json, message)
+                self.grouper.add_parts(rid, R.REGISTRY[rid].severity, op, side, status, media, self._pointer(payload),
+                                       self.location(c.base), self.location(c.rev), args, args_json, message)
                 continue
             self._finding(rid, op=op, side=side, base=c.base, rev=c.rev, status=status, media=media,
                           payload=payload, args=args, args_json=args_json, message=message)

@@ -58,7 +58,7 @@ class _Group:
     severity: Severity
     args: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)  # (args JSON, args) per member
     messages: set[str] = field(default_factory=set)
-    places: list[Location] = field(default_factory=list)
+    places: list[tuple[Any, ...]] = field(default_factory=list)  # sort key + (op, side, status, media, payload)
     observed: int = 0
     total: int = 0
     evidence: list[tuple[str, Evidence]] = field(default_factory=list)  # (place, as text for ordering)
@@ -81,23 +81,36 @@ class Grouper:
     """
 
     def __init__(self) -> None:
-        self._members: dict[tuple[Any, ...], tuple[tuple[Any, ...], str, Severity, Location, Mapping[str, Any],
-                                                   str, str, Evidence | None]] = {}
+        self._members: dict[tuple[Any, ...], tuple[tuple[Any, ...], str, Severity, SpecLocation | None,
+                                                   SpecLocation | None, Mapping[str, Any], str, str,
+                                                   Evidence | None]] = {}
+        self._specs: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
     def add(self, rule_id: str, severity: Severity, location: Location, args: Mapping[str, Any], args_json: str,
             message: str, evidence: Evidence | None = None) -> None:
         """One per-place finding, given by its parts (no :class:`Finding` needs to exist)."""
-        base, rev = location.base, location.revision
-        place = (rule_id, location.operation, location.side.value, location.status, location.media_type,
-                 location.payload_pointer, args_json)
-        spec = json.dumps([base.pointer if base else None, rev.pointer if rev else None,
-                           base.position.file if base and base.position else None,
-                           rev.position.file if rev and rev.position else None])
+        self.add_parts(rule_id, severity, location.operation, location.side, location.status, location.media_type,
+                       location.payload_pointer, location.base, location.revision, args, args_json, message,
+                       evidence)
+
+    def add_parts(self, rule_id: str, severity: Severity, op: str | None, side: Side, status: str | None,
+                  media: str | None, payload: str | None, base: SpecLocation | None, rev: SpecLocation | None,
+                  args: Mapping[str, Any], args_json: str, message: str, evidence: Evidence | None = None) -> None:
+        """:meth:`add` without a :class:`Location` (the emitter's hot path)."""
+        place = (rule_id, op, side, status, media, payload, args_json)
+        # spec locations in a total order: absent first, then by pointer (then file)
+        spec = self._specs.get((base, rev))
+        if spec is None:
+            spec = self._specs[(base, rev)] = (
+                base is not None, base.pointer if base is not None else "", rev is not None,
+                rev.pointer if rev is not None else "",
+                base.position.file if base is not None and base.position is not None else "",
+                rev.position.file if rev is not None and rev.position is not None else "")
         # nothing to key a change on without spec locations: the place is the change
         key: tuple[Any, ...] = (spec, rule_id) if base is not None or rev is not None else (spec, rule_id, *place)
         old = self._members.get(place)
         if old is None or key < old[0] or (key == old[0] and severity > old[2]):
-            self._members[place] = (key, rule_id, severity, location, args, args_json, message, evidence)
+            self._members[place] = (key, rule_id, severity, base, rev, args, args_json, message, evidence)
 
     def add_finding(self, finding: Finding) -> None:
         self.add(finding.rule_id, finding.severity, finding.location, finding.args,
@@ -107,28 +120,29 @@ class Grouper:
     def findings(self) -> list[Finding]:
         """One finding per change, places sorted (deterministic whatever the order of arrival)."""
         groups: dict[tuple[Any, ...], _Group] = {}
-        for place, (key, rule_id, severity, location, args, args_json, message, evidence) in self._members.items():
+        for place, (key, rule_id, severity, base, rev, args, args_json, message, evidence) in self._members.items():
             group = groups.get(key)
             if group is None:
-                group = groups[key] = _Group(rule_id, location.base, location.revision, severity)
+                group = groups[key] = _Group(rule_id, base, rev, severity)
             elif severity > group.severity:
                 group.severity = severity
             group.args.append((args_json, args))
             group.messages.add(message)
-            group.places.append(Location(operation=location.operation, side=location.side, status=location.status,
-                                         media_type=location.media_type, payload_pointer=location.payload_pointer,
-                                         exchange_ids=location.exchange_ids))
+            _, op, side, status, media, payload, _ = place
+            group.places.append((op or "", side, status or "", media or "", payload or "",
+                                 (op, side, status, media, payload)))
             if evidence is not None:
                 group.evidence.append((repr(place), evidence))
         return [_build(g) for g in groups.values()]
 
 
-def _place_key(loc: Location) -> tuple[str, str, str, str, str]:
-    return (loc.operation or "", loc.side.value, loc.status or "", loc.media_type or "", loc.payload_pointer or "")
-
-
 def _build(g: _Group) -> Finding:
-    places = tuple(sorted(set(g.places), key=_place_key))
+    seen: dict[tuple[Any, ...], Location] = {}
+    for *_, (op, side, status, media, payload) in sorted(g.places, key=lambda p: p[:5]):
+        k = (op, side, status, media, payload)
+        if k not in seen:
+            seen[k] = Location(operation=op, side=side, status=status, media_type=media, payload_pointer=payload)
+    places = tuple(seen.values())
     distinct = {j: a for j, a in g.args}
     names = sorted({k for a in distinct.values() for k in a})
     args: dict[str, Any] = {}

@@ -43,9 +43,10 @@ def _contains(g: Finding, f: Finding) -> bool:
     return True
 
 
-def _pointers(f: Finding) -> str:
-    loc = f.location
-    return json.dumps([loc.base.pointer if loc.base else None, loc.revision.pointer if loc.revision else None])
+def _pointers(f: Finding) -> tuple[bool, str, bool, str]:
+    """Spec locations in the documented order: absent first, then by base pointer, revision pointer."""
+    b, r = f.location.base, f.location.revision
+    return (b is not None, b.pointer if b else "", r is not None, r.pointer if r else "")
 
 
 def _assert_partition(per_place: list[Finding], groups: list[Finding]) -> None:
