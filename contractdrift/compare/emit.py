@@ -216,7 +216,7 @@ class Emitter:
             payload_pointer=self._pointer(payload) if payload is not None else None,
         )
         finding = Finding(rule_id=rule_id, severity=R.REGISTRY[rule_id].severity, location=location,
-                          message=message, args=args, args_json=args_json, evidence=evidence)
+                          message=message, args=args, encoded_args=(args, args_json), evidence=evidence)
         self.findings.append(finding)
         return finding
 
@@ -229,7 +229,7 @@ class Emitter:
         clean = {k: jsonable(v) for k, v in (args or {}).items()} if args else {}
         return Finding(rule_id=rule_id, severity=severity if severity is not None else info.severity,
                        location=location, message=R.render_message(rule_id, clean, subject), args=clean,
-                       args_json=encode_args(clean), evidence=evidence)
+                       evidence=evidence)
 
     def _pointer(self, payload: Pointer) -> str:
         text = self._pointers.get(payload)

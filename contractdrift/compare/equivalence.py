@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InputError
-from ..spec.node import Node, node_identity
+from ..spec.node import Node
 
 _Key = tuple[Any, Any]
 _FINAL = 1 << 60  # "leaned on no assumption"
@@ -46,11 +46,11 @@ class Equivalence:
 
     def _same(self, b: Node, r: Node) -> tuple[bool, int]:
         """(equivalent?, lowest stack depth of an assumption the answer leaned on; a big number if none)."""
-        final = _FINAL
-        key = (node_identity(b), node_identity(r))
+        bfile, rfile = b.file, r.file
+        key = ((id(bfile), b.pointer), (id(rfile), r.pointer))  # spec.node.node_identity, inlined (hot)
         hit = self._memo.get(key)
         if hit is not None:
-            return hit, final
+            return hit, _FINAL
         depth = self._on_stack.get(key)
         if depth is not None:
             return True, depth  # a cycle closes on the assumption that this pair is equivalent
@@ -59,18 +59,25 @@ class Equivalence:
             return True, low
         if b.value != r.value:
             self._memo[key] = False
-            return False, final
-        self._pinned.setdefault(id(b.file), b.file)
-        self._pinned.setdefault(id(r.file), r.file)
+            return False, _FINAL
+        pinned = self._pinned
+        if id(bfile) not in pinned:
+            pinned[id(bfile)] = bfile
+        if id(rfile) not in pinned:
+            pinned[id(rfile)] = rfile
+        refs = self._refs_in(b.value)
+        if not refs:  # nothing to follow: decided at once
+            self._memo[key] = True
+            return True, _FINAL
         depth = len(self._pending)
         self._on_stack[key] = depth
         self._pending.append([])
-        result, low = True, final
+        result, low = True, _FINAL
         try:
-            for ref, at in self._refs_in(b.value):
+            for ref, at in refs:
                 try:
-                    bf, bp, bv = b.spec.resolve(ref, base=b.file, at=b.pointer + at)
-                    rf, rp, rv = r.spec.resolve(ref, base=r.file, at=r.pointer + at)
+                    bf, bp, bv = b.spec.resolve(ref, base=bfile, at=b.pointer + at)
+                    rf, rp, rv = r.spec.resolve(ref, base=rfile, at=r.pointer + at)
                 except InputError:
                     result = False
                     break
@@ -78,7 +85,8 @@ class Equivalence:
                 if not ok:
                     result = False
                     break
-                low = min(low, child_low)
+                if child_low < low:
+                    low = child_low
         finally:
             del self._on_stack[key]
             component = self._pending.pop()
@@ -86,13 +94,13 @@ class Equivalence:
             self._memo[key] = False
             for k in component:  # they leaned on this pair being equivalent: recompute when asked
                 self._provisional.pop(k, None)
-            return False, final
+            return False, _FINAL
         if low >= depth:  # nothing below leaned on an older pair: this component is decided
             self._memo[key] = True
             for k in component:
                 self._provisional.pop(k, None)
                 self._memo[k] = True
-            return True, final
+            return True, _FINAL
         self._provisional[key] = low
         self._pending[-1].extend(component)
         self._pending[-1].append(key)

@@ -114,7 +114,8 @@ class Grouper:
 
     def add_finding(self, finding: Finding) -> None:
         self.add(finding.rule_id, finding.severity, finding.location, finding.args,
-                 finding.args_json if finding.args_json is not None else encode_args(finding.args),
+                 pre[1] if (pre := finding.encoded_args) is not None and pre[0] is finding.args
+                 else encode_args(finding.args),
                  finding.message, finding.evidence)
 
     def findings(self) -> list[Finding]:
@@ -170,7 +171,7 @@ def _build(g: _Group) -> Finding:
     )
     evidence = _merged_evidence([e for _, e in sorted(g.evidence, key=lambda pe: pe[0])])
     return Finding(rule_id=g.rule_id, severity=g.severity, location=location, message=message, args=clean,
-                   args_json=encode_args(clean), evidence=evidence, reaches=places)
+                   encoded_args=(clean, encode_args(clean)), evidence=evidence, reaches=places)
 
 
 def _merged_evidence(items: list[Evidence]) -> Evidence | None:

@@ -87,11 +87,11 @@ class SchemaWalker:
     # -- views --------------------------------------------------------------------------------
     def view(self, group: NodeGroup) -> SchemaView:
         # keyed by document identity: two in-memory specs share a file uri ("<memory>")
-        raw_key = tuple(map(node_identity, group))
+        raw_key = _identities(group)
         v = self._views.get(raw_key)
         if v is None:
             group = tuple(_deref(n) for n in group)
-            key = tuple(map(node_identity, group))
+            key = _identities(group)
             v = self._views.get(key)
             if v is None:
                 v = build_view(group)
@@ -134,11 +134,13 @@ class SchemaWalker:
     def _expand(self, base: NodeGroup, rev: NodeGroup) -> tuple[Any, Any]:
         base = tuple(_deref(n) for n in base)
         rev = tuple(_deref(n) for n in rev)
-        key = (tuple(map(node_identity, base)), tuple(map(node_identity, rev)))
+        key = (_identities(base), _identities(rev))
         if key in self._results:  # done, or in progress (a cycle): link to it, compare once
             return key
+        pinned = self._pinned
         for n in (*base, *rev):  # keys hold id(file): keep the file alive while the key is remembered
-            self._pinned.setdefault(id(n.file), n.file)
+            if id(n.file) not in pinned:
+                pinned[id(n.file)] = n.file
         result = self._results[key] = _PairResult()
         if self._depth >= MAX_DEPTH:
             self.depth_limited = True
@@ -656,6 +658,14 @@ def parse_date(value: Any) -> _dt.date | None:
         return _dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
     except ValueError:
         return None
+
+
+def _identities(group: NodeGroup) -> tuple[Any, ...]:
+    """Memo key of a node group: :func:`~contractdrift.spec.node.node_identity` of each (hot path)."""
+    if len(group) == 1:
+        n = group[0]
+        return ((id(n.file), n.pointer),)
+    return tuple(map(node_identity, group))
 
 
 def _deref(node: Node) -> Node:

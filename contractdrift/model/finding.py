@@ -37,7 +37,7 @@ def _dumps(value: Any) -> str:
 
 
 def encode_args(args: Mapping[str, Any]) -> str:
-    """The canonical JSON of a finding's ``args`` (what :attr:`Finding.args_json` holds)."""
+    """The canonical JSON of a finding's ``args`` (what :attr:`Finding.encoded_args` carries)."""
     return _dumps(dict(args))
 
 
@@ -49,9 +49,10 @@ class Finding:
     message: str = ""
     args: Mapping[str, JSONValue] = field(default_factory=dict)
     evidence: Evidence | None = None
-    #: the canonical JSON of ``args`` (sorted keys, compact), when the producer already has it: drivers
-    #: that file one change at many operations encode its arguments once (see compare.emit)
-    args_json: str | None = field(default=None, repr=False, compare=False)
+    #: ``(args, their canonical JSON)`` when the producer already has the encoding: drivers that file
+    #: one change at many operations encode its arguments once (see compare.emit). Used only while
+    #: ``args`` is that very object, so ``dataclasses.replace(f, args=...)`` never keeps a stale one.
+    encoded_args: tuple[Mapping[str, Any], str] | None = field(default=None, repr=False, compare=False)
     #: a *grouped* finding (one per change, ``diff --group change``): every place the change reaches
     #: (operation, side, status, media type, payload pointer). Empty for a per-place finding.
     reaches: tuple[Location, ...] = ()
@@ -62,7 +63,8 @@ class Finding:
         if not isinstance(self.args, MappingProxyType):
             object.__setattr__(self, "args", _freeze(self.args))
         loc = self.location
-        args_json = self.args_json if self.args_json is not None else encode_args(self.args)
+        pre = self.encoded_args
+        args_json = pre[1] if pre is not None and pre[0] is self.args else encode_args(self.args)
         if self.reaches:
             # a change is keyed on itself: rule, spec locations and args -- not on the operations it
             # reaches, so a new operation reaching an accepted change does not resurface it

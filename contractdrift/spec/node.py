@@ -31,12 +31,11 @@ class SpecLike(Protocol):
 MAX_REF_CHAIN = 64
 
 
-def node_identity(node: Node) -> tuple[int, str, Pointer]:
+def node_identity(node: Node) -> tuple[int, Pointer]:
     """A memo key for ``node`` that tells documents apart even when they share a uri (two in-memory
-    documents are both ``<memory>``). Holders of such keys keep the file alive (see ``pin``) so that
-    its ``id`` is never reused while the key is remembered."""
-    file = node.file
-    return (id(file), file.uri, node.pointer)
+    documents are both ``<memory>``): the identity of its loaded file and its pointer. Holders of such
+    keys keep the file alive, so that its ``id`` is never reused while the key is remembered."""
+    return (id(node.file), node.pointer)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

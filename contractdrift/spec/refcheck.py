@@ -78,28 +78,29 @@ def check_refs(spec: LoadedSpec, *, strict: bool = False) -> RefCheck:
         if file.uri in done:
             continue
         done.add(file.uri)
-        seen_refs: set[str] = set()
-        # (value, key it sits under, key its parent sits under): no pointers on the hot path
-        stack: list[tuple[Any, Any, Any]] = [(file.data, None, None)]
+        # 3.1 schemas with an `$id` are resources of their own: a reference inside one is relative to
+        # it, so the same text may mean different targets in different resources
+        scoped = spec.has_schema_ids(file)
+        seen_refs: set[tuple[str, int]] = set()
+        # (value, key it sits under, key its parent sits under, innermost `$id` holder or None):
+        # no pointers on the hot path
+        stack: list[tuple[Any, Any, Any, Any]] = [(file.data, None, None, None)]
         pop, push = stack.pop, stack.append
         while stack:
-            value, key_here, parent_key = pop()
+            value, key_here, parent_key, resource = pop()
             if type(value) is dict:
                 ref = value.get("$ref")
                 if is_30 and value.get("nullable") is True and "type" not in value and ref is None:
                     nullable_without_type.append((file, value))
-                if ref is not None and type(ref) is str and ref not in seen_refs:
-                    seen_refs.add(ref)
+                if scoped and type(value.get("$id")) is str:
+                    resource = value
+                if ref is not None and type(ref) is str and (ref, id(resource)) not in seen_refs:
+                    seen_refs.add((ref, id(resource)))
                     checked += 1
                     try:
-                        try:
-                            target_file, _, _ = spec.resolve(ref, base=file)
-                        except InputError:
-                            if not spec.has_schema_ids(file):
-                                raise
-                            # inside a 3.1 `$id` resource a reference is relative to that resource:
-                            # resolve again from where it is written (rare: only when the first try fails)
-                            target_file, _, _ = spec.resolve(ref, base=file, at=_pointer_of(file.data, value))
+                        # inside a 3.1 `$id` resource, resolve from where the reference is written
+                        at = _pointer_of(file.data, value) if resource is not None else None
+                        target_file, _, _ = spec.resolve(ref, base=file, at=at)
                     except InputError as exc:
                         if strict:
                             raise
@@ -111,12 +112,12 @@ def check_refs(spec: LoadedSpec, *, strict: bool = False) -> RefCheck:
                     kind = type(child)
                     if (kind is dict or kind is list) and not (
                             (key in _SPECIAL_KEYS or key[:2] == "x-") and _is_data(key, child, key_here, parent_key)):
-                        push((child, key, key_here))
+                        push((child, key, key_here, resource))
             elif type(value) is list:
                 for child in value:
                     kind = type(child)
                     if kind is dict or kind is list:
-                        push((child, key_here, parent_key))
+                        push((child, key_here, parent_key, resource))
     warnings: list[str] = []
     if broken:
         more = f" (and {len(broken) - 1} more broken $ref(s))" if len(broken) > 1 else ""

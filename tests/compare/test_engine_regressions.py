@@ -309,3 +309,30 @@ def test_30_plain_name_fragment_stays_unsupported() -> None:
 
     spec = load_spec_text(_ANCHORED.replace("openapi: 3.1.0", "openapi: 3.0.3"), "spec.yaml")
     assert any("unsupported $ref '#pet'" in b for b in check_refs(spec).broken)
+
+
+def test_diff_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    _ids(_doc({"type": "string"}), _doc({"type": "integer"}))
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    gc.freeze()  # a caller that froze its own objects (a pre-fork server) keeps them frozen
+    try:
+        assert gc.get_freeze_count() > 0
+        assert _ids(_doc({"type": "string"}), _doc({"type": "integer"})) == ["response-body-type-changed"]
+        assert gc.get_freeze_count() > 0  # not unfrozen by the diff (frozen objects may still be freed)
+    finally:
+        gc.unfreeze()
+
+
+def test_31_the_same_anchor_text_in_two_id_resources_is_checked_in_each() -> None:
+    from contractdrift.errors import InputError
+    from contractdrift.spec.refcheck import check_refs
+
+    text = _ANCHORED.replace("        tag: {type: string}\n", "        tag: {type: string}\n    Other:\n"
+                             "      $id: https://example.com/schemas/other\n"
+                             "      properties: {pet: {$ref: \"#friend\"}}\n")
+    assert "Other:" in text
+    with pytest.raises(InputError, match=r"no \$anchor 'friend' in https://example.com/schemas/other"):
+        check_refs(load_spec_text(text, "spec.yaml"), strict=True)

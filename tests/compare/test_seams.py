@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import MappingProxyType
 from typing import Any
 
 import jsonschema
@@ -262,3 +263,19 @@ def test_observations_aggregate_into_one_finding_per_place_with_evidence() -> No
     assert one.evidence.exchange_ids == ("ex-0", "ex-1", "ex-2", "ex-3", "ex-4")  # the first five
     assert (two.evidence.observed, two.evidence.exchange_ids, two.args["new"]) == (1, ("other",), "boolean")
     assert emitter.findings == [one, two] and emitter.flush(total=40) == []
+
+
+def test_a_findings_pre_encoded_args_never_outlive_its_args() -> None:
+    import dataclasses
+
+    from contractdrift.model import Finding, Location
+    from contractdrift.model.finding import encode_args
+
+    args = MappingProxyType({"old": "a", "new": "b"})
+    loc = Location(operation="GET /x", side=Side.RESPONSE)
+    plain = Finding(rule_id="r", severity=Severity.ERROR, location=loc, args=args)
+    fast = Finding(rule_id="r", severity=Severity.ERROR, location=loc, args=args, encoded_args=(args, encode_args(args)))
+    assert fast.fingerprint == plain.fingerprint and fast.sort_key() == plain.sort_key()
+    changed = dataclasses.replace(fast, args={"old": "a", "new": "c"})
+    assert changed.fingerprint == Finding(rule_id="r", severity=Severity.ERROR, location=loc,
+                                          args={"old": "a", "new": "c"}).fingerprint != fast.fingerprint
