@@ -122,6 +122,7 @@ class Emitter:
         #: with ``group``, walker changes go straight to a :class:`~.group.Grouper` (no per-place
         #: :class:`Finding` is built); :meth:`grouped` returns one finding per change
         self.grouper: Grouper | None = Grouper() if group else None
+        self._grouped_spec: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         #: unfiled changes: (side, scope, concept) -> how many
         self.unfiled: Counter[tuple[str, str, str]] = Counter()
         self._locations: dict[Any, SpecLocation] = {}
@@ -258,8 +259,12 @@ class Emitter:
                 continue
             payload = prefix + c.rel if prefix else c.rel
             if self.grouper is not None:
-                self.grouper.add_parts(rid, R.REGISTRY[rid].severity, op, side, status, media, self._pointer(payload),
-                                       self.location(c.base), self.location(c.rev), args, args_json, message)
+                spec = self._grouped_spec.get(key)
+                if spec is None:  # once per change: its spec locations, their order key, the severity
+                    b, r = self.location(c.base), self.location(c.rev)
+                    spec = self._grouped_spec[key] = (b, r, self.grouper.spec_key(b, r), R.REGISTRY[rid].severity)
+                self.grouper.add_parts(rid, spec[3], op, side, status, media, self._pointer(payload), spec[0],
+                                       spec[1], args, args_json, message, spec_key=spec[2])
                 continue
             self._finding(rid, op=op, side=side, base=c.base, rev=c.rev, status=status, media=media,
                           payload=payload, args=args, args_json=args_json, message=message)

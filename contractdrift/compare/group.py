@@ -50,18 +50,16 @@ class _Many(str):
         return f"{shown} and {rest} more" if rest > 0 else shown
 
 
+_Place = tuple[str, "str | None", Side, "str | None", "str | None", "str | None", str]  # rule, op, side, ..., args JSON
+
+
 @dataclass(slots=True)
 class _Group:
     rule_id: str
     base: SpecLocation | None
     rev: SpecLocation | None
-    severity: Severity
-    args: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)  # (args JSON, args) per member
-    messages: set[str] = field(default_factory=set)
-    places: list[tuple[Any, ...]] = field(default_factory=list)  # sort key + (op, side, status, media, payload)
-    observed: int = 0
-    total: int = 0
-    evidence: list[tuple[str, Evidence]] = field(default_factory=list)  # (place, as text for ordering)
+    #: place -> (severity, args, message, evidence) of the per-place finding there
+    members: dict[_Place, tuple[Severity, Mapping[str, Any], str, Evidence | None]] = field(default_factory=dict)
 
 
 def _common(values: Iterable[Any]) -> Any:
@@ -81,10 +79,8 @@ class Grouper:
     """
 
     def __init__(self) -> None:
-        self._members: dict[tuple[Any, ...], tuple[tuple[Any, ...], str, Severity, SpecLocation | None,
-                                                   SpecLocation | None, Mapping[str, Any], str, str,
-                                                   Evidence | None]] = {}
-        self._specs: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._groups: dict[tuple[Any, ...], _Group] = {}
+        self._where: dict[_Place, tuple[tuple[Any, ...], Severity]] = {}  # place -> (its change, severity)
 
     def add(self, rule_id: str, severity: Severity, location: Location, args: Mapping[str, Any], args_json: str,
             message: str, evidence: Evidence | None = None) -> None:
@@ -95,22 +91,37 @@ class Grouper:
 
     def add_parts(self, rule_id: str, severity: Severity, op: str | None, side: Side, status: str | None,
                   media: str | None, payload: str | None, base: SpecLocation | None, rev: SpecLocation | None,
-                  args: Mapping[str, Any], args_json: str, message: str, evidence: Evidence | None = None) -> None:
-        """:meth:`add` without a :class:`Location` (the emitter's hot path)."""
-        place = (rule_id, op, side, status, media, payload, args_json)
+                  args: Mapping[str, Any], args_json: str, message: str, evidence: Evidence | None = None,
+                  *, spec_key: tuple[Any, ...] | None = None) -> None:
+        """:meth:`add` without a :class:`Location` (the emitter's hot path; ``spec_key``:
+        :meth:`spec_key` of ``base`` and ``rev`` when the caller has it already)."""
+        place: _Place = (rule_id, op, side, status, media, payload, args_json)
         # spec locations in a total order: absent first, then by pointer (then file)
-        spec = self._specs.get((base, rev))
-        if spec is None:
-            spec = self._specs[(base, rev)] = (
-                base is not None, base.pointer if base is not None else "", rev is not None,
+        spec = spec_key if spec_key is not None else self.spec_key(base, rev)
+        # nothing to key a change on without spec locations: the place is the change
+        key: tuple[Any, ...] = (spec, rule_id) if base is not None or rev is not None else (spec, rule_id, *place)
+        old = self._where.get(place)
+        if old is not None:  # one place reached twice: the smallest spec locations keep it
+            old_key, old_severity = old
+            if not (key < old_key or (key == old_key and severity > old_severity)):
+                return
+            previous = self._groups[old_key]
+            del previous.members[place]
+            if not previous.members:
+                del self._groups[old_key]
+        self._where[place] = (key, severity)
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = _Group(rule_id, base, rev)
+        group.members[place] = (severity, args, message, evidence)
+
+    @staticmethod
+    def spec_key(base: SpecLocation | None, rev: SpecLocation | None) -> tuple[Any, ...]:
+        """Spec locations in a total order: absent first, then by pointer (then file)."""
+        return (base is not None, base.pointer if base is not None else "", rev is not None,
                 rev.pointer if rev is not None else "",
                 base.position.file if base is not None and base.position is not None else "",
                 rev.position.file if rev is not None and rev.position is not None else "")
-        # nothing to key a change on without spec locations: the place is the change
-        key: tuple[Any, ...] = (spec, rule_id) if base is not None or rev is not None else (spec, rule_id, *place)
-        old = self._members.get(place)
-        if old is None or key < old[0] or (key == old[0] and severity > old[2]):
-            self._members[place] = (key, rule_id, severity, base, rev, args, args_json, message, evidence)
 
     def add_finding(self, finding: Finding) -> None:
         self.add(finding.rule_id, finding.severity, finding.location, finding.args,
@@ -120,31 +131,21 @@ class Grouper:
 
     def findings(self) -> list[Finding]:
         """One finding per change, places sorted (deterministic whatever the order of arrival)."""
-        groups: dict[tuple[Any, ...], _Group] = {}
-        for place, (key, rule_id, severity, base, rev, args, args_json, message, evidence) in self._members.items():
-            group = groups.get(key)
-            if group is None:
-                group = groups[key] = _Group(rule_id, base, rev, severity)
-            elif severity > group.severity:
-                group.severity = severity
-            group.args.append((args_json, args))
-            group.messages.add(message)
-            _, op, side, status, media, payload, _ = place
-            group.places.append((op or "", side, status or "", media or "", payload or "",
-                                 (op, side, status, media, payload)))
-            if evidence is not None:
-                group.evidence.append((repr(place), evidence))
-        return [_build(g) for g in groups.values()]
+        return [_build(g) for g in self._groups.values()]
 
 
 def _build(g: _Group) -> Finding:
+    members = g.members
+    severity = max(m[0] for m in members.values())
+    messages = {m[2] for m in members.values()}
     seen: dict[tuple[Any, ...], Location] = {}
-    for *_, (op, side, status, media, payload) in sorted(g.places, key=lambda p: p[:5]):
+    for _, op, side, status, media, payload, _ in sorted(
+            members, key=lambda p: (p[1] or "", p[2], p[3] or "", p[4] or "", p[5] or "", p[6])):
         k = (op, side, status, media, payload)
         if k not in seen:
             seen[k] = Location(operation=op, side=side, status=status, media_type=media, payload_pointer=payload)
     places = tuple(seen.values())
-    distinct = {j: a for j, a in g.args}
+    distinct = {p[6]: m[1] for p, m in members.items()}
     names = sorted({k for a in distinct.values() for k in a})
     args: dict[str, Any] = {}
     display: dict[str, Any] = {}
@@ -156,21 +157,22 @@ def _build(g: _Group) -> Finding:
         if name not in PLACE_ARGS:
             args[name] = ordered[0] if len(ordered) == 1 else ordered
     clean = MappingProxyType(args)
-    if len(g.messages) == 1:
-        message = next(iter(g.messages))
+    if len(messages) == 1:
+        message = next(iter(messages))
     else:
         spec = g.rev or g.base
         side = _common(p.side for p in places)
         where = f"{side.value} schema" if side is not None and side is not Side.NONE else "schema"
         subject = f"{where} #{spec.pointer}" if spec is not None else where
-        message = R.render_message(g.rule_id, display, subject) if g.rule_id in R.REGISTRY else min(g.messages)
+        message = R.render_message(g.rule_id, display, subject) if g.rule_id in R.REGISTRY else min(messages)
     location = Location(
         operation=_common(p.operation for p in places), side=_common(p.side for p in places) or Side.NONE,
         status=_common(p.status for p in places), media_type=_common(p.media_type for p in places),
         base=g.base, revision=g.rev, payload_pointer=_common(p.payload_pointer for p in places),
     )
-    evidence = _merged_evidence([e for _, e in sorted(g.evidence, key=lambda pe: pe[0])])
-    return Finding(rule_id=g.rule_id, severity=g.severity, location=location, message=message, args=clean,
+    evidence = _merged_evidence([e for _, e in sorted((repr(p), m[3]) for p, m in members.items()
+                                                      if m[3] is not None)])
+    return Finding(rule_id=g.rule_id, severity=severity, location=location, message=message, args=clean,
                    encoded_args=(clean, encode_args(clean)), evidence=evidence, reaches=places)
 
 

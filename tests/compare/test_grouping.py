@@ -77,7 +77,7 @@ def _reordered(doc: dict[str, Any], seed: int) -> dict[str, Any]:
     return out
 
 
-@settings(SETTINGS, max_examples=15)
+@settings(SETTINGS, max_examples=10)
 @given(documents(), documents(), st.integers(0, 1000))
 def test_grouping_is_a_partition_and_ignores_path_order(base: dict[str, Any], rev: dict[str, Any], seed: int) -> None:
     per_place = list(diff_specs(base, rev, group="none").findings)
@@ -148,6 +148,16 @@ def test_per_place_fingerprints_are_unchanged_against_the_golden() -> None:
     grouped = diff_specs(V1, V2, group="change")
     assert len(grouped.findings) < len(report.findings)
     assert not {f.fingerprint for f in grouped.findings} & set(golden)  # keyed on the change, not the place
+
+
+def test_cli_group_none_keeps_the_per_place_fingerprints(capsys: pytest.CaptureFixture[str]) -> None:
+    from contractdrift.cli import main
+
+    golden = (Path(__file__).parent / "data" / "orders-v1-v2.per-place-fingerprints.txt").read_text().split()
+    assert main(["diff", str(V1), str(V2), "--group", "none", "--format", "json"]) == 1
+    doc = __import__("json").loads(capsys.readouterr().out)
+    assert [f["fingerprint"] for f in doc["findings"]] == golden and doc["meta"]["group"] == "none"
+    assert all("reaches" not in f for f in doc["findings"])
 
 
 def test_grouped_orders_pair_reaches_every_operation_of_a_shared_component() -> None:
