@@ -312,6 +312,8 @@ class SchemaWalker:
                 emit("pattern-added", {"new": r.pattern})
             elif r.pattern is None:
                 emit("pattern-removed", {"old": b.pattern})
+            elif r.pattern in UNIVERSAL_PATTERNS:
+                emit("pattern-generalized", {"old": b.pattern, "new": r.pattern})
             else:
                 emit("pattern-changed", {"old": b.pattern, "new": r.pattern})
         if b.unique_items != r.unique_items:
@@ -743,6 +745,10 @@ def _member_name(view: SchemaView) -> str:
     if view.properties:
         return "object{" + ",".join(sorted(view.properties)[:5]) + ("…" if len(view.properties) > 5 else "") + "}"
     return _types_text(view.types)
+
+
+#: patterns that match every string (searched, as JSON Schema does): a change to one generalizes
+UNIVERSAL_PATTERNS = frozenset({"", ".*", "^.*", ".*$", "[\\s\\S]*", "^[\\s\\S]*$", "^[\\s\\S]*"})
 
 
 def satisfies_bound(value: Any, keyword: str, bound: float) -> bool:
