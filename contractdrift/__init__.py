@@ -36,6 +36,7 @@ if _TYPE_CHECKING:
         assert_conforms,
         check,
         check_expectations,
+        diff_exit_code,
         diff_specs,
         infer_api,
         infer_files,
@@ -45,6 +46,7 @@ if _TYPE_CHECKING:
         replay,
         rules,
         spec_checker,
+        version_advice,
     )
     from .capture.httpx_transport import AsyncRecordingTransport, RecordingTransport
     from .capture.recorder import CapturePolicy, Recorder, RecorderStats
@@ -67,6 +69,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "check_expectations": ("contractdrift.api", "check_expectations"),
     "load_expectations": ("contractdrift.api", "load_expectations"),
     "Expectations": ("contractdrift.expect.model", "Expectations"),
+    "diff_exit_code": ("contractdrift.api", "diff_exit_code"),
+    "version_advice": ("contractdrift.api", "version_advice"),
     "infer_api": ("contractdrift.api", "infer_api"),
     "infer_dask": ("contractdrift.parallel", "infer_dask"),
     "infer_files": ("contractdrift.api", "infer_files"),
@@ -164,6 +168,7 @@ __all__ = [
     "assert_conforms",
     "check",
     "check_expectations",
+    "diff_exit_code",
     "diff_specs",
     "infer_api",
     "infer_dask",
@@ -180,5 +185,6 @@ __all__ = [
     "rules",
     "spec_checker",
     "validate_spec",
+    "version_advice",
     "wsgi",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -449,6 +450,8 @@ def diff_specs(
     today: _dt.date | None = None,
     cwd: str | None = None,
     strict_refs: bool = False,
+    group: str = "none",
+    traffic: Any = None,
 ) -> Report:
     """Compare two versions of an API description; every breaking (and changelog) change as a finding.
 
@@ -464,6 +467,17 @@ def diff_specs(
     - ``level``: drop findings below this severity.
     - ``today``: the date deprecation deadlines and ignore-entry expiry are measured from.
     - ``strict_refs``: a broken ``$ref`` is an error (:class:`InputError`) instead of a warning.
+    - ``group``: ``"change"`` (the CLI's default, ``--group change``): one finding per change, keyed on
+      the change (rule, spec locations, args), listing every place it reaches in ``Finding.reaches``;
+      ``"none"`` (the library's default, so drivers built on it keep per-place findings): one finding
+      per operation, side, status, media type and payload path (the per-operation fingerprints).
+    - ``traffic``: recordings (paths, globs, HAR, cassettes) or exchanges; each finding's evidence says
+      how much of it touches the change (matched to the base spec's operations exactly as ``check``
+      does), and grouped findings are ordered by that impact within a severity.
+
+    The report's ``meta`` carries the version advice (``version_bump``: ``major`` when anything
+    breaks, ``minor`` for additions, ``patch`` otherwise; ``breaking``: ``yes``/``no``; and
+    ``version_advice``, the sentence the text report ends with).
 
     Each keyword has the name of its CLI flag (``--strict-refs``, ``--severity RULE=LEVEL``...).
     """
@@ -489,15 +503,88 @@ def diff_specs(
                            *check_refs(r, strict=strict_refs).warnings]
     if validate:
         warnings += _validation_warnings(b) + _validation_warnings(r)
+    from .compare.group import GROUP_MODES, group_findings
+
+    if group not in GROUP_MODES:
+        raise UsageError(f"--group: expected one of {', '.join(GROUP_MODES)}, not {group!r}")
+    grouped = group == "change"
     options = DiffOptions(walk=WalkOptions(deprecation_days=deprecation_days, today=day), match_path=match_path,
-                          exclude_extensions=tuple(exclude_extensions))
+                          exclude_extensions=tuple(exclude_extensions), group=grouped and traffic is None)
     differ = SpecDiff(b, r, options)
     with _deep_recursion("the specs are nested too deeply to compare"), _frozen_heap():
         findings = differ.run()
     warnings += differ.warnings
-    findings, notes = _apply_policy(findings, overrides, ignore, level, day)
     meta = {"command": "diff", "base": b.root.display, "revision": r.root.display}
+    if traffic is not None:
+        from .compare.impact import TrafficImpact
+
+        impact = TrafficImpact(spec_checker(b))
+        sources = _TrafficSources(traffic, strict=True)
+        with _deep_recursion("an exchange is nested too deeply to measure"):
+            impact.add_all(sources)
+        findings = impact.annotate(findings)
+        warnings += sources.warnings() + impact.warnings()
+        meta["traffic"] = ", ".join(sources.names) or "(exchanges)"
+        meta["exchanges"] = str(impact.exchanges)
+        if grouped:
+            findings = group_findings(findings)
+    findings, notes = _apply_policy(findings, overrides, ignore, level, day)
+    meta["group"] = group
+    meta.update(version_advice(findings, _info_version(b), _info_version(r)))
     return Report.build(findings, [*warnings, *notes], meta)
+
+
+def _info_version(spec: LoadedSpec) -> str | None:
+    data = spec.root.data
+    info = data.get("info") if isinstance(data, Mapping) else None
+    version = info.get("version") if isinstance(info, Mapping) else None
+    return str(version) if version is not None else None
+
+
+_DATED = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def version_advice(findings: Iterable[Finding], base_version: str | None = None,
+                   revision_version: str | None = None) -> dict[str, str]:
+    """The smallest version bump the findings require: ``major`` when anything breaks (an error),
+    ``minor`` when something was added, ``patch`` otherwise. For dated versions (``2022-08-01``) the
+    advice is whether the new date is a breaking release. Keys: ``version_bump``, ``breaking``
+    (``yes``/``no``) and ``version_advice`` (one sentence)."""
+    from .compare.rules import REGISTRY
+    from .model import Severity
+
+    breaking = added = False
+    for f in findings:
+        if f.severity >= Severity.ERROR:
+            breaking = True
+        info = REGISTRY.get(f.rule_id)
+        if (info is not None and info.action in ("add", "widen", "increase") and info.kind in (
+                "existence", "values", "type")) or f.rule_id.startswith(("endpoint-added", "new-")):
+            added = True
+    bump = "major" if breaking else "minor" if added else "patch"
+    dated = any(v is not None and _DATED.match(v) for v in (base_version, revision_version))
+    if dated:
+        sentence = ("Version advice: a breaking release (the new dated version must be announced as breaking)"
+                    if breaking else "Version advice: not breaking (a new dated version is not required)")
+    else:
+        what = {"major": "something breaks", "minor": "additions, nothing breaks",
+                "patch": "no breaking change, nothing added"}[bump]
+        sentence = f"Version advice: {bump} ({what})"
+        if base_version and revision_version:
+            sentence += f"; {base_version} -> {revision_version}"
+    return {"version_bump": bump, "breaking": "yes" if breaking else "no", "version_advice": sentence}
+
+
+def diff_exit_code(report: Report, fail_on: Severity, *, observed_only: bool = False) -> int:
+    """1 when a finding is at or above ``fail_on`` -- with ``observed_only`` (``--fail-on-observed``),
+    only findings recorded traffic exercises count (their evidence says at least one exchange is
+    affected) -- else 0."""
+    from .compare.impact import affected
+
+    hits = report.at_least(fail_on)
+    if observed_only:
+        hits = tuple(f for f in hits if affected(f) > 0)
+    return 1 if hits else 0
 
 
 @contextlib.contextmanager

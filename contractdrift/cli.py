@@ -389,6 +389,15 @@ def _add_diff(sub: Subparsers) -> None:
     p.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
                    help="override a rule's severity: error, warn, info or off (repeatable; wins over the "
                         "config's [severity] table)")
+    p.add_argument("--group", choices=("change", "none"), default="change",
+                   help="change (default): one finding per change, listing every operation, side, status, "
+                        "media type and payload path it reaches, fingerprinted on the change; none: one "
+                        "finding per place (per-operation fingerprints)")
+    p.add_argument("--traffic", nargs="+", metavar="RECORDING", default=None,
+                   help="recordings (JSON Lines, globs, HAR, cassettes): each finding says how much recorded "
+                        "traffic it touches (matched to the base spec as `check` does); ordered by it")
+    p.add_argument("--fail-on-observed", action="store_true",
+                   help="with --traffic: only findings that recorded traffic exercises count for --fail-on")
     p.set_defaults(handler=_cmd_diff)
 
 
@@ -432,6 +441,10 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     from .model import Severity
     from .report import DEFAULT_FAIL_ON, iter_render
 
+    if args.fail_on_observed and args.traffic is None:
+        from .errors import UsageError
+
+        raise UsageError("--fail-on-observed needs --traffic RECORDING...")
     cfg = api.load_settings(args.config)
     severity = {**cfg.severity, **parse_severity_flags(args.severity, api.rules())}
     fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or DEFAULT_FAIL_ON)
@@ -443,9 +456,10 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         match_path=args.match_path or cfg.match_path,
         exclude_extensions=tuple(args.exclude_extensions) or cfg.exclude_extensions,
         severity=severity, ignore=args.ignore or cfg.ignore_file, level=level, strict_refs=args.strict_refs,
+        group=args.group, traffic=args.traffic,
     )
     _emit(args, iter_render(report, args.format, rules=api.rules(), color=_use_color(args), fail_on=fail_on))
-    return report.exit_code(fail_on)
+    return api.diff_exit_code(report, fail_on, observed_only=args.fail_on_observed)
 
 
 _REGISTRY.append(_add_diff)

@@ -51,6 +51,7 @@ from ..model import Evidence, Finding, Location, Pointer, Severity, Side, SpecLo
 from ..model.finding import encode_args
 from ..spec.node import Node, node_identity
 from . import rules as R
+from .group import Grouper
 from .walk import ITEMS, Change
 
 STRICT_ENV = "CONTRACTDRIFT_STRICT_RULES"
@@ -115,9 +116,13 @@ def relative_name(rel: Pointer) -> str:
 class Emitter:
     """Resolves rule ids, names locations and builds findings for one run of a driver."""
 
-    def __init__(self, *, strict: bool | None = None) -> None:
+    def __init__(self, *, strict: bool | None = None, group: bool = False) -> None:
         self.strict = os.environ.get(STRICT_ENV) == "1" if strict is None else strict
         self.findings: list[Finding] = []
+        #: with ``group``, walker changes go straight to a :class:`~.group.Grouper` (no per-place
+        #: :class:`Finding` is built); :meth:`grouped` returns one finding per change
+        self.grouper: Grouper | None = Grouper() if group else None
+        self._grouped_spec: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         #: unfiled changes: (side, scope, concept) -> how many
         self.unfiled: Counter[tuple[str, str, str]] = Counter()
         self._locations: dict[Any, SpecLocation] = {}
@@ -252,9 +257,28 @@ class Emitter:
             if rid is None:
                 self._unfiled(c.name, side, scope)
                 continue
+            payload = prefix + c.rel if prefix else c.rel
+            if self.grouper is not None:
+                spec = self._grouped_spec.get(key)
+                if spec is None:  # once per change: its spec locations, their order key, the severity
+                    b, r = self.location(c.base), self.location(c.rev)
+                    spec = self._grouped_spec[key] = (b, r, self.grouper.spec_key(b, r), R.REGISTRY[rid].severity)
+                self.grouper.add_parts(rid, spec[3], op, side, status, media, self._pointer(payload), spec[0],
+                                       spec[1], args, args_json, message, spec_key=spec[2])
+                continue
             self._finding(rid, op=op, side=side, base=c.base, rev=c.rev, status=status, media=media,
-                          payload=prefix + c.rel if prefix else c.rel, args=args, args_json=args_json,
-                          message=message)
+                          payload=payload, args=args, args_json=args_json, message=message)
+
+    def grouped(self) -> list[Finding]:
+        """One finding per change: every finding built so far and every change filed in group mode
+        (see :mod:`.group`)."""
+        grouper = self.grouper if self.grouper is not None else Grouper()
+        for f in self.findings:
+            grouper.add_finding(f)
+        self.findings = []
+        out = grouper.findings()
+        self.grouper = Grouper() if self.grouper is not None else None
+        return out
 
     def _file(self, c: Change, side: Side, scope: str, subject_root: str, extra_args: Mapping[str, Any] | None
               ) -> tuple[Change, str | None, Mapping[str, Any], str, str]:

@@ -153,6 +153,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("pattern-removed", I, I, "constraints", "remove", "{subject}: pattern {old!r} removed", mirror="pattern-added"),
     _c("pattern-changed", W, I, "constraints", "change", "{subject}: pattern changed from {old!r} to {new!r}",
        mirror="pattern-changed"),
+    # oasdiff: a pattern changed to one that matches every string ('.*') is a generalization, not a change
+    _c("pattern-generalized", I, I, "constraints", "generalize",
+       "{subject}: pattern generalized from {old!r} to {new!r}", mirror="pattern-changed"),
     _c("unique-items-added", E, I, "constraints", "add", "{subject}: items must now be unique", ALL,
        "unique-items-removed"),
     _c("unique-items-removed", I, W, "constraints", "remove", "{subject}: items need no longer be unique",

@@ -33,6 +33,7 @@ from .walk import Change, SchemaWalker, WalkOptions, check_lifecycle, parse_date
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DiffOptions:
     walk: WalkOptions = field(default_factory=WalkOptions)
+    group: bool = False  # one finding per change (see .group) instead of one per place
     match_path: str | None = None  # only operations whose path matches this regex
     exclude_extensions: tuple[str, ...] = ()  # skip operations/path items carrying any of these
 
@@ -57,7 +58,7 @@ class SpecDiff:
         self.equivalence = Equivalence()
         self.walkers = {side: SchemaWalker(side, self.options.walk, self.equivalence)
                         for side in (Side.REQUEST, Side.RESPONSE)}
-        self.emitter = Emitter()
+        self.emitter = Emitter(group=self.options.group)
 
     # -- emitting (see .emit: shared by every driver) ------------------------------------------
     @property
@@ -94,7 +95,7 @@ class SpecDiff:
         self._path_sunsets(r_ops.values(), {normalize_path(o.path): o.path_item for o in b_ops.values()})
         if not o.match_path:
             self._global()
-        return self.findings
+        return self.emitter.grouped() if o.group else self.findings
 
     @property
     def warnings(self) -> list[str]:

@@ -53,7 +53,7 @@ from .check_rules import CHECK_RULES, CONCEPT_RULE, check_rule_id
 from .emit import Emitter
 from .validate import CompiledSchema, ValidateOptions, Violation, compile_schema
 
-__all__ = ["NOTE_SEP", "CheckOptions", "SpecChecker", "coverage_of"]
+__all__ = ["NOTE_SEP", "CheckOptions", "ExchangePlace", "SpecChecker", "coverage_of"]
 
 REQ, RESP = Side.REQUEST, Side.RESPONSE
 #: separates the parts of an ``aggregate.notes`` key: kind (payload | schema | unfiled), side, reason
@@ -201,6 +201,20 @@ def example_value(value: Any, *, limit: int = _MAX_EXAMPLE_CHARS, depth: int = 3
             head.append(f"… {len(value) - items} more")
         return head
     return str(value)[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangePlace:
+    """Where one exchange lands in a spec (see :meth:`SpecChecker.locate`)."""
+
+    operation: str  # "GET /orders/{id}"
+    request_media: str | None  # the spec's media type key the request body matched
+    request_body: Any  # its parsed value (None when absent or not parsed)
+    parameters: frozenset[tuple[str, str]]  # (in, name) sent: query, header (lower case), cookie, path
+    status: str | None  # the spec's response key ("200", "4XX", "default")
+    response_media: str | None
+    response_body: Any
+    responded: bool
 
 
 class SpecChecker:
@@ -406,6 +420,54 @@ class SpecChecker:
             return self.findings()
         finally:
             self.aggregate = saved
+
+    def locate(self, ex: Exchange) -> ExchangePlace | None:
+        """Where an exchange lands in the spec, by the same matching :meth:`add` uses (servers' base
+        paths, templates, trailing slash, status ``404`` -> ``4XX`` -> ``default``, media types), with
+        its parsed bodies and the parameter names it sends; ``None`` when no documented operation
+        matches. Nothing is validated or aggregated (the traffic-weighted diff uses this)."""
+        req = ex.request
+        method = req.method.upper()
+        path, query = _split_url(req.url)
+        hit = self._route(path)
+        ops = self._by_template.get(hit[0]) if hit is not None else None
+        if hit is None or ops is None or (hit[2] and self.options.trailing_slash == "strict"):
+            return None
+        op = ops.get(method)
+        if op is None:
+            return None
+        state = self._state(op)
+        sent = {("query", k) for k, _ in parse_qsl(query, keep_blank_values=True)}
+        sent |= {("header", k.lower()) for k, _ in req.headers}
+        cookie_header = header_get(req.headers, "cookie")
+        for part in (cookie_header or "").split(";"):
+            name, sep, _ = part.strip().partition("=")
+            if sep:
+                sent.add(("cookie", name))
+        sent |= {("path", k) for k in hit[1]}
+        req_media = req_value = None
+        body = req.body
+        if state.body_node is not None and not (body.kind == "empty" and not body.size):
+            actual = header_get(req.headers, "content-type") or body.media_type
+            req_media = _media_key(state.media_cache, actual, state.body)
+            if req_media is not None:
+                ok, value, _ = self._parse_body(body, req_media, actual, state.body[req_media])
+                req_value = value if ok else None
+        status = resp_media = resp_value = None
+        resp = ex.response
+        if resp is not None:
+            status = match_status(resp.status, state.responses)
+            response = state.responses.get(status) if status is not None else None
+            rbody = resp.body
+            if response is not None and response.content and not (rbody.kind == "empty" and not rbody.size):
+                actual = header_get(resp.headers, "content-type") or rbody.media_type
+                resp_media = _media_key(response.media_cache, actual, response.content)
+                if resp_media is not None:
+                    ok, value, _ = self._parse_body(rbody, resp_media, actual, response.content[resp_media])
+                    resp_value = value if ok else None
+        return ExchangePlace(operation=state.label, request_media=req_media, request_body=req_value,
+                             parameters=frozenset(sent), status=status, response_media=resp_media,
+                             response_body=resp_value, responded=resp is not None)
 
     def _route(self, path: str) -> tuple[str, Mapping[str, str], bool] | None:
         hit = self.routes.match(path)

@@ -14,6 +14,7 @@ consumer. Each concept's severity per side lives in :mod:`.rules`; checks here s
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -219,7 +220,7 @@ class SchemaWalker:
                 emit("type-changed", {"old": old, "new": new})
                 if bt is not None and rt is not None and not _overlap(bt, rt):
                     return False
-        if b.format != r.format:
+        if b.format != r.format and not self._implied(b, r, "format"):
             if b.format is None:
                 emit("format-added", {"new": r.format})
             elif r.format is None:
@@ -265,12 +266,28 @@ class SchemaWalker:
                 emit("default-value-changed", {"old": b.default[0], "new": r.default[0]})
 
     # constraints ------------------------------------------------------------------------------------
+    def _implied(self, b: SchemaView, r: SchemaView, keyword: str) -> bool:
+        """Whether a change of ``keyword`` cannot matter: the producer allows a finite set of values
+        (``enum`` or ``const``) and every one satisfies the consumer's ``keyword`` (producer ⊆ consumer,
+        asked of the whole schema rather than keyword by keyword). Responses: the revision produces
+        and the base consumes; requests: the other way round."""
+        producer, consumer = (r, b) if self.side is Side.RESPONSE else (b, r)
+        values = producer.const if producer.const is not None else producer.enum
+        if not values:
+            return False
+        if keyword == "format":
+            return consumer.format is None or all(satisfies_format(v, consumer.format) for v in values)
+        if keyword == "pattern":
+            return consumer.pattern is None or all(satisfies_pattern(v, consumer.pattern) for v in values)
+        bound = consumer.numbers.get(keyword)
+        return bound is None or all(satisfies_bound(v, keyword, bound) for v in values)
+
     def _constraints(self, b: SchemaView, r: SchemaView, emit: Emit) -> None:
         bn, rn = b.numbers, r.numbers
         switched = _switched_bounds(bn, rn)
         for stem, keyword in R.BOUND_KEYWORDS.items():
             old, new = bn.get(keyword), rn.get(keyword)
-            if old == new or keyword in switched:
+            if old == new or keyword in switched or self._implied(b, r, keyword):
                 continue
             if old is None:
                 emit(f"{stem}-set", {"new": new})
@@ -279,7 +296,7 @@ class SchemaWalker:
             else:
                 emit(f"{stem}-{'increased' if new > old else 'decreased'}", {"old": old, "new": new})
         old, new = bn.get("multipleOf"), rn.get("multipleOf")
-        if old != new:
+        if old != new and not self._implied(b, r, "multipleOf"):
             if old is None:
                 emit("multiple-of-set", {"new": new})
             elif new is None:
@@ -290,11 +307,13 @@ class SchemaWalker:
                 emit("multiple-of-narrowed", {"old": old, "new": new})
             else:
                 emit("multiple-of-changed", {"old": old, "new": new})
-        if b.pattern != r.pattern:
+        if b.pattern != r.pattern and not self._implied(b, r, "pattern"):
             if b.pattern is None:
                 emit("pattern-added", {"new": r.pattern})
             elif r.pattern is None:
                 emit("pattern-removed", {"old": b.pattern})
+            elif r.pattern in UNIVERSAL_PATTERNS:
+                emit("pattern-generalized", {"old": b.pattern, "new": r.pattern})
             else:
                 emit("pattern-changed", {"old": b.pattern, "new": r.pattern})
         if b.unique_items != r.unique_items:
@@ -726,3 +745,63 @@ def _member_name(view: SchemaView) -> str:
     if view.properties:
         return "object{" + ",".join(sorted(view.properties)[:5]) + ("…" if len(view.properties) > 5 else "") + "}"
     return _types_text(view.types)
+
+
+#: patterns that match every string (searched, as JSON Schema does): a change to one generalizes
+UNIVERSAL_PATTERNS = frozenset({"", ".*", "^.*", ".*$", "[\\s\\S]*", "^[\\s\\S]*$", "^[\\s\\S]*"})
+
+
+def satisfies_bound(value: Any, keyword: str, bound: float) -> bool:
+    """Whether ``value`` satisfies one bound keyword (JSON Schema: a keyword that does not apply to the
+    value's type is satisfied)."""
+    if keyword == "multipleOf":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return True
+        q = value / bound
+        return bool(abs(q - round(q)) < 1e-9)
+    if keyword in ("minLength", "maxLength"):
+        if not isinstance(value, str):
+            return True
+        size: float = len(value)
+    elif keyword in ("minItems", "maxItems", "minContains", "maxContains"):
+        if not isinstance(value, list) or keyword.endswith("Contains"):
+            return not isinstance(value, list)  # contains counts need the item schema: not decided here
+        size = len(value)
+    elif keyword in ("minProperties", "maxProperties"):
+        if not isinstance(value, dict):
+            return True
+        size = len(value)
+    else:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return True
+        size = value
+    if keyword.startswith("exclusiveMin"):
+        return size > bound
+    if keyword.startswith("exclusiveMax"):
+        return size < bound
+    if keyword.startswith("min"):
+        return size >= bound
+    return size <= bound
+
+
+def satisfies_pattern(value: Any, pattern: str) -> bool:
+    """Whether a string matches ``pattern`` (ECMA 262 read as Python ``re``; a pattern Python cannot
+    compile decides nothing: False)."""
+    if not isinstance(value, str):
+        return True
+    try:
+        return re.search(pattern, value) is not None
+    except re.error:
+        return False
+
+
+def satisfies_format(value: Any, fmt: str) -> bool:
+    """Whether a value satisfies a format the engine can check (an unknown format decides nothing)."""
+    from .formats import NUMBER_FORMATS, STRING_FORMATS, number_in_format
+
+    if fmt in STRING_FORMATS:
+        return not isinstance(value, str) or STRING_FORMATS[fmt](value)
+    if fmt in NUMBER_FORMATS:
+        return isinstance(value, bool) or not isinstance(value, (int, float)) or number_in_format(
+            value, NUMBER_FORMATS[fmt])
+    return False

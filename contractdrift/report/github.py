@@ -16,6 +16,7 @@ from ._common import (
     message_of,
     ordered,
     primary_spec_location,
+    reaches_text,
     sanitize,
     short_fingerprint,
     summary_line,
@@ -55,6 +56,9 @@ def _message(finding: Finding, options: RenderOptions) -> str:
         where.append(path)
     if where:
         lines.append(" ".join(where))
+    reach = reaches_text(finding)
+    if reach is not None:
+        lines.append(f"reaches {reach}")
     if finding.evidence is not None:
         lines.append(evidence_text(finding.evidence, example_limit=120))
     lines.append(f"fingerprint: {short_fingerprint(finding)}")

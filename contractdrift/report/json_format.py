@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ..model import Evidence, Finding, Report, SpecLocation
+from ..model import Evidence, Finding, Location, Report, SpecLocation
 from ._common import (
     TOOL_NAME,
     RenderOptions,
@@ -72,7 +72,15 @@ def finding_dict(finding: Finding, options: RenderOptions) -> dict[str, Any]:
         "evidence": evidence_dict(finding.evidence),
         "exchange_ids": list(loc.exchange_ids),
         "fingerprint": finding.fingerprint,
+        **({"reaches": [place_dict(p) for p in finding.reaches]} if finding.reaches else {}),
     }
+
+
+def place_dict(place: Location) -> dict[str, Any]:
+    """One place a grouped finding's change reaches."""
+    return {"operation": place.operation, "side": place.side.value, "status": place.status,
+            "media_type": place.media_type, "payload_pointer": place.payload_pointer,
+            "payload_path": human_pointer(place.payload_pointer)}
 
 
 def _head(report: Report, options: RenderOptions) -> dict[str, Any]:

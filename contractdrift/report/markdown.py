@@ -8,6 +8,7 @@ from ..model import Finding, Report, Severity
 from ._common import (
     NO_FINDINGS,
     NO_OPERATION,
+    SEVERAL_OPERATIONS,
     TOOL_NAME,
     RenderOptions,
     context_parts,
@@ -18,6 +19,7 @@ from ._common import (
     message_of,
     one_line,
     ordered,
+    reaches_text,
     sanitize,
     short_fingerprint,
     spec_label,
@@ -64,9 +66,13 @@ def _where(finding: Finding) -> str:
 
 def _row(finding: Finding, options: RenderOptions) -> str:
     message = md_text(message_of(finding, options.rules))
+    reach = reaches_text(finding)
+    if reach is not None:
+        message += "<br>reaches " + md_text(reach)
     if finding.evidence is not None:
         message += "<br>" + md_text(evidence_text(finding.evidence, example_limit=80))
-    operation = md_code(finding.location.operation) if finding.location.operation else NO_OPERATION
+    operation = md_code(finding.location.operation) if finding.location.operation else (
+        SEVERAL_OPERATIONS if len({p.operation for p in finding.reaches}) > 1 else NO_OPERATION)
     cells = [operation, md_code(finding.rule_id), _where(finding), message, md_code(short_fingerprint(finding))]
     return "| " + " | ".join(cells) + " |"
 

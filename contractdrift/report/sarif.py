@@ -22,7 +22,7 @@ from ._common import (
     ordered,
     primary_spec_location,
 )
-from .json_format import spec_location_dict
+from .json_format import place_dict, spec_location_dict
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -91,9 +91,12 @@ def _result(finding: Finding, rule_index: int, options: RenderOptions) -> dict[s
     physical = _physical(spec) if spec is not None else None
     if physical is not None:
         location["physicalLocation"] = physical
-    if loc.operation:
+    operations = [loc.operation] if loc.operation else []
+    if finding.reaches:  # a grouped finding: one result per change, every operation it reaches
+        operations = list(dict.fromkeys(p.operation for p in finding.reaches if p.operation))
+    if operations:
         location["logicalLocations"] = [
-            {"name": loc.operation, "fullyQualifiedName": loc.operation, "kind": "function"}
+            {"name": op, "fullyQualifiedName": op, "kind": "function"} for op in operations
         ]
     properties: dict[str, Any] = {
         "severity": finding.severity.label,
@@ -106,6 +109,8 @@ def _result(finding: Finding, rule_index: int, options: RenderOptions) -> dict[s
         "revision": spec_location_dict(loc.revision),
         "args": jsonable(finding.args),
     }
+    if finding.reaches:
+        properties["reaches"] = [place_dict(p) for p in finding.reaches]
     if finding.evidence is not None:
         ev = finding.evidence
         properties["evidence"] = {

@@ -71,7 +71,7 @@ def render_text(report: Report, options: RenderOptions) -> str:
         if out:
             out.append("")
         out.append(NO_FINDINGS)
-        return "\n".join(out + _coverage(report)) + "\n"
+        return "\n".join(out + _coverage(report) + _advice(report)) + "\n"
     for operation, group in group_by_operation(findings):
         if out:
             out.append("")
@@ -83,7 +83,14 @@ def render_text(report: Report, options: RenderOptions) -> str:
     out += _coverage(report)
     out.append("")
     out.append(summary_line(report))
+    out += _advice(report)
     return "\n".join(out) + "\n"
+
+
+def _advice(report: Report) -> list[str]:
+    """``diff`` ends with the smallest version bump its findings require (meta ``version_advice``)."""
+    advice = report.meta.get("version_advice")
+    return [one_line(advice)] if advice else []
 
 
 def _coverage(report: Report) -> list[str]:

@@ -68,7 +68,8 @@ def test_diff_keywords_are_the_diff_flags() -> None:
     flags = _flags("diff")
     params = inspect.signature(api.diff_specs).parameters
     library_only = {"base", "revision", "today", "cwd"}  # positional, or no flag on purpose
-    cli_only = {"format", "output", "color", "fail_on", "config", "debug"}  # rendering and settings file
+    # rendering, settings file, and the exit gates (library: api.diff_exit_code(report, fail_on, observed_only=))
+    cli_only = {"format", "output", "color", "fail_on", "fail_on_observed", "config", "debug"}
     for name in set(params) - library_only:
         flag = "--" + name.replace("_", "-")
         # a repeatable flag names one item: --exclude-extension X (keyword exclude_extensions)

@@ -94,6 +94,7 @@ DIRECTIONS: dict[str, str] = {
     "default-value-added": "neutral", "default-value-removed": "neutral", "default-value-changed": "neutral",
     "multiple-of-widened": "widen", "multiple-of-narrowed": "narrow", "multiple-of-changed": "change",
     "pattern-added": "narrow", "pattern-removed": "neutral", "pattern-changed": "pattern-change",
+    "pattern-generalized": "neutral",  # to a pattern matching every string: accepts more (oasdiff: INFO)
     "unique-items-added": "narrow", "unique-items-removed": "widen-soft",
     "additional-properties-closed": "narrow-soft", "additional-properties-opened": "widen-soft",
     "pattern-property-added": "narrow", "pattern-property-removed": "widen",

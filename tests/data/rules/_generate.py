@@ -199,6 +199,7 @@ ROWS: dict[str, Row] = {
     "pattern-added": Row(s(), s(maxLength=10), s(pattern="^[a-z]+$")),
     "pattern-removed": Row(s(pattern="^[a-z]+$"), s(pattern="^[a-z0-9]+$"), s()),
     "pattern-changed": Row(s(pattern="^[a-z]+$"), s(), s(pattern="^[0-9]+$")),
+    "pattern-generalized": Row(s(pattern="^[a-z]+$"), s(pattern="^[a-z0-9]+$"), s(pattern=".*")),
     "unique-items-added": Row(arr(), arr(maxItems=10), arr(uniqueItems=True)),
     "unique-items-removed": Row(arr(uniqueItems=True), arr(uniqueItems=True, maxItems=10), arr()),
     # objects
