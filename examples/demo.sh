@@ -42,21 +42,28 @@ echo "(exit code $code: 1 means findings at or above --fail-on error)"
 "$CD" check out/traffic.jsonl --spec examples/orders/v2.yaml --format html -o out/check.html
 echo "wrote out/check.html"
 
-step "6. What a client expects (its Pact file, matchers compiled) against the spec, no traffic" \
+step "6. Which v1 -> v2 breaks matter: the diff weighed by the recorded traffic, errors only" \
+     "contractdrift diff examples/orders/v1.yaml examples/orders/v2.yaml --traffic out/traffic.jsonl --level error --fail-on-observed"
+"$CD" diff examples/orders/v1.yaml examples/orders/v2.yaml --traffic out/traffic.jsonl --level error --fail-on-observed
+code=$?
+echo "(exit code $code: 1 means a break that recorded traffic exercises; each says how many recorded exchanges it touches)"
+[ "$code" -le 1 ] || exit "$code"
+
+step "7. What a client expects (its Pact file, matchers compiled) against the spec, no traffic" \
      "contractdrift check --spec examples/orders/v2.yaml --expect examples/orders/web-shop.pact.json"
 "$CD" check --spec examples/orders/v2.yaml --expect examples/orders/web-shop.pact.json
 code=$?
 echo "(exit code $code: the spec may send a status the client's regex refuses, and a 404 body it never declares)"
 [ "$code" -le 1 ] || exit "$code"
 
-step "7. The three-way view: the spec, the client's Pact file and the recorded traffic, errors only" \
+step "8. The three-way view: the spec, the client's Pact file and the recorded traffic, errors only" \
      "contractdrift check out/traffic.jsonl --spec examples/orders/v2.yaml --expect examples/orders/web-shop.pact.json --level error"
 "$CD" check out/traffic.jsonl --spec examples/orders/v2.yaml --expect examples/orders/web-shop.pact.json --level error
 code=$?
 echo "(exit code $code: the service sent 'refunded', which the client's regex refuses, and omitted a field it requires)"
 [ "$code" -le 1 ] || exit "$code"
 
-step "8. The service's own test suite with the pytest plugin: every test's traffic checked against the spec" \
+step "9. The service's own test suite with the pytest plugin: every test's traffic checked against the spec" \
      "pytest examples/orders/tests --contractdrift-spec examples/orders/v2.yaml --contractdrift-report out/tests.html"
 "$PY" -m pytest examples/orders/tests -p no:cacheprovider -p no:randomly -q --color=no \
       --contractdrift-spec examples/orders/v2.yaml --contractdrift-record out/tests.jsonl \

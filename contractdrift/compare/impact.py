@@ -163,7 +163,9 @@ class TrafficImpact:
     @staticmethod
     def _evidence(observed: int, total: int, hit: int, noun: str, verb: str, op: str | None) -> Evidence:
         where = f" of {op}" if op else ""
-        if verb in ("send it", "carry it", "call"):
+        if total == 0:
+            text = f"no recorded {noun}{where}"
+        elif verb in ("send it", "carry it", "call"):
             text = f"{observed:,} of {total:,} recorded {noun}{where} {verb if verb != 'call' else 'call it'}"
         else:
             text = f"{verb} {observed:,} of {total:,} recorded {noun}{where}"

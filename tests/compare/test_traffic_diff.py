@@ -57,6 +57,7 @@ def test_evidence_says_how_much_traffic_each_change_touches() -> None:
     assert affected(limit) == 4  # every request sends 'limit'
     created = by[("response-property-became-optional", "POST /orders", "/created_at")]
     assert created.evidence is not None and created.evidence.total == 0 and affected(created) == 0
+    assert created.evidence.details["traffic"] == "no recorded responses of POST /orders"  # not "0 of 0"
     assert "1 of 5 recorded exchange(s) match no operation" in " ".join(report.warnings)
     assert report.meta["exchanges"] == "5"
 
