@@ -180,8 +180,18 @@ class BodyComparator:
 
         kwargs: dict[str, Any] = {"view": "tree", "threshold_to_diff_deeper": 0, "verbose_level": 2}
         if self._unordered:
-            kwargs["ignore_order_func"] = lambda level: (
-                fold(prefix + tuple(level.path(output_format="list"))) in self._unordered)
+            def ignore_order(level: Any) -> bool:
+                # deepdiff scores candidate pairs of an order-insensitive array with nested diffs of
+                # two items, calling this with paths relative to the item; only levels of the diff of
+                # ``old`` itself are under ``prefix``. So a part handed over by the hybrid walk sees
+                # the same paths as deepdiff on the whole document.
+                root = level
+                while root.up is not None:
+                    root = root.up
+                at = tuple(level.path(output_format="list"))
+                return fold(prefix + at if root.t1 is old else at) in self._unordered
+
+            kwargs["ignore_order_func"] = ignore_order
         if self.options.float_tolerance:
             kwargs["math_epsilon"] = self.options.float_tolerance
         tree = DeepDiff(old, new, **kwargs)
