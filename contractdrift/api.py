@@ -1334,6 +1334,7 @@ def _check_traffic_expectations(
     from .compare.expect import ExpectCheck, ExpectDoc
     from .compare.expect_traffic import ClientTrafficChecker, spec_router
     from .compare.rules import REGISTRY, load_families
+    from .compare.three_way import FieldCensus, safe_to_change, three_way_rows
     from .expect.model import Expectations as _Expectations
     from .spec.refcheck import check_refs
 
@@ -1345,9 +1346,10 @@ def _check_traffic_expectations(
     docs = {src.name: ExpectDoc(src) for src in exp.sources}
     # each exchange against the ONE interaction that describes it; a client ignores response properties
     # it does not read (Pact allows unexpected keys in responses)
-    client_checker = ClientTrafficChecker(
-        exp, docs, route=spec_router(loaded) if loaded is not None else None, servers=servers,
-        options=_check_options({**options, "undocumented": "off"}))
+    route = spec_router(loaded) if loaded is not None else None
+    client_checker = ClientTrafficChecker(exp, docs, route=route, servers=servers,
+                                          options=_check_options({**options, "undocumented": "off"}))
+    census = FieldCensus(route) if route is not None else None  # comparison 3: what the responses carried
     spec_checker_ = spec_checker(loaded, **options) if loaded is not None else None
     warnings: list[str] = []
     findings: list[Finding] = []
@@ -1358,6 +1360,8 @@ def _check_traffic_expectations(
             client_checker.add(ex)
             if spec_checker_ is not None:
                 spec_checker_.add(ex)
+            if census is not None:
+                census.add(ex)
             if progress is not None and n % 1000 == 0:
                 progress(n)
         findings += client_checker.findings()
@@ -1381,6 +1385,10 @@ def _check_traffic_expectations(
     warnings += _check_warnings(client_checker)
     day = today or _dt.date.today()
     findings, notes = _apply_policy(findings, _severity_overrides(severity or {}, REGISTRY), ignore, level, day)
+    if coverage is not None and census is not None and route is not None and loaded is not None:
+        # the three-way view per disagreeing field, and the fields safe to change
+        coverage["three_way"] = three_way_rows(findings, loaded.root.data, exp, census, route)
+        coverage["safe_to_change"] = safe_to_change(loaded.root.data, exp, census, route)
     meta = {"command": "check", "traffic": ", ".join(sources.names) or "(exchanges)",
             "exchanges": str(client_checker.exchanges),
             "expectations": ", ".join(src.name for src in exp.sources), "consumers": consumers}
