@@ -1,13 +1,14 @@
 """Traffic against client expectations (comparison 2 of issue 9), on the traffic checker.
 
-The client's interactions become one OpenAPI document -- the *client's contract*: per method and
-path (the spec's template when a spec routes the interaction, else the interaction's own path), the
-request the client said it sends (its compiled request schema, its query parameters) and, per
-status, the response it accepts (compiled schemas; several interactions on one operation and status
-are alternatives: ``anyOf``). The same :class:`~.traffic.SpecChecker` that checks traffic against a
-spec then checks every recorded exchange against it, so findings keep the ``check`` vocabulary and
-aggregation; :func:`relocate` points them back into the Pact file (the matcher that made the
-constraint) and names the client.
+:class:`InteractionSelector` matches every recorded exchange to the ONE interaction that describes
+it (method, path, query, headers, the request body and the recorded status where needed to
+disambiguate; most specific first). :class:`ClientTrafficChecker` then checks it against that
+interaction's *contract*: :func:`client_contract` makes an OpenAPI document of it (per method and
+path -- the spec's template when a spec routes the interaction, else the interaction's own path --
+the request the client said it sends, the response it accepts, as compiled schemas with ``x-expect``
+kept), checked by the same :class:`~.traffic.SpecChecker` and compiled validator as traffic against a
+spec, so findings keep the ``check`` vocabulary and aggregation; :func:`relocate` points them back
+into the Pact file (the matcher that made the constraint) and names the client.
 """
 
 from __future__ import annotations
@@ -206,6 +207,7 @@ class InteractionSelector:
                  route: Callable[[str], str | None] | None = None, base_paths: Iterable[str] = ()) -> None:
         self.route = route
         self.base_paths = tuple(normalize_path(b) for b in base_paths if normalize_path(b) != "/")
+        self.interactions = exp.interactions
         self._by_method: dict[str, list[_Candidate]] = {}
         for i, inter in enumerate(exp.interactions):
             doc = docs.get(inter.source.name)
@@ -232,16 +234,10 @@ class InteractionSelector:
     def select(self, ex: Exchange) -> Interaction | None:
         """The interaction that describes ``ex`` (see the class docstring), or ``None``."""
         hit = self.select_index(ex)
-        return None if hit is None else self._find(hit)
-
-    def _find(self, index: int) -> Interaction:
-        for cands in self._by_method.values():
-            for c in cands:
-                if c.index == index:
-                    return c.inter
-        raise KeyError(index)
+        return None if hit is None else self.interactions[hit]
 
     def select_index(self, ex: Exchange) -> int | None:
+        """The index in ``exp.interactions`` of :meth:`select`'s answer."""
         req = ex.request
         cands = self._by_method.get(req.method.upper())
         if not cands:

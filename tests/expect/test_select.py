@@ -6,6 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 import contractdrift as cd
 from contractdrift import Body, Exchange, Request, Response
 from contractdrift.compare.expect import ExpectDoc
@@ -112,3 +116,41 @@ def test_each_exchange_checked_against_its_interaction(tmp_path: Path) -> None:
     assert f.location.revision.position.file == str(path)
     assert any("2 exchange(s) match no interaction" in w and "GET /elsewhere (2)" in w for w in report.warnings)
     assert report.meta["exchanges"] == "7"
+
+
+REPLAYS = [  # (exchange replaying an interaction's example, the interaction it must select)
+    (ex(1, "http://h/tasks?status=open", 200, {}), "open tasks"),
+    (ex(2, "http://h/tasks?status=closed", 200, {}), "closed tasks"),
+    (ex(3, "http://h/tasks", 201, None, method="POST", sent={"kind": "bug"}), "create a bug"),
+    (ex(4, "http://h/tasks", 202, None, method="POST", sent={"kind": "chore"}), "create a chore"),
+    (ex(5, "http://h/tasks/7", 404, None), "task missing"),
+    (ex(6, "http://h/tasks/7", 200, {"id": 7}), "task 7"),
+]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(range(len(PACT["interactions"]))))
+def test_file_order_only_breaks_ties(tmp_path: Path, order: list[int]) -> None:
+    # every interaction's own example request (and status) selects it, whatever the order in the file
+    pact = {**PACT, "interactions": [PACT["interactions"][i] for i in order]}
+    path = tmp_path / "shuffled.json"
+    path.write_text(json.dumps(pact))
+    exp = cd.load_expectations(path)
+    sel = InteractionSelector(exp, {s.name: ExpectDoc(s) for s in exp.sources})
+    for exchange, description in REPLAYS:
+        hit = sel.select(exchange)
+        assert hit is not None and hit.description == description
+
+
+def test_cli_reports_the_interaction(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from contractdrift.cli import main
+    from contractdrift.store.jsonl import JsonlWriter
+
+    path = tmp_path / "t.jsonl"
+    with JsonlWriter(path) as w:
+        w.write(ex(1, "http://h/tasks?status=open", 200, {"items": [{"id": 1, "status": "open"}]}))
+        w.write(ex(2, "http://h/tasks?status=closed", 200, {"items": [{"id": 2, "status": "closed", "closed_at": "y"}]}))
+    assert main(["check", str(path), "--expect", str(_pact(tmp_path)), "--format", "json"]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["id"], f["args"]["interaction"]) for f in findings] == [
+        ("response-property-required-missing", "open tasks")]
