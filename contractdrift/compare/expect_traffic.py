@@ -191,6 +191,9 @@ class _Candidate:
     body: CompiledSchema | None
 
 
+_MEMO = 100_000
+
+
 class InteractionSelector:
     """Selects, for a recorded exchange, the ONE interaction that describes it.
 
@@ -208,6 +211,7 @@ class InteractionSelector:
         self.route = route
         self.base_paths = tuple(normalize_path(b) for b in base_paths if normalize_path(b) != "/")
         self.interactions = exp.interactions
+        self._memo: dict[tuple[int, str], bool] = {}
         self._by_method: dict[str, list[_Candidate]] = {}
         for i, inter in enumerate(exp.interactions):
             doc = docs.get(inter.source.name)
@@ -236,6 +240,17 @@ class InteractionSelector:
         hit = self.select_index(ex)
         return None if hit is None else self.interactions[hit]
 
+    def _valid(self, schema: CompiledSchema, value: str) -> bool:
+        """``schema.is_valid(value)`` for a string (query, header, path), memoized per schema and value:
+        recorded traffic repeats the same values, and every candidate would validate them again."""
+        key = (id(schema), value)
+        hit = self._memo.get(key)
+        if hit is None:
+            if len(self._memo) >= _MEMO:
+                self._memo.clear()
+            hit = self._memo[key] = schema.is_valid(value)
+        return hit
+
     def select_index(self, ex: Exchange) -> int | None:
         """The index in ``exp.interactions`` of :meth:`select`'s answer."""
         req = ex.request
@@ -251,7 +266,8 @@ class InteractionSelector:
         for c in cands:
             if c.path == path or normalize_path(c.inter.request.path) == normalize_path(raw_path):
                 path_rank = 2
-            elif c.path_matcher is not None and (c.path_matcher.is_valid(raw_path) or c.path_matcher.is_valid(path)):
+            elif c.path_matcher is not None and (self._valid(c.path_matcher, raw_path)
+                                                 or self._valid(c.path_matcher, path)):
                 path_rank = 1
             else:
                 if c.template is None or self.route is None:
@@ -282,12 +298,12 @@ class InteractionSelector:
             q_ok = q_fail = 0
             for name, schema in c.query:
                 values = sent_query.get(name)
-                if values and all(schema.is_valid(v) for v in values):
+                if values and all(self._valid(schema, v) for v in values):
                     q_ok += 1
                 else:
                     q_fail += 1
             h_ok = sum(1 for name, schema in c.headers
-                       if any(schema.is_valid(v) for v in sent_headers.get(name, ())))
+                       if any(self._valid(schema, v) for v in sent_headers.get(name, ())))
             b_ok = int(has_body and c.body is not None and c.body.is_valid(body_value))
             s_ok = int(status is not None and _admits(c.inter, status))
             key = (-q_fail, q_ok, path_rank, h_ok, b_ok, s_ok, -c.index)
