@@ -43,6 +43,7 @@ class FieldCensus:
         self.route = route
         self.responses: Counter[tuple[str, str]] = Counter()
         self.fields: dict[tuple[str, str], dict[str, Counter[str]]] = {}
+        self.present: dict[tuple[str, str], Counter[str]] = {}  # responses carrying the field at all
         self.examples: dict[tuple[str, str, str], JSONValue] = {}
 
     def add(self, ex: Exchange) -> None:
@@ -58,26 +59,29 @@ class FieldCensus:
         seen: dict[tuple[str, str], Any] = {}
         _walk(resp.body.json, (), seen, 0)
         fields = self.fields.setdefault(key, {})
+        self.present.setdefault(key, Counter()).update({pointer for pointer, _ in seen})
         for (pointer, kind), value in seen.items():
             fields.setdefault(pointer, Counter())[kind] += 1
             self.examples.setdefault((*key, pointer), example_value(value, limit=80, depth=1))
 
-    def sent(self, operation: str, status: str, pointer: str) -> tuple[int, dict[str, int], JSONValue]:
-        """(responses N, {json type: responses carrying the field with it}, first value) for a status key."""
-        total = 0
+    def sent(self, operation: str, status: str, pointer: str) -> tuple[int, dict[str, int], int, JSONValue]:
+        """(responses N, {json type: responses carrying the field with it}, responses carrying it at
+        all, first value) for a status key. A field under ``*`` may have several types in one response."""
+        total = present = 0
         kinds: Counter[str] = Counter()
         example: JSONValue = None
         for (op, code), n in sorted(self.responses.items()):
             if op != operation or not _status_matches(status, code):
                 continue
             total += n
+            present += self.present.get((op, code), Counter())[pointer]
             kinds.update(self.fields.get((op, code), {}).get(pointer, Counter()))
             if example is None:
                 example = self.examples.get((op, code, pointer))
-        return total, dict(sorted(kinds.items())), example
+        return total, dict(sorted(kinds.items())), present, example
 
     def carried(self, operation: str, status: str, pointer: str) -> bool:
-        return bool(self.sent(operation, status, pointer)[1])
+        return bool(self.sent(operation, status, pointer)[2])
 
 
 def _walk(value: Any, at: tuple[str | int, ...], seen: dict[tuple[str, str], Any], depth: int) -> None:
@@ -239,10 +243,10 @@ def three_way_rows(findings: Iterable[Finding], spec_data: Any, exp: Expectation
         for inter, body in _client_schemas(exp, route, operation, status):
             clients.append({"consumer": inter.consumer or "client", "interaction": inter.description,
                             "expects": describe(schema_at(body, pointer)) if body is not None else None})
-        total, kinds, example = census.sent(operation, status, pointer)
+        total, kinds, present, example = census.sent(operation, status, pointer)
         rows.append({"operation": operation, "status": status, "pointer": pointer, "spec": spec,
                      "clients": clients,
-                     "traffic": {"responses": total, "sent": dict(kinds), "absent": total - sum(kinds.values()),
+                     "traffic": {"responses": total, "sent": dict(kinds), "absent": total - present,
                                  "example": example},
                      "rules": list[JSONValue](sorted(rules))})
     return rows

@@ -99,3 +99,19 @@ def test_three_way_rendered(tmp_path: Path) -> None:
             assert "the service sent string in 3 of 3 responses" in out
     data = json.loads(render(report, "json"))
     assert data["coverage"]["three_way"][1]["pointer"] == "/state"
+
+
+def test_census_counts_responses_not_values() -> None:
+    from contractdrift.compare.three_way import FieldCensus
+
+    census = FieldCensus(lambda path: "/items/{id}" if path.startswith("/items/") else None)
+    census.add(ex(1, [{"a": "x"}, {"a": None}, {"a": "y"}]))  # one response, `a` as string and as null
+    census.add(ex(2, [{"b": 1}]))
+    census.add(ex(3, [{"a": 2}]))
+    census.add(Exchange(id="e4", started_at=4.0, duration_ms=1.0, request=Request(method="GET", url="http://h/x"),
+                        response=Response(status=200, headers=(), body=Body(kind="json", media_type=None, size=1,
+                                                                                json={"a": 1}))))  # not routed
+    total, kinds, present, example = census.sent("GET /items/{id}", "2XX", "/*/a")
+    assert (total, kinds, present, example) == (3, {"integer": 1, "null": 1, "string": 1}, 2, "x")
+    assert census.sent("GET /items/{id}", "404", "/*/a")[0] == 0
+    assert census.carried("GET /items/{id}", "default", "/*/b") and not census.carried("GET /items/{id}", "200", "/c")
