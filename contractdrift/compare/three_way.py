@@ -226,9 +226,29 @@ def _client_schemas(exp: Expectations, route: Callable[[str], str | None], opera
     return out
 
 
+class _Roots:
+    """The parsed expectation file an interaction's compiled schemas resolve ``$ref`` against (JSON
+    Schema expectations files may reference their own definitions), parsed once per file."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, Any] = {}
+
+    def __call__(self, inter: Interaction) -> Any:
+        name = inter.source.name
+        if name not in self._data:
+            from .expect import ExpectDoc
+
+            try:
+                self._data[name] = ExpectDoc(inter.source).data() if inter.source.kind == "json-schema" else None
+            except ValueError:
+                self._data[name] = None
+        return self._data[name]
+
+
 def three_way_rows(findings: Iterable[Finding], spec_data: Any, exp: Expectations, census: FieldCensus,
                    route: Callable[[str], str | None]) -> list[dict[str, JSONValue]]:
     """One row per response field some pair disagrees on (see the module docstring), sorted."""
+    roots = _Roots()
     places: dict[tuple[str, str, str], set[str]] = {}
     for f in findings:
         loc = f.location
@@ -242,7 +262,7 @@ def three_way_rows(findings: Iterable[Finding], spec_data: Any, exp: Expectation
         clients: list[JSONValue] = []
         for inter, body in _client_schemas(exp, route, operation, status):
             clients.append({"consumer": inter.consumer or "client", "interaction": inter.description,
-                            "expects": describe(schema_at(body, pointer)) if body is not None else None})
+                            "expects": describe(schema_at(body, pointer, roots(inter))) if body is not None else None})
         total, kinds, present, example = census.sent(operation, status, pointer)
         rows.append({"operation": operation, "status": status, "pointer": pointer, "spec": spec,
                      "clients": clients,
@@ -275,6 +295,7 @@ def safe_to_change(spec_data: Any, exp: Expectations, census: FieldCensus,
     relies on (no interaction's compiled response describes them) and no recorded response carries;
     a field's children are not listed again under it."""
     out: list[dict[str, JSONValue]] = []
+    roots = _Roots()
     paths = spec_data.get("paths") if isinstance(spec_data, Mapping) else None
     for path, item in sorted(paths.items()) if isinstance(paths, Mapping) else ():
         item = _deref(item, spec_data)
@@ -291,14 +312,15 @@ def safe_to_change(spec_data: Any, exp: Expectations, census: FieldCensus,
                     continue
                 pointers: list[str] = []
                 _properties(schema, spec_data, (), pointers, 0, frozenset())
-                clients = [body for _, body in _client_schemas(exp, route, label, str(status)) if body is not None]
+                clients = [(body, roots(inter)) for inter, body in _client_schemas(exp, route, label, str(status))
+                           if body is not None]
                 listed: list[str] = []
                 for pointer in sorted(set(pointers)):
                     if any(pointer.startswith(p + "/") for p in listed):
                         continue
                     if census.carried(label, str(status), pointer):
                         continue
-                    if any(schema_at(body, pointer) is not None for body in clients):
+                    if any(schema_at(body, pointer, root) is not None for body, root in clients):
                         continue
                     listed.append(pointer)
                     out.append({"operation": label, "status": str(status), "pointer": pointer})

@@ -115,3 +115,23 @@ def test_census_counts_responses_not_values() -> None:
     assert (total, kinds, present, example) == (3, {"integer": 1, "null": 1, "string": 1}, 2, "x")
     assert census.sent("GET /items/{id}", "404", "/*/a")[0] == 0
     assert census.carried("GET /items/{id}", "default", "/*/b") and not census.carried("GET /items/{id}", "200", "/c")
+
+
+def test_three_way_resolves_references_of_a_json_schema_expectations_file(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(SPEC))
+    expectations = tmp_path / "mobile.json"
+    expectations.write_text(json.dumps({
+        "contractdrift-expectations": 1, "consumer": "mobile",
+        "definitions": {"Item": {"type": "object", "required": ["state"],
+                                 "properties": {"state": {"type": "string", "enum": ["new"]}}}},
+        "operations": {"GET /items/{id}": {"responses": {"200": {"body": {"$ref": "#/definitions/Item"}}}}}}))
+    report = cd.check(TRAFFIC, spec, cd.load_expectations(expectations))
+    assert report.coverage is not None
+    rows = {row["pointer"]: row for row in report.coverage["three_way"]}
+    clients = rows["/state"]["clients"]
+    assert [(c["consumer"], c["expects"]) for c in clients] == [
+        ("mobile", {"type": ["string"], "enum": ["new"], "required": True})]
+    assert rows["/state"]["traffic"]["sent"] == {"string": 3}
+    # `id` and `note` are carried by the traffic; `legacy` and `meta` by nothing, and mobile reads only `state`
+    assert [f["pointer"] for f in report.coverage["safe_to_change"]] == ["/legacy", "/meta"]
