@@ -346,7 +346,8 @@ class ClientTrafficChecker:
         self.options = options
         self.selector = InteractionSelector(exp, docs, route, base_paths_from_servers(self.servers))
         self.checkers: dict[int, tuple[SpecChecker, dict[str, Any]]] = {}
-        self.uncovered: Counter[str] = Counter()
+        self.unmatched: Counter[str] = Counter()  # per operation: exchanges no interaction describes
+        self._unrouted: Counter[str] = Counter()  # selected by a path matcher, not routed by the contract
         self.selected: Counter[int] = Counter()
         self.exchanges = 0
 
@@ -369,7 +370,7 @@ class ClientTrafficChecker:
         if index is None:
             path, _ = _split_url(ex.request.url)
             template = self.route(path) if self.route is not None else None
-            self.uncovered[f"{ex.request.method.upper()} {template or normalize_path(path)}"] += 1
+            self.unmatched[f"{ex.request.method.upper()} {template or normalize_path(path)}"] += 1
             return
         self.selected[index] += 1
         self._checker(index)[0].add(ex)
@@ -378,17 +379,25 @@ class ClientTrafficChecker:
         """Findings per selected interaction, pointed into the expectation files, naming the client
         (``consumer``) and the interaction (``interaction``, its description)."""
         out: list[Finding] = []
+        self._unrouted = Counter()
         for index, (checker, contract) in sorted(self.checkers.items()):
             inter = self.exp.interactions[index]
             found, uncovered = relocate(checker.findings(), contract, self.docs, inter.consumer or "client")
             if uncovered:  # a path matcher selected it but the contract's literal path does not route it
-                self.uncovered[f"{inter.request.method.upper()} {normalize_path(inter.request.path)}"] += uncovered
+                self._unrouted[f"{inter.request.method.upper()} {normalize_path(inter.request.path)}"] += uncovered
             for f in found:
                 args = {**f.args, "interaction": inter.description}
                 if inter.provider_states:
                     args["provider_states"] = list(inter.provider_states)
                 out.append(dataclasses.replace(f, args=args))
         return out
+
+    @property
+    def uncovered(self) -> Counter[str]:
+        """Exchanges counted, not checked, per operation: no interaction describes them (or, without a
+        spec, one selected by its path matcher has a literal path that does not route them); complete
+        after :meth:`findings`."""
+        return self.unmatched + self._unrouted
 
     @property
     def aggregate(self) -> CheckAggregate:
