@@ -1079,8 +1079,9 @@ def spec_checker(spec: Any, *, allow_remote_refs: bool = False, cwd: str | None 
     return SpecChecker(loaded, _check_options(options), templater=template, redact=redact)
 
 
-def _check_warnings(checker: SpecChecker) -> list[str]:
-    """Run notes that are not findings: exchanges that could not be checked, rules without an id."""
+def _check_warnings(checker: Any) -> list[str]:
+    """Run notes that are not findings: exchanges that could not be checked, rules without an id
+    (``checker``: a SpecChecker or anything with its ``aggregate``)."""
     notes = checker.aggregate.notes
     out = []
     deep = notes.get("exchanges nested too deeply to check", 0)
@@ -1331,23 +1332,24 @@ def _check_traffic_expectations(
     import datetime as _dt
 
     from .compare.expect import ExpectCheck, ExpectDoc
-    from .compare.expect_traffic import client_contract, relocate, spec_router
+    from .compare.expect_traffic import ClientTrafficChecker, spec_router
     from .compare.rules import REGISTRY, load_families
-    from .compare.traffic import SpecChecker
+    from .compare.three_way import FieldCensus, safe_to_change, three_way_rows
     from .expect.model import Expectations as _Expectations
-    from .spec.load import load_spec_data
     from .spec.refcheck import check_refs
 
     load_families()
     exp = expect if isinstance(expect, _Expectations) else load_expectations(expect, cwd=cwd)
     loaded = _as_spec(spec, allow_remote_refs=allow_remote_refs, cwd=cwd) if spec is not None else None
-    contract = client_contract(exp, spec_router(loaded) if loaded is not None else None)
-    if loaded is not None and isinstance(loaded.root.data, Mapping) and loaded.root.data.get("servers"):
-        contract["servers"] = loaded.root.data["servers"]
+    servers = loaded.root.data.get("servers") if loaded is not None and isinstance(loaded.root.data, Mapping) else None
     consumers = ", ".join(sorted({i.consumer for i in exp.interactions if i.consumer})) or "client"
-    # a client ignores response properties it does not read (Pact allows unexpected keys in responses)
-    client_checker = SpecChecker(load_spec_data(contract, name="client expectations"),
-                                 _check_options({**options, "undocumented": "off"}))
+    docs = {src.name: ExpectDoc(src) for src in exp.sources}
+    # each exchange against the ONE interaction that describes it; a client ignores response properties
+    # it does not read (Pact allows unexpected keys in responses)
+    route = spec_router(loaded) if loaded is not None else None
+    client_checker = ClientTrafficChecker(exp, docs, route=route, servers=servers,
+                                          options=_check_options({**options, "undocumented": "off"}))
+    census = FieldCensus(route) if route is not None else None  # comparison 3: what the responses carried
     spec_checker_ = spec_checker(loaded, **options) if loaded is not None else None
     warnings: list[str] = []
     findings: list[Finding] = []
@@ -1358,11 +1360,11 @@ def _check_traffic_expectations(
             client_checker.add(ex)
             if spec_checker_ is not None:
                 spec_checker_.add(ex)
+            if census is not None:
+                census.add(ex)
             if progress is not None and n % 1000 == 0:
                 progress(n)
-        docs = {src.name: ExpectDoc(src) for src in exp.sources}
-        client_findings, uncovered = relocate(client_checker.findings(), contract, docs, consumers)
-        findings += client_findings
+        findings += client_checker.findings()
         if spec_checker_ is not None and loaded is not None:
             warnings += [*loaded.warnings, *check_refs(loaded).warnings]
             findings += spec_checker_.findings()
@@ -1374,14 +1376,21 @@ def _check_traffic_expectations(
             relied = set().union(*driver.relied.values()) if driver.relied else set()
             coverage["operations_no_client_relies_on"] = sorted(
                 op.label for op in driver.ops.values() if op.label not in relied)
+    uncovered = client_checker.uncovered
     if uncovered:
-        warnings.append(f"{uncovered} exchange(s) match no interaction of the client expectations "
-                        "(not findings: other clients may make them)")
-    warnings += sources.warnings() + _check_warnings(client_checker)
+        per_op = ", ".join(f"{op} ({n})" for op, n in sorted(uncovered.items()))
+        warnings.append(f"{sum(uncovered.values())} exchange(s) match no interaction of the client expectations "
+                        f"(not findings: other clients may make them): {per_op}")
+    warnings += sources.warnings()
+    warnings += _check_warnings(client_checker)
     day = today or _dt.date.today()
     findings, notes = _apply_policy(findings, _severity_overrides(severity or {}, REGISTRY), ignore, level, day)
+    if coverage is not None and census is not None and route is not None and loaded is not None:
+        # the three-way view per disagreeing field, and the fields safe to change
+        coverage["three_way"] = three_way_rows(findings, loaded.root.data, exp, census, route)
+        coverage["safe_to_change"] = safe_to_change(loaded.root.data, exp, census, route)
     meta = {"command": "check", "traffic": ", ".join(sources.names) or "(exchanges)",
-            "exchanges": str(client_checker.aggregate.exchanges),
+            "exchanges": str(client_checker.exchanges),
             "expectations": ", ".join(src.name for src in exp.sources), "consumers": consumers}
     if loaded is not None:
         meta["spec"] = loaded.root.display

@@ -224,6 +224,58 @@ def coverage_lines(coverage: Mapping[str, JSONValue] | None) -> list[str]:
             text += "; undocumented: " + ", ".join(
                 f"{st.get('status')} ({st.get('exchanges')})" for st in extra if isinstance(st, Mapping))
         lines.append(text)
+    return lines + three_way_lines(coverage)
+
+
+def describe_text(d: Mapping[str, JSONValue] | None) -> str:
+    """``string (date-time), required``; ``not described``."""
+    if d is None:
+        return "not described"
+    t = d.get("type")
+    text = " or ".join(str(x) for x in t) if isinstance(t, list) else str(t)
+    extra = [str(d["format"])] if d.get("format") else []
+    if d.get("pattern"):
+        extra.append(f"pattern {d['pattern']}")
+    enum = d.get("enum")
+    if isinstance(enum, list):
+        extra.append("one of " + ", ".join(str(v) for v in enum[:8]))
+    if extra:
+        text += f" ({'; '.join(extra)})"
+    return text + (", required" if d.get("required") else ", optional")
+
+
+def three_way_lines(coverage: Mapping[str, JSONValue]) -> list[str]:
+    """Comparison 3 of issue 9 (``check TRAFFIC --spec --expect``): per disagreeing response field, what
+    the spec says, what each client expects and what the service sent; then the fields safe to change."""
+    lines: list[str] = []
+    rows = coverage.get("three_way")
+    if isinstance(rows, list) and rows:
+        lines.append("Three-way view (spec / clients / traffic), per disagreeing response field:")
+    for row in rows if isinstance(rows, list) else ():
+        if not isinstance(row, Mapping):
+            continue
+        spec = row.get("spec")
+        parts = [f"spec says {describe_text(spec if isinstance(spec, Mapping) else None)}"]
+        clients = row.get("clients")
+        for c in clients if isinstance(clients, list) else ():
+            if isinstance(c, Mapping):
+                expects = c.get("expects")
+                parts.append(f"{c.get('consumer')} ({c.get('interaction')}) expects "
+                             f"{describe_text(expects) if isinstance(expects, Mapping) else 'nothing there'}")
+        traffic = row.get("traffic")
+        if isinstance(traffic, Mapping):
+            total = traffic.get("responses")
+            sent = traffic.get("sent")
+            kinds = [f"{k} in {n}" for k, n in sent.items()] if isinstance(sent, Mapping) else []
+            if traffic.get("absent"):
+                kinds.append(f"absent in {traffic.get('absent')}")
+            parts.append(f"the service sent {', '.join(kinds)} of {total} responses" if total
+                         else "no recorded response")
+        lines.append(f"  {row.get('operation')} {row.get('status')} {row.get('pointer')}: " + "; ".join(parts))
+    safe = coverage.get("safe_to_change")
+    if isinstance(safe, list) and safe:
+        lines.append("Safe to change (no client relies on them, no recorded response carries them):")
+        lines += [f"  {f.get('operation')} {f.get('status')} {f.get('pointer')}" for f in safe if isinstance(f, Mapping)]
     return lines
 
 

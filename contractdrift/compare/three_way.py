@@ -1,0 +1,327 @@
+"""Comparison 3 of issue 9: the three-way view per field -- what the spec says, what each client
+expects, what the service sent -- and the response fields that are safe to change.
+
+Built after the three pairs were checked (traffic vs spec, traffic vs clients, clients vs spec):
+every response field some pair disagrees on becomes one row (operation, status key, folded payload
+pointer) with the spec's schema there, each client's compiled expectation there (named by its Pact
+consumer name and interaction) and how the recorded responses carried it (:class:`FieldCensus`).
+Rows are data (the report's ``coverage["three_way"]``); text is rendered in ``report/``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from ..expect.model import Expectations, Interaction
+from ..model import Exchange, Finding, JSONValue, Side, from_rfc6901, to_rfc6901
+from ..spec.routes import normalize_path
+from .traffic import _split_url, example_value
+
+__all__ = ["FieldCensus", "safe_to_change", "schema_at", "three_way_rows"]
+
+_MAX_DEPTH = 32
+_MAX_ITEMS = 50
+_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"), (dict, "object"))
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    for cls, name in _TYPES:
+        if isinstance(value, cls):
+            return name
+    return type(value).__name__
+
+
+class FieldCensus:
+    """Per operation and response status: how many JSON responses, and per folded payload pointer in
+    how many of them each JSON type was sent (once per response), with the first value seen."""
+
+    def __init__(self, route: Callable[[str], str | None]) -> None:
+        self.route = route
+        self.responses: Counter[tuple[str, str]] = Counter()
+        self.fields: dict[tuple[str, str], dict[str, Counter[str]]] = {}
+        self.present: dict[tuple[str, str], Counter[str]] = {}  # responses carrying the field at all
+        self.examples: dict[tuple[str, str, str], JSONValue] = {}
+
+    def add(self, ex: Exchange) -> None:
+        resp = ex.response
+        if resp is None or resp.body.kind != "json":
+            return
+        path, _ = _split_url(ex.request.url)
+        template = self.route(path)
+        if template is None:
+            return
+        key = (f"{ex.request.method.upper()} {template}", str(resp.status))
+        self.responses[key] += 1
+        seen: dict[tuple[str, str], Any] = {}
+        _walk(resp.body.json, (), seen, 0)
+        fields = self.fields.setdefault(key, {})
+        self.present.setdefault(key, Counter()).update({pointer for pointer, _ in seen})
+        for (pointer, kind), value in seen.items():
+            fields.setdefault(pointer, Counter())[kind] += 1
+            self.examples.setdefault((*key, pointer), example_value(value, limit=80, depth=1))
+
+    def sent(self, operation: str, status: str, pointer: str) -> tuple[int, dict[str, int], int, JSONValue]:
+        """(responses N, {json type: responses carrying the field with it}, responses carrying it at
+        all, first value) for a status key. A field under ``*`` may have several types in one response."""
+        total = present = 0
+        kinds: Counter[str] = Counter()
+        example: JSONValue = None
+        for (op, code), n in sorted(self.responses.items()):
+            if op != operation or not _status_matches(status, code):
+                continue
+            total += n
+            present += self.present.get((op, code), Counter())[pointer]
+            kinds.update(self.fields.get((op, code), {}).get(pointer, Counter()))
+            if example is None:
+                example = self.examples.get((op, code, pointer))
+        return total, dict(sorted(kinds.items())), present, example
+
+    def carried(self, operation: str, status: str, pointer: str) -> bool:
+        return bool(self.sent(operation, status, pointer)[2])
+
+
+def _walk(value: Any, at: tuple[str | int, ...], seen: dict[tuple[str, str], Any], depth: int) -> None:
+    if depth > _MAX_DEPTH:
+        return
+    if at:
+        seen.setdefault((to_rfc6901(at), _json_type(value)), value)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _walk(v, (*at, str(k)), seen, depth + 1)
+    elif isinstance(value, list):
+        for v in value[:_MAX_ITEMS]:
+            _walk(v, (*at, "*"), seen, depth + 1)
+
+
+def _status_matches(key: str | None, code: str) -> bool:
+    if key is None or key == "default" or key == code:
+        return True
+    return len(key) == 3 and key[1:].upper() == "XX" and key[0] == code[:1]
+
+
+# -- schemas at a payload pointer ----------------------------------------------------------------------------
+
+
+def _deref(schema: Any, root: Any, seen: frozenset[str] = frozenset()) -> Any:
+    while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str):
+        ref = schema["$ref"]
+        if not ref.startswith("#") or ref in seen:
+            return None
+        seen = seen | {ref}
+        target: Any = root
+        for part in from_rfc6901(ref[1:]):
+            target = target.get(str(part)) if isinstance(target, Mapping) else None
+        schema = target
+    return schema
+
+
+def _branches(schema: Any, root: Any, depth: int = 0) -> list[Mapping[str, Any]]:
+    schema = _deref(schema, root)
+    if not isinstance(schema, Mapping) or depth > _MAX_DEPTH:
+        return []
+    out = [schema]
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(key) or ():
+            out += _branches(sub, root, depth + 1)
+    return out
+
+
+def schema_at(schema: Any, pointer: str, root: Any = None) -> tuple[list[Mapping[str, Any]], bool] | None:
+    """The schemas describing the value at a folded payload pointer (``*`` = every item), with whether
+    the last property is required; ``None`` when the schema says nothing about that place. ``$ref``
+    is resolved against ``root`` (local references only)."""
+    current = _branches(schema, root)
+    required = True
+    for part in from_rfc6901(pointer) if pointer else ():
+        nxt: list[Mapping[str, Any]] = []
+        required = False
+        for s in current:
+            if part == "*":
+                for key in ("items", "additionalItems"):
+                    if isinstance(s.get(key), Mapping):
+                        nxt += _branches(s[key], root)
+            else:
+                props = s.get("properties")
+                if isinstance(props, Mapping) and part in props:
+                    nxt += _branches(props[part], root)
+                    required = required or part in (s.get("required") or ())
+                elif isinstance(s.get("additionalProperties"), Mapping):
+                    nxt += _branches(s["additionalProperties"], root)
+        if not nxt:
+            return None
+        # `required` may sit on a sibling branch (allOf: [{properties}, {required}])
+        required = required or any(part in (s.get("required") or ()) for s in current)
+        current = nxt
+    return current, required
+
+
+def describe(found: tuple[list[Mapping[str, Any]], bool] | None) -> dict[str, JSONValue] | None:
+    """A small summary of :func:`schema_at`'s answer: types, format, pattern, enum, required."""
+    if found is None:
+        return None
+    schemas, required = found
+    types: set[str] = set()
+    out: dict[str, JSONValue] = {}
+    for s in schemas:
+        t = s.get("type")
+        types.update([t] if isinstance(t, str) else [x for x in t if isinstance(x, str)] if isinstance(t, list) else [])
+        if s.get("nullable") is True:
+            types.add("null")
+        for key in ("format", "pattern"):
+            if isinstance(s.get(key), str) and key not in out:
+                out[key] = s[key]
+        if "const" in s and "enum" not in out:
+            out["enum"] = [s["const"]]
+        if isinstance(s.get("enum"), list) and "enum" not in out:
+            out["enum"] = list(s["enum"])
+    kinds: list[JSONValue] = list(sorted(types))
+    out = {"type": kinds if kinds else "any", **out, "required": required}
+    return out
+
+
+# -- the rows ------------------------------------------------------------------------------------------------
+
+
+def _spec_response_schema(spec_data: Any, operation: str, status: str | None) -> tuple[Any, bool]:
+    """(the spec's JSON response schema for an operation label and status key, found)."""
+    method, _, path = operation.partition(" ")
+    paths = spec_data.get("paths") if isinstance(spec_data, Mapping) else None
+    item = _deref(paths.get(path), spec_data) if isinstance(paths, Mapping) else None
+    op = item.get(method.lower()) if isinstance(item, Mapping) else None
+    responses = op.get("responses") if isinstance(op, Mapping) else None
+    if not isinstance(responses, Mapping) or status is None:
+        return None, False
+    resp = _deref(responses.get(status), spec_data)
+    content = resp.get("content") if isinstance(resp, Mapping) else None
+    if not isinstance(content, Mapping):
+        return None, isinstance(resp, Mapping)
+    for media, obj in content.items():
+        if "json" in str(media).lower() and isinstance(obj, Mapping):
+            return obj.get("schema"), True
+    return None, True
+
+
+def _client_schemas(exp: Expectations, route: Callable[[str], str | None], operation: str,
+                    status: str | None) -> list[tuple[Interaction, Any]]:
+    from .expect_traffic import _admits
+
+    method, _, path = operation.partition(" ")
+    out = []
+    for inter in exp.interactions:
+        if inter.request.method.upper() != method:
+            continue
+        template = inter.operation.split(" ", 1)[1] if inter.operation else route(inter.request.path)
+        if template is None or normalize_path(template) != normalize_path(path):
+            continue
+        if status is not None and status != "default" and not any(
+                _status_matches(status, str(code)) for code in inter.response.statuses) and not (
+                status.isdigit() and _admits(inter, int(status))):
+            continue
+        body = inter.response.body
+        out.append((inter, body.schema if body is not None else None))
+    return out
+
+
+class _Roots:
+    """The parsed expectation file an interaction's compiled schemas resolve ``$ref`` against (JSON
+    Schema expectations files may reference their own definitions), parsed once per file."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, Any] = {}
+
+    def __call__(self, inter: Interaction) -> Any:
+        name = inter.source.name
+        if name not in self._data:
+            from .expect import ExpectDoc
+
+            try:
+                self._data[name] = ExpectDoc(inter.source).data() if inter.source.kind == "json-schema" else None
+            except ValueError:
+                self._data[name] = None
+        return self._data[name]
+
+
+def three_way_rows(findings: Iterable[Finding], spec_data: Any, exp: Expectations, census: FieldCensus,
+                   route: Callable[[str], str | None]) -> list[dict[str, JSONValue]]:
+    """One row per response field some pair disagrees on (see the module docstring), sorted."""
+    roots = _Roots()
+    places: dict[tuple[str, str, str], set[str]] = {}
+    for f in findings:
+        loc = f.location
+        if loc.side is not Side.RESPONSE or not loc.payload_pointer or loc.operation is None:
+            continue
+        places.setdefault((loc.operation, loc.status or "default", loc.payload_pointer), set()).add(f.rule_id)
+    rows: list[dict[str, JSONValue]] = []
+    for (operation, status, pointer), rules in sorted(places.items()):
+        schema, _ = _spec_response_schema(spec_data, operation, status)
+        spec = describe(schema_at(schema, pointer, spec_data)) if schema is not None else None
+        clients: list[JSONValue] = []
+        for inter, body in _client_schemas(exp, route, operation, status):
+            clients.append({"consumer": inter.consumer or "client", "interaction": inter.description,
+                            "expects": describe(schema_at(body, pointer, roots(inter))) if body is not None else None})
+        total, kinds, present, example = census.sent(operation, status, pointer)
+        rows.append({"operation": operation, "status": status, "pointer": pointer, "spec": spec,
+                     "clients": clients,
+                     "traffic": {"responses": total, "sent": dict(kinds), "absent": total - present,
+                                 "example": example},
+                     "rules": list[JSONValue](sorted(rules))})
+    return rows
+
+
+def _properties(schema: Any, root: Any, at: tuple[str, ...], out: list[str], depth: int, refs: frozenset[str]) -> None:
+    if depth > 8:
+        return
+    for s in _branches(schema, root):
+        ref = s.get("$ref")
+        if isinstance(ref, str) and ref in refs:
+            continue
+        props = s.get("properties")
+        if isinstance(props, Mapping):
+            for name, sub in props.items():
+                pointer = (*at, str(name))
+                out.append(to_rfc6901(pointer))
+                _properties(sub, root, pointer, out, depth + 1, refs)
+        if isinstance(s.get("items"), Mapping):
+            _properties(s["items"], root, (*at, "*"), out, depth + 1, refs)
+
+
+def safe_to_change(spec_data: Any, exp: Expectations, census: FieldCensus,
+                   route: Callable[[str], str | None]) -> list[dict[str, JSONValue]]:
+    """Response fields of the spec (JSON bodies, per operation and documented status) that no client
+    relies on (no interaction's compiled response describes them) and no recorded response carries;
+    a field's children are not listed again under it."""
+    out: list[dict[str, JSONValue]] = []
+    roots = _Roots()
+    paths = spec_data.get("paths") if isinstance(spec_data, Mapping) else None
+    for path, item in sorted(paths.items()) if isinstance(paths, Mapping) else ():
+        item = _deref(item, spec_data)
+        if not isinstance(item, Mapping):
+            continue
+        for method in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
+            op = item.get(method)
+            if not isinstance(op, Mapping) or not isinstance(op.get("responses"), Mapping):
+                continue
+            label = f"{method.upper()} {path}"
+            for status in sorted(op["responses"]):
+                schema, _ = _spec_response_schema(spec_data, label, str(status))
+                if schema is None:
+                    continue
+                pointers: list[str] = []
+                _properties(schema, spec_data, (), pointers, 0, frozenset())
+                clients = [(body, roots(inter)) for inter, body in _client_schemas(exp, route, label, str(status))
+                           if body is not None]
+                listed: list[str] = []
+                for pointer in sorted(set(pointers)):
+                    if any(pointer.startswith(p + "/") for p in listed):
+                        continue
+                    if census.carried(label, str(status), pointer):
+                        continue
+                    if any(schema_at(body, pointer, root) is not None for body, root in clients):
+                        continue
+                    listed.append(pointer)
+                    out.append({"operation": label, "status": str(status), "pointer": pointer})
+    return out

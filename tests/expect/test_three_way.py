@@ -1,0 +1,137 @@
+"""Comparison 3 of issue 9: the three-way view per field, and the fields safe to change."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import contractdrift as cd
+from contractdrift import Body, Exchange, Request, Response
+from contractdrift.report import render
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.0.3", "info": {"title": "items", "version": "1"},
+    "paths": {"/items/{id}": {"get": {
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "an item", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["id", "state"],
+            "properties": {"id": {"type": "integer"},
+                           "state": {"type": "string", "enum": ["new", "done"]},
+                           "note": {"type": "string", "nullable": True},
+                           "legacy": {"type": "string"},
+                           "meta": {"type": "object", "properties": {"rev": {"type": "integer"}}}}}}}}}}}},
+}
+
+PACT: dict[str, Any] = {
+    "consumer": {"name": "ui"}, "provider": {"name": "items"},
+    "metadata": {"pactSpecification": {"version": "3.0.0"}},
+    "interactions": [{
+        "description": "item 1", "request": {"method": "GET", "path": "/items/1"},
+        "response": {"status": 200, "headers": {"Content-Type": "application/json"},
+                     "body": {"id": 1, "state": "new", "note": "x"},
+                     "matchingRules": {"body": {"$": {"matchers": [{"match": "type"}]},
+                                                "$.state": {"matchers": [{"match": "regex", "regex": "new|archived"}]}}}},
+    }],
+}
+
+
+def ex(i: int, body: Any) -> Exchange:
+    return Exchange(id=f"e{i}", started_at=float(i), duration_ms=1.0,
+                    request=Request(method="GET", url=f"http://h/items/{i}"),
+                    response=Response(status=200, headers=(("content-type", "application/json"),),
+                                      body=Body(kind="json", media_type="application/json", size=10, json=body)))
+
+
+TRAFFIC = [ex(1, {"id": 1, "state": "new", "note": "a"}),
+           ex(2, {"id": 2, "state": "done", "note": None}),
+           ex(3, {"id": 3, "state": "new"})]
+
+
+def _report(tmp_path: Path) -> cd.Report:
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(SPEC))
+    pact = tmp_path / "ui-items.json"
+    pact.write_text(json.dumps(PACT))
+    return cd.check(TRAFFIC, spec, cd.load_expectations(pact))
+
+
+def test_three_way_rows(tmp_path: Path) -> None:
+    report = _report(tmp_path)
+    assert report.coverage is not None
+    rows = report.coverage["three_way"]
+    ui = {"consumer": "ui", "interaction": "item 1"}
+    assert rows == [
+        # the spec makes `note` optional and nullable, the client's type matcher requires a string;
+        # the service sent a string in 1, null in 1 and nothing in 1 of 3 responses
+        {"operation": "GET /items/{id}", "status": "200", "pointer": "/note",
+         "spec": {"type": ["null", "string"], "required": False},
+         "clients": [{**ui, "expects": {"type": ["string"], "required": True}}],
+         "traffic": {"responses": 3, "sent": {"null": 1, "string": 1}, "absent": 1, "example": "a"},
+         "rules": ["expect-response-body-may-break", "expect-response-property-optional",
+                   "response-property-null-not-allowed", "response-property-required-missing"]},
+        # the spec may send `done`, the client's regex refuses it, and the service sent it once
+        {"operation": "GET /items/{id}", "status": "200", "pointer": "/state",
+         "spec": {"type": ["string"], "enum": ["new", "done"], "required": True},
+         "clients": [{**ui, "expects": {"type": ["string"], "pattern": "^(?:new|archived)$", "required": True}}],
+         "traffic": {"responses": 3, "sent": {"string": 3}, "absent": 0, "example": "new"},
+         "rules": ["expect-response-body-incompatible", "response-property-pattern-mismatch"]},
+    ]
+    # no client reads `legacy` or `meta` and no response carried them (`meta/rev` is not listed again)
+    assert report.coverage["safe_to_change"] == [
+        {"operation": "GET /items/{id}", "status": "200", "pointer": "/legacy"},
+        {"operation": "GET /items/{id}", "status": "200", "pointer": "/meta"},
+    ]
+
+
+def test_three_way_rendered(tmp_path: Path) -> None:
+    report = _report(tmp_path)
+    state = ("  GET /items/{id} 200 /state: spec says string (one of new, done), required; ui (item 1) expects "
+             "string (pattern ^(?:new|archived)$), required; the service sent string in 3 of 3 responses")
+    note = ("  GET /items/{id} 200 /note: spec says null or string, optional; ui (item 1) expects string, "
+            "required; the service sent null in 1, string in 1, absent in 1 of 3 responses")
+    for fmt in ("text", "markdown", "html"):
+        out = render(report, fmt)
+        assert "Safe to change" in out and "/legacy" in out
+        if fmt == "text":
+            assert state in out.splitlines() and note in out.splitlines()
+        else:
+            assert "the service sent string in 3 of 3 responses" in out
+    data = json.loads(render(report, "json"))
+    assert data["coverage"]["three_way"][1]["pointer"] == "/state"
+
+
+def test_census_counts_responses_not_values() -> None:
+    from contractdrift.compare.three_way import FieldCensus
+
+    census = FieldCensus(lambda path: "/items/{id}" if path.startswith("/items/") else None)
+    census.add(ex(1, [{"a": "x"}, {"a": None}, {"a": "y"}]))  # one response, `a` as string and as null
+    census.add(ex(2, [{"b": 1}]))
+    census.add(ex(3, [{"a": 2}]))
+    census.add(Exchange(id="e4", started_at=4.0, duration_ms=1.0, request=Request(method="GET", url="http://h/x"),
+                        response=Response(status=200, headers=(), body=Body(kind="json", media_type=None, size=1,
+                                                                                json={"a": 1}))))  # not routed
+    total, kinds, present, example = census.sent("GET /items/{id}", "2XX", "/*/a")
+    assert (total, kinds, present, example) == (3, {"integer": 1, "null": 1, "string": 1}, 2, "x")
+    assert census.sent("GET /items/{id}", "404", "/*/a")[0] == 0
+    assert census.carried("GET /items/{id}", "default", "/*/b") and not census.carried("GET /items/{id}", "200", "/c")
+
+
+def test_three_way_resolves_references_of_a_json_schema_expectations_file(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(SPEC))
+    expectations = tmp_path / "mobile.json"
+    expectations.write_text(json.dumps({
+        "contractdrift-expectations": 1, "consumer": "mobile",
+        "definitions": {"Item": {"type": "object", "required": ["state"],
+                                 "properties": {"state": {"type": "string", "enum": ["new"]}}}},
+        "operations": {"GET /items/{id}": {"responses": {"200": {"body": {"$ref": "#/definitions/Item"}}}}}}))
+    report = cd.check(TRAFFIC, spec, cd.load_expectations(expectations))
+    assert report.coverage is not None
+    rows = {row["pointer"]: row for row in report.coverage["three_way"]}
+    clients = rows["/state"]["clients"]
+    assert [(c["consumer"], c["expects"]) for c in clients] == [
+        ("mobile", {"type": ["string"], "enum": ["new"], "required": True})]
+    assert rows["/state"]["traffic"]["sent"] == {"string": 3}
+    # `id` and `note` are carried by the traffic; `legacy` and `meta` by nothing, and mobile reads only `state`
+    assert [f["pointer"] for f in report.coverage["safe_to_change"]] == ["/legacy", "/meta"]
