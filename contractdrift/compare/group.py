@@ -22,6 +22,7 @@ from typing import Any
 
 from ..model import Evidence, Finding, Location, Severity, Side, SpecLocation
 from ..model.finding import encode_args
+from ..model.location import spec_order
 from . import rules as R
 
 #: arguments that name a payload place rather than the change (the reaches carry them)
@@ -117,11 +118,9 @@ class Grouper:
 
     @staticmethod
     def spec_key(base: SpecLocation | None, rev: SpecLocation | None) -> tuple[Any, ...]:
-        """Spec locations in a total order: absent first, then by pointer (then file)."""
-        return (base is not None, base.pointer if base is not None else "", rev is not None,
-                rev.pointer if rev is not None else "",
-                base.position.file if base is not None and base.position is not None else "",
-                rev.position.file if rev is not None and rev.position is not None else "")
+        """Spec locations in a total order: absent first, then by pointer (then file); the order
+        :meth:`~contractdrift.model.Report.build` keeps one of two per-place duplicates by."""
+        return spec_order(base, rev)
 
     def add_finding(self, finding: Finding) -> None:
         self.add(finding.rule_id, finding.severity, finding.location, finding.args,

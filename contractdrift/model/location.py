@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 class Side(str, Enum):
@@ -46,3 +47,13 @@ class Location:
     revision: SpecLocation | None = None
     payload_pointer: str | None = None  # RFC 6901 pointer into a payload / schema instance
     exchange_ids: tuple[str, ...] = field(default_factory=tuple)
+
+
+def spec_order(base: SpecLocation | None, revision: SpecLocation | None) -> tuple[Any, ...]:
+    """Spec locations in a total order: absent first, then by pointer (then file). Where one place
+    is reached by two routes (a ``oneOf`` member and the schema it was unwrapped into), the finding
+    with the smallest spec locations is the one kept, in a per-place report and in a grouped one."""
+    return (base is not None, base.pointer if base is not None else "", revision is not None,
+            revision.pointer if revision is not None else "",
+            base.position.file if base is not None and base.position is not None else "",
+            revision.position.file if revision is not None and revision.position is not None else "")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .finding import Finding
 from .json import JSONValue
+from .location import spec_order
 from .severity import Severity
 
 
@@ -23,10 +24,17 @@ class Report:
         cls, findings: Iterable[Finding], warnings: Iterable[str] = (), meta: Mapping[str, str] | None = None,
         *, coverage: Mapping[str, JSONValue] | None = None,
     ) -> Report:
-        """Sort deterministically and drop exact duplicates."""
+        """Sort deterministically and drop exact duplicates. Duplicates that differ only in their spec
+        locations (one place reached by two routes) keep the smallest (:func:`.location.spec_order`),
+        whatever the order they arrive in -- the one :func:`contractdrift.compare.group.group_findings`
+        keeps too."""
         unique: dict[tuple[object, ...], Finding] = {}
         for f in findings:
-            unique.setdefault((f.fingerprint, *f.sort_key()), f)
+            key = (f.fingerprint, *f.sort_key())
+            kept = unique.get(key)
+            if kept is None or (spec_order(f.location.base, f.location.revision)
+                                < spec_order(kept.location.base, kept.location.revision)):
+                unique[key] = f
         ordered = tuple(sorted(unique.values(), key=lambda f: f.sort_key()))
         return cls(findings=ordered, warnings=tuple(dict.fromkeys(warnings)), meta=dict(meta or {}),
                    coverage=coverage)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from contractdrift.api import diff_specs
@@ -77,8 +77,147 @@ def _reordered(doc: dict[str, Any], seed: int) -> dict[str, Any]:
     return out
 
 
+# hypothesis found it: a oneOf with a $ref (base) replaced by the referenced schema's shape (revision)
+# reaches one place by two routes (the oneOf member, #/components/schemas/Owner, and the unwrapped
+# schema); the per-place report kept whichever came first, the grouped diff the smallest spec locations
+_TWO_ROUTES_BASE: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "generated", "version": "1"},
+    "paths": {
+        "/pets": {"post": {"responses": {"200": {"description": "200"}}}},
+        "/owners/{ownerId}/pets": {
+            "get": {
+                "responses": {"200": {"description": "200"}},
+                "parameters": [
+                    {"name": "ownerId", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+            },
+            "post": {
+                "responses": {"200": {"description": "200"}},
+                "parameters": [
+                    {"name": "ownerId", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {"oneOf": [{"type": "string"}, {"$ref": "#/components/schemas/Owner"}]}
+                        }
+                    },
+                },
+            },
+        },
+    },
+    "components": {
+        "schemas": {
+            "Pet": {"type": "integer"},
+            "Owner": {"type": "array", "items": {"type": "string", "maxLength": 1, "default": "a"}},
+            "Tree": {
+                "type": "object",
+                "required": ["value"],
+                "properties": {
+                    "value": {
+                        "type": "string",
+                        "maxLength": 1,
+                        "deprecated": True,
+                        "minLength": 0,
+                        "pattern": "^[a-z]+$",
+                        "default": "a",
+                        "nullable": False,
+                        "format": "date",
+                        "enum": ["a"],
+                    },
+                    "children": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}},
+                },
+            },
+        }
+    },
+}
+_TWO_ROUTES_REV: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "generated", "version": "1"},
+    "paths": {
+        "/pets": {
+            "post": {
+                "responses": {
+                    "200": {"description": "200", "headers": {"X-Rate": {"schema": {"type": "string"}}}},
+                    "201": {"description": "201", "headers": {"X-Rate": {"schema": {"type": "string"}}}},
+                },
+                "requestBody": {
+                    "required": False,
+                    "content": {"application/json": {"schema": {"type": "string"}}},
+                },
+            },
+            "put": {
+                "responses": {"200": {"description": "200"}, "201": {"description": "201"}},
+                "parameters": [
+                    {"name": "limit", "in": "query", "required": False, "schema": {"type": "string"}},
+                    {
+                        "name": "X-Trace",
+                        "in": "header",
+                        "required": True,
+                        "schema": {
+                            "pattern": "^[a-z]+$",
+                            "type": "string",
+                            "deprecated": False,
+                            "default": "a",
+                            "minLength": 0,
+                            "maxLength": 1,
+                            "enum": ["a"],
+                        },
+                    },
+                ],
+                "requestBody": {
+                    "required": False,
+                    "content": {"application/json": {"schema": {"type": "string"}}},
+                },
+            },
+        },
+        "/owners/{ownerId}/pets": {
+            "post": {
+                "responses": {
+                    "200": {"description": "200", "headers": {"X-Rate": {"schema": {"type": "string"}}}}
+                },
+                "parameters": [
+                    {"name": "ownerId", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {"type": "array", "items": {"type": "string"}, "maxItems": 1}
+                        }
+                    },
+                },
+            }
+        },
+        "/pets/{id}": {
+            "get": {
+                "responses": {"200": {"description": "200"}},
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            }
+        },
+    },
+    "components": {
+        "schemas": {
+            "Pet": {"type": "string"},
+            "Owner": {"type": "object", "properties": {"id": {"type": "string"}}},
+            "Tree": {
+                "type": "object",
+                "required": ["value"],
+                "properties": {
+                    "value": {"type": "string"},
+                    "children": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}},
+                },
+            },
+        }
+    },
+}
+
+
 @settings(SETTINGS, max_examples=10)
 @given(documents(), documents(), st.integers(0, 1000))
+@example(base=_TWO_ROUTES_BASE, rev=_TWO_ROUTES_REV, seed=0)
 def test_grouping_is_a_partition_and_ignores_path_order(base: dict[str, Any], rev: dict[str, Any], seed: int) -> None:
     per_place = list(diff_specs(base, rev, group="none").findings)
     groups = group_findings(per_place)
@@ -180,3 +319,18 @@ def test_corpus_pairs_group_into_few_changes(pair: str) -> None:
         assert len(grouped.findings) < 600
         # charge.status / refund.reason: maxLength 5000 -> an enum of short values is no break
         assert not [f for f in grouped.findings if f.rule_id == "response-property-max-length-unset"]
+
+
+def test_a_report_keeps_the_smallest_spec_locations_of_one_place_reached_twice() -> None:
+    from contractdrift.model import Report
+
+    def at(base: str) -> Finding:
+        return Finding(rule_id="request-body-max-items-set", severity=Severity.WARN,
+                       location=Location(operation="POST /o", side=Side.REQUEST, payload_pointer="",
+                                         base=SpecLocation(base), revision=SpecLocation("/paths/x")),
+                       args={"new": 1})
+
+    member, unwrapped = at("/components/schemas/Owner"), at("/paths/x")
+    for order in ([member, unwrapped], [unwrapped, member]):
+        kept = Report.build(order).findings
+        assert [f.location.base for f in kept] == [SpecLocation("/components/schemas/Owner")]
