@@ -328,7 +328,8 @@ FIXED: tuple[Fixed, ...] = (
     Fixed("api-invalid-stability-level", E, NONE, "paths", "lifecycle", "change",
           "x-stability-level {value!r} is not one of draft, alpha, beta, stable"),
     Fixed("api-path-sunset-parse", E, NONE, "paths", "lifecycle", "change",
-          "path {path!r}: x-sunset {sunset!r} is not a date (YYYY-MM-DD)"),
+          "{path}: the x-sunset of a deprecated endpoint changed, and {sunset!r} is not a date "
+          "(YYYY-MM-DD or RFC 3339)"),
     Fixed("api-operation-id-added", I, NONE, "paths", "existence", "add", "operationId {new!r} added",
           "api-operation-id-removed"),
     Fixed("api-operation-id-removed", I, NONE, "paths", "existence", "remove",

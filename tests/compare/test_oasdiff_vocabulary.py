@@ -1,0 +1,107 @@
+"""Where oasdiff's subtle rules fire (issue 11, "the rest of the oasdiff vocabulary"), pinned case by case.
+
+Each expectation is read from oasdiff's checker source, not from this engine's output: the value
+formats ``x-sunset`` accepts, which sides of a change ``x-stability-level`` is checked on, and what a
+missing level means.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from contractdrift.api import diff_specs
+from contractdrift.compare.walk import parse_date, stability_level
+
+Json = dict[str, Any]
+
+
+def _ids(base: Json, revision: Json) -> list[str]:
+    return sorted(f.rule_id for f in diff_specs(base, revision).findings)
+
+
+def _op(**fields: Any) -> Json:
+    return {"operationId": "listThings", **fields, "responses": {"200": {"description": "ok"}}}
+
+
+def _doc(get: Json | None = None, **paths: Json) -> Json:
+    items: Json = {"/things": {"get": get}} if get is not None else {}
+    items.update(paths)
+    return {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": items}
+
+
+# -- sunset values -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2030-01-31", dt.date(2030, 1, 31)),
+    ("2030-01-31T10:00:00Z", dt.date(2030, 1, 31)),
+    ("2030-01-31T23:30:00.5-05:00", dt.date(2030, 1, 31)),
+    (dt.date(2030, 1, 31), dt.date(2030, 1, 31)),  # an unquoted YAML date
+    ("Fri, 31 Jan 2030 00:00:00 GMT", None),  # an HTTP date: oasdiff accepts civil dates and RFC 3339 only
+    ("20300131", None),
+    ("2030-01-31 10:00:00", None),  # RFC 3339 needs the T and an offset
+    ("2030-02-30", None),
+    (20300131, None),  # not a string
+    (["2030-01-31"], None),
+    ("next year", None),
+])
+def test_sunset_values_parse_as_oasdiff_parses_them(value: Any, expected: dt.date | None) -> None:
+    assert parse_date(value) == expected
+
+
+def test_a_deprecated_endpoint_whose_sunset_changes_to_a_non_date_is_a_sunset_parse_error() -> None:
+    base = _doc(_op(deprecated=True, **{"x-sunset": "2030-01-01"}))
+    revision = _doc(_op(deprecated=True, **{"x-sunset": "Tue, 01 Jan 2030 00:00:00 GMT"}))
+    assert _ids(base, revision) == ["api-path-sunset-parse"]
+    assert _ids(revision, base) == ["api-path-sunset-parse"]  # the base's value is checked too
+
+
+def test_an_unchanged_unparseable_sunset_is_not_reported_again() -> None:
+    base = _doc(_op(deprecated=True, summary="a", **{"x-sunset": "soon"}))
+    revision = _doc(_op(deprecated=True, summary="b", **{"x-sunset": "soon"}))
+    assert _ids(base, revision) == []
+
+
+def test_a_deprecated_parameter_whose_sunset_changes_to_a_non_date_is_a_sunset_parse_error() -> None:
+    def param(sunset: Any) -> Json:
+        return {"name": "q", "in": "query", "deprecated": True, "x-sunset": sunset, "schema": {"type": "string"}}
+
+    assert _ids(_doc(_op(parameters=[param("2030-01-01")])), _doc(_op(parameters=[param(20300101)]))) == [
+        "request-parameter-sunset-parse"]
+
+
+def test_a_newly_deprecated_endpoint_with_an_http_date_sunset_does_not_parse() -> None:
+    revision = _doc(_op(deprecated=True, **{"x-sunset": "Tue, 01 Jan 2030 00:00:00 GMT"}))
+    assert _ids(_doc(_op()), revision) == ["api-deprecated-sunset-parse"]
+
+
+# -- stability levels ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("extensions", "expected"), [
+    ({}, "stable"), ({"x-stability-level": "beta"}, "beta"), ({"x-stability-level": "Beta"}, None),
+    ({"x-stability-level": 3}, None), ({"x-stability-level": ["beta"]}, None),
+])
+def test_stability_levels_read_as_oasdiff_reads_them(extensions: Json, expected: str | None) -> None:
+    assert stability_level(extensions) == expected
+
+
+def test_a_missing_stability_level_means_stable() -> None:
+    stable, beta = _doc(_op()), _doc(_op(**{"x-stability-level": "beta"}))
+    assert _ids(stable, beta) == ["api-stability-decreased"]
+    assert _ids(beta, stable) == ["api-stability-increased"]
+    assert _ids(_doc(_op(**{"x-stability-level": "stable"})), stable) == []
+
+
+def test_an_invalid_level_is_reported_on_either_side_of_a_changed_endpoint() -> None:
+    bad, good = _doc(_op(**{"x-stability-level": "ga"})), _doc(_op(**{"x-stability-level": "beta"}))
+    assert _ids(good, bad) == ["api-invalid-stability-level"]
+    assert _ids(bad, good) == ["api-invalid-stability-level"]
+
+
+def test_an_invalid_level_on_a_removed_endpoint_is_reported_with_the_removal() -> None:
+    post = _op(**{"x-stability-level": 2})
+    base = _doc(_op(), **{"/other": {"post": post}})
+    kept = _doc(_op(summary="reworded"), **{"/other": {"post": post}})
+    assert _ids(base, kept) == []  # an operation that did not change is not linted
+    removed = _doc(_op())
+    assert _ids(base, removed) == ["api-invalid-stability-level", "api-path-removed-without-deprecation"]
