@@ -569,6 +569,11 @@ class SchemaWalker:
     # lifecycle ------------------------------------------------------------------------------------------
     def _lifecycle(self, b: SchemaView, r: SchemaView, emit: Emit) -> None:
         check_lifecycle(b.deprecated, r.deprecated, b.extensions, r.extensions, self.options, emit)
+        if b.extensions != r.extensions:  # oasdiff lints a property's level when its extensions changed
+            for ext in (b.extensions, r.extensions):  # the base's first, and one finding only
+                if stability_level(ext) is None:
+                    emit("api-invalid-stability-level", {"value": ext.get("x-stability-level")}, fixed=True)
+                    break
 
     # helpers ----------------------------------------------------------------------------------------------
     def _presence(self, bg: NodeGroup | None, rg: NodeGroup | None, stem: str, emit: Emit,

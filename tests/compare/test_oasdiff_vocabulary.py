@@ -105,3 +105,23 @@ def test_an_invalid_level_on_a_removed_endpoint_is_reported_with_the_removal() -
     assert _ids(base, kept) == []  # an operation that did not change is not linted
     removed = _doc(_op())
     assert _ids(base, removed) == ["api-invalid-stability-level", "api-path-removed-without-deprecation"]
+
+
+def _body(prop: Json) -> Json:
+    schema = {"type": "object", "properties": {"name": {"type": "string", **prop}}}
+    return _doc(_op(), **{"/things": {"post": {
+        "requestBody": {"content": {"application/json": {"schema": schema}}},
+        "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": schema}}}}}}})
+
+
+def test_an_invalid_level_on_a_property_is_reported_when_its_extensions_change() -> None:
+    bad, good = _body({"x-stability-level": "experimental"}), _body({"x-stability-level": "beta"})
+    # once per place the property is reached (request and response), as oasdiff's two property checks do
+    assert _ids(good, bad) == ["api-invalid-stability-level"] * 2
+    assert _ids(bad, good) == ["api-invalid-stability-level"] * 2
+    assert _ids(bad, _body({"x-stability-level": "experimental", "description": "reworded"})) == []
+
+
+def test_a_property_losing_its_level_becomes_stable() -> None:
+    assert _ids(_body({"x-stability-level": "beta"}), _body({})) == [
+        "request-property-stability-increased", "response-property-stability-increased"]
