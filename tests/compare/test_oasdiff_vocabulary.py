@@ -125,3 +125,53 @@ def test_an_invalid_level_on_a_property_is_reported_when_its_extensions_change()
 def test_a_property_losing_its_level_becomes_stable() -> None:
     assert _ids(_body({"x-stability-level": "beta"}), _body({})) == [
         "request-property-stability-increased", "response-property-stability-increased"]
+
+
+# -- patterns ------------------------------------------------------------------------------------------------
+def _pattern_doc(pattern: str | None, *, where: str = "body") -> Json:
+    schema: Json = {"type": "string"} if pattern is None else {"type": "string", "pattern": pattern}
+    if where == "parameter":
+        return _doc(_op(parameters=[{"name": "q", "in": "query", "schema": schema}]))
+    return _body({} if pattern is None else {"pattern": pattern})
+
+
+@pytest.mark.parametrize(("old", "new", "in_request", "in_response"), [
+    (None, "^[a-z]+$", "request-property-pattern-added", "response-property-pattern-added"),
+    ("^[a-z]+$", None, "request-property-pattern-removed", "response-property-pattern-removed"),
+    ("^[a-z]+$", "^[0-9]+$", "request-property-pattern-changed", "response-property-pattern-changed"),
+    ("^[a-z]+$", ".*", "request-property-pattern-generalized", "response-property-pattern-generalized"),
+    # an empty pattern is no pattern, as oasdiff reads it: "" -> p is added, p -> "" is removed
+    ("", "^[a-z]+$", "request-property-pattern-added", "response-property-pattern-added"),
+    ("^[a-z]+$", "", "request-property-pattern-removed", "response-property-pattern-removed"),
+])
+def test_pattern_changes_in_bodies_have_oasdiffs_ids(old: str | None, new: str | None, in_request: str,
+                                                     in_response: str) -> None:
+    assert _ids(_pattern_doc(old), _pattern_doc(new)) == sorted([in_request, in_response])
+
+
+def test_an_empty_pattern_and_none_are_the_same() -> None:
+    assert _ids(_pattern_doc(None), _pattern_doc("")) == []
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    (None, "^[a-z]+$", "request-parameter-pattern-added"),
+    ("^[a-z]+$", None, "request-parameter-pattern-removed"),
+    ("^[a-z]+$", "^[0-9]+$", "request-parameter-pattern-changed"),
+    ("^[a-z]+$", ".*", "request-parameter-pattern-generalized"),
+    ("", "^[a-z]+$", "request-parameter-pattern-added"),
+])
+def test_pattern_changes_in_parameters_have_oasdiffs_ids(old: str | None, new: str | None, expected: str) -> None:
+    assert _ids(_pattern_doc(old, where="parameter"), _pattern_doc(new, where="parameter")) == [expected]
+
+
+def test_pattern_levels_are_oasdiffs() -> None:
+    """Added breaks requests; changed warns on requests (oasdiff cannot tell a narrowing from a widening,
+    and neither do we); removed and generalized are info; on responses every pattern change is info."""
+    def levels(old: str | None, new: str | None) -> dict[str, str]:
+        report = diff_specs(_pattern_doc(old), _pattern_doc(new))
+        return {f.rule_id.split("-")[0]: f.severity.label for f in report.findings}
+
+    assert levels(None, "^a") == {"request": "error", "response": "info"}
+    assert levels("^a", "^b") == {"request": "warn", "response": "info"}
+    assert levels("^a", None) == {"request": "info", "response": "info"}
+    assert levels("^a", ".*") == {"request": "info", "response": "info"}
