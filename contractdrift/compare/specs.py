@@ -22,6 +22,7 @@ from ..spec.shapes import (
     media_covers,
     media_map,
     parameter_serialization,
+    parse_media_type,
     responses,
     security_map,
 )
@@ -294,7 +295,7 @@ class SpecDiff:
         gone, new = sorted(bc.keys() - rc.keys()), sorted(rc.keys() - bc.keys())
         if side is Side.RESPONSE:  # application/json -> application/* : the server may now send more
             for bmt in list(gone):
-                wider = next((rmt for rmt in new if media_covers(rmt, bmt)), None)
+                wider = next((rmt for rmt in new if _media_contains(rmt, bmt)), None)
                 if wider is not None:
                     gone.remove(bmt)
                     new.remove(wider)
@@ -302,7 +303,7 @@ class SpecDiff:
                     self._add("response-media-type-name-generalized", op=label, side=side, base=bc[bmt],
                               rev=rc[wider], status=status, media=wider, args={**args_base, "old": bmt, "new": wider})
             for rmt in list(new):
-                wider = next((b for b in gone if media_covers(b, rmt)), None)
+                wider = next((b for b in gone if _media_contains(b, rmt)), None)
                 if wider is not None:
                     gone.remove(wider)
                     new.remove(rmt)
@@ -525,6 +526,19 @@ class SpecDiff:
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------------
+def _media_contains(wide: str, narrow: str) -> bool:
+    """oasdiff's media type containment: a wildcard covers what it matches, and a base type covers its
+    structured-syntax refinements (``application/json`` covers ``application/problem+json``,
+    ``application/xml`` covers ``application/atom+xml``)."""
+    if media_covers(wide, narrow):
+        return True
+    w, n = parse_media_type(wide), parse_media_type(narrow)
+    if w.type != n.type or "+" in w.subtype or "*" in (w.type, w.subtype):
+        return False
+    stem, plus, suffix = n.subtype.rpartition("+")
+    return bool(plus and stem and suffix == w.subtype)
+
+
 # lifecycle concepts whose oasdiff id for parameters is not the composed one
 _PARAMETER_LIFECYCLE = {"deprecated-sunset-invalid": "request-parameter-sunset-parse"}
 _HEADER_PROPERTY_FIXED = {

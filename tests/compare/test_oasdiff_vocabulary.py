@@ -175,3 +175,52 @@ def test_pattern_levels_are_oasdiffs() -> None:
     assert levels("^a", "^b") == {"request": "warn", "response": "info"}
     assert levels("^a", None) == {"request": "info", "response": "info"}
     assert levels("^a", ".*") == {"request": "info", "response": "info"}
+
+
+# -- media types ---------------------------------------------------------------------------------------------
+_FORM = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}}}
+
+
+def _media_doc(request: dict[str, Json], response: dict[str, Json]) -> Json:
+    return _doc(None, **{"/things": {"post": {
+        "requestBody": {"content": {mt: {"schema": s} for mt, s in request.items()}},
+        "responses": {"200": {"description": "ok", "content": {mt: {"schema": s} for mt, s in response.items()}}}}}})
+
+
+@pytest.mark.parametrize("media", ["application/xml", "application/x-www-form-urlencoded", "multipart/form-data",
+                                   "text/plain"])
+def test_the_schema_walk_applies_to_non_json_media_types_with_the_same_directions(media: str) -> None:
+    narrower = {**_FORM, "properties": {**_FORM["properties"], "age": {"type": "integer", "maximum": 10}}}
+    base, revision = _media_doc({media: _FORM}, {media: _FORM}), _media_doc({media: narrower}, {media: narrower})
+    report = diff_specs(base, revision)
+    assert {(f.rule_id, f.severity.label, f.location.media_type) for f in report.findings} == {
+        ("request-property-max-set", "warn", media), ("response-property-max-set", "info", media)}
+    widened = _media_doc({media: {**_FORM, "properties": {**_FORM["properties"], "age": {"type": "number"}}}},
+                         {media: {**_FORM, "properties": {**_FORM["properties"], "age": {"type": "number"}}}})
+    assert {(f.rule_id, f.severity.label) for f in diff_specs(base, widened).findings} == {
+        ("request-property-type-generalized", "info"), ("response-property-type-generalized", "error")}
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("application/json", "application/problem+json", "response-media-type-name-specialized"),
+    ("application/problem+json", "application/json", "response-media-type-name-generalized"),
+    ("application/xml", "application/atom+xml", "response-media-type-name-specialized"),
+    ("application/atom+xml", "application/xml", "response-media-type-name-generalized"),
+])
+def test_a_response_media_type_refined_by_its_suffix_is_paired(old: str, new: str, expected: str) -> None:
+    """oasdiff pairs a base type with its structured-syntax refinement instead of removing one and adding the
+    other, and still compares the schemas under them."""
+    schema: Json = {"type": "object", "properties": {"id": {"type": "string"}}}
+    changed: Json = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    base = _media_doc({"application/json": schema}, {old: schema})
+    revision = _media_doc({"application/json": schema}, {new: changed})
+    assert _ids(base, revision) == sorted([expected, "response-property-type-changed"])
+
+
+@pytest.mark.parametrize(("old", "new"), [("application/json", "application/xml"),
+                                          ("application/atom+json", "application/atom+xml"),
+                                          ("application/json", "text/json")])
+def test_unrelated_media_types_are_removed_and_added(old: str, new: str) -> None:
+    schema: Json = {"type": "string"}
+    assert _ids(_media_doc({}, {old: schema}), _media_doc({}, {new: schema})) == [
+        "response-media-type-added", "response-media-type-removed"]
