@@ -178,7 +178,7 @@ def test_pattern_levels_are_oasdiffs() -> None:
 
 
 # -- media types ---------------------------------------------------------------------------------------------
-_FORM = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}}}
+_FORM: Json = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}}}
 
 
 def _media_doc(request: dict[str, Json], response: dict[str, Json]) -> Json:
