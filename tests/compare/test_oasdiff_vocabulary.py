@@ -224,3 +224,60 @@ def test_unrelated_media_types_are_removed_and_added(old: str, new: str) -> None
     schema: Json = {"type": "string"}
     assert _ids(_media_doc({}, {old: schema}), _media_doc({}, {new: schema})) == [
         "response-media-type-added", "response-media-type-removed"]
+
+
+# -- annotations inside composition ---------------------------------------------------------------------------
+# oasdiff has no rule for a description, title, example or other annotation: an annotation-only change inside
+# oneOf/anyOf/allOf members reports nothing, however the members are written (inline, $ref, reordered,
+# wrapped in a one-member allOf to carry a description, nested).
+_A: Json = {"type": "object", "properties": {"a": {"type": "string"}}}
+_B: Json = {"type": "object", "properties": {"b": {"type": "integer"}}}
+_COMPONENTS: Json = {"A": {**_A, "title": "A"}, "B": {**_B, "title": "B"}}
+_REFS: list[Json] = [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}]
+
+
+def _composed(schema: Json, components: Json | None = None) -> Json:
+    doc = _media_doc({"application/json": schema}, {"application/json": schema})
+    doc["components"] = {"schemas": components or _COMPONENTS}
+    return doc
+
+
+_ANNOTATED: dict[str, tuple[Any, Any]] = {
+    "member annotations": ([_A, _B], [{**_A, "description": "d", "example": {"a": "x"}}, {**_B, "title": "T"}]),
+    "nested property annotations": (
+        [_A, _B], [{"type": "object", "properties": {"a": {"type": "string", "description": "d", "examples": ["x"],
+                                                           "externalDocs": {"url": "https://example.com"}}}}, _B]),
+    "reordered and annotated": ([_A, _B], [{**_B, "description": "x"}, {**_A, "title": "T"}]),
+    "a $ref wrapped in a one-member allOf that carries a description": (
+        _REFS, [{"allOf": [_REFS[0]], "description": "d"}, _REFS[1]]),
+    "a $ref replaced by an annotated inline copy": (
+        _REFS, [{**_A, "title": "A2", "description": "d"}, _REFS[1]]),
+    "nested composition": ([{"oneOf": [_A, _B]}, {"type": "string"}],
+                           [{"oneOf": [{**_A, "description": "q"}, {**_B, "title": "b"}], "description": "n"},
+                            {"type": "string", "example": "s"}]),
+    "scalar members": ([{"type": "string", "enum": ["x"]}, {"type": "string", "enum": ["y"]}],
+                       [{"type": "string", "enum": ["x"], "description": "one"},
+                        {"type": "string", "enum": ["y"], "x-note": "two"}]),
+}
+
+
+@pytest.mark.parametrize("keyword", ["oneOf", "anyOf", "allOf"])
+@pytest.mark.parametrize("case", sorted(_ANNOTATED))
+def test_annotation_only_changes_inside_composition_report_nothing(keyword: str, case: str) -> None:
+    old, new = _ANNOTATED[case]
+    assert _ids(_composed({keyword: old}), _composed({keyword: new})) == []
+    assert _ids(_composed({keyword: new}), _composed({keyword: old})) == []
+
+
+@pytest.mark.parametrize("keyword", ["oneOf", "anyOf", "allOf"])
+def test_annotation_changes_in_referenced_members_report_nothing(keyword: str) -> None:
+    renamed = {"A": {**_A, "title": "Alpha", "description": "the a"}, "B": {**_B, "title": "Beta", "example": {}}}
+    assert _ids(_composed({keyword: _REFS}), _composed({keyword: _REFS}, renamed)) == []
+
+
+@pytest.mark.parametrize("keyword", ["oneOf", "anyOf"])
+def test_a_real_change_beside_an_annotation_change_is_still_reported(keyword: str) -> None:
+    """The control: the same members with one type changed are not silenced by the annotations beside it."""
+    changed = [{**_A, "description": "d", "properties": {"a": {"type": "integer"}}}, {**_B, "title": "T"}]
+    found = _ids(_composed({keyword: [_A, _B]}), _composed({keyword: changed}))
+    assert found == ["request-property-type-changed", "response-property-type-changed"]
