@@ -318,6 +318,12 @@ class SpecDiff:
                       args={**args_base, "media_type": mt})
         where = "request body" if side is Side.REQUEST else f"response {status}"
         for bmt, rmt in pairs:
+            if side is Side.RESPONSE and bmt == rmt:  # oasdiff: the same media type, its parameters changed
+                bkey, rkey = bc[bmt].pointer[-1], rc[rmt].pointer[-1]
+                if (isinstance(bkey, str) and isinstance(rkey, str) and
+                        dict(parse_media_type(bkey).parameters) != dict(parse_media_type(rkey).parameters)):
+                    self._add("response-media-type-name-changed", op=label, side=side, base=bc[bmt], rev=rc[rmt],
+                              status=status, media=rmt, args={**args_base, "old": bkey, "new": rkey})
             bs, rs = bc[bmt].child("schema"), rc[rmt].child("schema")
             if bs is None and rs is not None:
                 self._add(schema_added, op=label, side=side, base=bc[bmt], rev=rs, status=status, media=rmt,

@@ -281,3 +281,13 @@ def test_a_real_change_beside_an_annotation_change_is_still_reported(keyword: st
     changed = [{**_A, "description": "d", "properties": {"a": {"type": "integer"}}}, {**_B, "title": "T"}]
     found = _ids(_composed({keyword: [_A, _B]}), _composed({keyword: changed}))
     assert found == ["request-property-type-changed", "response-property-type-changed"]
+
+
+@pytest.mark.parametrize(("old", "new"), [("application/json", "application/json; charset=utf-8"),
+                                          ("text/plain; charset=ascii", "text/plain; charset=utf-8"),
+                                          ("application/xml; charset=utf-8", "application/xml")])
+def test_a_response_media_type_whose_parameters_change_is_name_changed(old: str, new: str) -> None:
+    schema: Json = {"type": "string"}
+    assert _ids(_media_doc({}, {old: schema}), _media_doc({}, {new: schema})) == ["response-media-type-name-changed"]
+    # requests have no such rule in oasdiff: nothing
+    assert _ids(_media_doc({old: schema}, {}), _media_doc({new: schema}, {})) == []
