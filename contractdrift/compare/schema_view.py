@@ -401,7 +401,7 @@ def build_view(group: NodeGroup) -> SchemaView:
             view.const = (value["const"],)
         if isinstance(value.get("format"), str):
             view.format = value["format"]
-        if isinstance(value.get("pattern"), str):
+        if isinstance(value.get("pattern"), str) and value["pattern"]:  # "" is no pattern (oasdiff, kin-openapi)
             view.pattern = value["pattern"]
         if not keys.isdisjoint(_BOUND_KEYS):
             _bounds(view, value)

@@ -8,7 +8,7 @@ and hands every pair of schemas to :class:`~.walk.SchemaWalker` with the side th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,12 +22,13 @@ from ..spec.shapes import (
     media_covers,
     media_map,
     parameter_serialization,
+    parse_media_type,
     responses,
     security_map,
 )
 from .emit import Emitter
 from .equivalence import Equivalence
-from .walk import Change, SchemaWalker, WalkOptions, check_lifecycle, parse_date
+from .walk import Change, SchemaWalker, WalkOptions, check_lifecycle, parse_date, stability_level
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,7 +93,6 @@ class SpecDiff:
             self._add("endpoint-added", op=op.label, side=Side.NONE, base=where, rev=op.node)
         for key in sorted(b_ops.keys() & r_ops.keys()):
             self._operation(b_ops[key], r_ops[key])
-        self._path_sunsets(r_ops.values(), {normalize_path(o.path): o.path_item for o in b_ops.values()})
         if not o.match_path:
             self._global()
         return self.emitter.grouped() if o.group else self.findings
@@ -107,22 +107,13 @@ class SpecDiff:
             out.append(f"schemas nested deeper than {MAX_DEPTH} levels were compared down to that depth only")
         return out
 
-    def _path_sunsets(self, ops: Iterable[Operation], base_items: Mapping[str, Node]) -> None:
-        """A path item's own x-sunset must be a date."""
-        seen: set[str] = set()
-        for op in sorted(ops, key=lambda o: o.path):
-            sunset = op.path_item.get("x-sunset")
-            if op.path in seen or sunset is None:
-                continue
-            seen.add(op.path)
-            if parse_date(sunset) is None:
-                base = base_items.get(normalize_path(op.path), self.base.root.child("paths"))
-                self._add("api-path-sunset-parse", op=op.label, side=Side.NONE, base=base, rev=op.path_item,
-                          args={"path": op.path, "sunset": str(sunset)})
-
     # -- operations -----------------------------------------------------------------------------------
     def _removed_operation(self, op: Operation, whole_path: bool, rev: Node) -> None:
         stem = "api-path-removed" if whole_path else "api-removed"
+        level = _ext(op.node.value).get("x-stability-level")
+        if stability_level(_ext(op.node.value)) is None:  # oasdiff checks a deleted operation's level too
+            self._add("api-invalid-stability-level", op=op.label, side=Side.NONE, base=op.node, rev=rev,
+                      args={"value": level})
         sunset = op.node.get("x-sunset")
         if op.deprecated:
             date = parse_date(sunset) if sunset is not None else None
@@ -181,23 +172,27 @@ class SpecDiff:
 
         b_ext, r_ext = _ext(b.node.value), _ext(r.node.value)
         check_lifecycle(b.deprecated, r.deprecated, b_ext, r_ext, self.options.walk, emit)
-        stability = r_ext.get("x-stability-level")
-        if stability is not None and stability not in ("draft", "alpha", "beta", "stable"):
-            self._add("api-invalid-stability-level", op=label, side=Side.NONE, base=b.node, rev=r.node,
-                      args={"value": stability})
+        for ext in (b_ext, r_ext):  # oasdiff checks both sides of a changed operation
+            if stability_level(ext) is None:
+                self._add("api-invalid-stability-level", op=label, side=Side.NONE, base=b.node, rev=r.node,
+                          args={"value": ext.get("x-stability-level")})
         if b.deprecated and r.deprecated:
             self._sunset_moves(b_ext, r_ext, "sunset-deleted", "api-sunset-date-changed-too-small", op=label,
-                               side=Side.NONE, base=b.node, rev=r.node, args={})
+                               side=Side.NONE, base=b.node, rev=r.node, args={"path": r.path},
+                               parse="api-path-sunset-parse")
 
     def _sunset_moves(self, b_ext: Mapping[str, Any], r_ext: Mapping[str, Any], deleted: str, earlier: str, *,
-                      op: str, side: Side, base: Node, rev: Node, args: Mapping[str, Any]) -> None:
-        """Something still deprecated lost its x-sunset, or the sunset moved earlier."""
+                      op: str, side: Side, base: Node, rev: Node, args: Mapping[str, Any], parse: str) -> None:
+        """Something still deprecated lost its x-sunset, or the sunset changed (to or from a non-date: ``parse``)."""
         bs, rs = b_ext.get("x-sunset"), r_ext.get("x-sunset")
         if bs is not None and rs is None:
             self._add(deleted, op=op, side=side, base=base, rev=rev, args={**args, "old": str(bs)})
-        elif bs is not None and rs is not None:
+        elif bs is not None and rs is not None and bs != rs:
             bd, rd = parse_date(bs), parse_date(rs)
-            if bd and rd and rd < bd:
+            if rd is None or bd is None:  # oasdiff: the revision's value first, then the base's
+                self._add(parse, op=op, side=side, base=base, rev=rev,
+                          args={**args, "sunset": str(rs if rd is None else bs)})
+            elif rd < bd:
                 self._add(earlier, op=op, side=side, base=base, rev=rev,
                           args={**args, "old": bd.isoformat(), "new": rd.isoformat()})
 
@@ -256,7 +251,7 @@ class SpecDiff:
         if bp.deprecated and rp.deprecated:
             self._sunset_moves(b_ext, r_ext, "request-parameter-sunset-deleted",
                                "request-parameter-sunset-date-changed-too-small", op=label, side=Side.REQUEST,
-                               base=bp.node, rev=rp.node, args=args)
+                               base=bp.node, rev=rp.node, args=args, parse="request-parameter-sunset-parse")
         bs, rs = bp.schema(), rp.schema()
         if bs is not None and rs is not None:
             changes = self.walkers[Side.REQUEST].compare((bs,), (rs,))
@@ -300,7 +295,7 @@ class SpecDiff:
         gone, new = sorted(bc.keys() - rc.keys()), sorted(rc.keys() - bc.keys())
         if side is Side.RESPONSE:  # application/json -> application/* : the server may now send more
             for bmt in list(gone):
-                wider = next((rmt for rmt in new if media_covers(rmt, bmt)), None)
+                wider = next((rmt for rmt in new if _media_contains(rmt, bmt)), None)
                 if wider is not None:
                     gone.remove(bmt)
                     new.remove(wider)
@@ -308,7 +303,7 @@ class SpecDiff:
                     self._add("response-media-type-name-generalized", op=label, side=side, base=bc[bmt],
                               rev=rc[wider], status=status, media=wider, args={**args_base, "old": bmt, "new": wider})
             for rmt in list(new):
-                wider = next((b for b in gone if media_covers(b, rmt)), None)
+                wider = next((b for b in gone if _media_contains(b, rmt)), None)
                 if wider is not None:
                     gone.remove(wider)
                     new.remove(rmt)
@@ -323,6 +318,12 @@ class SpecDiff:
                       args={**args_base, "media_type": mt})
         where = "request body" if side is Side.REQUEST else f"response {status}"
         for bmt, rmt in pairs:
+            if side is Side.RESPONSE and bmt == rmt:  # oasdiff: the same media type, its parameters changed
+                bkey, rkey = bc[bmt].pointer[-1], rc[rmt].pointer[-1]
+                if (isinstance(bkey, str) and isinstance(rkey, str) and
+                        dict(parse_media_type(bkey).parameters) != dict(parse_media_type(rkey).parameters)):
+                    self._add("response-media-type-name-changed", op=label, side=side, base=bc[bmt], rev=rc[rmt],
+                              status=status, media=rmt, args={**args_base, "old": bkey, "new": rkey})
             bs, rs = bc[bmt].child("schema"), rc[rmt].child("schema")
             if bs is None and rs is not None:
                 self._add(schema_added, op=label, side=side, base=bc[bmt], rev=rs, status=status, media=rmt,
@@ -531,6 +532,19 @@ class SpecDiff:
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------------
+def _media_contains(wide: str, narrow: str) -> bool:
+    """oasdiff's media type containment: a wildcard covers what it matches, and a base type covers its
+    structured-syntax refinements (``application/json`` covers ``application/problem+json``,
+    ``application/xml`` covers ``application/atom+xml``)."""
+    if media_covers(wide, narrow):
+        return True
+    w, n = parse_media_type(wide), parse_media_type(narrow)
+    if w.type != n.type or "+" in w.subtype or "*" in (w.type, w.subtype):
+        return False
+    stem, plus, suffix = n.subtype.rpartition("+")
+    return bool(plus and stem and suffix == w.subtype)
+
+
 # lifecycle concepts whose oasdiff id for parameters is not the composed one
 _PARAMETER_LIFECYCLE = {"deprecated-sunset-invalid": "request-parameter-sunset-parse"}
 _HEADER_PROPERTY_FIXED = {

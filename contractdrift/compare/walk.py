@@ -569,6 +569,11 @@ class SchemaWalker:
     # lifecycle ------------------------------------------------------------------------------------------
     def _lifecycle(self, b: SchemaView, r: SchemaView, emit: Emit) -> None:
         check_lifecycle(b.deprecated, r.deprecated, b.extensions, r.extensions, self.options, emit)
+        if b.extensions != r.extensions:  # oasdiff lints a property's level when its extensions changed
+            for ext in (b.extensions, r.extensions):  # the base's first, and one finding only
+                if stability_level(ext) is None:
+                    emit("api-invalid-stability-level", {"value": ext.get("x-stability-level")}, fixed=True)
+                    break
 
     # helpers ----------------------------------------------------------------------------------------------
     def _presence(self, bg: NodeGroup | None, rg: NodeGroup | None, stem: str, emit: Emit,
@@ -593,24 +598,24 @@ def check_lifecycle(b_dep: bool, r_dep: bool, b_ext: Mapping[str, Any], r_ext: M
     operations (the driver maps names).
     """
     sunset = r_ext.get("x-sunset")
-    if r_dep and not b_dep:
-        if sunset is not None:
-            emit("deprecated-with-sunset", {"sunset": str(sunset)})
-        else:
-            emit("deprecated")
+    if r_dep and not b_dep:  # one finding per deprecation, as oasdiff: the policy violation replaces the notice
         days = options.deprecation_days
-        if sunset is None and days:
-            emit("deprecated-sunset-missing", {"days": days})
-        elif sunset is not None:
-            date = parse_date(sunset)
-            if date is None:
-                emit("deprecated-sunset-invalid", {"sunset": str(sunset)})
-            elif days and (date - options.today).days < days:
-                emit("sunset-date-too-small", {"sunset": date.isoformat(), "days": days})
+        date = parse_date(sunset) if sunset is not None else None
+        if sunset is None:
+            if days:
+                emit("deprecated-sunset-missing", {"days": days})
+            else:
+                emit("deprecated")
+        elif date is None:
+            emit("deprecated-sunset-invalid", {"sunset": str(sunset)})
+        elif days and (date - options.today).days < days:
+            emit("sunset-date-too-small", {"sunset": date.isoformat(), "days": days})
+        else:
+            emit("deprecated-with-sunset", {"sunset": date.isoformat()})
     elif b_dep and not r_dep:
         emit("reactivated")
-    bs, rs = b_ext.get("x-stability-level"), r_ext.get("x-stability-level")
-    if bs != rs and bs in STABILITY and rs in STABILITY:
+    bs, rs = stability_level(b_ext), stability_level(r_ext)  # absent is stable; invalid is reported elsewhere
+    if bs != rs and bs is not None and rs is not None:
         if STABILITY[rs] < STABILITY[bs]:
             emit("stability-decreased", {"old": bs, "new": rs})
         else:
@@ -646,20 +651,36 @@ def _switched_bounds(old: Mapping[str, float], new: Mapping[str, float]) -> set[
     return skip
 
 
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+_CIVIL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_date(value: Any) -> _dt.date | None:
-    """An ``x-sunset`` value as a date (``YYYY-MM-DD``, ISO date-time or HTTP date), else ``None``."""
+    """An ``x-sunset`` value as a date, else ``None`` (oasdiff's rule: ``YYYY-MM-DD`` or RFC 3339).
+
+    A YAML date is a date; any other non-string (a number, a list) does not parse, and neither does
+    a string in another format (an HTTP date, ``20250101``): oasdiff reports those as sunset-parse.
+    """
     if isinstance(value, _dt.date):
         return value
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%a, %d %b %Y %H:%M:%S GMT"):
-        try:
-            return _dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
+    if not isinstance(value, str):
+        return None
     try:
-        return _dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+        if _CIVIL_DATE.fullmatch(value):
+            return _dt.date.fromisoformat(value)
+        if _RFC3339.fullmatch(value):
+            return _dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
     except ValueError:
         return None
+    return None
+
+
+def stability_level(extensions: Mapping[str, Any]) -> str | None:
+    """``x-stability-level`` as oasdiff reads it: absent means ``stable``; ``None`` when it does not parse."""
+    value = extensions.get("x-stability-level")
+    if value is None:
+        return "stable"
+    return value if isinstance(value, str) and value in STABILITY else None
 
 
 def _identities(group: NodeGroup) -> tuple[Any, ...]:
