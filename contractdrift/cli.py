@@ -435,9 +435,16 @@ def _use_color(args: argparse.Namespace) -> bool:
     return sys.stdout.isatty()
 
 
-def _cmd_diff(args: argparse.Namespace) -> int:
+def _severity(cfg: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """The config's [severity] table with the --severity flags on top (unknown rule ids fail)."""
     from . import api
     from .config import parse_severity_flags
+
+    return {**cfg.severity, **parse_severity_flags(args.severity, api.rules())}
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from . import api
     from .model import Severity
     from .report import DEFAULT_FAIL_ON, iter_render
 
@@ -446,7 +453,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
         raise UsageError("--fail-on-observed needs --traffic RECORDING...")
     cfg = api.load_settings(args.config)
-    severity = {**cfg.severity, **parse_severity_flags(args.severity, api.rules())}
+    severity = _severity(cfg, args)
     fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or DEFAULT_FAIL_ON)
     level = Severity.parse(args.level) if args.level else cfg.level
     report = api.diff_specs(
@@ -485,6 +492,9 @@ def _add_check(sub: Subparsers) -> None:
                    help="show findings at or above this severity (default: info)")
     p.add_argument("--ignore", metavar="FILE", help="ignore file: fingerprints to suppress (optionally 'until DATE')")
     p.add_argument("--config", metavar="FILE", help="TOML config (default: [tool.contractdrift] in ./pyproject.toml)")
+    p.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
+                   help="override a rule's severity: error, warn, info or off (repeatable; wins over the "
+                        "config's [severity] table)")
     p.add_argument("--base-path", action="append", default=None, metavar="PATH",
                    help="base path the API is served under (overrides the spec's servers; repeatable)")
     p.add_argument("--trailing-slash", choices=("lenient", "strict"), default="lenient",
@@ -564,7 +574,7 @@ def _check_expectations(args: argparse.Namespace) -> int:
     cfg = api.load_settings(args.config)
     fail_on = Severity.parse(args.fail_on) if args.fail_on else (cfg.fail_on or Severity.ERROR)
     level = Severity.parse(args.level) if args.level else cfg.level
-    report = api.check_expectations(args.spec, _load_expectations(args), severity=cfg.severity,
+    report = api.check_expectations(args.spec, _load_expectations(args), severity=_severity(cfg, args),
                                     ignore=args.ignore or cfg.ignore_file, level=level,
                                     allow_remote_refs=args.allow_remote_refs)
     _emit(args, iter_render(report, args.format, rules=api.rules(), color=_use_color(args), fail_on=fail_on))
@@ -594,7 +604,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     bar = _ProgressBar()
     try:
         report = api.check(
-            args.traffic, args.spec, expect, severity=cfg.severity, ignore=args.ignore or cfg.ignore_file, level=level,
+            args.traffic, args.spec, expect, severity=_severity(cfg, args), ignore=args.ignore or cfg.ignore_file, level=level,
             strict=not args.skip_damaged, progress=bar if bar.bar is not None else None,
             allow_remote_refs=args.allow_remote_refs, base_path=args.base_path, trailing_slash=args.trailing_slash,
             undocumented=args.undocumented, nullable=args.nullable, formats=not args.no_formats,
@@ -747,6 +757,9 @@ def _add_parity(sub: Subparsers) -> None:
                    help="show findings at or above this severity (default: info)")
     p.add_argument("--ignore", metavar="FILE", help="ignore file: fingerprints to suppress (optionally 'until DATE')")
     p.add_argument("--config", metavar="FILE", help="TOML config (default: [tool.contractdrift] in ./pyproject.toml)")
+    p.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
+                   help="override a rule's severity: error, warn, info or off (repeatable; wins over the "
+                        "config's [severity] table)")
     p.add_argument("--compare-header", action="append", default=[], metavar="NAME",
                    help="also compare this response header's value (repeatable; location, cache-control, "
                         "allow, content-language and content-encoding always are)")
@@ -778,7 +791,7 @@ def _cmd_parity(args: argparse.Namespace) -> int:
     report = api.parity(
         args.baseline, args.candidate, control=args.control, compare_headers=args.compare_header, unordered=args.unordered,
         ignore_paths=args.ignore_path, float_tolerance=args.float_tolerance, noise_ratio=args.noise_ratio,
-        schema=not args.no_schema, spec=args.spec, templates=args.template, severity=cfg.severity,
+        schema=not args.no_schema, spec=args.spec, templates=args.template, severity=_severity(cfg, args),
         ignore=args.ignore or cfg.ignore_file, level=level, skip_damaged=args.skip_damaged,
     )
     _emit(args, iter_render(report, args.format, rules=api.rules(), color=_use_color(args), fail_on=fail_on))

@@ -45,6 +45,7 @@ from ..model import (
     to_human,
     to_rfc6901,
 )
+from . import parity_rules  # noqa: F401  (registers the family)
 from . import rules as R
 
 #: Response headers compared by value unless told otherwise (content type is a rule of its own).
@@ -153,6 +154,45 @@ def json_type(value: Any) -> str:
     return _JSON_TYPE.get(type(value), type(value).__name__)
 
 
+class _MarkedBool(str):
+    """A JSON boolean as deepdiff sees it (see :meth:`BodyComparator._deepdiff`): equal only to the
+    same boolean, never to a number nor to a real string, whatever that string holds."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _MarkedBool and str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash((_MarkedBool, str.__str__(self)))
+
+
+_MARKED = {True: _MarkedBool("\x00contractdrift:true"), False: _MarkedBool("\x00contractdrift:false")}
+
+
+def _mark_bools(value: Any) -> Any:
+    if value is True or value is False:
+        return _MARKED[value]
+    if type(value) is dict:
+        return {k: _mark_bools(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_mark_bools(v) for v in value]
+    return value
+
+
+def _unmark_bools(value: Any) -> Any:
+    if isinstance(value, _MarkedBool):
+        return str.__eq__(value, _MARKED[True])
+    if type(value) is dict:
+        return {k: _unmark_bools(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_unmark_bools(v) for v in value]
+    return value
+
+
 class BodyComparator:
     """JSON bodies compared value by value with deepdiff, post-processed into :class:`Difference`\\ s."""
 
@@ -194,11 +234,16 @@ class BodyComparator:
             kwargs["ignore_order_func"] = ignore_order
         if self.options.float_tolerance:
             kwargs["math_epsilon"] = self.options.float_tolerance
-        tree = DeepDiff(old, new, **kwargs)
+        # deepdiff aligns arrays with Python equality, where False == 0 and True == 1: booleans travel
+        # as marked strings (never equal to a number or to a real string) and come back as booleans
+        marked_old = _mark_bools(old)
+        if self._unordered:
+            old = marked_old  # the identity ignore_order() recognises as the root of this diff
+        tree = DeepDiff(marked_old, _mark_bools(new), **kwargs)
         for category, levels in tree.items():
             for level in levels:
                 pointer = prefix + tuple(level.path(output_format="list"))
-                diff = self._difference(category, pointer, level.t1, level.t2)
+                diff = self._difference(category, pointer, _unmark_bools(level.t1), _unmark_bools(level.t2))
                 if diff is not None:
                     out.append(diff)
 
@@ -243,6 +288,8 @@ class BodyComparator:
 
     def _difference(self, category: str, pointer: Pointer, t1: Any, t2: Any) -> Difference | None:
         if category == "values_changed":
+            if json_type(t1) != json_type(t2):  # a boolean against a string (see _mark_bools)
+                return Difference("type", pointer, t1, t2)
             return Difference("value", pointer, t1, t2)
         if category == "type_changes":
             numbers = (int, float)

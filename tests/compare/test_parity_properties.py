@@ -48,8 +48,18 @@ def test_a_value_never_differs_from_itself(value: Any) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(json_values, json_values)
+@example(a=[[427, False, "x"], ["y"]], b=[[427, 0, "x"], ["y"]])  # deepdiff aligns arrays with False == 0
+@example(a=[True, 1], b=[1, True])
+@example(a=[False], b=["\x00contractdrift:false"])
 def test_no_difference_exactly_when_the_same_json(a: Any, b: Any) -> None:
     assert (BodyComparator().compare(a, b) == []) == _same_json(a, b)
+    assert (BodyComparator(engine="deepdiff").compare(a, b) == []) == _same_json(a, b)
+
+
+def test_a_boolean_against_a_number_in_an_array_is_a_type_change() -> None:
+    for engine in ("hybrid", "deepdiff"):
+        diffs = BodyComparator(engine=engine).compare([[427, False, "x"]], [[427, 0, "x"]])
+        assert [(d.kind, d.pointer, d.old, d.new) for d in diffs] == [("type", (0, 1), False, 0)], engine
 
 
 _MIRROR = {"added": "removed", "removed": "added", "item-added": "item-removed", "item-removed": "item-added"}
