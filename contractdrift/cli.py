@@ -369,13 +369,7 @@ def _add_diff(sub: Subparsers) -> None:
     p.add_argument("base", help="old version: a file path or git REF:path (e.g. origin/main:openapi.yaml)")
     p.add_argument("revision", help="new version: a file path or git REF:path")
     _output_options(p)
-    p.add_argument("--fail-on", choices=("error", "warn", "info"), default=None,
-                   help="exit 1 when a finding is at or above this severity (default: error; also the "
-                        "JUnit failure threshold)")
-    p.add_argument("--level", choices=("error", "warn", "info"), default=None,
-                   help="show findings at or above this severity (default: info)")
-    p.add_argument("--ignore", metavar="FILE", help="ignore file: fingerprints to suppress (optionally 'until DATE')")
-    p.add_argument("--config", metavar="FILE", help="TOML config (default: [tool.contractdrift] in ./pyproject.toml)")
+    _policy_options(p)
     p.add_argument("--match-path", metavar="REGEX", help="only compare paths matching this regex")
     p.add_argument("--exclude-extension", dest="exclude_extensions", metavar="X", action="append", default=[],
                    help="skip operations and path items carrying this extension (e.g. x-internal); repeatable")
@@ -386,9 +380,6 @@ def _add_diff(sub: Subparsers) -> None:
     p.add_argument("--allow-remote-refs", action="store_true", help="fetch http(s) $refs (off by default)")
     p.add_argument("--strict-refs", action="store_true",
                    help="a broken $ref is an error (exit 2) instead of a warning")
-    p.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
-                   help="override a rule's severity: error, warn, info or off (repeatable; wins over the "
-                        "config's [severity] table)")
     p.add_argument("--group", choices=("change", "none"), default="change",
                    help="change (default): one finding per change, listing every operation, side, status, "
                         "media type and payload path it reaches, fingerprinted on the change; none: one "
@@ -433,6 +424,20 @@ def _use_color(args: argparse.Namespace) -> bool:
     if args.color == "never" or args.output or os.environ.get("NO_COLOR"):
         return False
     return sys.stdout.isatty()
+
+
+def _policy_options(p: argparse.ArgumentParser) -> None:
+    """What every command that reports findings shares: gate, filter, ignore file, config, severities."""
+    p.add_argument("--fail-on", choices=("error", "warn", "info"), default=None,
+                   help="exit 1 when a finding is at or above this severity (default: error; also the "
+                        "JUnit failure threshold)")
+    p.add_argument("--level", choices=("error", "warn", "info"), default=None,
+                   help="show findings at or above this severity (default: info)")
+    p.add_argument("--ignore", metavar="FILE", help="ignore file: fingerprints to suppress (optionally 'until DATE')")
+    p.add_argument("--config", metavar="FILE", help="TOML config (default: [tool.contractdrift] in ./pyproject.toml)")
+    p.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
+                   help="override a rule's severity: error, warn, info or off (repeatable; wins over the "
+                        "config's [severity] table)")
 
 
 def _severity(cfg: Any, args: argparse.Namespace) -> dict[str, Any]:
@@ -486,15 +491,7 @@ def _add_check(sub: Subparsers) -> None:
                    "TRAFFIC is checked against --expect only)")
     _expect_options(p)
     _output_options(p)
-    p.add_argument("--fail-on", choices=("error", "warn", "info"), default=None,
-                   help="exit 1 when a finding is at or above this severity (default: error)")
-    p.add_argument("--level", choices=("error", "warn", "info"), default=None,
-                   help="show findings at or above this severity (default: info)")
-    p.add_argument("--ignore", metavar="FILE", help="ignore file: fingerprints to suppress (optionally 'until DATE')")
-    p.add_argument("--config", metavar="FILE", help="TOML config (default: [tool.contractdrift] in ./pyproject.toml)")
-    p.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
-                   help="override a rule's severity: error, warn, info or off (repeatable; wins over the "
-                        "config's [severity] table)")
+    _policy_options(p)
     p.add_argument("--base-path", action="append", default=None, metavar="PATH",
                    help="base path the API is served under (overrides the spec's servers; repeatable)")
     p.add_argument("--trailing-slash", choices=("lenient", "strict"), default="lenient",
@@ -751,15 +748,7 @@ def _add_parity(sub: Subparsers) -> None:
     p.add_argument("candidate", metavar="CANDIDATE", help="the candidate build's answers")
     p.add_argument("--control", metavar="CONTROL", help="a second run of the recorded build (learns the noise)")
     _output_options(p)
-    p.add_argument("--fail-on", choices=("error", "warn", "info"), default=None,
-                   help="exit 1 when a finding is at or above this severity (default: error)")
-    p.add_argument("--level", choices=("error", "warn", "info"), default=None,
-                   help="show findings at or above this severity (default: info)")
-    p.add_argument("--ignore", metavar="FILE", help="ignore file: fingerprints to suppress (optionally 'until DATE')")
-    p.add_argument("--config", metavar="FILE", help="TOML config (default: [tool.contractdrift] in ./pyproject.toml)")
-    p.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
-                   help="override a rule's severity: error, warn, info or off (repeatable; wins over the "
-                        "config's [severity] table)")
+    _policy_options(p)
     p.add_argument("--compare-header", action="append", default=[], metavar="NAME",
                    help="also compare this response header's value (repeatable; location, cache-control, "
                         "allow, content-language and content-encoding always are)")
