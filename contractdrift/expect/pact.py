@@ -276,6 +276,10 @@ def _values(values: Mapping[str, list[str]], rules: Mapping[str, RuleList], requ
             c = Compiler({"$": rl}, request, name, desc, vptr)
             schema = c.compile(example)
             notes.extend(c.notes)
+            if request:
+                notes.append(Note(code="matcher-inexact", message=f"matcher on {k!r}: the example value is checked "
+                                  "against the spec, not every value the matcher admits", source=name,
+                                  pointer=rl.pointer, interaction=desc))
         out.append(CompiledValue(name=k, schema=schema, examples=tuple(vals), pointer=vptr))
     return tuple(out)
 

@@ -229,3 +229,14 @@ def test_provider_states_must_be_a_list_when_present() -> None:
     doc["interactions"][0]["providerStates"] = "ready"
     with pytest.raises(InputError, match="'providerStates' must be a list"):
         _load(doc, "v3.json")
+
+
+def test_query_matchers_are_counted_as_checked_by_example() -> None:
+    doc = v3()
+    doc["interactions"][0]["request"]["matchingRules"] = {"query": {"region": {"matchers": [
+        {"match": "regex", "regex": "eu|us"}]}}}
+    exp = _load(doc, "v3.json")
+    assert [(n.code, n.pointer) for n in exp.notes] == [
+        ("matcher-inexact", "/interactions/0/request/matchingRules/query/region")]
+    region = next(q for q in exp.interactions[0].request.query if q.name == "region")
+    assert region.schema["pattern"] == "^(?:eu|us)$" and region.examples == ("eu",)
