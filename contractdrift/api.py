@@ -739,7 +739,7 @@ def _parity_router(exchanges: Sequence[Exchange], spec: str | os.PathLike[str] |
     """``exchange -> "GET /orders/{orderId}"``: user templates, then the spec, then the templates
     inferred from the traffic itself (the same for every side, so operations line up)."""
     from .infer import InferOptions, infer_exchanges
-    from .infer.inferred import split_url
+    from .model import split_url
 
     given = spec_router(spec, templates)
     inferred = infer_exchanges(exchanges, InferOptions(), router=given)

@@ -402,9 +402,13 @@ def _output_options(p: argparse.ArgumentParser) -> None:
 
 
 def _emit(args: argparse.Namespace, chunks: Iterable[str]) -> None:
-    """Write rendered chunks to ``--output`` or stdout as they come (large reports stream)."""
+    """Write rendered chunks to ``--output`` (its directory created) or stdout as they come (large
+    reports stream)."""
     if args.output:
         try:
+            import os
+
+            os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
             with open(args.output, "w", encoding="utf-8") as out:
                 out.writelines(chunks)
         except OSError as exc:

@@ -419,8 +419,7 @@ class Scanner:
         secret = m.string[start:end]
         if redacted_kind(secret) is not None:
             return None
-        # Always the 12-character form: a URL password's length is nobody's business.
-        return self._splice(m, start, end, self._keyer.token("\0" + secret, keep_prefix=False)[:12])
+        return self._splice(m, start, end, self._keyer.url_password(secret))
 
     def _auth(self, m: re.Match[str], rule: _Rule, group: int) -> str | None:
         start, end = m.span("auth_cred")

@@ -602,7 +602,7 @@ class Redactor:
             userinfo, _, hostport = netloc.rpartition("@")
             user, colon, password = userinfo.partition(":")
             if colon and password and redacted_kind(password) is None:
-                netloc = f"{user}:{self._keyer.token(chr(0) + password, keep_prefix=False)[:12]}@{hostport}"
+                netloc = f"{user}:{self._keyer.url_password(password)}@{hostport}"
         query = self.redact_query(parts.query)
         url = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
         return self._scanner.scan(url) if self._scanner is not None else url

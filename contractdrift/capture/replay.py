@@ -55,7 +55,7 @@ def looks_redacted(value: str) -> bool:
     return is_redacted(value) or _MARK_INSIDE.search(value) is not None
 
 
-_MARK_INSIDE = re.compile(r"\[REDACTED\]|(?:REDACTED|redacted)[A-Za-z0-9]{4}|@redacted\.invalid")
+_MARK_INSIDE = re.compile(r"\[REDACTED\]|(?:REDACTED|redacted)[A-Za-z0-9]{8}|@redacted\.invalid")
 
 
 def _url_parts(url: str) -> Iterator[str]:

@@ -35,8 +35,8 @@ _UPPER_TABLE = bytes(ord(_UPPER[b % 26]) for b in range(256))
 _HEX2 = re.compile(r"[0-9A-Fa-f]{2}")
 _PREFIX = re.compile(r"(?:[A-Za-z]{2,10}[_-]){1,2}")
 _MARK_LEN = 8
-_TAG_LEN = 4
-_SHORT = _MARK_LEN + _TAG_LEN  # shorter secrets become a 12-character stand-in
+_TAG_LEN = 8  # 36^8 keyed tags: distinct secrets keep distinct stand-ins (4 collided ~0.6% at 138 values)
+_SHORT = _MARK_LEN + _TAG_LEN  # shorter secrets become a 16-character stand-in
 
 
 class Keyer:
@@ -78,13 +78,18 @@ class Keyer:
 
     # --- stand-ins -------------------------------------------------------------------------------
 
+    def url_password(self, secret: str) -> str:
+        """The password of a URL: always the short token form (its length is nobody's business), keyed
+        apart from the same text met as a token elsewhere."""
+        return self.token("\0" + secret, keep_prefix=False)[:_SHORT]
+
     def token(self, value: str, *, keep_prefix: bool = True) -> str:
         """A token, password or other secret string: ``[prefix]`` + ``REDACTED`` + keyed characters.
 
         A known-looking prefix (``sk_live_``, ``ghp_``, ``xoxb-``) is kept so a reader sees what
-        kind of secret it was. Secrets of 12+ characters keep their length and, after the mark,
+        kind of secret it was. Secrets of 16+ characters keep their length and, after the mark,
         the class of each character (upper, lower, digit; other characters kept); shorter ones
-        become 12 characters (mark + 4), which also hides their length.
+        become 16 characters (mark + 8), which also hides their length.
         """
         head = ""
         if keep_prefix:

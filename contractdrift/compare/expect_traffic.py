@@ -21,12 +21,12 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from ..expect.model import SOURCE_KEY, Expectations, Interaction
-from ..model import Exchange, Finding, Side, SourcePosition, SpecLocation, from_rfc6901
+from ..model import Exchange, Finding, Side, SourcePosition, SpecLocation, from_rfc6901, split_url
 from ..spec.normalize import operations
 from ..spec.routes import RouteTable, base_paths_from_servers, normalize_path
 from .aggregate import CheckAggregate
 from .expect import ExpectDoc
-from .traffic import CheckOptions, SpecChecker, _split_url
+from .traffic import CheckOptions, SpecChecker
 from .validate import CompiledSchema, ValidateOptions, compile_schema
 
 FILE_KEY = "x-expect-file"
@@ -257,7 +257,7 @@ class InteractionSelector:
         cands = self._by_method.get(req.method.upper())
         if not cands:
             return None
-        raw_path, query = _split_url(req.url)
+        raw_path, query = split_url(req.url)
         raw_path = unquote(raw_path) if "%" in raw_path else raw_path
         path = _strip(raw_path, self.base_paths)
         template: str | None = None
@@ -368,7 +368,7 @@ class ClientTrafficChecker:
         self.exchanges += 1
         index = self.selector.select_index(ex)
         if index is None:
-            path, _ = _split_url(ex.request.url)
+            path, _ = split_url(ex.request.url)
             template = self.route(path) if self.route is not None else None
             self.unmatched[f"{ex.request.method.upper()} {template or normalize_path(path)}"] += 1
             return

@@ -44,6 +44,7 @@ from ..model import (
     header_get,
     to_human,
     to_rfc6901,
+    value_at,
 )
 from . import parity_rules  # noqa: F401  (registers the family)
 from . import rules as R
@@ -319,7 +320,7 @@ class BodyComparator:
 
         def reordered(at: Pointer) -> bool:
             if at not in verdict:
-                a, b = _resolve(old, at), _resolve(new, at)
+                a, b = _at(old, at), _at(new, at)
                 verdict[at] = (isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and a != b
                                and Counter(map(_canon, a)) == Counter(map(_canon, b)))
             return verdict[at]
@@ -332,7 +333,7 @@ class BodyComparator:
                 out.append(d)
             elif hit not in seen:
                 seen.add(hit)
-                out.append(Difference("order", hit, _resolve(old, hit), _resolve(new, hit)))
+                out.append(Difference("order", hit, _at(old, hit), _at(new, hit)))
         return out
 
     def ignored(self, pointer: Pointer) -> bool:
@@ -343,6 +344,10 @@ class BodyComparator:
 _MISSING = object()
 
 
+def _at(doc: Any, pointer: Pointer) -> Any:
+    return value_at(doc, pointer, _MISSING)
+
+
 class _Absent:
     """The value on the side where a key, item or header does not exist (shown as ``"absent": true``)."""
 
@@ -351,17 +356,6 @@ class _Absent:
 
 
 ABSENT: Any = _Absent()
-
-
-def _resolve(doc: Any, pointer: Pointer) -> Any:
-    for part in pointer:
-        if isinstance(doc, dict) and part in doc:
-            doc = doc[part]
-        elif isinstance(doc, list) and isinstance(part, int) and 0 <= part < len(doc):
-            doc = doc[part]
-        else:
-            return _MISSING
-    return doc
 
 
 # --- pairing -------------------------------------------------------------------------------------

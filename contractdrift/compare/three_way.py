@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..expect.model import Expectations, Interaction
-from ..model import Exchange, Finding, JSONValue, Side, from_rfc6901, to_rfc6901
+from ..model import Exchange, Finding, JSONValue, Side, from_rfc6901, split_url, to_rfc6901
 from ..spec.routes import normalize_path
-from .traffic import _split_url, example_value
+from .traffic import example_value
 
 __all__ = ["FieldCensus", "safe_to_change", "schema_at", "three_way_rows"]
 
@@ -50,7 +50,7 @@ class FieldCensus:
         resp = ex.response
         if resp is None or resp.body.kind != "json":
             return
-        path, _ = _split_url(ex.request.url)
+        path, _ = split_url(ex.request.url)
         template = self.route(path)
         if template is None:
             return

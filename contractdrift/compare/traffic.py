@@ -29,8 +29,10 @@ from ..model import (
     Side,
     SpecLocation,
     header_get,
+    split_url,
     to_human,
     to_rfc6901,
+    value_at,
 )
 from ..spec.node import Node, SpecLike
 from ..spec.normalize import Operation, Parameter, operations
@@ -146,32 +148,8 @@ def _iso(ts: float) -> str | None:
         return None
 
 
-def _split_url(url: str) -> tuple[str, str]:
-    """``https://h:1/a/b?x=1#f`` -> (``/a/b``, ``x=1``)."""
-    hash_at = url.find("#")
-    if hash_at >= 0:
-        url = url[:hash_at]
-    start = url.find("://")
-    if start >= 0:
-        slash = url.find("/", start + 3)
-        url = url[slash:] if slash >= 0 else "/"
-    path, _, query = url.partition("?")
-    return path or "/", query
-
-
 def _fold(pointer: Iterable[str | int]) -> Pointer:
     return tuple("*" if isinstance(p, int) else p for p in pointer)
-
-
-def _at(value: Any, pointer: Sequence[str | int]) -> Any:
-    for part in pointer:
-        if isinstance(value, dict) and isinstance(part, str) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
-            value = value[part]
-        else:
-            return None
-    return value
 
 
 def example_value(value: Any, *, limit: int = _MAX_EXAMPLE_CHARS, depth: int = 3, items: int = 20) -> JSONValue:
@@ -372,7 +350,7 @@ class SpecChecker:
                 # no id at this scope: counted and reported (run warnings), never filed elsewhere
                 self.aggregate.notes[f"unfiled{NOTE_SEP}{side.value}{NOTE_SEP}{scope}-{suffix}"] += 1
                 continue
-            value = _at(instance, v.pointer) if v.concept != "required-missing" else _at(instance, v.pointer[:-1])
+            value = value_at(instance, v.pointer if v.concept != "required-missing" else v.pointer[:-1])
             args = _violation_args(v)
             expected = _expected(v)
             self._obs(rule, label, side, status, media, (*prefix, *folded), example=value, expected=expected,
@@ -428,7 +406,7 @@ class SpecChecker:
         matches. Nothing is validated or aggregated (the traffic-weighted diff uses this)."""
         req = ex.request
         method = req.method.upper()
-        path, query = _split_url(req.url)
+        path, query = split_url(req.url)
         hit = self._route(path)
         ops = self._by_template.get(hit[0]) if hit is not None else None
         if hit is None or ops is None or (hit[2] and self.options.trailing_slash == "strict"):
@@ -483,7 +461,7 @@ class SpecChecker:
     def _check(self, ex: Exchange) -> None:
         req = ex.request
         method = req.method.upper()
-        path, query = _split_url(req.url)
+        path, query = split_url(req.url)
         hit = self._route(path)
         ops = self._by_template.get(hit[0]) if hit is not None else None
         if hit is not None and hit[2] and self.options.trailing_slash == "strict":
@@ -806,7 +784,7 @@ class SpecChecker:
     def _carries(alternatives: list[list[Credential]], ex: Exchange) -> bool:
         req = ex.request
         names = {k.lower() for k, _ in req.headers}
-        _, query = _split_url(req.url)
+        _, query = split_url(req.url)
         qnames = {k for k, _ in parse_qsl(query, keep_blank_values=True)} if query else set()
         cookie = header_get(req.headers, "cookie") or ""
         cnames = {p.strip().partition("=")[0] for p in cookie.split(";") if p.strip()}

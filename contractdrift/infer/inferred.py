@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ..errors import InputError
-from ..model import ExchangeView
+from ..model import ExchangeView, split_url
 from .derive import X, node_schema, string_format
 from .openapi import build_json_schemas, build_openapi
 from .operation import BodySummary, OperationSummary, SideSummary
@@ -50,27 +50,6 @@ def parse_query(query: str) -> dict[str, Any]:
         else:
             out[k] = [cur, v]
     return out
-
-
-def split_url(url: str) -> tuple[str, str]:
-    """``https://h:1/a/b?x=1#f`` -> (``/a/b``, ``x=1``); a bare path works too."""
-    hash_at = url.find("#")
-    if hash_at >= 0:
-        url = url[:hash_at]
-    start = url.find("://")
-    if start >= 0:
-        slash = url.find("/", start + 3)
-        qmark = url.find("?", start + 3)
-        if slash >= 0 and not 0 <= qmark < slash:
-            rest = url[slash:]
-        elif qmark >= 0:
-            rest = "/" + url[qmark:]
-        else:
-            rest = "/"
-    else:
-        rest = url
-    path, _, query = rest.partition("?")
-    return path or "/", query
 
 
 def _options_to_dict(opts: InferOptions) -> dict[str, Any]:

@@ -15,11 +15,12 @@ from .exchange import (
     header_get,
     is_json_media_type,
     media_type_of,
+    split_url,
 )
 from .finding import Evidence, Finding
 from .json import JSONObject, JSONValue
 from .location import Location, Side, SourcePosition, SpecLocation
-from .pointer import Pointer, from_rfc6901, to_human, to_rfc6901
+from .pointer import Pointer, from_rfc6901, to_human, to_rfc6901, value_at
 from .report import Report
 from .rule import RuleInfo
 from .severity import Severity
@@ -50,6 +51,8 @@ __all__ = [
     "header_get",
     "is_json_media_type",
     "media_type_of",
+    "split_url",
     "to_human",
     "to_rfc6901",
+    "value_at",
 ]

@@ -323,3 +323,24 @@ class ExchangeView(Protocol):
     def response(self) -> ResponseView | None: ...
     @property
     def route(self) -> str | None: ...
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """``https://h:1/a/b?x=1#f`` -> (``/a/b``, ``x=1``); a bare path works too."""
+    hash_at = url.find("#")
+    if hash_at >= 0:
+        url = url[:hash_at]
+    start = url.find("://")
+    if start >= 0:
+        slash = url.find("/", start + 3)
+        qmark = url.find("?", start + 3)
+        if slash >= 0 and not 0 <= qmark < slash:
+            rest = url[slash:]
+        elif qmark >= 0:
+            rest = "/" + url[qmark:]
+        else:
+            rest = "/"
+    else:
+        rest = url
+    path, _, query = rest.partition("?")
+    return path or "/", query

@@ -11,7 +11,7 @@ kind               stand-in                                              mark
 =================  ===================================================  ==============================
 credential header  ``Bearer [REDACTED]``, cookie ``sid=[REDACTED]``      ``[REDACTED]``
 token, password    same prefix, length and character classes             ``REDACTED`` / ``redacted``
-(12+ characters)   (``sk_live_REDACTEDq8Zk...``)                         followed by 4 letters/digits
+(16+ characters)   (``sk_live_REDACTEDq8Zk...``)                         followed by 8 letters/digits
 email              ``u<10 letters/digits>@redacted.invalid``             the domain ``redacted.invalid``
 card number        same length and separators, Luhn-valid                starts with ``0000``
                    (``0000 4821 9930 1147``)                             (no payment card does)
@@ -21,7 +21,7 @@ IBAN               same country and length, valid check digits           the BBA
                                                                           ``0``/``X``
 =================  ===================================================  ==============================
 
-Secrets shorter than 12 characters become a 12-character token stand-in (``redactedk3f9``), so they
+Secrets shorter than 16 characters become a 16-character token stand-in (``redactedk3f9x0qa``), so they
 carry the mark too. JSON numbers and booleans under secret names (digit count kept, ``0.0``,
 ``false``) and UUIDs, dates and times under secret names (fixed values of the same format) carry no
 mark: :func:`is_redacted` cannot tell them from real values.
@@ -42,7 +42,7 @@ TOKEN_MARKS = ("REDACTED", "redacted")
 #: The domain of email stand-ins (``.invalid`` is reserved by RFC 2606: never a real address).
 EMAIL_DOMAIN = "redacted.invalid"
 
-_TOKEN_MARK = re.compile(r"(?:REDACTED|redacted)[A-Za-z0-9]{4}")
+_TOKEN_MARK = re.compile(r"(?:REDACTED|redacted)[A-Za-z0-9]{8}")
 _EMAIL_MARK = re.compile(r"[A-Za-z0-9._%+-]+@redacted\.invalid\Z")
 _CARD_SHAPE = re.compile(r"\d(?:[ -]?\d){12,18}\Z")
 #: The shapes of phone numbers the redactor detects (and of their stand-ins): international with

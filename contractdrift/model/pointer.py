@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from ..errors import UsageError
 
@@ -53,3 +55,16 @@ def to_human(pointer: Pointer) -> str:
         else:
             out.append("[" + json.dumps(part, ensure_ascii=False) + "]")
     return "".join(out)
+
+
+def value_at(doc: Any, pointer: Iterable[PointerPart], default: Any = None) -> Any:
+    """The value of a JSON document at ``pointer`` (keys for objects, ints for arrays), or ``default``
+    when the pointer leads nowhere."""
+    for part in pointer:
+        if isinstance(doc, dict) and isinstance(part, str) and part in doc:
+            doc = doc[part]
+        elif isinstance(doc, list) and isinstance(part, int) and 0 <= part < len(doc):
+            doc = doc[part]
+        else:
+            return default
+    return doc

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import InputError
-from ..model import Pointer, SpecLocation
+from ..model import Pointer, SpecLocation, value_at
+
+_NOWHERE = object()
 
 
 class SpecFileLike(Protocol):
@@ -54,14 +56,9 @@ class Node:
         return v.get(name, default) if isinstance(v, dict) else default
 
     def child(self, *path: str | int) -> Node | None:
-        value = self.value
-        for part in path:
-            if isinstance(value, dict) and isinstance(part, str) and part in value:
-                value = value[part]
-            elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
-                value = value[part]
-            else:
-                return None
+        value = value_at(self.value, path, _NOWHERE)
+        if value is _NOWHERE:
+            return None
         return Node(self.spec, self.file, self.pointer + tuple(path), value)
 
     def items(self) -> Iterator[tuple[str, Node]]:

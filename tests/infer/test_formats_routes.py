@@ -127,7 +127,7 @@ def test_high_cardinality_literals_collapse_but_frequent_ones_stay() -> None:
     ],
 )
 def test_split_url(url: str, expected: tuple[str, str]) -> None:
-    from contractdrift.infer.inferred import split_url
+    from contractdrift.model import split_url
 
     assert split_url(url) == expected
 

@@ -144,3 +144,13 @@ def test_declared_json_that_does_not_parse_and_truncated_bodies() -> None:
     assert got == [("response-body-unparsable", 2), ("response-body-unvalidated", 1)]
     unvalidated = next(f for f in found if f.rule_id == "response-body-unvalidated")
     assert unvalidated.severity.label == "info" and "truncated" in str(unvalidated.args["reason"])
+
+
+def test_query_of_a_url_without_a_path_is_read() -> None:
+    # ``http://host?limit=5``: the query starts before any '/', so the path is '/' and the query is kept
+    doc = spec({"/": {"get": {"parameters": [{"name": "limit", "in": "query", "required": True,
+                                               "schema": {"type": "integer"}}],
+                              "responses": {"200": ok()}}}})
+    assert rules(run(doc, ex("GET", "?limit=5", resp=None, media=None))) == []
+    assert rules(run(doc, ex("GET", "?limit=x", resp=None, media=None))) == \
+        [("request-parameter-type-mismatch", "/query/limit")]
