@@ -114,7 +114,10 @@ def _asgi(raw: tuple[Any, ...], limit: int) -> Exchange:
     response = None
     if status is not None:
         resp_headers = _str_headers(resp_headers_raw)
-        body, _ = body_from_state(resp_state, _media(resp_headers), limit, complete=resp_done)
+        if method == "HEAD":  # the server drops what the app sends to HEAD: the client receives no content
+            body = empty_body(_media(resp_headers))
+        else:
+            body, _ = body_from_state(resp_state, _media(resp_headers), limit, complete=resp_done)
         response = Response(status=status, headers=resp_headers, body=body, http_version=http_version)
     route = None
     if isinstance(route_path, str):
@@ -139,7 +142,10 @@ def _wsgi(raw: tuple[Any, ...], limit: int) -> Exchange:
     response = None
     if status is not None:
         resp_headers = tuple((str(k), str(v)) for k, v in resp_headers_raw)
-        body, _ = body_from_state(resp_state, _media(resp_headers), limit, complete=resp_done)
+        if method == "HEAD":  # the server drops what the app sends to HEAD: the client receives no content
+            body = empty_body(_media(resp_headers))
+        else:
+            body, _ = body_from_state(resp_state, _media(resp_headers), limit, complete=resp_done)
         proto = environ.get("SERVER_PROTOCOL")
         version = proto[5:] if isinstance(proto, str) and proto.startswith("HTTP/") else None
         response = Response(status=status, headers=resp_headers, body=body, http_version=version)

@@ -91,6 +91,8 @@ class CheckAggregate:
     media: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
     #: things that could not be checked or were odd, by reason
     notes: Counter[str] = field(default_factory=Counter)
+    #: CORS preflights per ``OPTIONS`` label of a path without a documented options operation
+    preflights: Counter[str] = field(default_factory=Counter)
 
     def observe(self, key: ObsKey, seen: Seen, *, example: JSONValue = None, expected: JSONValue = None,
                 args: Mapping[str, JSONValue] | None = None, spec: SpecLocation | None = None,
@@ -116,6 +118,7 @@ class CheckAggregate:
             statuses=_merge_counters(self.statuses, other.statuses),
             media=_merge_counters(self.media, other.media),
             notes=_merge_counters(self.notes, other.notes),
+            preflights=_merge_counters(self.preflights, other.preflights),
         )
 
     def state(self) -> tuple[Any, ...]:
@@ -127,6 +130,7 @@ class CheckAggregate:
             tuple(sorted((+self.statuses).items())),
             tuple(sorted((+self.media).items())),
             tuple(sorted((+self.notes).items())),
+            tuple(sorted((+self.preflights).items())),
         )
 
     def __eq__(self, other: object) -> bool:

@@ -134,6 +134,26 @@ _FIXED: tuple[_Fixed, ...] = (
            "required response header {name!r} missing"),
     _Fixed("response-body-unvalidated", I, RESP, "body", "existence", "unset",
            "response bodies not validated: {reason}"),
+    # HEAD without a documented head operation is checked as its GET (RFC 9110 §9.3.2); OPTIONS
+    # without a documented options operation is compared with the path's documented methods
+    _Fixed("response-body-sent-for-head", W, RESP, "body", "existence", "add",
+           "content sent in a response to HEAD, which HTTP forbids (RFC 9110 §9.3.2)"),
+    _Fixed("api-preflight-method-undocumented", I, RESP, "operations", "existence", "add",
+           "CORS preflight on {path} allows {method}, which the spec does not document there "
+           "(documented: {documented})"),
+    _Fixed("api-preflight-method-denied", I, RESP, "operations", "existence", "remove",
+           "CORS preflight on {path} denies {method}, which the spec documents there (documented: {documented})"),
+    _Fixed("api-options-method-undocumented", I, RESP, "operations", "existence", "add",
+           "OPTIONS on {path} lists {method} in Allow, which the spec does not document there "
+           "(documented: {documented})"),
+    _Fixed("api-options-method-unlisted", I, RESP, "operations", "existence", "remove",
+           "OPTIONS on {path} leaves {method}, which the spec documents there, out of Allow "
+           "(documented: {documented})"),
+    # multipart/form-data parts (compare/multipart.py)
+    _Fixed("request-body-malformed", I, REQ, "body", "type", "change",
+           "multipart request body malformed, so not validated: {reason}"),
+    _Fixed("request-part-media-type-undocumented", W, REQ, "body", "existence", "add",
+           "multipart part {part!r} sent as a media type its encoding does not allow ({documented})"),
 )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote
 
@@ -38,7 +38,7 @@ from ..spec.node import Node, SpecLike
 from ..spec.normalize import Operation, Parameter, operations
 from ..spec.routes import RouteTable, normalize_path
 from ..spec.security import Credential, operation_credentials
-from ..spec.serialization import coerce_scalar, deserialize, schema_types
+from ..spec.serialization import coerce_scalar, deserialize, form_object, schema_types
 from ..spec.servers import server_base_paths
 from ..spec.shapes import (
     header_map,
@@ -53,6 +53,8 @@ from ..spec.shapes import (
 from .aggregate import CheckAggregate, ObsKey, Seen
 from .check_rules import CHECK_RULES, CONCEPT_RULE, check_rule_id
 from .emit import Emitter
+from .methods import implied_methods, is_preflight, options_drift
+from .multipart import parse_multipart, read_form
 from .validate import CompiledSchema, ValidateOptions, Violation, compile_schema
 
 __all__ = ["NOTE_SEP", "CheckOptions", "ExchangePlace", "SpecChecker", "coverage_of"]
@@ -62,6 +64,8 @@ REQ, RESP = Side.REQUEST, Side.RESPONSE
 NOTE_SEP = "\x1f"
 _UNDOCUMENTED_PROPERTY = frozenset(
     check_rule_id(RESP, scope, "undocumented") for scope in ("body", "property", "header"))
+_OPTIONS_RULES = frozenset({"api-preflight-method-undocumented", "api-preflight-method-denied",
+                            "api-options-method-undocumented", "api-options-method-unlisted"})
 _NO_PARAM_HEADERS = frozenset({"accept", "content-type", "authorization"})
 _MAX_EXAMPLE_CHARS = 200
 
@@ -124,6 +128,7 @@ class _Op:
     security: list[list[Credential]] | None
     deprecated: bool
     media_cache: dict[str, str | None] = field(default_factory=dict)
+    head: bool = False  # a HEAD exchange: checked as GET without content (RFC 9110 §9.3.2)
 
 
 def _media_key(cache: dict[str, str | None], actual: str | None, content: Mapping[str, Any]) -> str | None:
@@ -303,7 +308,7 @@ class SpecChecker:
             op=op, label=op.label, params=params, query_names=frozenset(query_names),
             body_required=bool(body_node is not None and body_node.get("required") is True),
             body_node=body_node, body=self._content(body_node), responses=declared,
-            security=operation_credentials(op.node, root), deprecated=op.deprecated,
+            security=operation_credentials(op.node, root), deprecated=op.deprecated, head=op.method == "HEAD",
         )
         self._ops[op.key] = state
         return state
@@ -411,7 +416,7 @@ class SpecChecker:
         ops = self._by_template.get(hit[0]) if hit is not None else None
         if hit is None or ops is None or (hit[2] and self.options.trailing_slash == "strict"):
             return None
-        op = ops.get(method)
+        op = ops.get(method) or (ops.get("GET") if method == "HEAD" else None)  # HEAD: its GET
         if op is None:
             return None
         state = self._state(op)
@@ -478,12 +483,12 @@ class SpecChecker:
         op = ops.get(method)
         raw_template = self._raw_templates.get(template_key, template_key)
         if op is None:
-            label = f"{method} {raw_template}"
-            self.aggregate.operations[label] += 1
-            self._obs("api-method-undocumented", label, REQ, None, None, None, example=path,
-                      args={"method": method, "path": raw_template, "documented": sorted(ops)})
-            return
-        state = self._state(op)
+            implicit = self._implicit_method(method, ops, raw_template, path, ex)
+            if implicit is None:
+                return
+            state = implicit
+        else:
+            state = self._state(op)
         label = state.label
         self.aggregate.operations[label] += 1
         if slash_differs:
@@ -492,7 +497,7 @@ class SpecChecker:
                             "template": raw_template})
         if state.deprecated:
             ua = header_get(req.headers, "user-agent")
-            self._obs("api-operation-deprecated-called", label, REQ, None, None, None, spec=op.node,
+            self._obs("api-operation-deprecated-called", label, REQ, None, None, None, spec=state.op.node,
                       detail=ua or "(no User-Agent)")
         self._check_params(state, req.headers, path_params, query)
         self._check_request_body(state, ex)
@@ -599,37 +604,14 @@ class SpecChecker:
             fields: dict[str, list[str]] = {}
             for k, v in parse_qsl(body.text or "", keep_blank_values=True):
                 fields.setdefault(k, []).append(v)
-            schema = media.schema if media is not None else None
             raw_enc = media.node.get("encoding") if media is not None else None
-            enc: dict[str, Any] = raw_enc if isinstance(raw_enc, dict) else {}
-            obj: dict[str, Any] = {}
-            for k, vals in fields.items():
-                sub = schema.deref().child("properties", k) if schema is not None else None
-                e: dict[str, Any] = enc[k] if isinstance(enc.get(k), dict) else {}
-                param = {"name": k, "in": "query", "style": e.get("style", "form"),
-                         "explode": e.get("explode", e.get("style", "form") == "form")}
-                obj[k], _ = deserialize(param, vals, sub, fields)
-            return True, obj, None
+            return True, form_object(fields, media.schema if media is not None else None,
+                                     raw_enc if isinstance(raw_enc, dict) else None), None
         if essence.startswith("text/") and kind == "text":
             types = schema_types(media.schema if media is not None else None)
             if not types or "string" in types:
                 return True, body.text, None
         return False, None, f"media type {essence or '(none)'} is not validated"
-
-    def _multipart_names(self, body: Any, actual_media: str | None) -> list[str] | None:
-        if not actual_media:
-            return None
-        mt = parse_media_type(actual_media)
-        if mt.type != "multipart":
-            return None
-        boundary = dict(mt.parameters).get("boundary")
-        raw = body.raw_bytes() if not body.truncated else b""
-        if not boundary or not raw:
-            return None
-        import re
-
-        names = re.findall(rb'(?im)^content-disposition:[^\r\n]*?\bname="([^"]*)"', raw)
-        return [n.decode("utf-8", "replace") for n in names]
 
     def _check_request_body(self, state: _Op, ex: Exchange) -> None:
         label = state.label
@@ -650,9 +632,8 @@ class SpecChecker:
             return
         self.aggregate.media[(label, "request", "", key)] += 1
         media = state.body[key]
-        names = self._multipart_names(body, actual)
-        if names is not None:
-            self._check_multipart(state, media, key, names)
+        if key.startswith("multipart/"):
+            self._check_multipart(state, media, key, body, actual)
             return
         if media.schema is None:
             self._unvalidated(label, REQ, None, key, "no schema for this media type", media.node)
@@ -671,27 +652,52 @@ class SpecChecker:
         self._violations(media.compiled.validate(value), label=label, side=REQ, status=None, media=key, prefix=(),
                          root_scope="body", inner_scope="property", instance=value, what="request body")
 
-    def _check_multipart(self, state: _Op, media: _Media, key: str, names: list[str]) -> None:
+    def _check_multipart(self, state: _Op, media: _Media, key: str, body: Any, actual: str | None) -> None:
+        """A ``multipart/*`` request body: its parts against the schema's properties by ``encoding``
+        (:mod:`.multipart`); findings at the part's pointer (``/name``)."""
         label = state.label
-        schema = media.schema.deref() if media.schema is not None else None
-        props = schema.get("properties") if schema is not None else None
-        props = props if isinstance(props, dict) else {}
-        required = schema.get("required") if schema is not None else None
-        for name in required if isinstance(required, list) else ():
-            if isinstance(name, str) and name not in names:
-                self._obs("request-property-required-missing", label, REQ, None, key, (name,),
-                          args={"property": name}, spec=schema)
-        closed = schema is not None and schema.get("additionalProperties") is False
-        for name in dict.fromkeys(names):
-            if name not in props:
-                rule = "request-property-additional-not-allowed" if closed else "request-property-undocumented"
-                self._obs(rule, label, REQ, None, key, (name,), args={"property": name}, spec=schema)
-        self._unvalidated(label, REQ, None, key, "multipart part contents (field names checked)", media.node)
+        if media.schema is None:
+            self._unvalidated(label, REQ, None, key, "no schema for this media type", media.node)
+            return
+        if body.truncated:
+            self._unvalidated(label, REQ, None, key, "body truncated by the recorder", media.node)
+            return
+        essence = parse_media_type(actual).essence if actual else "(none)"
+        if essence != "multipart/form-data":
+            self._unvalidated(label, REQ, None, key, f"media type {essence} is not validated", media.node)
+            return
+        assert actual is not None
+        parts, problem = parse_multipart(body.raw_bytes(), actual)
+        if problem is not None:
+            self._obs("request-body-malformed", label, REQ, None, key, None, args={"reason": problem},
+                      spec=media.node)
+            return
+        encoding = media.node.get("encoding")
+        form = read_form(parts, media.schema, encoding if isinstance(encoding, dict) else None)
+        for name, (sent, allowed) in form.media_mismatch.items():
+            self._obs("request-part-media-type-undocumented", label, REQ, None, key, (name,), example=sent,
+                      args={"part": name, "documented": allowed},
+                      spec=media.node.child("encoding", name) or media.node)
+        for name, declared in form.unparsable.items():
+            self._obs("request-body-unparsable", label, REQ, None, key, (name,), args={"media_type": declared},
+                      spec=media.node)
+        for name, reason in form.opaque.items():
+            self._unvalidated(label, REQ, None, key, reason, media.node, (name,))
+        if media.compiled is None:
+            media.compiled = self._compile(media.schema, REQ)
+        assert media.compiled is not None
+        violations = media.compiled.validate(form.value)
+        if form.placeholders:  # parts standing in by name only: their presence counts, not their value
+            violations = [v for v in violations if not v.pointer or v.pointer[0] not in form.placeholders or (
+                len(v.pointer) == 1 and (v.concept in ("additional-property", "undocumented-property")
+                                         or v.keyword in ("minItems", "maxItems")))]
+        self._violations(violations, label=label, side=REQ, status=None, media=key, prefix=(), root_scope="body",
+                         inner_scope="property", instance=form.value, what="request body")
 
     def _unvalidated(self, label: str, side: Side, status: str | None, media: str | None, reason: str,
-                     spec: Node | None) -> None:
+                     spec: Node | None, pointer: Pointer | None = None) -> None:
         self.aggregate.notes[f"payload{NOTE_SEP}{side.value}{NOTE_SEP}{reason}"] += 1
-        self._obs(f"{side.value}-body-unvalidated", label, side, status, media, None, args={"reason": reason},
+        self._obs(f"{side.value}-body-unvalidated", label, side, status, media, pointer, args={"reason": reason},
                   spec=spec)
 
     def _check_response(self, state: _Op, ex: Exchange) -> None:
@@ -715,6 +721,9 @@ class SpecChecker:
                                                                     self._data.get("security")))
         response = state.responses[status_key]
         self._check_response_headers(state, response, resp.headers, status_key)
+        if state.head:
+            self._check_head_content(state, response, resp, status_key)
+            return
         body = resp.body
         empty = body.kind == "empty" and not body.size
         actual = header_get(resp.headers, "content-type") or body.media_type
@@ -780,6 +789,69 @@ class SpecChecker:
                              prefix=("headers", name), root_scope="header", inner_scope="header", instance=parsed,
                              what=f"header {name!r}")
 
+    # -- methods the spec leaves implicit: HEAD (as GET) and OPTIONS ----------------------------------
+    def _implicit_method(self, method: str, ops: Mapping[str, Operation], raw_template: str, path: str,
+                         ex: Exchange) -> _Op | None:
+        """An exchange whose method the path does not document: ``HEAD`` is checked as the path's
+        ``GET`` (the state to check it with is returned), ``OPTIONS`` is compared with the documented
+        methods (:mod:`.methods`), anything else is ``api-method-undocumented``."""
+        if method == "HEAD" and "GET" in ops:
+            return self._head_state(ops["GET"])
+        label = f"{method} {raw_template}"
+        self.aggregate.operations[label] += 1
+        if method == "OPTIONS":
+            self._check_options(label, ops, raw_template, ex)
+            return None
+        self._obs("api-method-undocumented", label, REQ, None, None, None, example=path,
+                  args={"method": method, "path": raw_template, "documented": sorted(ops)})
+        return None
+
+    def _head_state(self, get: Operation) -> _Op:
+        """The GET operation's compiled state, labelled ``HEAD <path>`` and checked without content."""
+        key = "HEAD " + get.key
+        state = self._ops.get(key)
+        if state is None:
+            state = self._ops[key] = replace(self._state(get), label=f"HEAD {get.path}", head=True)
+        return state
+
+    def _check_options(self, label: str, ops: Mapping[str, Operation], raw_template: str, ex: Exchange) -> None:
+        req = ex.request
+        if is_preflight(req.headers):
+            self.aggregate.preflights[label] += 1
+        resp = ex.response
+        if resp is None:
+            self.aggregate.notes["exchanges without a response"] += 1
+            return
+        self.aggregate.statuses[(label, str(resp.status))] += 1
+        drifts = options_drift(req.headers, resp.status, resp.headers, ops)
+        if not drifts:
+            return
+        documented = ", ".join(sorted(implied_methods(ops)))
+        where = next(iter(ops.values())).path_item
+        for d in drifts:
+            self._obs(d.rule, label, RESP, None, None, ("headers", d.header, d.method),
+                      example=header_get(resp.headers, d.header),
+                      args={"method": d.method, "path": raw_template, "documented": documented}, spec=where)
+
+    def _check_head_content(self, state: _Op, response: _Response, resp: Any, status: str) -> None:
+        """A response to HEAD: no content expected (content sent is a finding); its ``Content-Type``,
+        when sent and the status documents content, must be one of those (what GET would send)."""
+        label = state.label
+        body = resp.body
+        if not (body.kind == "empty" and not body.size):
+            self._obs("response-body-sent-for-head", label, RESP, status, None, None,
+                      example=f"<{body.kind}, {body.size} bytes>", spec=response.node)
+        actual = header_get(resp.headers, "content-type")
+        if not actual or not response.content:  # a documented HEAD rarely documents content: no claim
+            return
+        key = _media_key(response.media_cache, actual, response.content)
+        if key is None:
+            self._obs("response-media-type-undocumented", label, RESP, status, actual, None,
+                      args={"media_type": actual, "documented": ", ".join(sorted(response.content))},
+                      spec=response.node)
+            return
+        self.aggregate.media[(label, "response", status, key)] += 1
+
     @staticmethod
     def _carries(alternatives: list[list[Credential]], ex: Exchange) -> bool:
         req = ex.request
@@ -816,6 +888,9 @@ class SpecChecker:
                 total = agg.statuses.get((label, status), obs.count)
             else:
                 total = agg.operations.get(label, obs.count)
+            if rule in _OPTIONS_RULES:  # out of the preflights, or of the plain OPTIONS exchanges
+                preflights = agg.preflights.get(label, 0)
+                total = preflights if rule.startswith("api-preflight-") else total - preflights
             if obs.args.get("scope") == "schema" and media is not None:  # every payload of this media type
                 count = agg.media.get((label, side_value, status or "", media), obs.count)
             else:
@@ -924,8 +999,48 @@ def coverage_of(checker: SpecChecker, agg: CheckAggregate) -> dict[str, Any]:
         ops_out.append({"operation": state.label, "exchanges": n, "request_media_types": request_media,
                         "statuses": statuses,
                         "undocumented_statuses": [{"status": s, "exchanges": c} for s, c in undocumented]})
-    return {
+        if op.method == "GET":
+            head = _head_coverage(checker, agg, state)
+            if head is not None:
+                ops_out[-1]["head"] = head
+    out: dict[str, Any] = {
         "exchanges": agg.exchanges,
         "summary": {k: {"documented": v[0], "exercised": v[1]} for k, v in counts.items()},
         "operations": ops_out,
     }
+    options = _options_coverage(checker, agg)
+    if options:
+        out["options"] = options
+    return out
+
+
+def _head_coverage(checker: SpecChecker, agg: CheckAggregate, state: _Op) -> dict[str, Any] | None:
+    """HEAD exchanges checked as this GET operation (none documents HEAD for its path), or ``None``."""
+    label = "HEAD " + state.op.path
+    n = agg.operations.get(label, 0)
+    if not n or "HEAD" in checker._by_template.get(normalize_path(state.op.path), {}):
+        return None
+    statuses = [{"status": key, "exchanges": agg.statuses.get((label, key), 0)} for key in state.responses]
+    undocumented = sorted((status, count) for (lab, status), count in agg.statuses.items()
+                          if lab == label and status not in state.responses and count)
+    return {"operation": label, "via": state.label, "exchanges": n, "statuses": statuses,
+            "undocumented_statuses": [{"status": s, "exchanges": c} for s, c in undocumented]}
+
+
+def _options_coverage(checker: SpecChecker, agg: CheckAggregate) -> list[dict[str, Any]]:
+    """OPTIONS exchanges on documented paths without an options operation: how many, how many were
+    CORS preflights, their statuses, and the methods the path documents (what they were compared with)."""
+    out = []
+    for template, ops in sorted(checker._by_template.items()):
+        if "OPTIONS" in ops:
+            continue
+        raw = checker._raw_templates.get(template, template)
+        label = "OPTIONS " + raw
+        n = agg.operations.get(label, 0)
+        if not n:
+            continue
+        statuses = sorted((status, count) for (lab, status), count in agg.statuses.items() if lab == label and count)
+        out.append({"operation": label, "path": raw, "exchanges": n, "preflights": agg.preflights.get(label, 0),
+                    "documented_methods": sorted(implied_methods(ops)),
+                    "statuses": [{"status": s, "exchanges": c} for s, c in statuses]})
+    return out

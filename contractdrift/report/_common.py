@@ -213,6 +213,7 @@ def coverage_lines(coverage: Mapping[str, JSONValue] | None) -> list[str]:
                     f"{st.get('status')} ({st.get('exchanges')})" if st.get("exchanges") else str(st.get("status")))
         if not op.get("exchanges"):
             lines.append(f"  {op.get('operation')}: not exercised")
+            lines += _head_lines(op.get("head"))
             continue
         text = f"  {op.get('operation')}: {op.get('exchanges')} exchanges"
         if seen:
@@ -224,7 +225,31 @@ def coverage_lines(coverage: Mapping[str, JSONValue] | None) -> list[str]:
             text += "; undocumented: " + ", ".join(
                 f"{st.get('status')} ({st.get('exchanges')})" for st in extra if isinstance(st, Mapping))
         lines.append(text)
+        lines += _head_lines(op.get("head"))
+    options = coverage.get("options")
+    for row in options if isinstance(options, list) else ():
+        if isinstance(row, Mapping):
+            statuses = row.get("statuses")
+            counted = ", ".join(f"{st.get('status')} ({st.get('exchanges')})" for st in
+                                (statuses if isinstance(statuses, list) else ()) if isinstance(st, Mapping))
+            lines.append(f"  {row.get('operation')} (no options operation documented): {row.get('exchanges')} "
+                         f"exchanges, {row.get('preflights')} CORS preflight(s)" + (f"; {counted}" if counted else ""))
     return lines + three_way_lines(coverage)
+
+
+def _head_lines(head: JSONValue) -> list[str]:
+    """HEAD exchanges checked as a GET operation (a coverage row's ``head``)."""
+    if not isinstance(head, Mapping):
+        return []
+    parts = []
+    for key in ("statuses", "undocumented_statuses"):
+        rows = head.get(key)
+        shown = ", ".join(f"{st.get('status')} ({st.get('exchanges')})" for st in (rows if isinstance(rows, list) else ())
+                          if isinstance(st, Mapping) and st.get("exchanges"))
+        if shown:
+            parts.append(shown if key == "statuses" else f"undocumented: {shown}")
+    return [f"    {head.get('operation')} (checked as {head.get('via')}): {head.get('exchanges')} exchanges"
+            + "".join(f"; {p}" for p in parts)]
 
 
 def describe_text(d: Mapping[str, JSONValue] | None) -> str:

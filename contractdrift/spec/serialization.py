@@ -16,7 +16,15 @@ from typing import Any
 from .node import Node
 from .shapes import parameter_serialization
 
-__all__ = ["coerce", "coerce_scalar", "deserialize", "schema_types"]
+__all__ = [
+    "coerce",
+    "coerce_scalar",
+    "deserialize",
+    "form_object",
+    "part_content_type",
+    "property_schema",
+    "schema_types",
+]
 _INT = re.compile(r"-?\d+\Z")
 _MAX_DEPTH = 32
 
@@ -73,6 +81,12 @@ def _property_schema(node: Node | None, name: str, _depth: int = 0) -> Node | No
                     return hit
     extra = node.child("additionalProperties")
     return extra if extra is not None and isinstance(extra.value, dict) else None
+
+
+def property_schema(node: Node | None, name: str) -> Node | None:
+    """The schema of property ``name`` of an object schema, looking through ``$ref`` and composition,
+    then ``additionalProperties`` (``None``: not described)."""
+    return _property_schema(node, name)
 
 
 def coerce_scalar(text: str, types: frozenset[str] | set[str]) -> Any:
@@ -198,3 +212,42 @@ def _shape(kind: str, parts: Sequence[str], explode: bool, kv: str) -> Any:
     if kind == "object":
         return _split_kv(parts) if explode else _pairs_to_object(parts)
     return ",".join(parts) if len(parts) != 1 else parts[0]
+
+
+def form_object(fields: Mapping[str, Sequence[str]], schema: Node | None,
+                encoding: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The object a form sends (``application/x-www-form-urlencoded`` fields, or the text parts of a
+    ``multipart/form-data`` body): each field's values (in order, repeated names repeat) deserialized
+    by its ``encoding`` entry's ``style``/``explode`` (default ``form``, exploded) and coerced to its
+    property's schema, as query parameters are."""
+    enc = encoding or {}
+    out: dict[str, Any] = {}
+    for name, values in fields.items():
+        entry = enc.get(name)
+        e: Mapping[str, Any] = entry if isinstance(entry, Mapping) else {}
+        style = e.get("style", "form")
+        param = {"name": name, "in": "query", "style": style, "explode": e.get("explode", style == "form")}
+        out[name], _ = deserialize(param, values, _property_schema(schema, name), fields)
+    return out
+
+
+def part_content_type(schema: Node | None, _depth: int = 0) -> str:
+    """The default ``contentType`` of a ``multipart`` part (OpenAPI's Encoding Object) for the schema
+    of its property: ``application/json`` for an object; for a string ``application/octet-stream``
+    under ``format: binary`` (3.0) or ``contentEncoding`` (3.1), its ``contentMediaType`` (3.1); an
+    array's is its items'; ``text/plain`` for other primitives and undescribed properties."""
+    if schema is None or _depth > _MAX_DEPTH:
+        return "text/plain"
+    node = schema.deref()
+    value = node.value if isinstance(node.value, dict) else {}
+    types = schema_types(node) - {"null"}
+    if types == {"array"}:
+        return part_content_type(node.child("items"), _depth + 1)
+    if types == {"object"}:
+        return "application/json"
+    media = value.get("contentMediaType")
+    if isinstance(media, str) and media.strip():
+        return media.strip()
+    if value.get("format") == "binary" or isinstance(value.get("contentEncoding"), str):
+        return "application/octet-stream"
+    return "text/plain"
