@@ -110,3 +110,16 @@ def test_version_advice() -> None:
     assert "not breaking" in version_advice([], "2022-08-01", "2022-11-15")["version_advice"]
     report = diff_specs(V1, V2)
     assert report.meta["version_bump"] == "major" and report.meta["version_advice"].endswith("1.4.0 -> 2.0.0")
+
+
+def test_head_requests_count_as_their_get() -> None:
+    """A HEAD client depends on the GET's parameters and statuses (check matches HEAD to GET too);
+    its empty bodies show no property."""
+    traffic = [*_traffic()[:4], _ex(5, "HEAD", "/v1/orders?limit=10", 200, None)]
+    report = diff_specs(V1, V2, group="none", traffic=traffic)
+    by = {(f.rule_id, f.location.operation, f.location.payload_pointer): f for f in report.findings}
+    region = by[("new-required-request-parameter", "GET /orders", None)]
+    assert region.evidence is not None and (region.evidence.observed, region.evidence.total) == (0, 5)
+    note = by[("response-optional-property-removed", "GET /orders", "/data/*/note")]
+    assert note.evidence is not None and (note.evidence.observed, note.evidence.total) == (3, 4)  # JSON bodies only
+    assert "match no operation" not in " ".join(report.warnings)

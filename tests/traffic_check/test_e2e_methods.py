@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
 from capture_servers.servers import uvicorn_server
 
@@ -119,3 +120,8 @@ def test_cli_text_report(recording: Path, capsys: pytest.CaptureFixture[str]) ->
         in out
     assert "CORS preflight on /files allows DELETE, which the spec does not document there" in out
     assert "method not documented" not in out
+    code = main(["check", str(recording), "--spec", str(SPEC), "--format", "json"])
+    doc = json.loads(capsys.readouterr()[0])
+    schema = json.loads((Path(__file__).parents[2] / "docs" / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, schema)
+    assert doc["coverage"]["options"][0]["preflights"] == 2

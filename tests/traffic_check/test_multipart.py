@@ -256,6 +256,32 @@ def test_a_binary_body_recorded_as_base64_is_read() -> None:
     assert keyed(run(upload_spec(), text)) == keyed(run(upload_spec(), as_text)) == [FILE_UNVALIDATED]
 
 
+def test_parser_reads_utf8_names_rfc2231_transfer_encodings_and_nested_parts() -> None:
+    raw = ('--B\r\nContent-Disposition: form-data; name="naïve"; filename="fé.bin"\r\n'
+           'Content-Type: text/plain; charset=utf-8\r\n\r\nvé\r\n'
+           "--B\r\nContent-Disposition: form-data; name=\"doc\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt\r\n\r\nx\r\n"
+           "--B\r\nContent-Disposition: form-data; name=b64\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n"
+           "--B\r\nContent-Disposition: form-data; name=inner\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n"
+           "--X\r\n\r\nz\r\n--X--\r\n"
+           "--B--\r\nepilogue").encode() + b"\xff\xfe"
+    parts, problem = parse_multipart(raw, "multipart/form-data; boundary=B")
+    assert problem is None
+    assert [(p.name, p.filename, p.content_type, p.data) for p in parts] == [
+        ("naïve", "fé.bin", "text/plain; charset=utf-8", "vé".encode()),
+        ("doc", "résumé.txt", None, b"x"),
+        ("b64", None, None, b"hello"),
+        ("inner", None, "multipart/mixed; boundary=X", None),
+    ]
+    schema = {"type": "object", "properties": {"inner": {"type": "string"}, "naïve": {"type": "string",
+                                                                                       "maxLength": 1}}}
+    assert keyed(run(upload_spec(schema), upload(raw, f"{FORM}; boundary=B"))) == [
+        ("request-body-unvalidated", "/inner", "info", 1),
+        ("request-property-constraint-violated", "/naïve", "warn", 1),
+        ("request-property-undocumented", "/b64", "info", 1),
+        ("request-property-undocumented", "/doc", "info", 1),
+    ]
+
+
 def test_swagger_2_form_data_files() -> None:
     doc = {"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {"/files": {"post": {
         "consumes": [FORM],
@@ -267,7 +293,7 @@ def test_swagger_2_form_data_files() -> None:
                                                                 "error", 1)]
 
 
-NAMES = st.text(alphabet=string.ascii_letters + string.digits + "_-", min_size=1, max_size=12)
+NAMES = st.text(alphabet=string.ascii_letters + string.digits + "_-. éü中", min_size=1, max_size=12)
 
 
 @settings(max_examples=60, deadline=None)
