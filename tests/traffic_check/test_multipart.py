@@ -310,3 +310,26 @@ def test_parts_written_by_httpx_read_back(fields: list[tuple[str, str]], files: 
     assert [(p.name, p.data) for p in parts] == [(n, v.encode()) for n, v in fields] + files
     assert [(p.filename, p.content_type) for p in parts[len(fields):]] == [("f.bin", "application/octet-stream")] * len(
         files)
+
+
+def test_a_body_cut_anywhere_before_its_closing_delimiter_is_malformed() -> None:
+    raw = good_parts()
+    end = raw.rindex(b"--XyZ--") + len(b"--XyZ--")
+    problems = {parse_multipart(raw[:cut], f"{FORM}; boundary=XyZ")[1] for cut in range(end)}
+    assert None not in problems
+    assert parse_multipart(raw[:end], f"{FORM}; boundary=XyZ")[1] is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=st.binary(max_size=300) | st.builds(lambda a, b: a + b"--B\r\n" + b, st.binary(max_size=80),
+                                                st.binary(max_size=80)),
+       boundary=st.text(max_size=80))
+def test_any_bytes_under_any_boundary_never_raise(raw: bytes, boundary: str) -> None:
+    parts, problem = parse_multipart(raw, f'{FORM}; boundary="{boundary}"')
+    assert (problem is None) or parts == []
+    assert problem is None or (isinstance(problem, str) and problem)
+    found = run(upload_spec(), upload(raw, f'{FORM}; boundary="{boundary}"'))
+    assert {f.rule_id for f in found} <= {"request-body-malformed", "request-body-unvalidated", "request-body-missing",
+                                          "request-property-required-missing", "request-property-undocumented",
+                                          "request-property-type-mismatch", "request-body-unparsable",
+                                          "request-property-constraint-violated", "request-property-enum-mismatch"}
