@@ -632,7 +632,8 @@ class SpecChecker:
             return
         self.aggregate.media[(label, "request", "", key)] += 1
         media = state.body[key]
-        if key.startswith("multipart/"):
+        if key.startswith("multipart/") or (key == "*/*" and actual is not None
+                                             and actual[:10].lower() == "multipart/"):
             self._check_multipart(state, media, key, body, actual)
             return
         if media.schema is None:

@@ -333,3 +333,14 @@ def test_any_bytes_under_any_boundary_never_raise(raw: bytes, boundary: str) -> 
                                           "request-property-required-missing", "request-property-undocumented",
                                           "request-property-type-mismatch", "request-body-unparsable",
                                           "request-property-constraint-violated", "request-property-enum-mismatch"}
+
+
+def test_a_wildcard_request_media_type_reads_multipart_and_json() -> None:
+    doc = upload_spec()
+    content = doc["paths"]["/files"]["post"]["requestBody"]["content"]
+    content["*/*"] = content.pop(FORM)
+    missing_owner = encode(("meta", '{"title": "t"}', {}), ("file", b"%PDF", {"filename": "a.pdf"}))
+    as_json = upload(json.dumps({"meta": {"title": "t"}, "owner": 5, "file": "x"}).encode(), "application/json", "j")
+    assert keyed(run(doc, upload(missing_owner), as_json)) == [
+        FILE_UNVALIDATED, ("request-property-required-missing", "/owner", "error", 1),
+        ("request-property-type-mismatch", "/owner", "error", 1)]
