@@ -673,8 +673,9 @@ class SpecChecker:
             self._obs("request-body-malformed", label, REQ, None, key, None, args={"reason": problem},
                       spec=media.node)
             return
-        encoding = media.node.get("encoding")
-        form = read_form(parts, media.schema, encoding if isinstance(encoding, dict) else None)
+        raw_encoding = media.node.get("encoding")
+        encoding = raw_encoding if isinstance(raw_encoding, dict) else None
+        form = read_form(parts, media.schema, encoding)
         for name, (sent, allowed) in form.media_mismatch.items():
             self._obs("request-part-media-type-undocumented", label, REQ, None, key, (name,), example=sent,
                       args={"part": name, "documented": allowed},
@@ -684,6 +685,11 @@ class SpecChecker:
                       spec=media.node)
         for name, reason in form.opaque.items():
             self._unvalidated(label, REQ, None, key, reason, media.node, (name,))
+        if encoding:  # the Encoding Object's per-part headers are not checked: say so where a part sent them
+            for name, entry in encoding.items():
+                if name in form.value and isinstance(entry, dict) and entry.get("headers"):
+                    self._unvalidated(label, REQ, None, key, "headers of a multipart part (encoding headers)",
+                                      media.node.child("encoding", name, "headers"), (name, "headers"))
         if media.compiled is None:
             media.compiled = self._compile(media.schema, REQ)
         assert media.compiled is not None

@@ -344,3 +344,14 @@ def test_a_wildcard_request_media_type_reads_multipart_and_json() -> None:
     assert keyed(run(doc, upload(missing_owner), as_json)) == [
         FILE_UNVALIDATED, ("request-property-required-missing", "/owner", "error", 1),
         ("request-property-type-mismatch", "/owner", "error", 1)]
+
+
+def test_encoding_headers_are_counted_as_not_checked_where_the_part_is_sent() -> None:
+    encoding = {**ENCODING, "meta": {"headers": {"X-Rev": {"required": True, "schema": {"type": "integer"}}}},
+                "count": {"headers": {"X-Unit": {"schema": {"type": "string"}}}}}
+    found = run(upload_spec(encoding=encoding), upload(good_parts()))
+    assert keyed(found) == [FILE_UNVALIDATED, ("request-body-unvalidated", "/meta/headers", "info", 1)]
+    headers = next(f for f in found if f.location.payload_pointer == "/meta/headers")
+    assert headers.args["reason"] == "headers of a multipart part (encoding headers)"
+    assert headers.location.revision is not None
+    assert headers.location.revision.pointer.endswith("/encoding/meta/headers")
