@@ -178,8 +178,9 @@ def read_form(parts: Sequence[Part], schema: Node | None, encoding: Mapping[str,
                     out.opaque.setdefault(name, NOT_TEXT)
         types = schema_types(prop)
         if name in out.opaque or name in out.unparsable:
-            out.placeholders.add(name)
-            out.value[name] = [""] * len(group) if len(group) > 1 or "array" in types else ""
+            out.placeholders.add(name)  # a string (what file parts are described as) that says what stands there
+            shown = [_placeholder(p) for p in group]
+            out.value[name] = shown if len(group) > 1 or "array" in types else shown[0]
         elif text and not parsed:
             texts[name] = text
         elif len(parsed) == 1 and not text:
@@ -196,3 +197,9 @@ def _is_text(media: str) -> bool:
     mt = parse_media_type(media)
     return mt.type == "text" or is_json_media_type(media)
 
+
+def _placeholder(part: Part) -> str:
+    if part.data is None:
+        return "<nested multipart part>"
+    named = f" {part.filename!r}" if part.filename else ""
+    return f"<part{named}, {len(part.data)} bytes, not validated>"

@@ -110,6 +110,10 @@ def test_json_part_drift_missing_required_part_and_text_parts_deserialized() -> 
     ]
     title = next(f for f in found if f.location.payload_pointer == "/meta/title")
     assert title.evidence is not None and title.evidence.example == 5
+    owner = next(f for f in found if f.location.payload_pointer == "/owner")  # the body as read, file described
+    assert owner.evidence is not None and owner.evidence.example == {
+        "meta": {"title": 5, "pages": 0, "extra": 1}, "file": "<part 'x.png', 4 bytes, not validated>",
+        "count": "seven", "tags": ["a", "c"]}
 
 
 def test_text_parts_coerce_like_form_fields() -> None:
