@@ -110,7 +110,7 @@ def test_json_body_keeps_types_and_formats() -> None:
         "password": "hunter22",
         "pin": 1234,
         "session": {"id": "0b7c7e7a-4f3e-4b1e-9a3e-1d2c3b4a5f6e", "issued": "2024-05-01T10:20:30Z", "ok": True},
-        "tokens": [{"token": "abc", "score": 0.5}],
+        "tokens": [{"token": "abc-tok", "score": 0.5}],
         "secret_ratio": 0.75,
         "card_number": "4111 1111 1111 1111",
         "contact": {"email": "bob@corp.test"},
@@ -124,7 +124,7 @@ def test_json_body_keeps_types_and_formats() -> None:
     assert out["pin"] == 1000 and out["secret_ratio"] == 0.0
     assert out["session"] == {"id": "00000000-0000-4000-9000-000000000000", "issued": "1970-01-01T00:00:00Z",
                               "ok": False}
-    assert _stand_in(out["tokens"][0]["token"], "abc") and out["tokens"][0]["score"] == 0.5
+    assert _stand_in(out["tokens"][0]["token"], "abc-tok") and out["tokens"][0]["score"] == 0.5
     # a card under a secret name: a token stand-in; the same card under an innocent key: a card stand-in
     assert _stand_in(out["card_number"], "4111")
     email = out["contact"]["email"]
@@ -182,7 +182,7 @@ def test_user_rules() -> None:
         "profile": {"phone": "+1 555 0100", "name": "x", "meta": {"dob": "1990-02-03"}},
         "items": [{"serial": 12345, "k": 1}, {"serial": 99, "k": 2}],
         "acctNo": "DE00-1",
-        "x_pinhash": "ab",
+        "x_pinhash": "pin-ab",
         "free": "key SK-123456 here",
     }
     ex = _exchange(
@@ -195,10 +195,10 @@ def test_user_rules() -> None:
     assert _stand_in(headers["X-Other"], "654321")
     got = out.request.body.json
     assert isinstance(got, dict)
-    assert _stand_in(got["profile"]["phone"], "555") and got["profile"]["name"] == "x"
+    assert _stand_in(got["profile"]["phone"], "555 0100") and got["profile"]["name"] == "x"
     assert got["profile"]["meta"] == {"dob": "1970-01-01"}
     assert got["items"] == [{"serial": 10000, "k": 1}, {"serial": 10, "k": 2}]
-    assert _stand_in(got["acctNo"], "DE00-1") and _stand_in(got["x_pinhash"], "ab")
+    assert _stand_in(got["acctNo"], "DE00-1") and _stand_in(got["x_pinhash"], "pin-ab")
     free = got["free"]
     assert free.startswith("key ") and free.endswith(" here") and _stand_in(free[4:-5], "123456")
     # without defaults only the user's rules apply
