@@ -39,6 +39,7 @@ from ..model import Body, Exchange, Headers
 from ..model.json import JSONValue
 from ..model.masks import REDACTED, is_redacted, redacted_kind
 from .detect import ALWAYS, CATEGORIES, Scanner
+from .redact_multipart import is_multipart_form, redact_multipart
 from .secret_catalog import CATALOG
 from .standins import Keyer
 
@@ -728,7 +729,8 @@ class Redactor:
         return value
 
     def redact_body(self, body: Body) -> Body:
-        """Redact a body: JSON by structure, forms by field, text by patterns; binary is kept."""
+        """Redact a body: JSON by structure, forms and multipart forms by field, text by patterns; other
+        binary bodies are kept."""
         if body.kind == "json":
             new_json = self.redact_json(body.json)
             return body if new_json is body.json else _evolve(body, json=new_json)
@@ -736,9 +738,17 @@ class Redactor:
             if body.media_type == "application/x-www-form-urlencoded":
                 text = self.redact_query(body.text)
                 text = self.redact_text(text)
+            elif is_multipart_form(body.media_type):
+                text = redact_multipart(body.text.encode("utf-8"), body.media_type or "", self).decode("utf-8")
             else:
                 text = self.redact_text(body.text)
             return body if text == body.text else _evolve(body, text=text)
+        if body.kind == "binary" and body.base64 and is_multipart_form(body.media_type):
+            import base64
+
+            raw = base64.b64decode(body.base64)
+            new_raw = redact_multipart(raw, body.media_type or "", self)
+            return body if new_raw == raw else _evolve(body, base64=base64.b64encode(new_raw).decode("ascii"))
         return body
 
     def redact(self, exchange: Exchange) -> Exchange:
