@@ -22,11 +22,11 @@ from dataclasses import replace
 from typing import Any
 
 from ..model import Body, Exchange, Request, Response
-from ..store.jsonl import JsonlWriter
-from ._ids import new_exchange_id
+from ..store.jsonl import JsonlWriter, Position
+from ._ids import IdBlock, id_in_block, new_exchange_id
 from ._tee import BODY_DECODED, BODY_ENCODED, empty_body, openapi_route
 from .asgi import scope_url
-from .body import BodyBuffer, make_body
+from .body import BodyBuffer, body_from_bytes, make_body
 from .redact import Redactor
 from .wsgi import environ_url
 
@@ -80,7 +80,7 @@ def body_from_state(
     kept = data[0] if len(data) == 1 else b"".join(data)
     total = counted if size is None or size < counted else size
     if complete and total == len(kept):
-        return Body.from_bytes(kept, media_type), None
+        return body_from_bytes(kept, media_type), None
     return make_body(kept, media_type, total_size=total, truncated=True), None
 
 
@@ -99,7 +99,7 @@ def _has_body(headers: tuple[tuple[str, str], ...]) -> bool:
     return False
 
 
-def _asgi(raw: tuple[Any, ...], limit: int) -> Exchange:
+def _asgi(raw: tuple[Any, ...], limit: int, xid: str) -> Exchange:
     (_, started, duration_ms, method, scope, route_path, req_headers_raw, req_state, req_done, status,
      resp_headers_raw, resp_state, resp_done, http_version, error) = raw
     req_headers = _str_headers(req_headers_raw)
@@ -124,13 +124,13 @@ def _asgi(raw: tuple[Any, ...], limit: int) -> Exchange:
     if error is None and status is None:
         error = "application returned without sending a response"
     return Exchange(
-        id=new_exchange_id(), started_at=started, duration_ms=duration_ms,
+        id=xid, started_at=started, duration_ms=duration_ms,
         request=Request(method=method, url=url, headers=req_headers, body=req_body),
         response=response, source="asgi", route=route, error=error,
     )
 
 
-def _wsgi(raw: tuple[Any, ...], limit: int) -> Exchange:
+def _wsgi(raw: tuple[Any, ...], limit: int, xid: str) -> Exchange:
     (_, started, duration_ms, method, environ, headers, req_state, content_length, status,
      resp_headers_raw, resp_state, resp_done, route, error) = raw
     req_headers = tuple(headers)
@@ -146,13 +146,13 @@ def _wsgi(raw: tuple[Any, ...], limit: int) -> Exchange:
     elif error is None:
         error = "application did not call start_response"
     return Exchange(
-        id=new_exchange_id(), started_at=started, duration_ms=duration_ms,
+        id=xid, started_at=started, duration_ms=duration_ms,
         request=Request(method=method, url=environ_url(environ), headers=req_headers, body=req_body),
         response=response, source="wsgi", route=route, error=error,
     )
 
 
-def _proxy(raw: tuple[Any, ...], limit: int) -> Exchange:
+def _proxy(raw: tuple[Any, ...], limit: int, xid: str) -> Exchange:
     (_, started, duration_ms, method, url, host, headers_raw, req_state, status, resp_headers_raw,
      resp_state, complete, http_version, error) = raw
     out_headers = _str_headers(headers_raw, lower=True)
@@ -170,18 +170,19 @@ def _proxy(raw: tuple[Any, ...], limit: int) -> Exchange:
                 error = decode_error
         response = Response(status=status, headers=resp_headers, body=body, http_version=http_version)
     return Exchange(
-        id=new_exchange_id(), started_at=started, duration_ms=duration_ms,
+        id=xid, started_at=started, duration_ms=duration_ms,
         request=Request(method=method, url=url, headers=out_headers, body=req_body),
         response=response, source="proxy", error=error,
     )
 
 
-_LAYOUTS: dict[str, Callable[[tuple[Any, ...], int], Exchange]] = {"asgi": _asgi, "wsgi": _wsgi, "proxy": _proxy}
+_LAYOUTS: dict[str, Callable[[tuple[Any, ...], int, str], Exchange]] = {"asgi": _asgi, "wsgi": _wsgi, "proxy": _proxy}
 
 
-def materialize(raw: tuple[Any, ...], limit: int) -> Exchange:
-    """The (unredacted) :class:`Exchange` of a raw capture; ``limit``: the recorder's ``max_body_bytes``."""
-    return _LAYOUTS[raw[0]](raw, limit)
+def materialize(raw: tuple[Any, ...], limit: int, exchange_id: str | None = None) -> Exchange:
+    """The (unredacted) :class:`Exchange` of a raw capture; ``limit``: the recorder's ``max_body_bytes``;
+    ``exchange_id``: its id (a new one when not given)."""
+    return _LAYOUTS[raw[0]](raw, limit, exchange_id or new_exchange_id())
 
 
 class Backend:
@@ -210,25 +211,35 @@ class Backend:
         if writer is None and path is not None:
             self.writer = JsonlWriter(path, compress=compress or path.endswith(".gz"), rotate_bytes=rotate_bytes)
 
-    def exchange(self, item: tuple[Any, ...]) -> Exchange:
-        """One item -> the redacted, tagged exchange to write."""
+    def exchange(self, item: tuple[Any, ...], exchange_id: str | None = None) -> Exchange:
+        """One item -> the redacted, tagged exchange to write (``exchange_id``: its id, else a new one)."""
         if item[0] == "x":
             ex: Exchange = item[1]
             return ex  # submit() already redacted and tagged it
-        ex = materialize(item, self.limit)
+        ex = materialize(item, self.limit, exchange_id)
         if self.redactor is not None:
             ex = self.redactor.redact(ex)
         if self.tags:
             ex = replace(ex, tags={**self.tags, **ex.tags})
         return ex
 
-    def process(self, items: Sequence[tuple[Any, ...]]) -> BatchResult:
+    @property
+    def position(self) -> Position | None:
+        """Where the last batch written ended (``None``: nothing written yet, or in memory)."""
+        return self.writer.position if self.writer is not None else None
+
+    def process(self, items: Sequence[tuple[Any, ...]], ids: IdBlock | None = None,
+                resume: Position | None = None) -> BatchResult:
+        """Build, redact, tag and write a batch. ``ids``: the block of ids reserved for it (so that
+        a batch sent again gets the same ids); ``resume``: the position after the last batch known
+        complete, when this batch may have been written in part by a writer that died (exchanges
+        found written since then count as written, and are not written twice)."""
         errors = truncated = 0
         error: str | None = None
         batch: list[Exchange] = []
-        for item in items:
+        for i, item in enumerate(items):
             try:
-                ex = self.exchange(item)
+                ex = self.exchange(item, id_in_block(ids, i) if ids is not None else None)
             except Exception as exc:
                 errors += 1
                 error = f"building an exchange: {type(exc).__name__}: {exc}"
@@ -244,7 +255,8 @@ class Backend:
             else:
                 try:
                     before = self.writer.failed
-                    written = self.writer.write_many(batch)
+                    written = self.writer.write_many(batch, resume=resume)
+                    written += self.writer.last_present
                     failed = self.writer.failed - before
                     if failed:
                         errors += failed
