@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
-from ..model import Body, Exchange, Request, Response
+from ..model import Body, Exchange, Headers, Request, Response
 from ..store.jsonl import JsonlWriter, Position
 from ._ids import IdBlock, id_in_block, new_exchange_id
 from ._tee import BODY_DECODED, BODY_ENCODED, empty_body, openapi_route
@@ -99,7 +98,14 @@ def _has_body(headers: tuple[tuple[str, str], ...]) -> bool:
     return False
 
 
-def _asgi(raw: tuple[Any, ...], limit: int, xid: str) -> Exchange:
+# A layout turns a raw capture into the parts of an exchange, built (and redacted) by _build:
+# (started, duration_ms, method, url, request headers, request body,
+#  (status, headers, body, http_version) or None, source, route, error).
+_Parts = tuple[Any, Any, str, str, Headers, Body, "tuple[int, Headers, Body, str | None] | None", str, "str | None",
+               "str | None"]
+
+
+def _asgi(raw: tuple[Any, ...], limit: int) -> _Parts:
     (_, started, duration_ms, method, scope, route_path, req_headers_raw, req_state, req_done, status,
      resp_headers_raw, resp_state, resp_done, http_version, error) = raw
     req_headers = _str_headers(req_headers_raw)
@@ -115,7 +121,7 @@ def _asgi(raw: tuple[Any, ...], limit: int, xid: str) -> Exchange:
     if status is not None:
         resp_headers = _str_headers(resp_headers_raw)
         body, _ = body_from_state(resp_state, _media(resp_headers), limit, complete=resp_done)
-        response = Response(status=status, headers=resp_headers, body=body, http_version=http_version)
+        response = (status, resp_headers, body, http_version)
     route = None
     if isinstance(route_path, str):
         root = scope.get("root_path") or ""
@@ -123,14 +129,10 @@ def _asgi(raw: tuple[Any, ...], limit: int, xid: str) -> Exchange:
             route = openapi_route(root + route_path)
     if error is None and status is None:
         error = "application returned without sending a response"
-    return Exchange(
-        id=xid, started_at=started, duration_ms=duration_ms,
-        request=Request(method=method, url=url, headers=req_headers, body=req_body),
-        response=response, source="asgi", route=route, error=error,
-    )
+    return started, duration_ms, method, url, req_headers, req_body, response, "asgi", route, error
 
 
-def _wsgi(raw: tuple[Any, ...], limit: int, xid: str) -> Exchange:
+def _wsgi(raw: tuple[Any, ...], limit: int) -> _Parts:
     (_, started, duration_ms, method, environ, headers, req_state, content_length, status,
      resp_headers_raw, resp_state, resp_done, route, error) = raw
     req_headers = tuple(headers)
@@ -142,17 +144,13 @@ def _wsgi(raw: tuple[Any, ...], limit: int, xid: str) -> Exchange:
         body, _ = body_from_state(resp_state, _media(resp_headers), limit, complete=resp_done)
         proto = environ.get("SERVER_PROTOCOL")
         version = proto[5:] if isinstance(proto, str) and proto.startswith("HTTP/") else None
-        response = Response(status=status, headers=resp_headers, body=body, http_version=version)
+        response = (status, resp_headers, body, version)
     elif error is None:
         error = "application did not call start_response"
-    return Exchange(
-        id=xid, started_at=started, duration_ms=duration_ms,
-        request=Request(method=method, url=environ_url(environ), headers=req_headers, body=req_body),
-        response=response, source="wsgi", route=route, error=error,
-    )
+    return started, duration_ms, method, environ_url(environ), req_headers, req_body, response, "wsgi", route, error
 
 
-def _proxy(raw: tuple[Any, ...], limit: int, xid: str) -> Exchange:
+def _proxy(raw: tuple[Any, ...], limit: int) -> _Parts:
     (_, started, duration_ms, method, url, host, headers_raw, req_state, status, resp_headers_raw,
      resp_state, complete, http_version, error) = raw
     out_headers = _str_headers(headers_raw, lower=True)
@@ -168,21 +166,42 @@ def _proxy(raw: tuple[Any, ...], limit: int, xid: str) -> Exchange:
             body, decode_error = body_from_state(resp_state, mt, limit, complete=complete)
             if decode_error and error is None:
                 error = decode_error
-        response = Response(status=status, headers=resp_headers, body=body, http_version=http_version)
+        response = (status, resp_headers, body, http_version)
+    return started, duration_ms, method, url, out_headers, req_body, response, "proxy", None, error
+
+
+_LAYOUTS: dict[str, Callable[[tuple[Any, ...], int], _Parts]] = {"asgi": _asgi, "wsgi": _wsgi, "proxy": _proxy}
+
+
+def _build(parts: _Parts, exchange_id: str, redactor: Redactor | None, tags: Mapping[str, str]) -> Exchange:
+    """The exchange of a raw capture's parts, redacted *before* it is built: what
+    ``redactor.redact(exchange)`` and then adding ``tags`` would give (the very same calls on the same
+    parts), without building the exchange twice."""
+    started, duration_ms, method, url, req_headers, req_body, resp, source, route, error = parts
+    if redactor is not None:
+        url = redactor.redact_url(url)
+        req_headers = redactor.redact_headers(req_headers)
+        req_body = redactor.redact_body(req_body)
+        if error:
+            error = redactor.redact_text(error)
+    response = None
+    if resp is not None:
+        status, resp_headers, resp_body, http_version = resp
+        if redactor is not None:
+            resp_headers = redactor.redact_headers(resp_headers)
+            resp_body = redactor.redact_body(resp_body)
+        response = Response(status=status, headers=resp_headers, body=resp_body, http_version=http_version)
     return Exchange(
-        id=xid, started_at=started, duration_ms=duration_ms,
-        request=Request(method=method, url=url, headers=out_headers, body=req_body),
-        response=response, source="proxy", error=error,
+        id=exchange_id, started_at=started, duration_ms=duration_ms,
+        request=Request(method=method, url=url, headers=req_headers, body=req_body),
+        response=response, source=source, route=route, tags=dict(tags), error=error,  # type: ignore[arg-type]
     )
-
-
-_LAYOUTS: dict[str, Callable[[tuple[Any, ...], int, str], Exchange]] = {"asgi": _asgi, "wsgi": _wsgi, "proxy": _proxy}
 
 
 def materialize(raw: tuple[Any, ...], limit: int, exchange_id: str | None = None) -> Exchange:
     """The (unredacted) :class:`Exchange` of a raw capture; ``limit``: the recorder's ``max_body_bytes``;
     ``exchange_id``: its id (a new one when not given)."""
-    return _LAYOUTS[raw[0]](raw, limit, exchange_id or new_exchange_id())
+    return _build(_LAYOUTS[raw[0]](raw, limit), exchange_id or new_exchange_id(), None, {})
 
 
 class Backend:
@@ -216,12 +235,8 @@ class Backend:
         if item[0] == "x":
             ex: Exchange = item[1]
             return ex  # submit() already redacted and tagged it
-        ex = materialize(item, self.limit, exchange_id)
-        if self.redactor is not None:
-            ex = self.redactor.redact(ex)
-        if self.tags:
-            ex = replace(ex, tags={**self.tags, **ex.tags})
-        return ex
+        # Redacted and tagged as it is built (the same as materializing, then redact() and tags).
+        return _build(_LAYOUTS[item[0]](item, self.limit), exchange_id or new_exchange_id(), self.redactor, self.tags)
 
     @property
     def position(self) -> Position | None:
