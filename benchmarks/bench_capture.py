@@ -88,7 +88,8 @@ def serve_child(kind: str, port: int, upstream: str | None, out: str | None, sam
         recorder.close()
         s = recorder.stats
         print(json.dumps({"recorded": s.recorded, "dropped": s.dropped, "errors": s.errors, "offload": s.offload,
-                          "writer_restarts": s.writer_restarts}), flush=True)
+                          "writer_restarts": s.writer_restarts,
+                          "written_by_the_feeder": recorder._offload.helped}), flush=True)
 
 
 def free_port() -> int:

@@ -15,6 +15,9 @@ first. Modes (``offload``):
   torn last line is cut off, exchanges already in the file are not written twice), so a killed
   writer loses nothing. After three deaths in a row without an acknowledged batch between them (a
   batch that kills every writer), the feeder writes from the thread, resuming the same way.
+  When the writer process falls behind (no free core: the queue is half full), the feeder also
+  writes a batch itself while the process works on one, so that the host slows down a little
+  instead of dropping exchanges.
 * ``"auto"``: the thread until :data:`PROCESS_AFTER` exchanges were queued, then the process (for
   long-lived recorders such as ``contractdrift record``'s).
 * ``"inline"``: synchronously in the submitting thread.
@@ -31,6 +34,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Literal
 
@@ -144,6 +148,7 @@ class OffloadWriter:
         self._deaths_in_row = 0
         self.restarts = 0
         self.submitted = self.recorded = self.truncated = self.dropped_queue_full = 0
+        self.helped = 0  # exchanges the feeder wrote itself because the writer process fell behind
         self._queued = self._processed = 0
         # "auto" writes from the thread until the recorder proves busy, then from a process.
         self.mode = "thread" if self.requested == "auto" else self.requested
@@ -236,7 +241,7 @@ class OffloadWriter:
                     batch.append(pop())
             try:
                 if self.mode == "process":
-                    self._send(batch)
+                    self._send(batch, self._help_writer)
                 else:
                     self._write(batch)
             except Exception as exc:  # pragma: no cover - _send/_write count their own failures
@@ -246,6 +251,24 @@ class OffloadWriter:
                 self._done.notify_all()
         if self._child is not None:
             self._stop_child()
+
+    def _help_writer(self) -> None:
+        """While the writer process works on a batch: if it falls behind (the queue half full), write
+        a batch from here too, rather than let the queue overflow (and drop exchanges). This spends
+        the host's CPU only when the writer process cannot keep up (no free core)."""
+        pending = self._pending
+        if len(pending) <= self.queue_size // 2:
+            return
+        extra: list[tuple[Any, ...]] = []
+        with contextlib.suppress(IndexError):
+            while len(extra) < _BATCH:
+                extra.append(pending.popleft())
+        if extra:
+            self.helped += len(extra)
+            self._write(extra)
+            with self._done:
+                self._processed += len(extra)
+                self._done.notify_all()
 
     def _write(self, batch: list[tuple[Any, ...]], ids: IdBlock | None = None,
                resume: Position | None = None) -> None:
@@ -324,8 +347,9 @@ class OffloadWriter:
             logger.warning("contractdrift recorder (%s): the writer process died %d times in a row; writing from "
                            "a thread", self.failures.label, self._deaths_in_row)
 
-    def _send(self, batch: list[tuple[Any, ...]]) -> None:
-        """Hand a batch to the writer process and wait for its acknowledgement (GIL released).
+    def _send(self, batch: list[tuple[Any, ...]], meanwhile: Callable[[], None] | None = None) -> None:
+        """Hand a batch to the writer process and wait for its acknowledgement (GIL released);
+        ``meanwhile`` runs once, after the batch went out and before waiting.
 
         The batch (with its reserved ids) is kept until acknowledged: when the writer dies, it is
         sent again to a replacement (or, after repeated deaths, written here), resuming from the
@@ -344,6 +368,10 @@ class OffloadWriter:
                 break
             try:
                 child.send.send_bytes(data)
+                if meanwhile is not None:
+                    help_now = meanwhile
+                    meanwhile = None  # once: not again for a re-sent batch
+                    help_now()
                 reply = pickle.loads(child.recv.recv_bytes())
             except (EOFError, OSError, pickle.UnpicklingError):
                 if resume is None:

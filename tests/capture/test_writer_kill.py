@@ -46,13 +46,14 @@ def _kill_writers(rec: Recorder, done: threading.Event, kills: list[int]) -> Non
             recorded = rec.stats.recorded
             # Let the replacement acknowledge a batch first (three deaths in a row, with no batch
             # acknowledged between them, would send the recorder back to its thread).
-            while (rec.writer_pid == pid or rec.stats.recorded == recorded) and not done.is_set():
+            while ((rec.writer_pid == pid or rec.stats.recorded == recorded or rec._offload._deaths_in_row)
+                   and not done.is_set()):
                 time.sleep(0.005)
 
 
 def test_killing_the_writer_process_several_times_loses_nothing_and_writes_nothing_twice(tmp_path: Path) -> None:
     path = tmp_path / "killed.jsonl"
-    rec = Recorder(path, offload="process", queue_size=N)
+    rec = Recorder(path, offload="process", queue_size=4 * N)  # the feeder never has to help (test below)
     host_pid = os.getpid()
     done = threading.Event()
     kills: list[int] = []
@@ -110,3 +111,28 @@ def test_a_writer_killed_after_or_inside_its_write_is_replaced_without_loss_or_d
     ids = [e.id for e in exchanges]
     assert len(ids) == n and len(set(ids)) == n
     assert sorted(e.response.body.json["n"] for e in exchanges) == list(range(n))  # type: ignore[union-attr,index,call-overload]
+
+
+def test_when_the_writer_process_falls_behind_the_feeder_writes_too(tmp_path: Path) -> None:
+    """The queue half full while the writer process works: the feeder writes a batch itself (the
+    host slows down a little instead of dropping exchanges); nothing is written twice."""
+    path = tmp_path / "helped.jsonl"
+    rec = Recorder(path, offload="process", queue_size=1000)
+    out = rec._offload
+    for i in range(900):  # queued without waking the feeder (it has not started yet)
+        out._pending.append(_raw(i))
+        out._queued += 1
+        out.submitted += 1
+    out._help_writer()
+    assert out.helped == 256 and len(out._pending) == 900 - 256 and out.recorded == 256
+    out._help_writer()
+    assert out.helped == 512 and len(out._pending) == 900 - 512
+    out._help_writer()  # 388 left: below half the queue, the writer process can cope
+    assert out.helped == 512
+    for i in range(900, 3000):
+        rec.submit_raw(_raw(i))
+    rec.close()
+    stats = rec.stats
+    assert stats.recorded + stats.dropped_queue_full == stats.submitted == 3000 and stats.errors == 0
+    ids = [e.id for e in read_recording(path)]
+    assert len(ids) == len(set(ids)) == stats.recorded
