@@ -165,8 +165,12 @@ class JsonlWriter:
         try:
             if self.path.parent and not self.path.parent.exists():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            flags = os.O_RDWR | os.O_APPEND | os.O_CREAT  # read: torn-tail checks | getattr(os, "O_CLOEXEC", 0)
-            return os.open(self.path, flags, 0o600)
+            # Read access too, for the torn-tail checks (write-only where reading is not allowed).
+            flags = os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+            try:
+                return os.open(self.path, flags | os.O_RDWR, 0o600)
+            except PermissionError:
+                return os.open(self.path, flags | os.O_WRONLY, 0o600)
         except OSError as exc:
             raise RecordingError(f"cannot open the recording for writing: {exc.strerror or exc}",
                                  file=str(self.path)) from exc
@@ -258,7 +262,7 @@ class JsonlWriter:
             size = os.fstat(fd).st_size
             if not self._tail_checked:
                 self._tail_checked = True
-                if size and not self.compress and os.pread(fd, 1, size - 1) != b"\n":
+                if size and not self.compress and _last_byte(fd, size) not in (b"\n", None):
                     lines.insert(0, b"\n")  # a torn last line: start on a fresh line
                     self.torn_lines += 1
             count = len(lines) - (1 if lines and lines[0] == b"\n" else 0)
@@ -381,6 +385,14 @@ class JsonlWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _last_byte(fd: int, size: int) -> bytes | None:
+    """The file's last byte, or ``None`` when it cannot be read (opened write-only, not a regular file)."""
+    try:
+        return os.pread(fd, 1, size - 1)
+    except OSError:
+        return None
 
 
 def _ids_in(data: bytes) -> set[str]:

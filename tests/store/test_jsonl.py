@@ -321,3 +321,46 @@ def test_streaming_read_uses_bounded_memory(tmp_path: Path) -> None:
     assert count == 3001
     # one line is ~5 KB: the peak stays near one exchange, far below the file size
     assert peak < 500_000, f"peak {peak} bytes while streaming a {size} byte file"
+
+
+def test_the_recording_descriptor_is_close_on_exec_and_readable_for_tail_checks(tmp_path: Path) -> None:
+    import fcntl
+
+    with JsonlWriter(tmp_path / "fd.jsonl") as writer:
+        writer.open()
+        assert writer._fd is not None
+        assert fcntl.fcntl(writer._fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC
+        assert os.pread(writer._fd, 1, 0) == b""
+
+
+def test_a_write_only_recording_is_still_appended_to(tmp_path: Path) -> None:
+    path = tmp_path / "wo.jsonl"
+    write_exchanges([make_exchange(0)], path)
+    with open(path, "ab") as fh:
+        fh.write(b'{"id":"torn')
+    path.chmod(0o200)
+    try:
+        if os.access(path, os.R_OK):
+            pytest.skip("running as root: permission bits do not stop reading")
+        with JsonlWriter(path) as writer:
+            assert writer.write_many([make_exchange(1)]) == 1
+            assert writer.torn_lines == 0  # could not look: appended as before
+    finally:
+        path.chmod(0o600)
+
+
+def test_the_tail_check_gives_up_quietly_on_a_descriptor_it_cannot_read(tmp_path: Path) -> None:
+    from contractdrift.store.jsonl import _last_byte
+
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b"abc")
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        assert _last_byte(fd, 3) is None
+    finally:
+        os.close(fd)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert _last_byte(fd, 3) == b"c"
+    finally:
+        os.close(fd)
