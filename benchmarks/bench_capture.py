@@ -39,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,12 +63,13 @@ def make_app() -> Any:
     return Starlette(routes=[Route("/items/{item_id:int}", item)])
 
 
-def serve_child(kind: str, port: int, upstream: str | None, out: str | None, sample_rate: float) -> None:
+def serve_child(kind: str, port: int, upstream: str | None, out: str | None, sample_rate: float,
+                offload: str = "auto") -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from contractdrift.capture.proxy import RecordingProxy, serve
     from contractdrift.capture.recorder import Recorder
 
-    recorder = Recorder(out, sample_rate=sample_rate, offload="auto") if out else None  # a long-lived server
+    recorder = Recorder(out, sample_rate=sample_rate, offload=offload) if out else None  # type: ignore[arg-type]
     app: Any
     if kind == "plain":
         app = make_app()
@@ -86,7 +87,9 @@ def serve_child(kind: str, port: int, upstream: str | None, out: str | None, sam
     if recorder is not None:
         recorder.close()
         s = recorder.stats
-        print(json.dumps({"recorded": s.recorded, "dropped": s.dropped, "errors": s.errors}), flush=True)
+        print(json.dumps({"recorded": s.recorded, "dropped": s.dropped, "errors": s.errors, "offload": s.offload,
+                          "writer_restarts": s.writer_restarts,
+                          "written_by_the_feeder": recorder._offload.helped}), flush=True)
 
 
 def free_port() -> int:
@@ -115,9 +118,10 @@ class Server:
 
 
 def start_server(kind: str, *, upstream: str | None = None, out: str | None = None,
-                 sample_rate: float = 1.0) -> Server:
+                 sample_rate: float = 1.0, offload: str = "auto") -> Server:
     port = free_port()
-    cmd = [sys.executable, __file__, "--serve", kind, "--port", str(port), "--sample-rate", str(sample_rate)]
+    cmd = [sys.executable, __file__, "--serve", kind, "--port", str(port), "--sample-rate", str(sample_rate),
+           "--offload", offload]
     if upstream:
         cmd += ["--upstream", upstream]
     if out:
@@ -152,6 +156,36 @@ class Result:
     rps: float
     p50_ms: float
     p99_ms: float
+    requests: int = 0
+    host_us: float = float("nan")  # CPU of the server process per request (us)
+    writer_us: float = float("nan")  # CPU of its children (the recorder's writer process) per request (us)
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_cpu(pid: int) -> tuple[float, int]:
+    """(CPU seconds of ``pid``, its parent pid) from /proc, or (nan, 0) when unreadable."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK, int(fields[1])
+    except (OSError, ValueError, IndexError):
+        return float("nan"), 0
+
+
+def cpu_split(pid: int) -> tuple[float, float]:
+    """(CPU seconds of a server process, CPU seconds of its live children): the host's own cost and
+    its writer process's (Linux /proc; nan elsewhere)."""
+    own, _ = _proc_cpu(pid)
+    children = 0.0
+    with contextlib.suppress(OSError):
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                cpu, ppid = _proc_cpu(int(entry))
+                if ppid == pid and cpu == cpu:
+                    children += cpu
+    return own, children
 
 
 def _wrk_ms(value: str) -> float:
@@ -169,11 +203,12 @@ def load_wrk(url: str, connections: int, duration: float) -> Result:
         capture_output=True, text=True, timeout=duration + 60, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    count = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     p50 = _wrk_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     p99 = _wrk_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     if "Non-2xx" in out or "Socket errors" in out:
         print(f"  warning: wrk reported errors for {url}:\n{out}", file=sys.stderr)
-    return Result(rps, p50, p99)
+    return Result(rps, p50, p99, count)
 
 
 async def _httpx_load(url: str, connections: int, duration: float) -> dict[str, Any]:
@@ -207,7 +242,7 @@ def load_httpx(url: str, connections: int, duration: float) -> Result:
     )
     data = json.loads(proc.stdout)
     lat = data["latencies"]
-    return Result(data["count"] / data["elapsed"], 1000 * _pct(lat, 50), 1000 * _pct(lat, 99))
+    return Result(data["count"] / data["elapsed"], 1000 * _pct(lat, 50), 1000 * _pct(lat, 99), data["count"])
 
 
 def _pct(sorted_values: list[float], p: float) -> float:
@@ -241,15 +276,22 @@ def _raw_capture(i: int, unique: bool) -> tuple[Any, ...]:
 
 
 def writer_cost(n: int = 5000, rounds: int = 5) -> None:
-    """Print the writer's cost per exchange (median of ``rounds``), with and without redaction."""
+    """Print the writer's cost per exchange (median of ``rounds``), with and without redaction, and
+    per stage: build (raw capture -> exchange), redaction, serialization, the write; and what the
+    host's feeder thread spends per exchange to hand a batch to a writer *process* (pickling)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from contractdrift.capture._raw import Backend
+    import pickle
+
+    from contractdrift.capture._ids import reserve_ids
+    from contractdrift.capture._raw import _LAYOUTS, Backend, _build
     from contractdrift.capture.redact import Redactor
+    from contractdrift.store.jsonl import JsonlWriter, encode_exchange
 
     print("writer CPU time per exchange (build + redact + serialize + write; budget 30 us):")
     for unique in (False, True):
         items = [_raw_capture(i, unique) for i in range(n)]
         results: dict[str, list[float]] = {"without redaction": [], "with redaction": []}
+        stages: dict[str, list[float]] = {"build": [], "redact": [], "serialize": [], "write": [], "pickle": []}
         for _ in range(rounds):
             for label in results:
                 redactor = Redactor() if label == "with redaction" else None
@@ -257,46 +299,100 @@ def writer_cost(n: int = 5000, rounds: int = 5) -> None:
                     backend = Backend(str(Path(tmp) / "w.jsonl"), redactor=redactor, tags={}, max_body_bytes=1 << 20)
                     t0 = time.process_time()  # CPU time: what the writer spends, whatever else runs
                     for k in range(0, n, 256):
-                        backend.process(items[k:k + 256])
+                        backend.process(items[k:k + 256], reserve_ids(len(items[k:k + 256])))
                     results[label].append((time.process_time() - t0) / n * 1e6)
                     backend.close()
+            # The same work, stage by stage, batch by batch (as the writer does it).
+            redactor = Redactor()
+            spent = dict.fromkeys(stages, 0.0)
+            with tempfile.TemporaryDirectory() as tmp:
+                writer = JsonlWriter(Path(tmp) / "s.jsonl")
+                for k in range(0, n, 256):
+                    batch = items[k:k + 256]
+                    t0 = time.process_time()
+                    parts = [_LAYOUTS["asgi"](item, 1 << 20) for item in batch]
+                    ta = time.process_time()
+                    built = [_build(p, "01HZY3J8Q9T7W2M4N6P8R0S2V4", None, {}) for p in parts]
+                    t1 = time.process_time()
+                    redacted = [_build(p, "01HZY3J8Q9T7W2M4N6P8R0S2V4", redactor, {}) for p in parts]
+                    t2 = time.process_time()
+                    lines = [encode_exchange(e) for e in redacted]
+                    t3 = time.process_time()
+                    writer._append_locked(lines, [], None)
+                    t4 = time.process_time()
+                    pickle.dumps(("batch", batch, reserve_ids(256), None), protocol=pickle.HIGHEST_PROTOCOL)
+                    t5 = time.process_time()
+                    del built
+                    spent["build"] += t1 - t0
+                    spent["redact"] += (t2 - t1) - (t1 - ta)
+                    spent["serialize"] += t3 - t2
+                    spent["write"] += t4 - t3
+                    spent["pickle"] += t5 - t4
+                writer.close()
+            for key, seconds in spent.items():
+                stages[key].append(seconds / n * 1e6)
         base = statistics.median(results["without redaction"])
         red = statistics.median(results["with redaction"])
         kind = "all values unique" if unique else "the app's exchange"
         print(f"  {kind:<20} without redaction {base:6.1f} us   with redaction {red:6.1f} us   "
               f"(redaction {red - base:+.1f} us)")
+        print("  " + " " * 20 + " stages: " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in stages.items()
+                                                        if k != "pickle")
+              + f" us; host side with a writer process: pickling {statistics.median(stages['pickle']):.1f} us")
 
 
 # --- the comparisons ---------------------------------------------------------------------------------
 
-def compare(targets: list[tuple[str, str]], *, load: Any, connections: int, duration: float,
+def measure(load: Any, url: str, pid: int | None, connections: int, duration: float) -> Result:
+    """One load run; with ``pid``, the server's (and its writer process's) CPU per request too."""
+    before = cpu_split(pid) if pid else (float("nan"), float("nan"))
+    result: Result = load(url, connections, duration)
+    if pid and result.requests:
+        after = cpu_split(pid)
+        result.host_us = (after[0] - before[0]) / result.requests * 1e6
+        # A writer process started during the run had no "before": count it from zero.
+        result.writer_us = (after[1] - (before[1] if before[1] <= after[1] else 0.0)) / result.requests * 1e6
+    return result
+
+
+def compare(targets: Sequence[tuple[str, str, int | None]], *, load: Any, connections: int, duration: float,
             rounds: int) -> list[Result]:
-    """Measure each (label, url); the first is the baseline the others are compared with."""
+    """Measure each (label, url, server pid); the first is the baseline the others are compared with.
+
+    Besides requests/s (what a saturated server loses, which on a shared machine moves with the
+    other load), prints the CPU time per request of the server process ("host") and of its writer
+    process: the overhead in CPU, which the machine's other load does not move much.
+    """
     results: list[list[Result]] = [[] for _ in targets]
-    for _, url in targets:
+    for _, url, _pid in targets:
         load(url, connections, 1.0)  # warm-up
     for i in range(rounds):
         # Rotate the order every round so drifting background load hits all sides alike.
         order = list(range(len(targets)))
         shift = i % len(order)
         for k in order[shift:] + order[:shift]:
-            results[k].append(load(targets[k][1], connections, duration))
+            results[k].append(measure(load, targets[k][1], targets[k][2], connections, duration))
     medians = [_median(r) for r in results]
     base = medians[0]
-    for (label, _), m in zip(targets, medians):
-        print(f"  {label:<30} {connections:>5} {m.rps:>10.0f} {m.p50_ms:>9.3f} {m.p99_ms:>9.3f}", end="")
+    base_cpu = base.host_us + (base.writer_us if base.writer_us == base.writer_us else 0.0)
+    for (label, _, _pid), m in zip(targets, medians):
+        print(f"  {label:<30} {connections:>5} {m.rps:>10.0f} {m.p50_ms:>9.3f} {m.p99_ms:>9.3f}"
+              f" {m.host_us:>8.1f} {m.writer_us:>8.1f}", end="")
         if m is base:
             print()
         else:
             loss = 100.0 * (1 - m.rps / base.rps)
-            print(f"   {loss:>+6.1f}% req/s lost, p50 {m.p50_ms - base.p50_ms:>+7.3f} ms, "
-                  f"p99 {m.p99_ms - base.p99_ms:>+7.3f} ms")
+            host = 100.0 * (m.host_us / base.host_us - 1)
+            total = 100.0 * ((m.host_us + m.writer_us) / base_cpu - 1)
+            print(f"   {loss:>+6.1f}% req/s lost, p50 {m.p50_ms - base.p50_ms:>+7.3f} ms; CPU/request: host "
+                  f"{host:>+6.1f}%, host+writer {total:>+6.1f}%")
     return medians
 
 
 def _median(results: list[Result]) -> Result:
     return Result(statistics.median(r.rps for r in results), statistics.median(r.p50_ms for r in results),
-                  statistics.median(r.p99_ms for r in results))
+                  statistics.median(r.p99_ms for r in results), int(statistics.median(r.requests for r in results)),
+                  statistics.median(r.host_us for r in results), statistics.median(r.writer_us for r in results))
 
 
 def main() -> int:
@@ -306,16 +402,20 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=32, help="concurrent connections at saturation")
     ap.add_argument("--load", choices=["auto", "wrk", "httpx"], default="auto")
     ap.add_argument("--serve", help=argparse.SUPPRESS)
+    ap.add_argument("--offload", default="auto", help=argparse.SUPPRESS)
+    ap.add_argument("--offloads", default="thread,process,auto",
+                    help="where the recording middleware's writer runs, compared side by side (default: all three)")
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--upstream", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     ap.add_argument("--sample-rate", type=float, default=1.0, help=argparse.SUPPRESS)
     ap.add_argument("--load-worker", help=argparse.SUPPRESS)
     ap.add_argument("--writer-only", action="store_true", help="only measure the writer's cost per exchange")
+    ap.add_argument("--no-proxy", action="store_true", help="skip the recording proxy comparison")
     args = ap.parse_args()
 
     if args.serve:
-        serve_child(args.serve, args.port, args.upstream, args.out, args.sample_rate)
+        serve_child(args.serve, args.port, args.upstream, args.out, args.sample_rate, args.offload)
         return 0
     if args.load_worker:
         print(json.dumps(asyncio.run(_httpx_load(args.load_worker, args.connections, args.duration))))
@@ -328,26 +428,34 @@ def main() -> int:
     load = load_wrk if use_wrk else load_httpx
     print(f"load generator: {'wrk' if use_wrk else 'httpx (asyncio)'}; {args.rounds} rounds x {args.duration}s; "
           f"cpus: {os.cpu_count()}; load average: {os.getloadavg()[0]:.2f}")
-    print(f"  {'server':<30} {'conns':>5} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9}")
+    print(f"  {'server':<30} {'conns':>5} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'host us':>8} {'writer':>8}"
+          "   (CPU per request of the server process and of its writer process)")
     with tempfile.TemporaryDirectory() as tmp:
-        mw_out = str(Path(tmp) / "middleware.jsonl")
-        sampled_out = str(Path(tmp) / "sampled.jsonl")
+        offloads = [o for o in args.offloads.split(",") if o]
+        specs: list[tuple[str, dict[str, Any]]] = [("plain", {})]
+        labels = ["uvicorn app"]
+        for o in offloads:
+            specs.append(("middleware", {"out": str(Path(tmp) / f"mw-{o}.jsonl"), "offload": o}))
+            labels.append(f"+ middleware, all, {o}")
+        specs.append(("middleware", {"out": str(Path(tmp) / "sampled.jsonl"), "sample_rate": 0.1}))
+        labels.append("+ middleware, 10%, auto")
         px_out = str(Path(tmp) / "proxy.jsonl")
-        with servers(("plain", {}), ("middleware", {"out": mw_out}),
-                     ("middleware", {"out": sampled_out, "sample_rate": 0.1})) as (plain, mw, sampled):
-            targets = [("uvicorn app", plain.url), ("+ middleware (record all)", mw.url),
-                       ("+ middleware (sample 10%)", sampled.url)]
+        with servers(*specs) as started:
+            targets = [(label, srv.url, srv.proc.pid) for label, srv in zip(labels, started)]
             print("ASGI middleware vs none (saturated):")
             compare(targets, load=load, connections=args.connections, duration=args.duration, rounds=args.rounds)
             print("ASGI middleware vs none (one connection):")
             compare(targets, load=load, connections=1, duration=args.duration, rounds=args.rounds)
-            mw_stats = mw.stop()
-            sampled_stats = sampled.stop()
-        print(f"  middleware recorder: {mw_stats}; sampled: {sampled_stats}")
+            stats = [srv.stop() for srv in started[1:]]
+        for label, st in zip(labels[1:], stats):
+            print(f"  {label}: {st}")
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
+        if args.no_proxy:
+            return 0
         with servers(("plain", {})) as (upstream,), servers(("proxy", {"upstream": upstream.url, "out": px_out})) as (
             proxy,
         ):
-            targets = [("direct", upstream.url), ("via recording proxy", proxy.url)]
+            targets = [("direct", upstream.url, upstream.proc.pid), ("via recording proxy", proxy.url, proxy.proc.pid)]
             print("recording proxy vs direct (saturated):")
             compare(targets, load=load, connections=args.connections, duration=args.duration, rounds=args.rounds)
             print("recording proxy vs direct (one connection):")

@@ -7,7 +7,7 @@ import os
 import threading
 import time
 
-__all__ = ["new_exchange_id"]
+__all__ = ["IdBlock", "id_in_block", "new_exchange_id", "reserve_ids"]
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]  # 10 bits -> 2 characters
@@ -64,6 +64,37 @@ def new_exchange_id() -> str:
         text = st.time_text
         n = next(st.counter) & 0xFF_FFFF_FFFF
     return text + st.prefix + _PAIRS[n >> 30] + _PAIRS[(n >> 20) & 1023] + _PAIRS[(n >> 10) & 1023] + _PAIRS[n & 1023]
+
+
+#: ``n`` ids reserved at once: (the 18 leading characters: time and process prefix, first counter).
+IdBlock = tuple[str, int]
+
+
+def reserve_ids(n: int) -> IdBlock:
+    """Reserve ``n`` consecutive ids (one lock for a whole batch); :func:`id_in_block` spells them.
+
+    The recorder reserves a batch's ids before handing the batch to its writer, so that a batch
+    re-sent to a replacement writer gets the very same ids (exchanges the dead writer had already
+    written are recognised by their id and not written twice).
+    """
+    st = _state or _first_state()
+    ms = time.time_ns() // 1_000_000
+    with st.lock:
+        if ms > st.last_ms:
+            st.last_ms = ms
+            st.time_text = _encode(ms, 10)
+        text = st.time_text
+        first = next(st.counter)
+        if n > 1:
+            st.counter = itertools.count(first + n)
+    return text + st.prefix, first
+
+
+def id_in_block(block: IdBlock, i: int) -> str:
+    """The ``i``-th id of a reserved block (the same text :func:`new_exchange_id` would make)."""
+    head, first = block
+    n = (first + i) & 0xFF_FFFF_FFFF
+    return head + _PAIRS[n >> 30] + _PAIRS[(n >> 20) & 1023] + _PAIRS[(n >> 10) & 1023] + _PAIRS[n & 1023]
 
 
 def _after_fork() -> None:  # a forked child gets its own prefix, lock and counter

@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
-from ..model import Body, Exchange, Request, Response
-from ..store.jsonl import JsonlWriter
-from ._ids import new_exchange_id
+from ..model import Body, Exchange, Headers, Request, Response
+from ..store.jsonl import JsonlWriter, Position
+from ._ids import IdBlock, id_in_block, new_exchange_id
 from ._tee import BODY_DECODED, BODY_ENCODED, empty_body, openapi_route
 from .asgi import scope_url
-from .body import BodyBuffer, make_body
+from .body import BodyBuffer, body_from_bytes, make_body
 from .redact import Redactor
 from .wsgi import environ_url
 
@@ -80,7 +79,7 @@ def body_from_state(
     kept = data[0] if len(data) == 1 else b"".join(data)
     total = counted if size is None or size < counted else size
     if complete and total == len(kept):
-        return Body.from_bytes(kept, media_type), None
+        return body_from_bytes(kept, media_type), None
     return make_body(kept, media_type, total_size=total, truncated=True), None
 
 
@@ -99,7 +98,14 @@ def _has_body(headers: tuple[tuple[str, str], ...]) -> bool:
     return False
 
 
-def _asgi(raw: tuple[Any, ...], limit: int) -> Exchange:
+# A layout turns a raw capture into the parts of an exchange, built (and redacted) by _build:
+# (started, duration_ms, method, url, request headers, request body,
+#  (status, headers, body, http_version) or None, source, route, error).
+_Parts = tuple[Any, Any, str, str, Headers, Body, "tuple[int, Headers, Body, str | None] | None", str, "str | None",
+               "str | None"]
+
+
+def _asgi(raw: tuple[Any, ...], limit: int) -> _Parts:
     (_, started, duration_ms, method, scope, route_path, req_headers_raw, req_state, req_done, status,
      resp_headers_raw, resp_state, resp_done, http_version, error) = raw
     req_headers = _str_headers(req_headers_raw)
@@ -118,7 +124,7 @@ def _asgi(raw: tuple[Any, ...], limit: int) -> Exchange:
             body = empty_body(_media(resp_headers))
         else:
             body, _ = body_from_state(resp_state, _media(resp_headers), limit, complete=resp_done)
-        response = Response(status=status, headers=resp_headers, body=body, http_version=http_version)
+        response = (status, resp_headers, body, http_version)
     route = None
     if isinstance(route_path, str):
         root = scope.get("root_path") or ""
@@ -126,14 +132,10 @@ def _asgi(raw: tuple[Any, ...], limit: int) -> Exchange:
             route = openapi_route(root + route_path)
     if error is None and status is None:
         error = "application returned without sending a response"
-    return Exchange(
-        id=new_exchange_id(), started_at=started, duration_ms=duration_ms,
-        request=Request(method=method, url=url, headers=req_headers, body=req_body),
-        response=response, source="asgi", route=route, error=error,
-    )
+    return started, duration_ms, method, url, req_headers, req_body, response, "asgi", route, error
 
 
-def _wsgi(raw: tuple[Any, ...], limit: int) -> Exchange:
+def _wsgi(raw: tuple[Any, ...], limit: int) -> _Parts:
     (_, started, duration_ms, method, environ, headers, req_state, content_length, status,
      resp_headers_raw, resp_state, resp_done, route, error) = raw
     req_headers = tuple(headers)
@@ -148,17 +150,13 @@ def _wsgi(raw: tuple[Any, ...], limit: int) -> Exchange:
             body, _ = body_from_state(resp_state, _media(resp_headers), limit, complete=resp_done)
         proto = environ.get("SERVER_PROTOCOL")
         version = proto[5:] if isinstance(proto, str) and proto.startswith("HTTP/") else None
-        response = Response(status=status, headers=resp_headers, body=body, http_version=version)
+        response = (status, resp_headers, body, version)
     elif error is None:
         error = "application did not call start_response"
-    return Exchange(
-        id=new_exchange_id(), started_at=started, duration_ms=duration_ms,
-        request=Request(method=method, url=environ_url(environ), headers=req_headers, body=req_body),
-        response=response, source="wsgi", route=route, error=error,
-    )
+    return started, duration_ms, method, environ_url(environ), req_headers, req_body, response, "wsgi", route, error
 
 
-def _proxy(raw: tuple[Any, ...], limit: int) -> Exchange:
+def _proxy(raw: tuple[Any, ...], limit: int) -> _Parts:
     (_, started, duration_ms, method, url, host, headers_raw, req_state, status, resp_headers_raw,
      resp_state, complete, http_version, error) = raw
     out_headers = _str_headers(headers_raw, lower=True)
@@ -174,20 +172,42 @@ def _proxy(raw: tuple[Any, ...], limit: int) -> Exchange:
             body, decode_error = body_from_state(resp_state, mt, limit, complete=complete)
             if decode_error and error is None:
                 error = decode_error
-        response = Response(status=status, headers=resp_headers, body=body, http_version=http_version)
+        response = (status, resp_headers, body, http_version)
+    return started, duration_ms, method, url, out_headers, req_body, response, "proxy", None, error
+
+
+_LAYOUTS: dict[str, Callable[[tuple[Any, ...], int], _Parts]] = {"asgi": _asgi, "wsgi": _wsgi, "proxy": _proxy}
+
+
+def _build(parts: _Parts, exchange_id: str, redactor: Redactor | None, tags: Mapping[str, str]) -> Exchange:
+    """The exchange of a raw capture's parts, redacted *before* it is built: what
+    ``redactor.redact(exchange)`` and then adding ``tags`` would give (the very same calls on the same
+    parts), without building the exchange twice."""
+    started, duration_ms, method, url, req_headers, req_body, resp, source, route, error = parts
+    if redactor is not None:
+        url = redactor.redact_url(url)
+        req_headers = redactor.redact_headers(req_headers)
+        req_body = redactor.redact_body(req_body)
+        if error:
+            error = redactor.redact_text(error)
+    response = None
+    if resp is not None:
+        status, resp_headers, resp_body, http_version = resp
+        if redactor is not None:
+            resp_headers = redactor.redact_headers(resp_headers)
+            resp_body = redactor.redact_body(resp_body)
+        response = Response(status=status, headers=resp_headers, body=resp_body, http_version=http_version)
     return Exchange(
-        id=new_exchange_id(), started_at=started, duration_ms=duration_ms,
-        request=Request(method=method, url=url, headers=out_headers, body=req_body),
-        response=response, source="proxy", error=error,
+        id=exchange_id, started_at=started, duration_ms=duration_ms,
+        request=Request(method=method, url=url, headers=req_headers, body=req_body),
+        response=response, source=source, route=route, tags=dict(tags), error=error,  # type: ignore[arg-type]
     )
 
 
-_LAYOUTS: dict[str, Callable[[tuple[Any, ...], int], Exchange]] = {"asgi": _asgi, "wsgi": _wsgi, "proxy": _proxy}
-
-
-def materialize(raw: tuple[Any, ...], limit: int) -> Exchange:
-    """The (unredacted) :class:`Exchange` of a raw capture; ``limit``: the recorder's ``max_body_bytes``."""
-    return _LAYOUTS[raw[0]](raw, limit)
+def materialize(raw: tuple[Any, ...], limit: int, exchange_id: str | None = None) -> Exchange:
+    """The (unredacted) :class:`Exchange` of a raw capture; ``limit``: the recorder's ``max_body_bytes``;
+    ``exchange_id``: its id (a new one when not given)."""
+    return _build(_LAYOUTS[raw[0]](raw, limit), exchange_id or new_exchange_id(), None, {})
 
 
 class Backend:
@@ -216,25 +236,31 @@ class Backend:
         if writer is None and path is not None:
             self.writer = JsonlWriter(path, compress=compress or path.endswith(".gz"), rotate_bytes=rotate_bytes)
 
-    def exchange(self, item: tuple[Any, ...]) -> Exchange:
-        """One item -> the redacted, tagged exchange to write."""
+    def exchange(self, item: tuple[Any, ...], exchange_id: str | None = None) -> Exchange:
+        """One item -> the redacted, tagged exchange to write (``exchange_id``: its id, else a new one)."""
         if item[0] == "x":
             ex: Exchange = item[1]
             return ex  # submit() already redacted and tagged it
-        ex = materialize(item, self.limit)
-        if self.redactor is not None:
-            ex = self.redactor.redact(ex)
-        if self.tags:
-            ex = replace(ex, tags={**self.tags, **ex.tags})
-        return ex
+        # Redacted and tagged as it is built (the same as materializing, then redact() and tags).
+        return _build(_LAYOUTS[item[0]](item, self.limit), exchange_id or new_exchange_id(), self.redactor, self.tags)
 
-    def process(self, items: Sequence[tuple[Any, ...]]) -> BatchResult:
+    @property
+    def position(self) -> Position | None:
+        """Where the last batch written ended (``None``: nothing written yet, or in memory)."""
+        return self.writer.position if self.writer is not None else None
+
+    def process(self, items: Sequence[tuple[Any, ...]], ids: IdBlock | None = None,
+                resume: Position | None = None) -> BatchResult:
+        """Build, redact, tag and write a batch. ``ids``: the block of ids reserved for it (so that
+        a batch sent again gets the same ids); ``resume``: the position after the last batch known
+        complete, when this batch may have been written in part by a writer that died (exchanges
+        found written since then count as written, and are not written twice)."""
         errors = truncated = 0
         error: str | None = None
         batch: list[Exchange] = []
-        for item in items:
+        for i, item in enumerate(items):
             try:
-                ex = self.exchange(item)
+                ex = self.exchange(item, id_in_block(ids, i) if ids is not None else None)
             except Exception as exc:
                 errors += 1
                 error = f"building an exchange: {type(exc).__name__}: {exc}"
@@ -250,7 +276,8 @@ class Backend:
             else:
                 try:
                     before = self.writer.failed
-                    written = self.writer.write_many(batch)
+                    written = self.writer.write_many(batch, resume=resume)
+                    written += self.writer.last_present
                     failed = self.writer.failed - before
                     if failed:
                         errors += failed

@@ -18,7 +18,7 @@ import functools
 import re
 
 from ..model import Body
-from .body import BodyBuffer, make_body
+from .body import BodyBuffer, body_from_bytes, make_body
 
 __all__ = ["BODY_DECODED", "BODY_ENCODED", "BODY_IDENTITY", "BodyTee", "RawTee", "body_tee", "openapi_route"]
 
@@ -70,7 +70,7 @@ class BodyTee:
         data = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
         total = self.size if size is None or size < self.size else size
         if complete and total == len(data):
-            return Body.from_bytes(data, media_type)
+            return body_from_bytes(data, media_type)
         return make_body(data, media_type, total_size=total, truncated=True)
 
 

@@ -6,10 +6,18 @@ fresh interpreter: the host application's ``__main__`` is never re-imported, unl
 which then flushes. It talks to the recorder over its stdin/stdout pipes only (private to the two
 processes), in length-prefixed pickled frames:
 
-* recorder -> writer: ``("config", {...})`` once, then ``("batch", [raw captures])`` and finally
-  ``("close",)``;
-* writer -> recorder: ``("ready", pid)``, one ``("ack", n, written, errors, truncated, error_text)``
-  per batch (after the batch's single ``write()``), ``("closed",)``.
+* recorder -> writer: ``("config", {...})`` once, then ``("batch", [raw captures], ids, resume)``
+  and finally ``("close",)``. ``ids`` is the block of exchange ids the recorder reserved for the
+  batch; ``resume`` is ``None``, or, when the batch is re-sent after the previous writer died
+  holding it, the position after the last acknowledged batch (see ``JsonlWriter.write_many``);
+* writer -> recorder: ``("ready", pid, position)``, one
+  ``("ack", n, written, errors, truncated, error_text, position)`` per batch, sent once the batch's
+  single ``write()`` returned (what is written survives the writer's death: it is in the file), and
+  ``("closed",)``. ``position`` is ``(inode, end offset)`` of the file, taken under its lock.
+
+The recorder keeps each batch until its ack arrives; when the writer dies (killed, crashed), it
+starts a replacement and sends the batch again with ``resume``, and the replacement writes only the
+exchanges not already in the file (so nothing is lost and no id is written twice).
 
 End of input (the host died) flushes and exits too. SIGINT and SIGTERM are ignored: the host decides
 when recording ends. Anything the writer prints goes to stderr; its stdout is the reply pipe.
@@ -24,6 +32,8 @@ import sys
 from multiprocessing.connection import Connection
 from typing import Any
 
+from ..store.jsonl import encode_exchange
+from ._ids import id_in_block
 from ._raw import Backend
 
 
@@ -40,7 +50,10 @@ def serve(conn_in: Connection, conn_out: Connection) -> int:
         compress=config["compress"],
         rotate_bytes=config["rotate_bytes"],
     )
-    conn_out.send_bytes(pickle.dumps(("ready", os.getpid())))
+    fault = config.get("fault")  # fault injection for tests: (batch number, "written" or "torn")
+    batches = 0
+    position = backend.writer.tell() if backend.writer is not None else None
+    conn_out.send_bytes(pickle.dumps(("ready", os.getpid(), position)))
     try:
         while True:
             try:
@@ -48,15 +61,34 @@ def serve(conn_in: Connection, conn_out: Connection) -> int:
             except EOFError:
                 return 0
             if message[0] == "batch":
-                items = message[1]
-                written, errors, truncated, error = backend.process(items)
-                conn_out.send_bytes(pickle.dumps(("ack", len(items), written, errors, truncated, error)))
+                _, items, ids, resume = message
+                batches += resume is None  # a re-sent batch is not counted: each writer dies once
+                if fault is not None and fault[0] == batches and resume is None:
+                    _die_in(backend, items, ids, resume, fault[1])
+                written, errors, truncated, error = backend.process(items, ids, resume)
+                conn_out.send_bytes(pickle.dumps(("ack", len(items), written, errors, truncated, error,
+                                                  backend.position)))
             elif message[0] == "close":
                 backend.close()
                 conn_out.send_bytes(pickle.dumps(("closed",)))
                 return 0
     finally:
         backend.close()
+
+
+def _die_in(backend: Backend, items: list[tuple[Any, ...]], ids: Any, resume: Any, how: str) -> None:
+    """Die by SIGKILL as a writer killed at the worst moments would: after writing the whole batch
+    but before acknowledging it (``"written"``), or in the middle of its write (``"torn"``: half
+    the batch's lines, then part of the next one). Only for tests (``config["fault"]``)."""
+    if how == "written":
+        backend.process(items, ids, resume)
+    elif how == "torn" and backend.writer is not None:
+        half = len(items) // 2
+        backend.process(items[:half], ids, resume)
+        line = encode_exchange(backend.exchange(items[half], id_in_block(ids, half)))
+        with open(backend.writer.path, "ab") as fh:
+            fh.write(line[: len(line) // 2])
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def main() -> int:

@@ -128,6 +128,7 @@ _EMAIL_DOMAIN = re.compile(
     re.ASCII,
 )
 _EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_EMAIL_LOCAL_RUN = re.compile(r"[A-Za-z0-9._%+-]+\Z")
 _USERINFO_END = frozenset("/?# \t\r\n")
 _PHONE = r"(?<![A-Za-z0-9_.+/:-])(?:" + PHONE_PATTERN + r")(?![A-Za-z0-9_])(?![.-][0-9])"
 
@@ -198,6 +199,8 @@ _SAFE_SHAPE = re.compile(
     r"|(?=[0-9]*[a-f])[0-9a-f]{7,128}|[0-7][0-9A-HJKMNP-TV-Z]{25}"
     r"|-?[0-9]{1,12}(?:\.[0-9]+)?"
 )
+
+_SAFE_FIRST = frozenset("0123456789abcdefABCDEF-")  # every _SAFE_SHAPE starts with one of these
 
 
 class _Rule:
@@ -319,7 +322,7 @@ class Scanner:
         enabled = self._families
         found = CUSTOM & enabled
         n = len(text)
-        if n < 6 or (n <= 40 and _SAFE_SHAPE.fullmatch(text)):
+        if n < 6 or (n <= 40 and text[0] in _SAFE_FIRST and _SAFE_SHAPE.fullmatch(text)):
             return found
         if "@" in text:
             found |= EMAILS | (AT if "://" in text else 0)
@@ -360,9 +363,10 @@ class Scanner:
         at = text.find("@")
         while at != -1:
             domain = _EMAIL_DOMAIN.match(text, at + 1)
-            start = at
-            while start > pos and at - start < 64 and text[start - 1] in _EMAIL_LOCAL:
-                start -= 1
+            # The local part: the run of local-part characters before "@", at most 64 of them
+            # (what a backward walk would find, at C speed).
+            local = _EMAIL_LOCAL_RUN.search(text, max(pos, at - 64), at)
+            start = local.start() if local is not None else at
             if domain is not None and start < at and not (start > pos and text[start - 1] in _EMAIL_LOCAL):
                 scheme = text.rfind("://", 0, at)
                 userinfo = scheme != -1 and not any(c in _USERINFO_END for c in text[scheme + 3:at])

@@ -9,8 +9,15 @@ first. Modes (``offload``):
   first use) fed in batches over a private pipe by the feeder thread, which only pickles; the
   serving process's GIL is not spent on recording. The writer acknowledges each batch after
   writing it, so the counters stay exact. If it cannot be started, the feeder writes itself
-  (``mode`` says which); if it dies, the batch it held is counted in ``errors`` and a new one is
-  started (after three deaths: the thread).
+  (``mode`` says which). The feeder keeps each batch (and the ids reserved for it) until the
+  writer acknowledges it: if the writer dies (killed, crashed), a replacement is started and the
+  batch sent again, to be written *resuming* from the position of the last acknowledged batch (a
+  torn last line is cut off, exchanges already in the file are not written twice), so a killed
+  writer loses nothing. After three deaths in a row without an acknowledged batch between them (a
+  batch that kills every writer), the feeder writes from the thread, resuming the same way.
+  When the writer process falls behind (no free core: the queue is half full), the feeder also
+  writes a batch itself while the process works on one, so that the host slows down a little
+  instead of dropping exchanges.
 * ``"auto"``: the thread until :data:`PROCESS_AFTER` exchanges were queued, then the process (for
   long-lived recorders such as ``contractdrift record``'s).
 * ``"inline"``: synchronously in the submitting thread.
@@ -27,9 +34,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Literal
 
+from ..store.jsonl import Position
+from ._ids import IdBlock, reserve_ids
 from ._raw import Backend, BatchResult
 from .redact import DEFAULT_REDACTOR, Redactor
 
@@ -41,7 +51,7 @@ Offload = Literal["auto", "process", "thread", "inline"]
 OFFLOADS: tuple[str, ...] = ("auto", "process", "thread", "inline")
 
 _BATCH = 256  # raw captures per batch handed to the writer
-_MAX_RESTARTS = 3  # writer-process deaths before falling back to a thread
+_MAX_RESTARTS = 3  # writer-process deaths in a row (no batch acknowledged between) before the thread
 _START_TIMEOUT = 30.0
 _POLL = 0.005  # seconds between looks at the queue while traffic flows
 PROCESS_AFTER = 256  # offload="auto": exchanges written from the thread before the writer process starts
@@ -134,8 +144,11 @@ class OffloadWriter:
         self._feeder: threading.Thread | None = None
         self._child: _Child | None = None
         self._switched = False
+        self._position: Position | None = None  # after the last batch acknowledged (or at the first start)
+        self._deaths_in_row = 0
         self.restarts = 0
         self.submitted = self.recorded = self.truncated = self.dropped_queue_full = 0
+        self.helped = 0  # exchanges the feeder wrote itself because the writer process fell behind
         self._queued = self._processed = 0
         # "auto" writes from the thread until the recorder proves busy, then from a process.
         self.mode = "thread" if self.requested == "auto" else self.requested
@@ -228,7 +241,7 @@ class OffloadWriter:
                     batch.append(pop())
             try:
                 if self.mode == "process":
-                    self._send(batch)
+                    self._send(batch, self._help_writer)
                 else:
                     self._write(batch)
             except Exception as exc:  # pragma: no cover - _send/_write count their own failures
@@ -239,11 +252,30 @@ class OffloadWriter:
         if self._child is not None:
             self._stop_child()
 
-    def _write(self, batch: list[tuple[Any, ...]]) -> None:
+    def _help_writer(self) -> None:
+        """While the writer process works on a batch: if it falls behind (the queue half full), write
+        a batch from here too, rather than let the queue overflow (and drop exchanges). This spends
+        the host's CPU only when the writer process cannot keep up (no free core)."""
+        pending = self._pending
+        if len(pending) <= self.queue_size // 2:
+            return
+        extra: list[tuple[Any, ...]] = []
+        with contextlib.suppress(IndexError):
+            while len(extra) < _BATCH:
+                extra.append(pending.popleft())
+        if extra:
+            self.helped += len(extra)
+            self._write(extra)
+            with self._done:
+                self._processed += len(extra)
+                self._done.notify_all()
+
+    def _write(self, batch: list[tuple[Any, ...]], ids: IdBlock | None = None,
+               resume: Position | None = None) -> None:
         """Build, redact and write a batch in this process."""
         try:
             with self._write_lock:
-                result = self.backend.process(batch)
+                result = self.backend.process(batch, ids or reserve_ids(len(batch)), resume)
             self._apply(result)
         except Exception as exc:
             self.failures.fail(exc, "writing exchanges", count=len(batch))
@@ -283,6 +315,8 @@ class OffloadWriter:
             if reply[0] != "ready":
                 child.close(kill=True)
                 raise RuntimeError(f"unexpected answer {reply[0]!r}")
+            if self._position is None:  # later starts keep the last acknowledged position
+                self._position = reply[2]
             self._child = child
             return child
         except Exception as exc:
@@ -296,50 +330,62 @@ class OffloadWriter:
             )
             return None
 
-    def _child_died(self, child: _Child) -> None:
+    def _child_died(self, child: _Child, in_flight: int) -> None:
+        code = child.proc.poll()
         child.close(kill=True)
+        code = child.proc.returncode if code is None else code
         self._child = None
+        self._deaths_in_row += 1
         with self._lock:
             self.restarts += 1
             restarts = self.restarts
-        if restarts >= _MAX_RESTARTS:
+        logger.warning("contractdrift recorder (%s): the writer process died (exit status %s) holding %d "
+                       "exchanges; they go to its replacement (death %d)", self.failures.label, code, in_flight,
+                       restarts)
+        if self._deaths_in_row >= _MAX_RESTARTS:
             self.mode = "thread"
-            logger.warning("contractdrift recorder (%s): the writer process died %d times; writing from a thread",
-                           self.failures.label, restarts)
+            logger.warning("contractdrift recorder (%s): the writer process died %d times in a row; writing from "
+                           "a thread", self.failures.label, self._deaths_in_row)
 
-    def _send(self, batch: list[tuple[Any, ...]]) -> None:
-        """Hand a batch to the writer process and wait for its acknowledgement (GIL released)."""
+    def _send(self, batch: list[tuple[Any, ...]], meanwhile: Callable[[], None] | None = None) -> None:
+        """Hand a batch to the writer process and wait for its acknowledgement (GIL released);
+        ``meanwhile`` runs once, after the batch went out and before waiting.
+
+        The batch (with its reserved ids) is kept until acknowledged: when the writer dies, it is
+        sent again to a replacement (or, after repeated deaths, written here), resuming from the
+        last acknowledged position so that nothing is lost and nothing is written twice.
+        """
+        ids = reserve_ids(len(batch))
         try:
-            data = pickle.dumps(("batch", batch), protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps(("batch", batch, ids, None), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # something unpicklable (a custom front-end): build it here instead
-            self._write(batch)
+            self._write(batch, ids)
             return
-        for _ in range(_MAX_RESTARTS):
+        resume: Position | None = None
+        while self.mode == "process":
             child = self._child or self._start_child()
-            if child is None:
+            if child is None:  # cannot start one: the thread from now on
                 break
             try:
                 child.send.send_bytes(data)
-            except OSError:  # the writer was gone before it read anything of this batch: resend
-                self._child_died(child)
-                if self.mode != "process":
-                    break
-                continue
-            try:
+                if meanwhile is not None:
+                    help_now = meanwhile
+                    meanwhile = None  # once: not again for a re-sent batch
+                    help_now()
                 reply = pickle.loads(child.recv.recv_bytes())
-            except (EOFError, OSError):
-                code = child.proc.poll()
-                self._child_died(child)
-                self.failures.fail_text(
-                    f"the writer process died (exit status {code}) while writing {len(batch)} exchanges; "
-                    "they are counted as errors (complete lines it wrote are kept)",
-                    count=len(batch),
-                )
-                return
-            _, _n, written, errors, truncated, error = reply
+            except (EOFError, OSError, pickle.UnpicklingError):
+                if resume is None:
+                    resume = self._position
+                    data = pickle.dumps(("batch", batch, ids, resume), protocol=pickle.HIGHEST_PROTOCOL)
+                self._child_died(child, len(batch))
+                continue
+            _, _n, written, errors, truncated, error, position = reply
+            if position is not None:
+                self._position = position
+            self._deaths_in_row = 0
             self._apply((written, errors, truncated, error))
             return
-        self._write(batch)
+        self._write(batch, ids, resume)
 
     def _stop_child(self) -> None:
         child = self._child

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from ..errors import UsageError
 from ..model import Body
-from .body import BodyBuffer, make_body
+from .body import BodyBuffer, body_from_bytes, make_body
 from .redact import Redactor
 
 __all__ = ["CapturePolicy", "HeaderScrubber", "PolicyGate"]
@@ -178,7 +178,7 @@ class PolicyGate:
         limit = self.policy.max_body_bytes
         if len(data) > limit:
             return make_body(data[:limit], media_type, total_size=len(data))
-        return Body.from_bytes(data, media_type)
+        return body_from_bytes(data, media_type)
 
 
 class HeaderScrubber:

@@ -646,7 +646,10 @@ class Redactor:
     def redact_headers(self, headers: Headers) -> Headers:
         """Redact every header (names kept, order kept); the same tuple when nothing changed."""
         out = None
+        kinds = self._header_kinds
         for i, (k, v) in enumerate(headers):
+            if kinds.get(k) == _H_PLAIN:  # protocol vocabulary (content-type, accept, ...): nothing to do
+                continue
             new = self.redact_header_value(k, v)
             if new is not v and new != v:
                 if out is None:
@@ -680,6 +683,7 @@ class Redactor:
             return cached if cached is not None else self.redact_string(value)  # type: ignore[arg-type]
         if kind in _SCALARS:
             return value
+        scan_cache = self._scan_cache
         if kind is dict:
             obj: dict[str, JSONValue] = value  # type: ignore[assignment]
             out: dict[str, JSONValue] | None = None
@@ -692,7 +696,16 @@ class Redactor:
                 if secret or (siblings and key in _VALUE_KEYS):
                     new = mask_value(item, self._keyer)
                 else:
-                    new = self._walk(item)
+                    # Strings and scalars inline (most values): no call per leaf.
+                    item_kind = type(item)
+                    if item_kind is str:
+                        new = scan_cache.get(item)  # type: ignore[arg-type]
+                        if new is None:
+                            new = self.redact_string(item)  # type: ignore[arg-type]
+                    elif item_kind in _SCALARS:
+                        continue
+                    else:
+                        new = self._walk(item)
                 if new is not item:
                     if out is None:
                         out = dict(obj)
@@ -702,7 +715,15 @@ class Redactor:
             seq: list[JSONValue] = value  # type: ignore[assignment]
             items: list[JSONValue] | None = None
             for i, item in enumerate(seq):
-                new = self._walk(item)
+                item_kind = type(item)
+                if item_kind is str:
+                    new = scan_cache.get(item)  # type: ignore[arg-type]
+                    if new is None:
+                        new = self.redact_string(item)  # type: ignore[arg-type]
+                elif item_kind in _SCALARS:
+                    continue
+                else:
+                    new = self._walk(item)
                 if new is not item:
                     if items is None:
                         items = list(seq)

@@ -313,7 +313,7 @@ def test_auto_offload_moves_to_a_process_when_busy(tmp_path: Path) -> None:
     assert len(list(read_exchanges(tmp_path / "auto.jsonl"))) == 600
 
 
-def test_writer_process_death_is_counted_and_never_raised(tmp_path: Path) -> None:
+def test_writer_process_death_between_batches_is_replaced_and_never_raised(tmp_path: Path) -> None:
     import os
     import signal
 
@@ -331,12 +331,9 @@ def test_writer_process_death_is_counted_and_never_raised(tmp_path: Path) -> Non
         assert rec.submit_raw(_raw(i)) is True  # accepted; the writer is replaced off the request path
     rec.close()
     stats = rec.stats
-    assert stats.submitted == 120
-    assert stats.recorded + stats.errors == 120
-    assert stats.writer_restarts >= 1
+    assert (stats.submitted, stats.recorded, stats.errors, stats.writer_restarts) == (120, 120, 0, 1)
     numbers = [e.response.body.json["n"] for e in read_exchanges(path)]  # type: ignore[union-attr,index,call-overload]
-    assert len(numbers) == stats.recorded and len(set(numbers)) == len(numbers)
-    assert set(range(50)) <= set(numbers)
+    assert sorted(numbers) == list(range(120))  # nothing lost (see test_writer_kill.py for kills mid-batch)
 
 
 def test_writer_process_that_cannot_start_falls_back_to_a_thread(tmp_path: Path,

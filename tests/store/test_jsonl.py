@@ -194,7 +194,10 @@ _KILL_SCRIPT = textwrap.dedent(
 )
 
 
-def test_kill_9_writer_leaves_readable_file(tmp_path: Path) -> None:
+def test_host_process_killed_mid_recording_leaves_readable_file(tmp_path: Path) -> None:
+    """SIGKILL of the *host* process (a Recorder writing from its thread): complete lines survive, a
+    torn last line is reported once, and a new writer appending later starts on a fresh line.
+    (Killing the recorder's writer *process* is tested in tests/capture/test_writer_kill.py.)"""
     path = tmp_path / "killed.jsonl"
     script = _KILL_SCRIPT.format(repo=str(REPO), path=str(path))
     proc = subprocess.Popen([sys.executable, "-c", script])
@@ -221,6 +224,81 @@ def test_kill_9_writer_leaves_readable_file(tmp_path: Path) -> None:
     assert len({e.id for e in got}) == len(got)
     assert all(e.response is not None and e.response.body.text == "y" * 2000 for e in got)
 
+    with JsonlWriter(path) as writer:  # a new recording session appends to the same file
+        assert writer.write_many([make_exchange(i) for i in range(3)]) == 3
+        assert writer.torn_lines == (0 if data.endswith(b"\n") else 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RecordingWarning)
+        reader = read_recording(path)
+        again = list(reader)
+    assert len(again) == complete + 3  # nothing glued to the torn line
+    assert reader.skipped == (0 if data.endswith(b"\n") else 1)
+
+
+def _torn(path: Path, exchanges: list[object], keep: int, compress: bool) -> tuple[int, int]:
+    """Write ``keep`` complete exchanges of a batch and a torn part of the next (as a writer killed
+    in its write() leaves them); return the position before the batch."""
+    from contractdrift.store.jsonl import encode_exchange
+
+    with JsonlWriter(path, compress=compress) as writer:
+        writer.write_many([make_exchange(1000)])
+        position = writer.position
+    assert position is not None
+    lines = b"".join(encode_exchange(e) for e in exchanges[: keep + 1])  # type: ignore[arg-type]
+    cut = len(lines) - 7
+    data = gzip.compress(lines, mtime=0)[: len(gzip.compress(lines, mtime=0)) - 5] if compress else lines[:cut]
+    if compress and keep:
+        data = gzip.compress(b"".join(encode_exchange(e) for e in exchanges[:keep]), mtime=0) + data  # type: ignore[arg-type]
+    with open(path, "ab") as fh:
+        fh.write(data)
+    return position
+
+
+@pytest.mark.parametrize("compress", [False, True])
+@pytest.mark.parametrize("keep", [0, 1, 4])
+def test_resumed_batch_cuts_the_torn_tail_and_writes_no_id_twice(tmp_path: Path, compress: bool, keep: int) -> None:
+    path = tmp_path / ("resume.jsonl.gz" if compress else "resume.jsonl")
+    batch = [make_exchange(i) for i in range(6)]
+    position = _torn(path, batch, keep, compress)
+    with JsonlWriter(path, compress=compress) as writer:
+        written = writer.write_many(batch, resume=position)
+        assert (written, writer.last_present, writer.already_written) == (6 - keep, keep, keep)
+        assert writer.torn_lines == 1
+    reader = read_recording(path)
+    got = list(reader)
+    assert reader.skipped == 0  # the torn tail was cut off, not left as a damaged line
+    assert [e.id for e in got] == [got[0].id] + [e.id for e in batch]
+    assert got[1:] == batch
+
+
+def test_resume_finds_a_batch_written_whole_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "whole.jsonl"
+    batch = [make_exchange(i) for i in range(5)]
+    with JsonlWriter(path) as writer:
+        writer.write_many([make_exchange(99)])
+        position = writer.position
+        writer.write_many(batch)  # the dead writer wrote it all, then died before its ack
+    assert position is not None
+    with JsonlWriter(path) as writer:
+        assert writer.write_many(batch, resume=position) == 0 and writer.last_present == 5
+        assert writer.torn_lines == 0
+    assert len(list(read_exchanges(path))) == 6
+
+
+def test_resume_after_a_rotation_looks_in_the_rotated_file_too(tmp_path: Path) -> None:
+    path = tmp_path / "rot.jsonl"
+    batch = [make_exchange(i) for i in range(4)]
+    with JsonlWriter(path) as writer:
+        writer.write_many([make_exchange(99)])
+        position = writer.position
+        writer.write_many(batch[:2])
+    os.rename(path, tmp_path / "rot.1.jsonl")  # rotated by another writer since the last ack
+    with JsonlWriter(path) as writer:
+        writer.write_many([make_exchange(100)])
+        assert writer.write_many(batch, resume=position) == 2 and writer.last_present == 2
+    ids = [e.id for f in rotated_files(path) for e in read_exchanges(f)]
+    assert len(ids) == len(set(ids)) == 6
+
 
 def test_streaming_read_uses_bounded_memory(tmp_path: Path) -> None:
     path = tmp_path / "big.jsonl"
@@ -243,3 +321,46 @@ def test_streaming_read_uses_bounded_memory(tmp_path: Path) -> None:
     assert count == 3001
     # one line is ~5 KB: the peak stays near one exchange, far below the file size
     assert peak < 500_000, f"peak {peak} bytes while streaming a {size} byte file"
+
+
+def test_the_recording_descriptor_is_close_on_exec_and_readable_for_tail_checks(tmp_path: Path) -> None:
+    import fcntl
+
+    with JsonlWriter(tmp_path / "fd.jsonl") as writer:
+        writer.open()
+        assert writer._fd is not None
+        assert fcntl.fcntl(writer._fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC
+        assert os.pread(writer._fd, 1, 0) == b""
+
+
+def test_a_write_only_recording_is_still_appended_to(tmp_path: Path) -> None:
+    path = tmp_path / "wo.jsonl"
+    write_exchanges([make_exchange(0)], path)
+    with open(path, "ab") as fh:
+        fh.write(b'{"id":"torn')
+    path.chmod(0o200)
+    try:
+        if os.access(path, os.R_OK):
+            pytest.skip("running as root: permission bits do not stop reading")
+        with JsonlWriter(path) as writer:
+            assert writer.write_many([make_exchange(1)]) == 1
+            assert writer.torn_lines == 0  # could not look: appended as before
+    finally:
+        path.chmod(0o600)
+
+
+def test_the_tail_check_gives_up_quietly_on_a_descriptor_it_cannot_read(tmp_path: Path) -> None:
+    from contractdrift.store.jsonl import _last_byte
+
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b"abc")
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        assert _last_byte(fd, 3) is None
+    finally:
+        os.close(fd)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert _last_byte(fd, 3) == b"c"
+    finally:
+        os.close(fd)
