@@ -26,6 +26,7 @@ checked; each is reported once per compiled schema node, and never makes a compo
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -152,6 +153,25 @@ class CompiledSchema:
     def is_valid(self, instance: Any) -> bool:
         """Whether the payload shows no violation (informational ones count as none)."""
         return all(v.concept in INFORMATIONAL for v in self.validate(instance))
+
+
+#: Per thread: notices "once per compiled schema" fire once per epoch (one epoch unless
+#: :func:`new_notice_epoch` is called).
+_NOTICE_EPOCH = threading.local()
+#: Keywords of the informational violations raised on every payload (not once per compiled schema).
+_PER_PAYLOAD_NOTICES = frozenset({"depth", "limit"})
+
+
+def new_notice_epoch() -> None:
+    """Let every once-per-compiled-schema notice (unknown formats, keywords not validated) of this
+    thread fire again: ``check --jobs`` starts one epoch per unit of work, so what a unit reports
+    does not depend on the units the same worker checked before."""
+    _NOTICE_EPOCH.n = getattr(_NOTICE_EPOCH, "n", 0) + 1
+
+
+def is_once_notice(v: Violation) -> bool:
+    """Whether ``v`` is a notice reported once per compiled schema (per epoch), not per payload."""
+    return v.concept in INFORMATIONAL and v.keyword not in _PER_PAYLOAD_NOTICES
 
 
 def compile_schema(node: Node, *, side: Side, options: ValidateOptions | None = None) -> CompiledSchema:
@@ -913,12 +933,13 @@ class _Compiler:
     # --- things not validated ---------------------------------------------------------------------
     @staticmethod
     def _once(concept: str, node: Node, keyword: str, args: Mapping[str, Any]) -> _Fn:
-        done = [False]
+        done = [-1]  # the notice epoch (of this thread) it last fired in
 
         def once(inst: Any) -> _Result:
-            if done[0]:
+            epoch = getattr(_NOTICE_EPOCH, "n", 0)
+            if done[0] == epoch:
                 return None
-            done[0] = True
+            done[0] = epoch
             return [_err(concept, node, keyword, args)]
         return once
 
