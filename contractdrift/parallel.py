@@ -510,7 +510,7 @@ class CheckTask:
         from .compare.validate import new_notice_epoch
 
         checker = self.checker()
-        new_notice_epoch()
+        new_notice_epoch(checker.spec)
         agg = checker.aggregate = _aggregate()
         checker._current.clear()
         reader = UnitReader(unit, strict=self.strict, lines=lines, decode=_exchange_line)

@@ -26,7 +26,6 @@ checked; each is reported once per compiled schema node, and never makes a compo
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -155,18 +154,17 @@ class CompiledSchema:
         return all(v.concept in INFORMATIONAL for v in self.validate(instance))
 
 
-#: Per thread: notices "once per compiled schema" fire once per epoch (one epoch unless
-#: :func:`new_notice_epoch` is called).
-_NOTICE_EPOCH = threading.local()
 #: Keywords of the informational violations raised on every payload (not once per compiled schema).
 _PER_PAYLOAD_NOTICES = frozenset({"depth", "limit"})
 
 
-def new_notice_epoch() -> None:
-    """Let every once-per-compiled-schema notice (unknown formats, keywords not validated) of this
-    thread fire again: ``check --jobs`` starts one epoch per unit of work, so what a unit reports
-    does not depend on the units the same worker checked before."""
-    _NOTICE_EPOCH.n = getattr(_NOTICE_EPOCH, "n", 0) + 1
+def new_notice_epoch(spec: Any) -> None:
+    """Let every once-per-compiled-schema notice (unknown formats, keywords not validated) of the
+    schemas compiled for ``spec`` fire again: ``check --jobs`` starts one epoch per unit of work, so
+    what a unit reports does not depend on the units the same worker checked before."""
+    per_spec: dict[Any, _Compiler] = getattr(spec, _CACHE_ATTRIBUTE, None) or {}
+    for compiler in per_spec.values():
+        compiler.epoch += 1
 
 
 def is_once_notice(v: Violation) -> bool:
@@ -284,6 +282,7 @@ class _Compiler:
         self._cells: dict[tuple[Any, ...], _Cell] = {}
         self._views: dict[tuple[Any, ...], SchemaView] = {}
         self._documented: dict[tuple[Any, ...], frozenset[str] | None] = {}
+        self.epoch = 0  # notices "once per compiled schema" fire once per epoch (see new_notice_epoch)
 
     # --- plumbing -----------------------------------------------------------------------------------
     def view(self, group: NodeGroup) -> SchemaView:
@@ -931,15 +930,14 @@ class _Compiler:
         return out
 
     # --- things not validated ---------------------------------------------------------------------
-    @staticmethod
-    def _once(concept: str, node: Node, keyword: str, args: Mapping[str, Any]) -> _Fn:
-        done = [-1]  # the notice epoch (of this thread) it last fired in
+    def _once(self, concept: str, node: Node, keyword: str, args: Mapping[str, Any]) -> _Fn:
+        done = [-1]  # the notice epoch of this compiler it last fired in
+        compiler = self
 
         def once(inst: Any) -> _Result:
-            epoch = getattr(_NOTICE_EPOCH, "n", 0)
-            if done[0] == epoch:
+            if done[0] == compiler.epoch:
                 return None
-            done[0] = epoch
+            done[0] = compiler.epoch
             return [_err(concept, node, keyword, args)]
         return once
 

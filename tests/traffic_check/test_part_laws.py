@@ -36,7 +36,7 @@ def _lines(seed: int, n: int, undocumented: float) -> list[str]:
             row["request"]["method"] = "GET"
         out.append(json.dumps(row) + "\n")
     if n and rng.random() < 0.3:
-        out.insert(rng.randrange(len(out)), '{"id": "cut", "req\n')  # a damaged line, skipped
+        out.insert(rng.randrange(1, len(out) + 1), '{"id": "cut", "req\n')  # a damaged line, skipped
     return out
 
 
