@@ -313,8 +313,7 @@ def test_dask_bag_and_urls(archive: Path, spec_file: Path, dask_client: Any) -> 
 def test_dask_local_cluster_threads(archive: Path, spec_file: Path) -> None:
     """Two worker threads in one process: each thread keeps its own checker and notice epoch."""
     rec = str(archive / "traffic.1.jsonl")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None, scheduler_kwargs={"http_prefix": None, "dashboard": False},
-                                  worker_dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,  # (HTTP on loopback only)
+                                  dashboard_address="127.0.0.1:0", worker_dashboard_address="127.0.0.1:0") as cluster, distributed.Client(cluster) as client:
         got = contractdrift.check(rec, str(spec_file), dask=client, unit_size=48 << 10)
     assert got == contractdrift.check(rec, str(spec_file))
