@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, UsageError, WorkerError
 from .infer import InferOptions, InferredAPI, infer_exchanges
@@ -39,6 +39,9 @@ from .store.partition import (
 )
 from .store.reader import RecordingProblem, RecordingWarning
 from .store.runner import TreeMerger, resolve_jobs, run_in_order, tree_merge
+
+if TYPE_CHECKING:
+    from .compare.aggregate import CheckAggregate
 
 __all__ = [
     "CheckNotice",
@@ -388,7 +391,7 @@ class CheckPart:
     undocumented paths in file order, and the once-per-schema notices. :meth:`merge` (left = the
     earlier units) is associative with ``CheckPart()`` as identity."""
 
-    aggregate: Any = dataclasses.field(default_factory=lambda: _aggregate())
+    aggregate: CheckAggregate = dataclasses.field(default_factory=lambda: _aggregate())
     undocumented: tuple[tuple[str, str, float, str], ...] = ()  # (method, url, started_at, id)
     notices: tuple[CheckNotice, ...] = ()
 
@@ -398,7 +401,7 @@ class CheckPart:
                          self.notices + tuple(n for n in other.notices if n.identity not in have))
 
 
-def _aggregate() -> Any:
+def _aggregate() -> CheckAggregate:
     from .compare.aggregate import CheckAggregate
 
     return CheckAggregate()
@@ -501,6 +504,9 @@ class CheckTask:
         if checker is None:
             from .api import _as_spec, _check_options
 
+            if len(cache) >= 4:  # a long-lived Dask worker serving many specs keeps the last few
+                cache.clear()
+
             loaded = _as_spec(self.spec, allow_remote_refs=self.allow_remote_refs, cwd=self.cwd)
             checker = cache[key] = _unit_checker_class()(loaded, _check_options(dict(self.options)))
         return checker
@@ -512,7 +518,8 @@ class CheckTask:
         checker = self.checker()
         new_notice_epoch(checker.spec)
         agg = checker.aggregate = _aggregate()
-        checker._current.clear()
+        checker._current.clear()  # (a unit that failed before left its state behind)
+        checker.pending.clear()
         reader = UnitReader(unit, strict=self.strict, lines=lines, decode=_exchange_line)
         cassette = lines is None and unit.kind == "stream" and unit.file.endswith(_CASSETTE_SUFFIXES)
         undocumented: list[tuple[str, str, float, str]] = []

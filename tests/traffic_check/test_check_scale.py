@@ -248,6 +248,10 @@ def test_expect_and_stdin_refuse_jobs(archive: Path, spec_file: Path, tmp_path: 
     assert "standard input" in capsys.readouterr().err
     with pytest.raises(contractdrift.errors.UsageError, match="recording paths"):
         contractdrift.check([Exchange.from_dict(_exchange(1, random.Random(1)))], SPEC, jobs=2)
+    with pytest.raises(contractdrift.errors.UsageError, match="spec as a path or a dict"):
+        contractdrift.check(rec, contractdrift.load_spec(str(spec_file)), jobs=2)
+    assert main(["check", rec, "--spec", str(spec_file), "--jobs", "many"]) == 2
+    assert "--jobs 'many'" in capsys.readouterr().err
 
 
 class KillingCheckTask(CheckTask):
