@@ -450,7 +450,7 @@ def _unit_checker_class() -> Any:
                     notes, observed = dict(self.aggregate.notes), dict(self._current)
                 finally:
                     self.aggregate, self._current = agg, current
-                identity = (kw["side"].value, v.concept, v.keyword, self._loc(v.schema), repr(v.args))
+                identity = (kw["side"].value, v.concept, v.keyword, self._loc(v.schema), repr(v.args), repr(v.origin))
                 self.pending.append((identity, notes, observed))
 
     _UNIT_CHECKER = UnitChecker

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import InputError
@@ -62,6 +62,9 @@ class Violation:
     keyword: str
     args: Mapping[str, Any]
     note: str | None = None
+    #: for a once-per-compiled-schema notice: the schema group (node keys) whose validator made it,
+    #: which tells two notices about one node in two compiled contexts apart (``check --jobs``)
+    origin: Any = field(default=None, compare=False, repr=False)
 
     def __repr__(self) -> str:
         where = "/".join(str(t) for t in self.schema.pointer) if self.schema is not None else None
@@ -143,7 +146,8 @@ class CompiledSchema:
                               {"reason": "payload nested too deeply to validate"})]
         if not errs:
             return []
-        out = [Violation(e[1], tuple(reversed(e[0])), e[2], e[3], e[4], e[5]) for e in errs[:MAX_VIOLATIONS]]
+        out = [Violation(e[1], tuple(reversed(e[0])), e[2], e[3], e[4], e[5], e[6] if len(e) > 6 else None)
+               for e in errs[:MAX_VIOLATIONS]]
         if len(errs) > MAX_VIOLATIONS:
             out.append(Violation("unvalidated", (), self.node, "limit",
                                  {"reason": f"more than {MAX_VIOLATIONS} violations; the rest not listed"}))
@@ -283,6 +287,7 @@ class _Compiler:
         self._views: dict[tuple[Any, ...], SchemaView] = {}
         self._documented: dict[tuple[Any, ...], frozenset[str] | None] = {}
         self.epoch = 0  # notices "once per compiled schema" fire once per epoch (see new_notice_epoch)
+        self._building: tuple[Any, ...] | None = None  # the cell whose validator is being built
 
     # --- plumbing -----------------------------------------------------------------------------------
     def view(self, group: NodeGroup) -> SchemaView:
@@ -301,7 +306,11 @@ class _Compiler:
         cell = []
 
         def stub(inst: Any) -> _Result:
-            fn = self._build(group, undoc)
+            outer, self._building = self._building, key
+            try:
+                fn = self._build(group, undoc)
+            finally:
+                self._building = outer
             cell[0] = fn
             return fn(inst)
         cell.append(stub)
@@ -933,12 +942,13 @@ class _Compiler:
     def _once(self, concept: str, node: Node, keyword: str, args: Mapping[str, Any]) -> _Fn:
         done = [-1]  # the notice epoch of this compiler it last fired in
         compiler = self
+        origin = self._building
 
         def once(inst: Any) -> _Result:
             if done[0] == compiler.epoch:
                 return None
             done[0] = compiler.epoch
-            return [_err(concept, node, keyword, args)]
+            return [[[], concept, node, keyword, args, None, origin]]
         return once
 
     def _once_notices(self, nodes: list[Node]) -> list[_Fn]:

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contractdrift.api import _check_warnings, spec_checker
-from contractdrift.parallel import CheckPart, CheckTask, _replay
+from contractdrift.parallel import CheckPart, CheckTask, _exchange_line, _replay
 from contractdrift.store.partition import Unit
 from contractdrift.store.reader import RecordingReader
 from contractdrift.store.runner import tree_merge
@@ -90,3 +90,41 @@ def test_merge_is_associative_with_the_empty_part_as_identity(recording: tuple[i
     for p in (a, b, c):
         for merged in (p.merge(CheckPart()), CheckPart().merge(p)):
             assert (merged.aggregate, merged.undocumented, merged.notices) == (p.aggregate, p.undocumented, p.notices)
+
+
+AMOUNT = {"type": "number", "format": "money"}
+TWO_CONTEXTS = {
+    "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+    "components": {"schemas": {"Amount": AMOUNT}},
+    "paths": {
+        "/alone": {"get": {"responses": {"200": {"description": "x", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {"amount": {"$ref": "#/components/schemas/Amount"}}}}}}}}},
+        "/merged": {"get": {"responses": {"200": {"description": "x", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {"amount": {"allOf": [
+                {"$ref": "#/components/schemas/Amount"}, {"minimum": 0}]}}}}}}}}},
+    },
+}
+
+
+def _line(i: int, path: str) -> str:
+    return json.dumps({"id": f"t{i:03d}", "started_at": 1_760_000_000.0 + i, "duration_ms": 1.0,
+                       "request": {"method": "GET", "url": f"http://h{path}", "headers": []},
+                       "response": {"status": 200, "headers": [["content-type", "application/json"]],
+                                    "body": {"kind": "json", "media_type": "application/json",
+                                             "json": {"amount": 1.5, "n": 1}}}}) + "\n"
+
+
+def test_one_schema_node_compiled_in_two_contexts() -> None:
+    """A notice about one node from two compiled validators (alone, and merged into an allOf), first
+    met in different units: a serial check reports both, and so does the merged part."""
+    lines = [_line(i, "/alone") for i in range(5)] + [_line(i, "/merged") for i in range(5, 10)]
+    serial = spec_checker(TWO_CONTEXTS)
+    for line in lines:
+        serial.add(_exchange_line(line.encode()))
+    assert "response schemas, 2 place(s): format 'money'" in " ".join(_check_warnings(serial))
+    task = CheckTask(TWO_CONTEXTS)
+    parts = [task(Unit(i, f"<u{i}>", "stream"), chunk).summary for i, chunk in enumerate((lines[:5], lines[5:]))]
+    assert parts[0] is not None and parts[1] is not None
+    replayed = spec_checker(TWO_CONTEXTS)
+    _replay(replayed, parts[0].merge(parts[1]))
+    assert _state(replayed) == _state(serial)
