@@ -35,6 +35,7 @@ if _TYPE_CHECKING:
     from .api import (
         assert_conforms,
         check,
+        check_dask,
         check_expectations,
         diff_exit_code,
         diff_specs,
@@ -77,6 +78,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "load_settings": ("contractdrift.api", "load_settings"),
     "rules": ("contractdrift.api", "rules"),
     "check": ("contractdrift.api", "check"),
+    "check_dask": ("contractdrift.api", "check_dask"),
     "assert_conforms": ("contractdrift.api", "assert_conforms"),
     "spec_checker": ("contractdrift.api", "spec_checker"),
     "CheckOptions": ("contractdrift.compare.traffic", "CheckOptions"),
@@ -167,6 +169,7 @@ __all__ = [
     "asgi",
     "assert_conforms",
     "check",
+    "check_dask",
     "check_expectations",
     "diff_exit_code",
     "diff_specs",

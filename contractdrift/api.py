@@ -1122,6 +1122,9 @@ def check(
     cwd: str | None = None,
     today: Any = None,
     stdin: Any = None,
+    jobs: int | str = 1,
+    dask: Any = None,
+    unit_size: int | None = None,
     **options: Any,
 ) -> Report:
     """Check recorded traffic against the published spec: every parity break, pinpointed and counted.
@@ -1141,13 +1144,24 @@ def check(
     The report carries the findings (one per rule, operation, side, status, media type and payload
     location, with evidence), warnings, and ``coverage``: which documented operations, statuses and
     media types the traffic exercised.
+
+    ``jobs`` (a number or ``"auto"``) checks recording files on that many processes, ``dask`` (a
+    scheduler address, ``"local"`` or a ``distributed.Client``) on a Dask cluster, where ``traffic``
+    may also be fsspec URLs or a ``dask.bag.Bag`` of recording lines: recordings are cut into units
+    of ``unit_size`` bytes (as for :func:`infer_files`) and the report is the one ``jobs=1`` gives.
+    Not with ``expect``.
     """
     import datetime as _dt
 
     from .compare.rules import REGISTRY, load_families
     from .errors import UsageError
     from .spec.refcheck import check_refs
+    from .store.runner import resolve_jobs
 
+    scaled = dask is not None or resolve_jobs(jobs) > 1
+    if scaled and expect is not None:
+        raise UsageError("check: --jobs/--dask are not supported with --expect yet (the three-way check runs "
+                         "on one core); drop --jobs/--dask")
     if expect is not None:
         if traffic is None and spec is not None:  # comparison 1 of issue 9: expectations vs the spec
             return check_expectations(spec, expect, severity=severity, ignore=ignore, level=level,
@@ -1168,14 +1182,41 @@ def check(
     warnings: list[str] = [*getattr(loaded, "warnings", []), *check_refs(loaded).warnings]  # type: ignore[arg-type]
     sources = _TrafficSources(traffic, strict=strict, stdin=stdin)
     with _deep_recursion("an exchange or the spec is nested too deeply to check"):
-        checker.add_all(sources, progress=progress)
+        if scaled:  # check --jobs / --dask: the same report, from units folded elsewhere
+            from .parallel import check_traffic
+            from .store.partition import UNIT_BYTES
+
+            sources.names, read_warnings = check_traffic(
+                checker, traffic, spec, options=options, jobs=jobs, dask=dask, strict=strict,
+                unit_bytes=unit_size or UNIT_BYTES, progress=progress, allow_remote_refs=allow_remote_refs, cwd=cwd)
+        else:
+            checker.add_all(sources, progress=progress)
         findings = checker.findings()
         coverage = checker.coverage()
-    warnings += sources.warnings() + _check_warnings(checker)
+    warnings += (read_warnings if scaled else sources.warnings()) + _check_warnings(checker)
     findings, notes = _apply_policy(findings, overrides, ignore, level, day)
     meta = {"command": "check", "spec": loaded.root.display,  # type: ignore[attr-defined]
             "traffic": ", ".join(sources.names) or "(exchanges)", "exchanges": str(checker.aggregate.exchanges)}
     return Report.build(findings, [*warnings, *notes], meta, coverage=coverage)
+
+
+def check_dask(traffic: Any, spec: Any, *, client: Any = None, **kwargs: Any) -> Report:
+    """:func:`check` on a Dask cluster: ``traffic`` is a ``dask.bag.Bag`` of recording lines (its
+    partitions are the units) or paths/fsspec URLs (cut into the units ``jobs`` uses, so the report is
+    the ``jobs=1`` one); each unit is checked on a worker, only the aggregates travel, reduced in a
+    tree. ``client``: a ``distributed.Client`` (default: the current one). ``kwargs``: :func:`check`'s."""
+    if client is None:
+        import importlib
+
+        from .errors import UsageError
+
+        try:
+            client = importlib.import_module("distributed").get_client()
+        except ImportError:
+            raise UsageError("check_dask needs the dask extra: pip install 'contractdrift[dask]'") from None
+        except ValueError as exc:
+            raise UsageError(f"check_dask: no Dask client ({exc}); pass client=") from None
+    return check(traffic, spec, dask=client, **kwargs)
 
 
 def _as_exchanges(obj: Any) -> list[Exchange]:

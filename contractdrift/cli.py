@@ -509,6 +509,7 @@ def _add_check(sub: Subparsers) -> None:
     p.add_argument("--skip-damaged", action="store_true",
                    help="skip damaged recording lines with a warning instead of failing")
     p.add_argument("--allow-remote-refs", action="store_true", help="fetch http(s) $refs (off by default)")
+    _scale_options(p)
     p.set_defaults(handler=_cmd_check)
 
 
@@ -609,6 +610,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             strict=not args.skip_damaged, progress=bar if bar.bar is not None else None,
             allow_remote_refs=args.allow_remote_refs, base_path=args.base_path, trailing_slash=args.trailing_slash,
             undocumented=args.undocumented, nullable=args.nullable, formats=not args.no_formats,
+            jobs=args.jobs, dask=args.dask, unit_size=_parse_size(args.unit_size),
         )
     finally:
         bar.close()

@@ -19,18 +19,41 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .errors import InputError, UsageError
+from .errors import InputError, UsageError, WorkerError
 from .infer import InferOptions, InferredAPI, infer_exchanges
-from .store.partition import UNIT_BYTES, DamagedLine, Unit, UnitReader, absolute_line, partition
+from .store.partition import (
+    UNIT_BYTES,
+    DamagedLine,
+    Unit,
+    UnitLineError,
+    UnitReader,
+    absolute_line,
+    partition,
+)
 from .store.reader import RecordingProblem, RecordingWarning
 from .store.runner import TreeMerger, resolve_jobs, run_in_order, tree_merge
 
-__all__ = ["InferTask", "UnitOutcome", "fold_units", "infer_dask", "infer_units"]
+if TYPE_CHECKING:
+    from .compare.aggregate import CheckAggregate
+
+__all__ = [
+    "CheckNotice",
+    "CheckPart",
+    "CheckTask",
+    "InferTask",
+    "UnitOutcome",
+    "check_traffic",
+    "fold_units",
+    "infer_dask",
+    "infer_units",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,3 +353,387 @@ def _dask_client(target: Any, jobs: int | str) -> Any:
         raise UsageError(f"--dask {target}: cannot reach the scheduler ({exc})") from None
     with client:
         yield client
+
+
+# --- check ---------------------------------------------------------------------------------------
+#
+# ``check`` folds each unit into a :class:`~contractdrift.compare.aggregate.CheckAggregate` (a
+# commutative monoid), but two things a serial check does depend on what it checked *before*, so
+# they travel beside the aggregate as ordered events and are replayed by the parent in unit order:
+#
+# - undocumented paths are named by ``infer``'s online templater, whose naming changes once a prefix
+#   has seen many distinct literal segments: workers keep the request (method, URL, seen) of every
+#   exchange on an undocumented path, and the parent checks those again, in order, with its templater;
+# - notices reported once per compiled schema (an unknown ``format``, a keyword not validated) fire
+#   at the first payload that reaches them: every unit starts a fresh notice epoch, and of the
+#   notices of one schema place only those of the first unit (in file order) that met it are kept.
+
+
+_PLACEHOLDER = "\x00"  # the label of an undocumented path inside a worker (replaced by the parent)
+_DEEP_NOTE = "exchanges nested too deeply to check"
+_CASSETTE_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckNotice:
+    """A once-per-compiled-schema notice met by one exchange: what it adds to the notes and the
+    observations (``(key, pending)`` as :class:`~contractdrift.compare.traffic.SpecChecker` holds them)."""
+
+    identity: tuple[Any, ...]
+    seen: tuple[float, str]
+    notes: tuple[tuple[str, int], ...]
+    observations: tuple[tuple[Any, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckPart:
+    """What checking one unit (or consecutive units, merged) gives: the aggregate, the requests on
+    undocumented paths in file order, and the once-per-schema notices. :meth:`merge` (left = the
+    earlier units) is associative with ``CheckPart()`` as identity."""
+
+    aggregate: CheckAggregate = dataclasses.field(default_factory=lambda: _aggregate())
+    undocumented: tuple[tuple[str, str, float, str], ...] = ()  # (method, url, started_at, id)
+    notices: tuple[CheckNotice, ...] = ()
+
+    def merge(self, other: CheckPart) -> CheckPart:
+        have = {n.identity for n in self.notices}
+        return CheckPart(self.aggregate.merge(other.aggregate), self.undocumented + other.undocumented,
+                         self.notices + tuple(n for n in other.notices if n.identity not in have))
+
+
+def _aggregate() -> CheckAggregate:
+    from .compare.aggregate import CheckAggregate
+
+    return CheckAggregate()
+
+
+def _merge_parts(a: CheckPart | None, b: CheckPart | None) -> CheckPart | None:
+    if a is None or b is None:
+        return None
+    return a.merge(b)
+
+
+def _unit_checker_class() -> Any:
+    """The worker's :class:`SpecChecker`: undocumented paths get a placeholder label (and are
+    remembered), once-per-schema notices are kept apart (built lazily: importing ``compare`` is not
+    free)."""
+    global _UNIT_CHECKER
+    if _UNIT_CHECKER is not None:
+        return _UNIT_CHECKER
+    from .compare.aggregate import CheckAggregate
+    from .compare.traffic import SpecChecker
+    from .compare.validate import is_once_notice
+
+    class UnitChecker(SpecChecker):
+        def __init__(self, spec: Any, options: Any) -> None:
+            super().__init__(spec, options, templater=self._placeholder)
+            self.undocumented_hit = False
+            self.pending: list[tuple[tuple[Any, ...], dict[str, int], dict[Any, Any]]] = []
+
+        def _placeholder(self, path: str) -> str:
+            self.undocumented_hit = True
+            return _PLACEHOLDER
+
+        def _violations(self, violations: Sequence[Any], **kw: Any) -> None:
+            plain = [v for v in violations if not is_once_notice(v)]
+            if len(plain) == len(violations):
+                super()._violations(violations, **kw)
+                return
+            for v in violations:
+                if not is_once_notice(v):
+                    super()._violations([v], **kw)
+                    continue
+                agg, current = self.aggregate, self._current
+                self.aggregate, self._current = CheckAggregate(), {}
+                try:
+                    super()._violations([v], **kw)
+                    notes, observed = dict(self.aggregate.notes), dict(self._current)
+                finally:
+                    self.aggregate, self._current = agg, current
+                identity = (kw["side"].value, v.concept, v.keyword, self._loc(v.schema), repr(v.args), repr(v.origin))
+                self.pending.append((identity, notes, observed))
+
+    _UNIT_CHECKER = UnitChecker
+    return UnitChecker
+
+
+_UNIT_CHECKER: Any = None
+_CHECKERS = threading.local()  # per worker thread: (task key) -> UnitChecker (a checker serves one thread)
+
+
+def _exchange_line(line: bytes) -> Any:
+    """One JSON Lines line -> an :class:`Exchange` (or a header ``dict``), as ``check``'s reader reads it."""
+    from .model import Exchange
+    from .store.fastjson import loads
+    from .store.jsonl import FORMAT_NAME
+
+    try:
+        obj = loads(line)
+    except RecursionError:
+        raise UnitLineError("JSON nested too deeply to read") from None
+    if isinstance(obj, dict) and obj.get("format") == FORMAT_NAME:
+        return obj
+    try:
+        return Exchange.from_dict(obj)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        what = (f"missing {exc.args[0]!r}" if exc.args else "missing field") if isinstance(exc, KeyError) \
+            else f"{type(exc).__name__}: {str(exc)[:200]}"
+        raise UnitLineError(f"not an exchange ({what})") from None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckTask:
+    """Check one unit into a :class:`CheckPart` (picklable: the spec travels as a path or a dict; each
+    worker thread loads and compiles it once, on its first unit)."""
+
+    spec: str | Mapping[str, Any]
+    options: tuple[tuple[str, Any], ...] = ()
+    allow_remote_refs: bool = False
+    cwd: str | None = None
+    strict: bool = True
+
+    def checker(self) -> Any:
+        import json
+
+        spec_key = self.spec if isinstance(self.spec, str) else json.dumps(self.spec, sort_keys=True, default=repr)
+        key = (spec_key, self.options, self.allow_remote_refs, self.cwd)
+        cache: dict[Any, Any] | None = getattr(_CHECKERS, "by_task", None)
+        if cache is None:
+            cache = _CHECKERS.by_task = {}
+        checker = cache.get(key)
+        if checker is None:
+            from .api import _as_spec, _check_options
+
+            if len(cache) >= 4:  # a long-lived Dask worker serving many specs keeps the last few
+                cache.clear()
+
+            loaded = _as_spec(self.spec, allow_remote_refs=self.allow_remote_refs, cwd=self.cwd)
+            checker = cache[key] = _unit_checker_class()(loaded, _check_options(dict(self.options)))
+        return checker
+
+    def __call__(self, unit: Unit, lines: Iterable[bytes | str] | None = None) -> UnitOutcome:
+        from .api import _deep_recursion
+        from .compare.validate import new_notice_epoch
+
+        checker = self.checker()
+        new_notice_epoch(checker.spec)
+        agg = checker.aggregate = _aggregate()
+        checker._current.clear()  # (a unit that failed before left its state behind)
+        checker.pending.clear()
+        reader = UnitReader(unit, strict=self.strict, lines=lines, decode=_exchange_line)
+        cassette = lines is None and unit.kind == "stream" and unit.file.endswith(_CASSETTE_SUFFIXES)
+        undocumented: list[tuple[str, str, float, str]] = []
+        notices: list[CheckNotice] = []
+        failure: RecordingProblem | None = None
+        count = 0
+        exchanges: Iterable[Any] = _cassette(unit.file) if cassette else reader
+        try:
+            with _deep_recursion("an exchange or the spec is nested too deeply to check"):
+                for ex in exchanges:
+                    checker.undocumented_hit = False
+                    deep = agg.notes.get(_DEEP_NOTE, 0)
+                    checker.add(ex)
+                    count += 1
+                    if checker.undocumented_hit:
+                        undocumented.append((ex.request.method, ex.request.url, ex.started_at, ex.id))
+                    if checker.pending:
+                        dropped = agg.notes.get(_DEEP_NOTE, 0) != deep  # the exchange's observations were dropped
+                        seen = (ex.started_at, ex.id)
+                        notices += [CheckNotice(identity, seen, tuple(notes.items()),
+                                                () if dropped else tuple(observed.items()))
+                                    for identity, notes, observed in checker.pending]
+                        checker.pending.clear()
+        except DamagedLine as exc:
+            failure = exc.problem
+        part: CheckPart | None = None
+        if failure is None:
+            agg.exchanges -= len(undocumented)  # checked again by the parent, with the true label
+            for label in [k for k in agg.operations if k.endswith(_PLACEHOLDER)]:
+                del agg.operations[label]
+            for key in [k for k in agg.observations if k[1].endswith(_PLACEHOLDER)]:
+                del agg.observations[key]
+            part = CheckPart(agg, tuple(undocumented), tuple(notices))
+        checker.aggregate = _aggregate()  # do not keep the unit's aggregate alive in the cache
+        return UnitOutcome(unit=unit, lines=reader.lines, exchanges=count if cassette else reader.count,
+                           skipped=reader.skipped, problems=tuple(reader.problems), failure=failure, summary=part)
+
+
+def _cassette(path: str) -> Iterable[Any]:
+    from .capture.cassette import load_cassette
+
+    return load_cassette(path)
+
+
+class _CheckCollector:
+    """Outcomes in unit order: true line numbers, the first strict failure, and the damaged parts of
+    each traffic source (the first five listed, the rest counted, as a serial ``check`` reports them)."""
+
+    def __init__(self, origin: Mapping[int, str], progress: Callable[[int], None] | None) -> None:
+        self.origin = origin  # unit index -> the traffic source it came from
+        self.progress = progress
+        self.lines_before: dict[tuple[str, str], int] = {}
+        self.shown: dict[str, list[str]] = {}
+        self.skipped: dict[str, int] = {}
+        self.exchanges = 0
+
+    def add(self, o: UnitOutcome) -> None:
+        source = self.origin.get(o.unit.index, o.unit.file)
+        place = (source, o.unit.file)
+        before = self.lines_before.get(place, 0)
+        if o.failure is not None:
+            raise InputError(f"malformed recording: {o.failure.message}", file=o.failure.file,
+                             line=absolute_line(o.failure.line, before))
+        if o.skipped:
+            shown = self.shown.setdefault(source, [])
+            shown += [str(dataclasses.replace(p, line=absolute_line(p.line, before)))
+                      for p in o.problems[:5 - len(shown)]]
+            self.skipped[source] = self.skipped.get(source, 0) + o.skipped
+        self.lines_before[place] = before + o.lines
+        self.exchanges += o.exchanges
+        if self.progress is not None:
+            self.progress(self.exchanges)
+
+    def warnings(self) -> list[str]:
+        out: list[str] = []
+        for source, shown in self.shown.items():
+            out += shown
+            n = self.skipped[source]
+            if n > len(shown):
+                out.append(f"{Path(source)}: {n - len(shown)} more damaged part(s) skipped")
+        return out
+
+
+def _replay(checker: Any, part: CheckPart) -> None:
+    """Put ``part`` into ``checker``: its aggregate, then the notices and the undocumented paths in order."""
+    import itertools
+
+    from .model import Exchange, Request
+
+    agg = checker.aggregate = part.aggregate
+    for seen, group in itertools.groupby(part.notices, key=lambda n: n.seen):
+        for notice in group:
+            for key, n in notice.notes:
+                agg.notes[key] += n
+            for key, pending in notice.observations:
+                checker._current.setdefault(key, pending)  # the first one of the exchange, as when serial
+        checker._flush(seen)
+    for method, url, started_at, ident in part.undocumented:
+        checker.add(Exchange(id=ident, started_at=started_at, duration_ms=0.0,
+                             request=Request(method=method, url=url), response=None))
+
+
+def _traffic_paths(traffic: Any) -> list[str]:
+    """The paths of ``check``'s traffic argument (globs expanded, as a serial check expands them)."""
+    from .api import _expand_traffic
+
+    items = [traffic] if isinstance(traffic, (str, os.PathLike)) else list(traffic)
+    out: list[str] = []
+    for item in items:
+        if not isinstance(item, (str, os.PathLike)):
+            raise UsageError("check with jobs > 1 or dask needs recording paths (not Exchange objects); "
+                             "use jobs=1 for exchanges in memory")
+        path = os.fspath(item)
+        if path == "-":
+            raise UsageError("check --jobs/--dask cannot read standard input (-): give recording files")
+        out += _expand_traffic(path)
+    return out
+
+
+def _check_task(spec: Any, options: Mapping[str, Any], *, allow_remote_refs: bool, cwd: str | None,
+                strict: bool) -> CheckTask:
+    if isinstance(spec, os.PathLike):
+        spec = os.fspath(spec)
+    if not isinstance(spec, (str, Mapping)):
+        raise UsageError("check with jobs > 1 or dask needs the spec as a path or a dict")
+    opts = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
+    return CheckTask(spec if isinstance(spec, str) else dict(spec), opts, allow_remote_refs, cwd, strict)
+
+
+def check_traffic(
+    checker: Any,
+    traffic: Any,
+    spec: Any,
+    *,
+    options: Mapping[str, Any] | None = None,
+    jobs: int | str = 1,
+    dask: Any = None,
+    strict: bool = True,
+    unit_bytes: int = UNIT_BYTES,
+    progress: Callable[[int], None] | None = None,
+    allow_remote_refs: bool = False,
+    cwd: str | None = None,
+    mp_context: str | None = None,
+) -> tuple[list[str], list[str]]:
+    """Check ``traffic`` into ``checker`` (a :class:`~contractdrift.compare.traffic.SpecChecker` for
+    ``spec``, which builds the findings) on ``jobs`` processes or on ``dask`` (a scheduler address,
+    ``"local"`` or a ``distributed.Client``), so that ``checker`` ends as a serial check leaves it.
+    ``traffic``: recording paths/URLs/globs, or (with ``dask``) a ``dask.bag.Bag`` of recording lines.
+    Returns the traffic names and the warnings about damaged parts."""
+    task = _check_task(spec, options or {}, allow_remote_refs=allow_remote_refs, cwd=cwd, strict=strict)
+    bag = _is_bag(traffic)
+    if bag and dask is None:
+        raise UsageError("check: a dask.bag.Bag of recording lines needs dask= (a client, an address or 'local')")
+    names = [] if bag else _traffic_paths(traffic)
+    origin: dict[int, str] = {}
+    units: list[Unit] = []
+    if not bag:
+        for name in names:
+            for u in partition([name], unit_bytes=unit_bytes):
+                origin[len(units)] = name
+                units.append(dataclasses.replace(u, index=len(units)))
+    collector = _CheckCollector(origin, progress)
+    if dask is None:
+        merger: TreeMerger[Any] = TreeMerger(_merge_parts)
+        outcomes = run_in_order(units, task, jobs=resolve_jobs(jobs), mp_context=mp_context)
+        with contextlib.closing(outcomes):
+            for outcome in outcomes:
+                collector.add(outcome)
+                merger.add(outcome.summary)
+        total = merger.result()
+    else:
+        with _dask_client(dask, jobs) as client:
+            total = _check_on_dask(client, traffic if bag else units, task, collector)
+    if total is not None:
+        _replay(checker, total)
+    return (names or ["(dask bag)"]), collector.warnings()
+
+
+def _is_bag(obj: Any) -> bool:
+    return hasattr(obj, "to_delayed") and hasattr(obj, "npartitions")
+
+
+def _check_partition(lines: Iterable[bytes | str], index: int, task: CheckTask) -> UnitOutcome:
+    return task(Unit(index, f"<bag partition {index}>", "stream"), lines)
+
+
+def _check_on_dask(client: Any, source: Any, task: CheckTask, collector: _CheckCollector) -> CheckPart | None:
+    """Parts folded on the workers, reduced there in the fixed tree; statistics gathered apart."""
+    _, delayed = _dask()
+    if _is_bag(source):
+        fold = delayed(_check_partition, pure=True)
+        outcomes = [fold(part, i, task) for i, part in enumerate(source.to_delayed())]
+    else:
+        run = delayed(task, pure=True)
+        outcomes = [run(u) for u in source]
+    summaries = [delayed(_summary_of, pure=True)(o) for o in outcomes]
+    stats = [delayed(_stats_of, pure=True)(o) for o in outcomes]
+    total = tree_merge(summaries, delayed(_merge_parts, pure=True)) if summaries else None
+    if total is None:
+        return None
+    try:
+        computed = client.gather(client.compute([total, *stats]))
+    except _killed_worker_errors() as exc:
+        raise WorkerError(f"a Dask worker died while checking ({exc}); the run was abandoned and no result "
+                          "is reported") from None
+    for o in computed[1:]:
+        collector.add(o)
+    part = computed[0]
+    return part if isinstance(part, CheckPart) else None
+
+
+def _killed_worker_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from distributed.scheduler import KilledWorker
+    except ImportError:  # pragma: no cover
+        return ()
+    return (KilledWorker,)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import InputError
@@ -62,6 +62,9 @@ class Violation:
     keyword: str
     args: Mapping[str, Any]
     note: str | None = None
+    #: for a once-per-compiled-schema notice: the schema group (node keys) whose validator made it,
+    #: which tells two notices about one node in two compiled contexts apart (``check --jobs``)
+    origin: Any = field(default=None, compare=False, repr=False)
 
     def __repr__(self) -> str:
         where = "/".join(str(t) for t in self.schema.pointer) if self.schema is not None else None
@@ -143,7 +146,8 @@ class CompiledSchema:
                               {"reason": "payload nested too deeply to validate"})]
         if not errs:
             return []
-        out = [Violation(e[1], tuple(reversed(e[0])), e[2], e[3], e[4], e[5]) for e in errs[:MAX_VIOLATIONS]]
+        out = [Violation(e[1], tuple(reversed(e[0])), e[2], e[3], e[4], e[5], e[6] if len(e) > 6 else None)
+               for e in errs[:MAX_VIOLATIONS]]
         if len(errs) > MAX_VIOLATIONS:
             out.append(Violation("unvalidated", (), self.node, "limit",
                                  {"reason": f"more than {MAX_VIOLATIONS} violations; the rest not listed"}))
@@ -152,6 +156,24 @@ class CompiledSchema:
     def is_valid(self, instance: Any) -> bool:
         """Whether the payload shows no violation (informational ones count as none)."""
         return all(v.concept in INFORMATIONAL for v in self.validate(instance))
+
+
+#: Keywords of the informational violations raised on every payload (not once per compiled schema).
+_PER_PAYLOAD_NOTICES = frozenset({"depth", "limit"})
+
+
+def new_notice_epoch(spec: Any) -> None:
+    """Let every once-per-compiled-schema notice (unknown formats, keywords not validated) of the
+    schemas compiled for ``spec`` fire again: ``check --jobs`` starts one epoch per unit of work, so
+    what a unit reports does not depend on the units the same worker checked before."""
+    per_spec: dict[Any, _Compiler] = getattr(spec, _CACHE_ATTRIBUTE, None) or {}
+    for compiler in per_spec.values():
+        compiler.epoch += 1
+
+
+def is_once_notice(v: Violation) -> bool:
+    """Whether ``v`` is a notice reported once per compiled schema (per epoch), not per payload."""
+    return v.concept in INFORMATIONAL and v.keyword not in _PER_PAYLOAD_NOTICES
 
 
 def compile_schema(node: Node, *, side: Side, options: ValidateOptions | None = None) -> CompiledSchema:
@@ -264,6 +286,8 @@ class _Compiler:
         self._cells: dict[tuple[Any, ...], _Cell] = {}
         self._views: dict[tuple[Any, ...], SchemaView] = {}
         self._documented: dict[tuple[Any, ...], frozenset[str] | None] = {}
+        self.epoch = 0  # notices "once per compiled schema" fire once per epoch (see new_notice_epoch)
+        self._building: tuple[Any, ...] | None = None  # the cell whose validator is being built
 
     # --- plumbing -----------------------------------------------------------------------------------
     def view(self, group: NodeGroup) -> SchemaView:
@@ -282,7 +306,11 @@ class _Compiler:
         cell = []
 
         def stub(inst: Any) -> _Result:
-            fn = self._build(group, undoc)
+            outer, self._building = self._building, key
+            try:
+                fn = self._build(group, undoc)
+            finally:
+                self._building = outer
             cell[0] = fn
             return fn(inst)
         cell.append(stub)
@@ -911,15 +939,16 @@ class _Compiler:
         return out
 
     # --- things not validated ---------------------------------------------------------------------
-    @staticmethod
-    def _once(concept: str, node: Node, keyword: str, args: Mapping[str, Any]) -> _Fn:
-        done = [False]
+    def _once(self, concept: str, node: Node, keyword: str, args: Mapping[str, Any]) -> _Fn:
+        done = [-1]  # the notice epoch of this compiler it last fired in
+        compiler = self
+        origin = self._building
 
         def once(inst: Any) -> _Result:
-            if done[0]:
+            if done[0] == compiler.epoch:
                 return None
-            done[0] = True
-            return [_err(concept, node, keyword, args)]
+            done[0] = compiler.epoch
+            return [[[], concept, node, keyword, args, None, origin]]
         return once
 
     def _once_notices(self, nodes: list[Node]) -> list[_Fn]:

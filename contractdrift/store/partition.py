@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -36,6 +36,7 @@ __all__ = [
     "UNIT_BYTES",
     "DamagedLine",
     "Unit",
+    "UnitLineError",
     "UnitReader",
     "absolute_line",
     "is_url",
@@ -54,6 +55,7 @@ _MEMBER_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00"
 _MEMBER_OS = (3, 255)
 _BLOCK = 1 << 20
 _PROBE = 1 << 20  # bytes read to classify a file's first line
+_NEWLINE = b"\n"
 
 
 def is_url(path: str) -> bool:
@@ -253,6 +255,15 @@ class DamagedLine(InputError):
         return (DamagedLine, (self.problem, self.unit))
 
 
+class UnitLineError(Exception):
+    """Raised by a ``decode`` given to :class:`UnitReader` for a line it cannot use: the line is a
+    problem with exactly this ``message`` (e.g. ``not an exchange (ValueError: ...)``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def absolute_line(relative: int | None, lines_before: int) -> int | None:
     """A unit-relative line number as the file's line number."""
     return None if relative is None else relative + lines_before
@@ -265,11 +276,17 @@ class UnitReader:
     (exchanges) and ``skipped``; ``problems`` carry unit-relative line numbers. With ``strict``, the
     first damaged line raises :class:`DamagedLine`; a truncated last line of the file (a writer killed
     mid-write) is only reported, as in :func:`contractdrift.store.reader.read_recording`.
+
+    ``decode`` replaces :func:`~contractdrift.store.records.decode_record` for JSON Lines lines (same
+    contract; it may also raise :class:`UnitLineError`), e.g. to get full
+    :class:`~contractdrift.model.Exchange` objects.
     """
 
     def __init__(self, unit: Unit, *, strict: bool = False, max_problems: int = 1000,
-                 lines: Iterable[bytes | str] | None = None) -> None:
+                 lines: Iterable[bytes | str] | None = None,
+                 decode: Callable[[bytes], Any] | None = None) -> None:
         self.unit = unit
+        self.decode = decode
         self.source_lines = lines  # in-memory lines (e.g. a Dask bag partition) instead of the file
         self.strict = strict
         self.max_problems = max_problems
@@ -316,7 +333,7 @@ class UnitReader:
 
     def _lines(self, lines: Iterator[tuple[bytes, bool]], *, detect: bool = False,
                stream: _StreamLines | None = None) -> Iterator[ExchangeView]:
-        decode = decode_record
+        decode = self.decode or decode_record
         first = detect
         n = 0
         try:
@@ -339,10 +356,14 @@ class UnitReader:
                         self._problem(n, f"truncated last line ({len(line)} bytes; writer stopped mid-write?)",
                                       tolerated=True)
                     else:
-                        self._problem(n, f"not valid JSON ({_reason(line)})")
+                        reason = _reason(line + _NEWLINE)  # with its newline, as the serial reader parses it
+                        self._problem(n, f"not valid JSON ({reason})")
                     continue
                 except (KeyError, TypeError, AttributeError) as exc:
                     self._problem(n, f"not an exchange ({_describe(exc)})")
+                    continue
+                except UnitLineError as exc:
+                    self._problem(n, exc.message)
                     continue
                 if isinstance(rec, dict):
                     self._header(rec, n)
