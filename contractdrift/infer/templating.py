@@ -109,6 +109,8 @@ def route_template_params(route: str, path: str) -> tuple[str, dict[str, str]] |
 
 def _segment_kind(seg: str) -> tuple[str, str, str]:
     """(``never`` | ``id`` | ``literal``, parameter value, literal suffix such as ``.json``)."""
+    if seg.isdigit():  # the commonest id, and never a word or a version: what the checks below say
+        return ("id", seg, "")
     if seg.lower() in _NEVER or is_version_like(seg):
         return ("never", seg, "")
     if is_id_like(seg):

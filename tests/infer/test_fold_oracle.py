@@ -282,3 +282,20 @@ def test_gc_pause_overlapping_threads_leave_the_collector_on() -> None:
         t.join(20)
     assert seen == [False]
     assert gc.isenabled()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(categories=["Nd", "No", "Lu", "Ll"]), min_size=1, max_size=8)
+       | st.from_regex(r"[0-9]{1,12}", fullmatch=True))
+def test_digit_segments_take_the_shortcut_to_the_same_kind(seg: str) -> None:
+    from contractdrift.infer.formats import is_id_like, is_version_like
+    from contractdrift.infer.templating import _NEVER
+
+    if seg.lower() in _NEVER or is_version_like(seg):
+        want = ("never", seg, "")
+    elif is_id_like(seg):
+        want = ("id", seg, "")
+    else:
+        want = _segment_kind(seg)  # literal or id with a suffix: not the shortcut's business
+        assert not seg.isdigit()
+    assert _segment_kind(seg) == want
