@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import os
 import threading
 import warnings
@@ -96,6 +97,33 @@ def _routing(spec: str | None, templates: tuple[str, ...]) -> tuple[Any, Any]:
     return _ROUTERS[key]
 
 
+_GC_LOCK = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Any:
+    """The cyclic garbage collector off while folding (nested and thread-safe: on again, if it was
+    on, when the last pause ends). The fold builds only trees -- decoded JSON values, summaries --
+    so the collector finds nothing to free (0 objects over a 100k-exchange recording) yet costs
+    10-15% of the fold walking the buffered values again and again; everything is still freed by
+    reference counting, and cycles made meanwhile by other code are collected when it ends."""
+    global _gc_pauses, _gc_was_enabled
+    with _GC_LOCK:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 @dataclass(frozen=True, slots=True)
 class InferTask:
     """Fold one unit into a summary (picklable: the spec travels as a path, the router is rebuilt)."""
@@ -111,7 +139,8 @@ class InferTask:
         summary: InferredAPI | None
         try:
             router, strip_base = _routing(self.spec, self.templates)
-            summary = infer_exchanges(reader, self.options, router=router, strip_base=strip_base)
+            with _gc_paused():
+                summary = infer_exchanges(reader, self.options, router=router, strip_base=strip_base)
         except DamagedLine as exc:
             summary, failure = None, exc.problem
         return UnitOutcome(unit=unit, lines=reader.lines, exchanges=reader.count, skipped=reader.skipped,

@@ -14,7 +14,7 @@ overrides (a router over ``--template`` patterns) are applied the same way.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .formats import is_id_like, is_version_like
@@ -109,6 +109,8 @@ def route_template_params(route: str, path: str) -> tuple[str, dict[str, str]] |
 
 def _segment_kind(seg: str) -> tuple[str, str, str]:
     """(``never`` | ``id`` | ``literal``, parameter value, literal suffix such as ``.json``)."""
+    if seg.isdigit():  # the commonest id, and never a word or a version: what the checks below say
+        return ("id", seg, "")
     if seg.lower() in _NEVER or is_version_like(seg):
         return ("never", seg, "")
     if is_id_like(seg):
@@ -132,17 +134,41 @@ class Templater:
         # Paths that templated to themselves-without-parameters, while no prefix collapses: the walk
         # below would give the same answer (and change nothing) again.
         self._plain: dict[str, str] = {}
+        # The same for everything before a path's last segment (``/orders`` of ``/orders/42``): the
+        # state the walk reaches there (output, parameters, parent), valid until a prefix collapses.
+        self._heads: dict[str, tuple[tuple[str, ...], dict[str, str], str | None]] = {}
+        self._collapses = 0
 
     def template(self, path: str) -> tuple[str, dict[str, str]]:
         """``/api/v1/orders/42/items`` -> (``/api/v1/orders/{orderId}/items``, ``{"orderId": "42"}``)."""
         plain = self._plain.get(path)
         if plain is not None:
             return plain, {}
-        out: list[str] = []
-        params: dict[str, str] = {}
-        parent: str | None = None
+        head, _, last = path.rpartition("/")
+        memo = self._heads.get(head) if last else None
+        if memo is not None:
+            out, params = list(memo[0]), dict(memo[1])
+            self._walk((last,), out, params, memo[2])
+        else:
+            out, params = [], {}
+            segs = path.split("/")
+            if last:
+                collapses = self._collapses
+                parent = self._walk(segs[:-1], out, params, None)
+                if collapses == self._collapses and len(self._heads) < 4096:
+                    self._heads[head] = (tuple(out), dict(params), parent)
+                self._walk(segs[-1:], out, params, parent)
+            else:
+                self._walk(segs, out, params, None)
+        template = "/" + "/".join(out)
+        if not params and len(self._plain) < 4096:
+            self._plain[path] = template
+        return template, params
+
+    def _walk(self, segs: Sequence[str], out: list[str], params: dict[str, str], parent: str | None) -> str | None:
+        """Template ``segs`` after ``out``/``params``/``parent`` (extended in place); the new parent."""
         cache = self._kinds
-        for seg in path.split("/"):
+        for seg in segs:
             if not seg:
                 continue
             kind = cache.get(seg)
@@ -176,12 +202,11 @@ class Templater:
                     self._collapsed.add(prefix)
                     del self._children[prefix]
                     self._plain.clear()
+                    self._heads.clear()
+                    self._collapses += 1
             out.append(seg)
             parent = seg
-        template = "/" + "/".join(out)
-        if not params and len(self._plain) < 4096:
-            self._plain[path] = template
-        return template, params
+        return parent
 
 
 def collapse_high_cardinality(

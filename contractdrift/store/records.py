@@ -41,7 +41,7 @@ _EMPTY = Body()
 
 if msgspec is not None:
 
-    class _BodyRec(msgspec.Struct, frozen=True):
+    class _BodyRec(msgspec.Struct, frozen=True, gc=False):
         kind: str = "empty"
         media_type: str | None = None
         size: int = 0
@@ -50,7 +50,7 @@ if msgspec is not None:
         text: Any = None
         base64: Any = None
 
-    class _RequestRec(msgspec.Struct, frozen=True):
+    class _RequestRec(msgspec.Struct, frozen=True, gc=False):
         method: str
         url: str
         headers: tuple[tuple[str, str], ...] = ()
@@ -68,7 +68,7 @@ if msgspec is not None:
         def media_type(self) -> str | None:
             return self.body.media_type or media_type_of(self.headers)
 
-    class _ResponseRec(msgspec.Struct, frozen=True):
+    class _ResponseRec(msgspec.Struct, frozen=True, gc=False):
         status: int
         headers: tuple[tuple[str, str], ...] = ()
         body_: _BodyRec | None = msgspec.field(default=None, name="body")
@@ -82,7 +82,7 @@ if msgspec is not None:
         def media_type(self) -> str | None:
             return self.body.media_type or media_type_of(self.headers)
 
-    class _ExchangeRec(msgspec.Struct, frozen=True):
+    class _ExchangeRec(msgspec.Struct, frozen=True, gc=False):
         # Every field Exchange.from_dict validates is typed here, so a line accepted by this decoder
         # is one from_dict accepts too (stricter types only send more lines to the slow path).
         id: Any
