@@ -20,11 +20,11 @@ from urllib.parse import parse_qsl, unquote
 from ..errors import UsageError
 from ..model import (
     Evidence,
-    Exchange,
     Finding,
     JSONValue,
     Location,
     Pointer,
+    RecordedExchangeView,
     Severity,
     Side,
     SpecLocation,
@@ -109,6 +109,9 @@ class _Param:
     content_json: bool  # a ``content: application/json`` parameter
     by_name: bool  # its value travels under its own name (not deepObject / exploded form object)
     scalar: frozenset[str] | None  # the schema's types when it is a scalar (fast coercion), else None
+    where: str = ""  # param.location, param.name, param.required, read once per operation
+    name: str = ""
+    required: bool = False
 
 
 @dataclass(slots=True)
@@ -124,6 +127,12 @@ class _Op:
     security: list[list[Credential]] | None
     deprecated: bool
     media_cache: dict[str, str | None] = field(default_factory=dict)
+    status_cache: dict[int, str | None] = field(default_factory=dict)  # status -> response key
+    # any credential of any alternative carried satisfies the requirement (see _carries)
+    security_any: bool = False  # a credential that cannot be seen (mutualTLS, unresolvable scheme)
+    security_headers: frozenset[str] = frozenset()
+    security_query: frozenset[str] = frozenset()
+    security_cookies: frozenset[str] = frozenset()
 
 
 def _media_key(cache: dict[str, str | None], actual: str | None, content: Mapping[str, Any]) -> str | None:
@@ -150,6 +159,41 @@ def _iso(ts: float) -> str | None:
 
 def _fold(pointer: Iterable[str | int]) -> Pointer:
     return tuple("*" if isinstance(p, int) else p for p in pointer)
+
+
+def _cookies(headers: tuple[tuple[str, str], ...]) -> dict[str, list[str]]:
+    """The cookies of the (first) ``Cookie`` header by name, every value in order."""
+    cookies: dict[str, list[str]] = {}
+    cookie_header = header_get(headers, "cookie")
+    if cookie_header:
+        for part in cookie_header.split(";"):
+            cname, sep, cvalue = part.strip().partition("=")
+            if sep:
+                cookies.setdefault(cname, []).append(cvalue)
+    return cookies
+
+
+def _carries(state: _Op, ex: RecordedExchangeView, query: str | None) -> bool:
+    """Whether ``ex`` carries a credential of any of the operation's security alternatives (one is
+    enough: the alternatives' credentials are sets of names per location, see :meth:`SpecChecker._state`);
+    ``query``: the URL's query when already split."""
+    if state.security_any:
+        return True  # mutualTLS or an unresolvable scheme: cannot be seen, never flagged
+    req = ex.request
+    wanted = state.security_headers
+    if wanted:
+        for k, _ in req.headers:
+            if k.lower() in wanted:
+                return True
+    if state.security_query:
+        if query is None:
+            query = split_url(req.url)[1]
+        if query and any(k in state.security_query for k, _ in parse_qsl(query, keep_blank_values=True)):
+            return True
+    if state.security_cookies:
+        cookie = header_get(req.headers, "cookie") or ""  # a name without "=" counts as carried
+        return any(p.strip().partition("=")[0] in state.security_cookies for p in cookie.split(";") if p.strip())
+    return False
 
 
 def example_value(value: Any, *, limit: int = _MAX_EXAMPLE_CHARS, depth: int = 3, items: int = 20) -> JSONValue:
@@ -252,6 +296,9 @@ class SpecChecker:
                                   formats=self.options.formats),
         }
         self._current: dict[ObsKey, tuple[dict[str, Any], str | None]] = {}
+        # per-path and per-(template, method) memos of the routing (bounded: cleared when full)
+        self._route_cache: dict[str, tuple[str, Mapping[str, str], bool] | None] = {}
+        self._op_cache: dict[tuple[str, str], _Op | None] = {}
 
     # -- compilation ----------------------------------------------------------------------------------
     def _loc(self, node: Node | None) -> SpecLocation | None:
@@ -288,7 +335,8 @@ class SpecChecker:
                 p.location in ("query", "cookie") and "object" in types and serialization.style == "form"
                 and serialization.explode))
             scalar = types if types and not types & {"array", "object"} else None
-            params.append(_Param(p, schema, self._compile(schema, REQ), content_json, by_name, scalar))
+            params.append(_Param(p, schema, self._compile(schema, REQ), content_json, by_name, scalar,
+                                 p.location, p.name, p.required))
             if p.location == "query":
                 query_names.add(p.name)
         body_node = op.node.child("requestBody")
@@ -305,6 +353,11 @@ class SpecChecker:
             body_node=body_node, body=self._content(body_node), responses=declared,
             security=operation_credentials(op.node, root), deprecated=op.deprecated,
         )
+        creds = [c for alt in state.security or () for c in alt]
+        state.security_any = any(c.location == "unknown" for c in creds)
+        state.security_headers = frozenset(c.name for c in creds if c.location == "header")
+        state.security_query = frozenset(c.name for c in creds if c.location == "query")
+        state.security_cookies = frozenset(c.name for c in creds if c.location == "cookie")
         self._ops[op.key] = state
         return state
 
@@ -357,7 +410,7 @@ class SpecChecker:
                       args=args, spec=v.schema)
 
     # -- checking -------------------------------------------------------------------------------------
-    def add(self, exchange: Exchange) -> None:
+    def add(self, exchange: RecordedExchangeView) -> None:
         """Check one exchange into :attr:`aggregate`."""
         self.aggregate.exchanges += 1
         try:
@@ -366,9 +419,10 @@ class SpecChecker:
             self._current.clear()
             self.aggregate.notes["exchanges nested too deeply to check"] += 1
         finally:
-            self._flush((exchange.started_at, exchange.id))
+            if self._current:  # the clean path observes nothing and allocates nothing here
+                self._flush((exchange.started_at, exchange.id))
 
-    def add_all(self, exchanges: Iterable[Exchange], progress: Callable[[int], None] | None = None) -> None:
+    def add_all(self, exchanges: Iterable[RecordedExchangeView], progress: Callable[[int], None] | None = None) -> None:
         n = 0
         for ex in exchanges:
             self.add(ex)
@@ -378,7 +432,7 @@ class SpecChecker:
         if progress is not None:
             progress(n)
 
-    def check(self, exchange: Exchange) -> list[Finding]:
+    def check(self, exchange: RecordedExchangeView) -> list[Finding]:
         """Findings of one exchange alone (the aggregate is not touched): for streaming callers."""
         saved = self.aggregate
         self.aggregate = CheckAggregate()
@@ -388,7 +442,7 @@ class SpecChecker:
         finally:
             self.aggregate = saved
 
-    def check_exchanges(self, exchanges: Iterable[Exchange]) -> list[Finding]:
+    def check_exchanges(self, exchanges: Iterable[RecordedExchangeView]) -> list[Finding]:
         """Findings of these exchanges alone (the checker's own aggregate is not touched)."""
         saved = self.aggregate
         self.aggregate = CheckAggregate()
@@ -399,7 +453,7 @@ class SpecChecker:
         finally:
             self.aggregate = saved
 
-    def locate(self, ex: Exchange) -> ExchangePlace | None:
+    def locate(self, ex: RecordedExchangeView) -> ExchangePlace | None:
         """Where an exchange lands in the spec, by the same matching :meth:`add` uses (servers' base
         paths, templates, trailing slash, status ``404`` -> ``4XX`` -> ``default``, media types), with
         its parsed bodies and the parameter names it sends; ``None`` when no documented operation
@@ -448,6 +502,20 @@ class SpecChecker:
                              response_body=resp_value, responded=resp is not None)
 
     def _route(self, path: str) -> tuple[str, Mapping[str, str], bool] | None:
+        """(template key, path parameters, trailing slash differs), memoized per concrete path (the
+        parameters mapping is shared between calls: read it, never change it)."""
+        cache = self._route_cache
+        try:
+            return cache[path]
+        except KeyError:
+            pass
+        found = self._route_uncached(path)
+        if len(cache) >= 4096:
+            cache.clear()
+        cache[path] = found
+        return found
+
+    def _route_uncached(self, path: str) -> tuple[str, Mapping[str, str], bool] | None:
         hit = self.routes.match(path)
         if hit is None and "%" in path:
             hit = self.routes.match(unquote(path.replace("%2F", "%252F").replace("%2f", "%252f")))
@@ -458,7 +526,7 @@ class SpecChecker:
         differs = slash != (len(template) > 1 and template.endswith("/"))
         return hit.template, hit.params, differs
 
-    def _check(self, ex: Exchange) -> None:
+    def _check(self, ex: RecordedExchangeView) -> None:
         req = ex.request
         method = req.method.upper()
         path, query = split_url(req.url)
@@ -475,18 +543,26 @@ class SpecChecker:
                       args={"method": method, "path": template})
             return
         template_key, path_params, slash_differs = hit
-        op = ops.get(method)
-        raw_template = self._raw_templates.get(template_key, template_key)
-        if op is None:
+        try:
+            state = self._op_cache[(template_key, method)]
+        except KeyError:
+            op = ops.get(method)
+            state = self._state(op) if op is not None else None
+            if len(self._op_cache) >= 4096:
+                self._op_cache.clear()
+            self._op_cache[(template_key, method)] = state
+        if state is None:
+            raw_template = self._raw_templates.get(template_key, template_key)
             label = f"{method} {raw_template}"
             self.aggregate.operations[label] += 1
             self._obs("api-method-undocumented", label, REQ, None, None, None, example=path,
                       args={"method": method, "path": raw_template, "documented": sorted(ops)})
             return
-        state = self._state(op)
+        op = state.op
         label = state.label
         self.aggregate.operations[label] += 1
         if slash_differs:
+            raw_template = self._raw_templates.get(template_key, template_key)
             self._obs("api-path-trailing-slash", label, REQ, None, None, None, example=path,
                       args={"path": "with a trailing slash" if path.endswith("/") else "without a trailing slash",
                             "template": raw_template})
@@ -494,10 +570,12 @@ class SpecChecker:
             ua = header_get(req.headers, "user-agent")
             self._obs("api-operation-deprecated-called", label, REQ, None, None, None, spec=op.node,
                       detail=ua or "(no User-Agent)")
-        self._check_params(state, req.headers, path_params, query)
-        self._check_request_body(state, ex)
+        if state.params or query:
+            self._check_params(state, req.headers, path_params, query)
+        if state.body_node is not None:
+            self._check_request_body(state, ex)
         if ex.response is not None:
-            self._check_response(state, ex)
+            self._check_response(state, ex, query)
         else:
             self.aggregate.notes["exchanges without a response"] += 1
 
@@ -508,30 +586,27 @@ class SpecChecker:
         if query:
             for k, v in parse_qsl(query, keep_blank_values=True):
                 qpairs.setdefault(k, []).append(v)
-        cookies: dict[str, list[str]] = {}
-        cookie_header = header_get(headers, "cookie")
-        if cookie_header:
-            for part in cookie_header.split(";"):
-                cname, sep, cvalue = part.strip().partition("=")
-                if sep:
-                    cookies.setdefault(cname, []).append(cvalue)
+        cookies: dict[str, list[str]] | None = None  # parsed when a cookie parameter asks
         hdrs: dict[str, list[str]] | None = None
         used: set[str] = set()
-        template_names = list(path_params)
+        template_names: list[str] | None = None
         for p in state.params:
-            param = p.param
-            where = param.location
-            name = param.name
+            where = p.where
+            name = p.name
             if where == "query" and (name not in qpairs if p.by_name else not qpairs):  # the common case: not sent
-                if param.required:
+                if p.required:
                     self._obs("request-parameter-required-missing", label, REQ, None, None, (where, name),
-                              args={"property": name}, spec=param.node)
+                              args={"property": name}, spec=p.param.node)
                 continue
+            param = p.param
             if where == "path":
                 index = int(param.key[1][1:]) if param.key[1].startswith("#") else -1
                 raw = path_params.get(name)
-                if raw is None and 0 <= index < len(template_names):
-                    raw = path_params[template_names[index]]
+                if raw is None:
+                    if template_names is None:
+                        template_names = list(path_params)
+                    if 0 <= index < len(template_names):
+                        raw = path_params[template_names[index]]
                 values = [raw] if raw is not None else []
                 source: Mapping[str, list[str]] | None = None
             elif where == "query":
@@ -544,6 +619,8 @@ class SpecChecker:
                 got = hdrs.get(name.lower())
                 values, source = ([", ".join(got)] if got else []), None
             elif where == "cookie":
+                if cookies is None:
+                    cookies = _cookies(headers)
                 values, source = cookies.get(name, []), cookies
             else:
                 continue
@@ -566,7 +643,7 @@ class SpecChecker:
             if where == "query":
                 used |= consumed
             if not consumed and value is None:
-                if param.required:
+                if p.required:
                     self._obs("request-parameter-required-missing", label, REQ, None, None, pointer,
                               args={"property": name}, spec=param.node)
                 continue
@@ -631,13 +708,13 @@ class SpecChecker:
         names = re.findall(rb'(?im)^content-disposition:[^\r\n]*?\bname="([^"]*)"', raw)
         return [n.decode("utf-8", "replace") for n in names]
 
-    def _check_request_body(self, state: _Op, ex: Exchange) -> None:
+    def _check_request_body(self, state: _Op, ex: RecordedExchangeView) -> None:
+        if state.body_node is None:
+            return
         label = state.label
         body = ex.request.body
         actual = header_get(ex.request.headers, "content-type") or body.media_type
         empty = body.kind == "empty" and not body.size
-        if state.body_node is None:
-            return
         if empty:
             if state.body_required:
                 self._obs("request-body-missing", label, REQ, None, None, None, spec=state.body_node)
@@ -694,11 +771,18 @@ class SpecChecker:
         self._obs(f"{side.value}-body-unvalidated", label, side, status, media, None, args={"reason": reason},
                   spec=spec)
 
-    def _check_response(self, state: _Op, ex: Exchange) -> None:
+    def _check_response(self, state: _Op, ex: RecordedExchangeView, query: str | None = None) -> None:
         resp = ex.response
         assert resp is not None
         label = state.label
-        status_key = match_status(resp.status, state.responses)
+        code = resp.status
+        cache = state.status_cache
+        if code in cache:
+            status_key = cache[code]
+        else:
+            status_key = match_status(code, state.responses)
+            if len(cache) < 64:
+                cache[code] = status_key
         if status_key is None:
             status = str(resp.status)
             self.aggregate.statuses[(label, status)] += 1
@@ -707,7 +791,7 @@ class SpecChecker:
                       spec=state.op.node.child("responses") or state.op.node)
             return
         self.aggregate.statuses[(label, status_key)] += 1
-        if state.security is not None and 200 <= resp.status < 300 and not self._carries(state.security, ex):
+        if state.security is not None and 200 <= resp.status < 300 and not _carries(state, ex, query):
             schemes = sorted({c.scheme for alt in state.security for c in alt})
             self._obs("api-security-not-enforced", label, RESP, status_key, None, None,
                       args={"status": resp.status, "schemes": ", ".join(schemes)},
@@ -779,24 +863,6 @@ class SpecChecker:
             self._violations(compiled.validate(parsed), label=state.label, side=RESP, status=status, media=None,
                              prefix=("headers", name), root_scope="header", inner_scope="header", instance=parsed,
                              what=f"header {name!r}")
-
-    @staticmethod
-    def _carries(alternatives: list[list[Credential]], ex: Exchange) -> bool:
-        req = ex.request
-        names = {k.lower() for k, _ in req.headers}
-        _, query = split_url(req.url)
-        qnames = {k for k, _ in parse_qsl(query, keep_blank_values=True)} if query else set()
-        cookie = header_get(req.headers, "cookie") or ""
-        cnames = {p.strip().partition("=")[0] for p in cookie.split(";") if p.strip()}
-        for alternative in alternatives:
-            for cred in alternative:
-                if cred.location == "unknown":
-                    return True  # mutualTLS or an unresolvable scheme: cannot be seen, never flagged
-                if (cred.location == "header" and cred.name in names) or (
-                        cred.location == "query" and cred.name in qnames) or (
-                        cred.location == "cookie" and cred.name in cnames):
-                    return True
-        return False
 
     # -- findings ---------------------------------------------------------------------------------------
     def findings(self, aggregate: CheckAggregate | None = None) -> list[Finding]:
