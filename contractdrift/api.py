@@ -1077,20 +1077,28 @@ def spec_checker(spec: Any, *, allow_remote_refs: bool = False, cwd: str | None 
     """A :class:`~contractdrift.compare.traffic.SpecChecker` for ``spec`` (a path, git ``REF:path``,
     loaded spec or dict) that names undocumented paths with ``infer``'s templating. ``options`` are
     :func:`check`'s (``base_path``, ``trailing_slash``, ``undocumented``, ``nullable``, ``formats``)."""
-    from .capture.redact import Redactor
     from .compare.traffic import SpecChecker
-    from .infer import InferOptions
-    from .infer.templating import Templater
 
     loaded = _as_spec(spec, allow_remote_refs=allow_remote_refs, cwd=cwd)
-    templater = Templater(InferOptions())
-    redactor = Redactor()
+    made: dict[str, Any] = {}  # the templater and redactor, imported and built on first use (most runs
+    # of a conforming service need neither: startup is part of every check)
 
     def template(path: str) -> str:
-        return templater.template(path)[0]
+        templater = made.get("templater")
+        if templater is None:
+            from .infer import InferOptions
+            from .infer.templating import Templater
+
+            templater = made["templater"] = Templater(InferOptions())
+        return str(templater.template(path)[0])
 
     def redact(name: str | None, value: JSONValue) -> JSONValue:
         """Examples go through the recorder's redaction rules (secret names, value patterns)."""
+        redactor = made.get("redactor")
+        if redactor is None:
+            from .capture.redact import Redactor
+
+            redactor = made["redactor"] = Redactor()
         if name is not None and redactor.is_secret_field(name):
             return redactor.mask(value)
         if isinstance(value, str):

@@ -112,6 +112,8 @@ class _Param:
     where: str = ""  # param.location, param.name, param.required, read once per operation
     name: str = ""
     required: bool = False
+    index: int = -1  # a path parameter's position in the template ("#0" keys), else -1
+    simple: bool = False  # a path parameter in the simple style (coerced as a scalar)
 
 
 @dataclass(slots=True)
@@ -128,6 +130,8 @@ class _Op:
     deprecated: bool
     media_cache: dict[str, str | None] = field(default_factory=dict)
     status_cache: dict[int, str | None] = field(default_factory=dict)  # status -> response key
+    # the parameters to look at when the URL has no query: every optional query parameter is absent
+    params_without_query: list[_Param] = field(default_factory=list)
     # any credential of any alternative carried satisfies the requirement (see _carries)
     security_any: bool = False  # a credential that cannot be seen (mutualTLS, unresolvable scheme)
     security_headers: frozenset[str] = frozenset()
@@ -335,8 +339,10 @@ class SpecChecker:
                 p.location in ("query", "cookie") and "object" in types and serialization.style == "form"
                 and serialization.explode))
             scalar = types if types and not types & {"array", "object"} else None
+            index = int(p.key[1][1:]) if p.location == "path" and p.key[1].startswith("#") else -1
+            simple = p.location == "path" and p.node.get("style") in (None, "simple")
             params.append(_Param(p, schema, self._compile(schema, REQ), content_json, by_name, scalar,
-                                 p.location, p.name, p.required))
+                                 p.location, p.name, p.required, index, simple))
             if p.location == "query":
                 query_names.add(p.name)
         body_node = op.node.child("requestBody")
@@ -353,6 +359,7 @@ class SpecChecker:
             body_node=body_node, body=self._content(body_node), responses=declared,
             security=operation_credentials(op.node, root), deprecated=op.deprecated,
         )
+        state.params_without_query = [p for p in params if p.where != "query" or p.required]
         creds = [c for alt in state.security or () for c in alt]
         state.security_any = any(c.location == "unknown" for c in creds)
         state.security_headers = frozenset(c.name for c in creds if c.location == "header")
@@ -360,6 +367,18 @@ class SpecChecker:
         state.security_cookies = frozenset(c.name for c in creds if c.location == "cookie")
         self._ops[op.key] = state
         return state
+
+    def _shape(self, op: Operation) -> tuple[str, dict[str, list[str]], list[str]]:
+        """(label, response keys -> their media type keys, request body media type keys): what the
+        coverage lists, read from the compiled state when the traffic reached the operation, else
+        straight from the spec (no parameter schemas compiled for operations nobody called)."""
+        state = self._ops.get(op.key)
+        if state is not None:
+            return state.label, {k: list(r.content) for k, r in state.responses.items()}, list(state.body)
+        body_node = op.node.child("requestBody")
+        body_node = body_node.deref() if body_node is not None else None
+        return (op.label, {key: list(media_map(resp)) for key, resp in responses(op.node).items()},
+                list(media_map(body_node)) if body_node is not None else [])
 
     # -- recording observations -----------------------------------------------------------------------
     def _obs(self, rule: str, label: str, side: Side, status: str | None, media: str | None,
@@ -570,7 +589,7 @@ class SpecChecker:
             ua = header_get(req.headers, "user-agent")
             self._obs("api-operation-deprecated-called", label, REQ, None, None, None, spec=op.node,
                       detail=ua or "(no User-Agent)")
-        if state.params or query:
+        if query or state.params_without_query:
             self._check_params(state, req.headers, path_params, query)
         if state.body_node is not None:
             self._check_request_body(state, ex)
@@ -590,7 +609,7 @@ class SpecChecker:
         hdrs: dict[str, list[str]] | None = None
         used: set[str] = set()
         template_names: list[str] | None = None
-        for p in state.params:
+        for p in state.params if qpairs else state.params_without_query:
             where = p.where
             name = p.name
             if where == "query" and (name not in qpairs if p.by_name else not qpairs):  # the common case: not sent
@@ -600,7 +619,7 @@ class SpecChecker:
                 continue
             param = p.param
             if where == "path":
-                index = int(param.key[1][1:]) if param.key[1].startswith("#") else -1
+                index = p.index
                 raw = path_params.get(name)
                 if raw is None:
                     if template_names is None:
@@ -635,8 +654,7 @@ class SpecChecker:
                         value, consumed = json.loads(values[-1]), {name}
                     except ValueError:
                         value, consumed = values[-1], {name}
-            elif (p.scalar is not None and p.by_name and where != "path") or (
-                    p.scalar is not None and where == "path" and param.node.get("style") in (None, "simple")):
+            elif p.scalar is not None and ((p.by_name and where != "path") or p.simple):
                 value, consumed = (coerce_scalar(values[-1], p.scalar), {name}) if values else (None, set())
             else:
                 value, consumed = deserialize(param.node.value, values, p.schema, source)
@@ -963,31 +981,31 @@ def coverage_of(checker: SpecChecker, agg: CheckAggregate) -> dict[str, Any]:
     ops_out: list[dict[str, Any]] = []
     counts = {"operations": [0, 0], "statuses": [0, 0], "media_types": [0, 0]}
     for op in sorted(checker.operations.values(), key=lambda o: (o.path, o.method)):
-        state = checker._state(op)
-        n = agg.operations.get(state.label, 0)
+        label, documented, body = checker._shape(op)
+        n = agg.operations.get(label, 0)
         counts["operations"][0] += 1
         counts["operations"][1] += bool(n)
         statuses = []
-        for key, response in state.responses.items():
-            sn = agg.statuses.get((state.label, key), 0)
+        for key, content in documented.items():
+            sn = agg.statuses.get((label, key), 0)
             counts["statuses"][0] += 1
             counts["statuses"][1] += bool(sn)
             medias = []
-            for mkey in response.content:
-                mn = agg.media.get((state.label, "response", key, mkey), 0)
+            for mkey in content:
+                mn = agg.media.get((label, "response", key, mkey), 0)
                 counts["media_types"][0] += 1
                 counts["media_types"][1] += bool(mn)
                 medias.append({"media_type": mkey, "exchanges": mn})
             statuses.append({"status": key, "exchanges": sn, "media_types": medias})
         request_media = []
-        for mkey in state.body:
-            mn = agg.media.get((state.label, "request", "", mkey), 0)
+        for mkey in body:
+            mn = agg.media.get((label, "request", "", mkey), 0)
             counts["media_types"][0] += 1
             counts["media_types"][1] += bool(mn)
             request_media.append({"media_type": mkey, "exchanges": mn})
-        undocumented = sorted((status, count) for (label, status), count in agg.statuses.items()
-                              if label == state.label and status not in state.responses and count)
-        ops_out.append({"operation": state.label, "exchanges": n, "request_media_types": request_media,
+        undocumented = sorted((status, count) for (where, status), count in agg.statuses.items()
+                              if where == label and status not in documented and count)
+        ops_out.append({"operation": label, "exchanges": n, "request_media_types": request_media,
                         "statuses": statuses,
                         "undocumented_statuses": [{"status": s, "exchanges": c} for s, c in undocumented]})
     return {
