@@ -329,3 +329,53 @@ def test_deep_lines_go_the_slow_way() -> None:
         b'"json": null', b'"json": ' + b"[" * 600 + b"]" * 600)
     assert records.decode_checked(deep, 500) is None  # json.loads might not have the room
     assert records.decode_checked(deep, 5000) is not None
+
+
+# -- what the per-exchange shortcuts of SpecChecker must keep ---------------------------------------------
+
+
+def test_coverage_of_operations_nobody_called_reads_the_spec_alone() -> None:
+    from contractdrift.compare.traffic import SpecChecker
+
+    from .helpers import ex
+
+    lazy = SpecChecker(SPEC)
+    lazy.add(ex("GET", "/items/1", 200, GOOD, headers={"x-key": "k"}))
+    compiled = SpecChecker(SPEC)
+    compiled.add(ex("GET", "/items/1", 200, GOOD, headers={"x-key": "k"}))
+    for op in compiled.operations.values():
+        compiled._state(op)  # every operation compiled: the shape comes from its state
+    assert len(lazy._ops) == 1 < len(compiled._ops)
+    assert lazy.coverage() == compiled.coverage()
+    cov = lazy.coverage()
+    post = next(o for o in cov["operations"] if o["operation"] == "POST /items")
+    assert [m["media_type"] for m in post["request_media_types"]] == [
+        "application/json", "application/x-www-form-urlencoded", "text/plain"]
+    assert cov["summary"]["operations"] == {"documented": 3, "exercised": 1}
+
+
+@pytest.mark.parametrize(("headers", "flagged"), [
+    ({"x-key": "k"}, False), ({"X-KEY": "k"}, False), ({"cookie": "sid=abc"}, False),
+    ({"cookie": "lang=en; sid"}, False),  # a cookie name without a value still carries the credential
+    ({"cookie": "lang=en"}, True), ({"authorization": "Bearer t"}, True), ({}, True),
+])
+def test_security_credentials_by_header_or_cookie(headers: dict[str, str], flagged: bool) -> None:
+    from .helpers import ex, run
+
+    found = run(SPEC, ex("GET", "/v1/items/1", 200, GOOD, headers=headers), base_paths=("/v1",))
+    assert ("api-security-not-enforced" in {f.rule_id for f in found}) is flagged
+
+
+def test_query_credential_is_seen_and_memos_do_not_leak_between_paths() -> None:
+    from .helpers import ex, run
+
+    doc = {**SPEC, "components": {**SPEC["components"], "securitySchemes": {
+        "key": {"type": "apiKey", "in": "query", "name": "api_key"}}}, "security": [{"key": []}]}
+    carrying = ex("GET", "/items/1?api_key=x", 200, GOOD)
+    found = run(doc, carrying, ex("GET", "/items/2", 200, GOOD), ex("GET", "/items/1", 200, GOOD),
+                ex("GET", "/items/x", 200, GOOD), base_paths=("/",))
+    sec = [f for f in found if f.rule_id == "api-security-not-enforced"]
+    assert len(sec) == 1 and (sec[0].evidence.observed, sec[0].evidence.total) == (3, 4)
+    assert carrying.id not in sec[0].evidence.exchange_ids  # the same path, once with the key
+    bad_id = [f for f in found if f.rule_id == "request-parameter-type-mismatch"]
+    assert len(bad_id) == 1 and bad_id[0].evidence.observed == 1  # only /items/x, memo or not
