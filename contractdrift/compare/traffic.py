@@ -535,15 +535,15 @@ class SpecChecker:
         return found
 
     def _route_uncached(self, path: str) -> tuple[str, Mapping[str, str], bool] | None:
-        hit = self.routes.match(path)
+        hit = self.routes.match_pair(path)
         if hit is None and "%" in path:
-            hit = self.routes.match(unquote(path.replace("%2F", "%252F").replace("%2f", "%252f")))
+            hit = self.routes.match_pair(unquote(path.replace("%2F", "%252F").replace("%2f", "%252f")))
         if hit is None:
             return None
         slash = len(path) > 1 and path.endswith("/")
-        template = self._raw_templates.get(hit.template, hit.template)
+        template = self._raw_templates.get(hit[0], hit[0])
         differs = slash != (len(template) > 1 and template.endswith("/"))
-        return hit.template, hit.params, differs
+        return hit[0], hit[1], differs
 
     def _check(self, ex: RecordedExchangeView) -> None:
         req = ex.request
@@ -731,12 +731,11 @@ class SpecChecker:
             return
         label = state.label
         body = ex.request.body
-        actual = header_get(ex.request.headers, "content-type") or body.media_type
-        empty = body.kind == "empty" and not body.size
-        if empty:
+        if body.kind == "empty" and not body.size:
             if state.body_required:
                 self._obs("request-body-missing", label, REQ, None, None, None, spec=state.body_node)
             return
+        actual = header_get(ex.request.headers, "content-type") or body.media_type
         key = _media_key(state.media_cache, actual, state.body)
         if key is None:
             self._obs("request-media-type-undocumented", label, REQ, None, actual or "(none)", None,
