@@ -16,6 +16,15 @@ Without msgspec installed (e.g. on PyPy) every line takes the standard-library p
 
 The structs satisfy :class:`contractdrift.model.ExchangeView`, the read-only protocol the inference
 fold is written against; :class:`~contractdrift.model.Exchange` satisfies it too.
+
+``check`` reads through :func:`decode_checked` (:meth:`~contractdrift.store.reader.RecordingReader.views`):
+structs typed as strictly as :meth:`Exchange.from_dict` converts (``id`` a string, times numbers), with
+everything ``check`` reads of a body (text, base64, :meth:`raw_bytes`). Response bodies are decoded
+with the line (``check`` validates nearly all of them: on the Stripe benchmark, decoding the body as
+``msgspec.Raw`` and again on use cost 7.9 µs a line against 6.1 µs for one pass); request bodies stay
+``msgspec.Raw`` (syntax-checked by the line's decoding) until read, so the requests of GET calls and of
+operations without a body schema cost no parsing. Lines it declines (``None``) take the standard
+library path, so damaged-line messages and line numbers are unchanged.
 """
 
 from __future__ import annotations
