@@ -14,11 +14,24 @@ fresh process, measured with ``os.wait4`` (CPU = user + sys, peak RSS):
   process (spec loading, reading, routing, validation, report);
 - **openapi-core**: reading the same recording (contractdrift's reader, so both pay for it), then
   ``OpenAPI.from_dict(spec)`` once and ``validate_response`` per exchange;
-- **read + route alone**: the reader and the route table, no validation: the floor ``check`` sits on.
+- **read + route alone**: the floor ``check`` sits on, no validation: every line decoded the way
+  ``check`` decodes it (``RecordingReader.views``, its fast path), *including the response body
+  JSON it would validate* (touched through ``ex.response.body.json``; the fast path decodes response
+  bodies with the line, and a lazy body would be decoded there), the URL split and routed. (Before,
+  this child iterated ``Exchange`` values and never touched the bodies, which undercounted the
+  floor on one read path and overcounted it on the other.)
+- **fixed cost**: ``check`` as a whole process on a one-exchange recording (interpreter start,
+  imports, spec loading, ``$ref`` check, compilation on first use, report), so that the
+  per-exchange rate can be told apart from startup: ``per-exchange rate = (n - 1) / (CPU - fixed CPU)``.
 
 Printed: exchanges per CPU-second for each, the ratio, false rejections on the conforming set (an
 exchange with any finding at warn or above / any openapi-core error), the share of drifted exchanges
-caught, and peak memory. Goals (issue 8): >= 50x openapi-core end to end, >= half the read+route rate,
+caught, and peak memory.
+
+Bytecode: where ``PYTHONDONTWRITEBYTECODE`` is set (as on the build machine) no ``.pyc`` is ever
+written, so every child would compile contractdrift's modules from source (about 0.2 s CPU). An
+installed package is byte-compiled by pip, so the benchmark byte-compiles the package once before
+measuring; ``--no-precompile`` measures the from-source start instead. Goals (issue 8): >= 50x openapi-core end to end, >= half the read+route rate,
 no false rejection. openapi-core is the ``bench`` extra (``pip install -e '.[bench]'``), never a runtime
 dependency.
 """
@@ -310,15 +323,17 @@ print(json.dumps({"n": n, "rejected": rejected}))
 
 READ_ROUTE = r"""
 import json, sys
-from contractdrift.compare.traffic import SpecChecker, _split_url
+from contractdrift.compare.traffic import SpecChecker
+from contractdrift.model import split_url
 from contractdrift.store.reader import RecordingReader
 checker = SpecChecker(sys.argv[1])
 routes = checker.routes
-n = hits = 0
-for ex in RecordingReader(sys.argv[2], warn=False):
+n = hits = bodies = 0
+for ex in RecordingReader(sys.argv[2], warn=False).views():  # check's read path
     n += 1
-    hits += routes.match(_split_url(ex.request.url)[0]) is not None
-print(json.dumps({"n": n, "routed": hits}))
+    hits += routes.match(split_url(ex.request.url)[0]) is not None
+    bodies += ex.response is not None and ex.response.body.json is not None  # the JSON check validates
+print(json.dumps({"n": n, "routed": hits, "bodies": bodies}))
 """
 
 FLAGGED = r"""
@@ -350,6 +365,11 @@ def bench(name: str, spec: Path, args: argparse.Namespace, report: Callable[[str
         cd_drift = measured([sys.executable, "-m", "contractdrift", "check", str(bad), "--spec", str(spec),
                              "--format", "json", "-o", str(Path(tmp) / "report-drift.json")])
         out["contractdrift_drifted"] = cd_drift
+        one = Path(tmp) / "one.jsonl"
+        with good.open("rb") as fh:
+            one.write_bytes(fh.readline())
+        out["fixed"] = measured([sys.executable, "-m", "contractdrift", "check", str(one), "--spec", str(spec),
+                                 "--format", "json", "-o", str(Path(tmp) / "report-one.json")])
         rr = run_child(READ_ROUTE, str(spec), str(good))
         out["read_route"] = rr
         out["false_rejections"] = run_child(FLAGGED, str(spec), str(good)).get("out")
@@ -371,6 +391,12 @@ def bench(name: str, spec: Path, args: argparse.Namespace, report: Callable[[str
             continue
         report(f"  {label:<38} {rate(r):>10,.0f} exchanges/CPU-s  ({r['cpu']:.2f} s CPU, {r['wall']:.2f} s wall, "
                f"peak {r['rss_mb']:.0f} MB)")
+    fixed = out["fixed"]
+    if "error" not in fixed and "error" not in out["contractdrift"]:
+        per = out["contractdrift"]["cpu"] - fixed["cpu"]
+        out["per_exchange_rate"] = (n - 1) / per if per > 0 else float("nan")
+        report(f"  {'fixed cost (1-exchange recording)':<38} {fixed['cpu']:>10.2f} s CPU  (peak {fixed['rss_mb']:.0f} MB)")
+        report(f"  {'check per exchange, fixed cost apart':<38} {out['per_exchange_rate']:>10,.0f} exchanges/CPU-s")
     fr = out["false_rejections"] or {}
     caught = out["caught"] or {}
     report(f"  contractdrift false rejections (conforming set): {fr.get('flagged')} of {n} {fr.get('rules') or ''}")
@@ -397,6 +423,8 @@ def main() -> int:
     parser.add_argument("--specs", nargs="+", default=list(SPECS), choices=list(SPECS))
     parser.add_argument("--no-openapi-core", action="store_true", help="skip openapi-core")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--no-precompile", action="store_true",
+                        help="do not byte-compile contractdrift first (children compile it from source)")
     args = parser.parse_args()
     missing = [name for name in args.specs if not SPECS[name].exists()]
     if missing:
@@ -409,6 +437,10 @@ def main() -> int:
             print("openapi-core is not installed: pip install -e '.[bench]' (or pass --no-openapi-core)",
                   file=sys.stderr)
             return 2
+    if not args.no_precompile:
+        import compileall
+
+        compileall.compile_dir(str(ROOT / "contractdrift"), quiet=1)
     print(f"load average: {os.getloadavg()[0]:.2f} (2 cores shared: CPU-seconds are the fairer figure)")
     results = [bench(name, SPECS[name], args, print) for name in args.specs]
     if args.json:

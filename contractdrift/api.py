@@ -8,7 +8,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from .model import Finding, JSONValue, Report, Severity
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .config import Config
     from .expect.model import Expectations
     from .infer import InferOptions, InferredAPI
-    from .model import Exchange, RuleInfo
+    from .model import Exchange, RecordedExchangeView, RuleInfo
     from .spec.load import LoadedSpec
     from .spec.validate import ValidationProblem
     from .store.reader import RecordingReader
@@ -253,6 +253,16 @@ def _spec_route_table(spec: str | os.PathLike[str] | LoadedSpec) -> Any:
 def _checked_exchanges(reader: RecordingReader, skip_damaged: bool, *, warn: bool = True) -> Iterable[Exchange]:
     """Unless ``skip_damaged``, a damaged line fails the run; a truncated *last* line (the writer
     died mid-write: every complete line before it is intact) is tolerated and reported as a warning."""
+    return _policed(reader, reader, skip_damaged, warn=warn)
+
+
+_Item = TypeVar("_Item")
+
+
+def _policed(reader: RecordingReader, items: Iterable[_Item], skip_damaged: bool, *, warn: bool = True
+             ) -> Iterator[_Item]:
+    """:func:`_checked_exchanges` over ``items``: what ``reader`` yields, e.g. its
+    :meth:`~contractdrift.store.reader.RecordingReader.views`."""
     import warnings
 
     from .errors import InputError
@@ -264,8 +274,11 @@ def _checked_exchanges(reader: RecordingReader, skip_damaged: bool, *, warn: boo
             p = damaged[0]
             raise InputError(f"malformed recording: {p.message}", file=p.file, line=p.line)
 
-    for ex in reader:
-        check()
+    seen = 0
+    for ex in items:
+        if reader.skipped != seen:  # a new problem since the last exchange (problems only grow with it)
+            seen = reader.skipped
+            check()
         yield ex
     check()
     if not skip_damaged and warn:
@@ -1000,6 +1013,13 @@ class _TrafficSources:
             yield from traffic
 
     def __iter__(self) -> Iterator[Exchange]:
+        return self._iterate(False)
+
+    def views(self) -> Iterator[RecordedExchangeView]:
+        """The same exchanges, recording lines through ``check``'s fast decoder (light views)."""
+        return self._iterate(True)
+
+    def _iterate(self, views: bool) -> Iterator[Any]:
         from .model import Exchange
         from .store.reader import RecordingReader, StreamReader
 
@@ -1025,7 +1045,8 @@ class _TrafficSources:
                 else:
                     reader = RecordingReader(source, warn=False)
                 self.readers.append(reader)
-                yield from _checked_exchanges(reader, not self.strict, warn=False)  # problems go in the report
+                # problems go in the report
+                yield from _policed(reader, reader.views() if views else reader, not self.strict, warn=False)
 
     def warnings(self) -> list[str]:
         out: list[str] = []
@@ -1056,20 +1077,28 @@ def spec_checker(spec: Any, *, allow_remote_refs: bool = False, cwd: str | None 
     """A :class:`~contractdrift.compare.traffic.SpecChecker` for ``spec`` (a path, git ``REF:path``,
     loaded spec or dict) that names undocumented paths with ``infer``'s templating. ``options`` are
     :func:`check`'s (``base_path``, ``trailing_slash``, ``undocumented``, ``nullable``, ``formats``)."""
-    from .capture.redact import Redactor
     from .compare.traffic import SpecChecker
-    from .infer import InferOptions
-    from .infer.templating import Templater
 
     loaded = _as_spec(spec, allow_remote_refs=allow_remote_refs, cwd=cwd)
-    templater = Templater(InferOptions())
-    redactor = Redactor()
+    made: dict[str, Any] = {}  # the templater and redactor, imported and built on first use (most runs
+    # of a conforming service need neither: startup is part of every check)
 
     def template(path: str) -> str:
-        return templater.template(path)[0]
+        templater = made.get("templater")
+        if templater is None:
+            from .infer import InferOptions
+            from .infer.templating import Templater
+
+            templater = made["templater"] = Templater(InferOptions())
+        return str(templater.template(path)[0])
 
     def redact(name: str | None, value: JSONValue) -> JSONValue:
         """Examples go through the recorder's redaction rules (secret names, value patterns)."""
+        redactor = made.get("redactor")
+        if redactor is None:
+            from .capture.redact import Redactor
+
+            redactor = made["redactor"] = Redactor()
         if name is not None and redactor.is_secret_field(name):
             return redactor.mask(value)
         if isinstance(value, str):
@@ -1190,7 +1219,7 @@ def check(
                 checker, traffic, spec, options=options, jobs=jobs, dask=dask, strict=strict,
                 unit_bytes=unit_size or UNIT_BYTES, progress=progress, allow_remote_refs=allow_remote_refs, cwd=cwd)
         else:
-            checker.add_all(sources, progress=progress)
+            checker.add_all(sources.views(), progress=progress)
         findings = checker.findings()
         coverage = checker.coverage()
     warnings += (read_warnings if scaled else sources.warnings()) + _check_warnings(checker)

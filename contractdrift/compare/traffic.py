@@ -20,11 +20,11 @@ from urllib.parse import parse_qsl, unquote
 from ..errors import UsageError
 from ..model import (
     Evidence,
-    Exchange,
     Finding,
     JSONValue,
     Location,
     Pointer,
+    RecordedExchangeView,
     Severity,
     Side,
     SpecLocation,
@@ -113,6 +113,11 @@ class _Param:
     content_json: bool  # a ``content: application/json`` parameter
     by_name: bool  # its value travels under its own name (not deepObject / exploded form object)
     scalar: frozenset[str] | None  # the schema's types when it is a scalar (fast coercion), else None
+    where: str = ""  # param.location, param.name, param.required, read once per operation
+    name: str = ""
+    required: bool = False
+    index: int = -1  # a path parameter's position in the template ("#0" keys), else -1
+    simple: bool = False  # a path parameter in the simple style (coerced as a scalar)
 
 
 @dataclass(slots=True)
@@ -129,6 +134,14 @@ class _Op:
     deprecated: bool
     media_cache: dict[str, str | None] = field(default_factory=dict)
     head: bool = False  # a HEAD exchange: checked as GET without content (RFC 9110 §9.3.2)
+    status_cache: dict[int, str | None] = field(default_factory=dict)  # status -> response key
+    # the parameters to look at when the URL has no query: every optional query parameter is absent
+    params_without_query: list[_Param] = field(default_factory=list)
+    # any credential of any alternative carried satisfies the requirement (see _carries)
+    security_any: bool = False  # a credential that cannot be seen (mutualTLS, unresolvable scheme)
+    security_headers: frozenset[str] = frozenset()
+    security_query: frozenset[str] = frozenset()
+    security_cookies: frozenset[str] = frozenset()
 
 
 def _media_key(cache: dict[str, str | None], actual: str | None, content: Mapping[str, Any]) -> str | None:
@@ -155,6 +168,41 @@ def _iso(ts: float) -> str | None:
 
 def _fold(pointer: Iterable[str | int]) -> Pointer:
     return tuple("*" if isinstance(p, int) else p for p in pointer)
+
+
+def _cookies(headers: tuple[tuple[str, str], ...]) -> dict[str, list[str]]:
+    """The cookies of the (first) ``Cookie`` header by name, every value in order."""
+    cookies: dict[str, list[str]] = {}
+    cookie_header = header_get(headers, "cookie")
+    if cookie_header:
+        for part in cookie_header.split(";"):
+            cname, sep, cvalue = part.strip().partition("=")
+            if sep:
+                cookies.setdefault(cname, []).append(cvalue)
+    return cookies
+
+
+def _carries(state: _Op, ex: RecordedExchangeView, query: str | None) -> bool:
+    """Whether ``ex`` carries a credential of any of the operation's security alternatives (one is
+    enough: the alternatives' credentials are sets of names per location, see :meth:`SpecChecker._state`);
+    ``query``: the URL's query when already split."""
+    if state.security_any:
+        return True  # mutualTLS or an unresolvable scheme: cannot be seen, never flagged
+    req = ex.request
+    wanted = state.security_headers
+    if wanted:
+        for k, _ in req.headers:
+            if k.lower() in wanted:
+                return True
+    if state.security_query:
+        if query is None:
+            query = split_url(req.url)[1]
+        if query and any(k in state.security_query for k, _ in parse_qsl(query, keep_blank_values=True)):
+            return True
+    if state.security_cookies:
+        cookie = header_get(req.headers, "cookie") or ""  # a name without "=" counts as carried
+        return any(p.strip().partition("=")[0] in state.security_cookies for p in cookie.split(";") if p.strip())
+    return False
 
 
 def example_value(value: Any, *, limit: int = _MAX_EXAMPLE_CHARS, depth: int = 3, items: int = 20) -> JSONValue:
@@ -257,6 +305,9 @@ class SpecChecker:
                                   formats=self.options.formats),
         }
         self._current: dict[ObsKey, tuple[dict[str, Any], str | None]] = {}
+        # per-path and per-(template, method) memos of the routing (bounded: cleared when full)
+        self._route_cache: dict[str, tuple[str, Mapping[str, str], bool] | None] = {}
+        self._op_cache: dict[tuple[str, str], _Op | None] = {}
 
     # -- compilation ----------------------------------------------------------------------------------
     def _loc(self, node: Node | None) -> SpecLocation | None:
@@ -293,7 +344,10 @@ class SpecChecker:
                 p.location in ("query", "cookie") and "object" in types and serialization.style == "form"
                 and serialization.explode))
             scalar = types if types and not types & {"array", "object"} else None
-            params.append(_Param(p, schema, self._compile(schema, REQ), content_json, by_name, scalar))
+            index = int(p.key[1][1:]) if p.location == "path" and p.key[1].startswith("#") else -1
+            simple = p.location == "path" and p.node.get("style") in (None, "simple")
+            params.append(_Param(p, schema, self._compile(schema, REQ), content_json, by_name, scalar,
+                                 p.location, p.name, p.required, index, simple))
             if p.location == "query":
                 query_names.add(p.name)
         body_node = op.node.child("requestBody")
@@ -310,8 +364,26 @@ class SpecChecker:
             body_node=body_node, body=self._content(body_node), responses=declared,
             security=operation_credentials(op.node, root), deprecated=op.deprecated, head=op.method == "HEAD",
         )
+        state.params_without_query = [p for p in params if p.where != "query" or p.required]
+        creds = [c for alt in state.security or () for c in alt]
+        state.security_any = any(c.location == "unknown" for c in creds)
+        state.security_headers = frozenset(c.name for c in creds if c.location == "header")
+        state.security_query = frozenset(c.name for c in creds if c.location == "query")
+        state.security_cookies = frozenset(c.name for c in creds if c.location == "cookie")
         self._ops[op.key] = state
         return state
+
+    def _shape(self, op: Operation) -> tuple[str, dict[str, list[str]], list[str]]:
+        """(label, response keys -> their media type keys, request body media type keys): what the
+        coverage lists, read from the compiled state when the traffic reached the operation, else
+        straight from the spec (no parameter schemas compiled for operations nobody called)."""
+        state = self._ops.get(op.key)
+        if state is not None:
+            return state.label, {k: list(r.content) for k, r in state.responses.items()}, list(state.body)
+        body_node = op.node.child("requestBody")
+        body_node = body_node.deref() if body_node is not None else None
+        return (op.label, {key: list(media_map(resp)) for key, resp in responses(op.node).items()},
+                list(media_map(body_node)) if body_node is not None else [])
 
     # -- recording observations -----------------------------------------------------------------------
     def _obs(self, rule: str, label: str, side: Side, status: str | None, media: str | None,
@@ -362,7 +434,7 @@ class SpecChecker:
                       args=args, spec=v.schema)
 
     # -- checking -------------------------------------------------------------------------------------
-    def add(self, exchange: Exchange) -> None:
+    def add(self, exchange: RecordedExchangeView) -> None:
         """Check one exchange into :attr:`aggregate`."""
         self.aggregate.exchanges += 1
         try:
@@ -371,9 +443,10 @@ class SpecChecker:
             self._current.clear()
             self.aggregate.notes["exchanges nested too deeply to check"] += 1
         finally:
-            self._flush((exchange.started_at, exchange.id))
+            if self._current:  # the clean path observes nothing and allocates nothing here
+                self._flush((exchange.started_at, exchange.id))
 
-    def add_all(self, exchanges: Iterable[Exchange], progress: Callable[[int], None] | None = None) -> None:
+    def add_all(self, exchanges: Iterable[RecordedExchangeView], progress: Callable[[int], None] | None = None) -> None:
         n = 0
         for ex in exchanges:
             self.add(ex)
@@ -383,7 +456,7 @@ class SpecChecker:
         if progress is not None:
             progress(n)
 
-    def check(self, exchange: Exchange) -> list[Finding]:
+    def check(self, exchange: RecordedExchangeView) -> list[Finding]:
         """Findings of one exchange alone (the aggregate is not touched): for streaming callers."""
         saved = self.aggregate
         self.aggregate = CheckAggregate()
@@ -393,7 +466,7 @@ class SpecChecker:
         finally:
             self.aggregate = saved
 
-    def check_exchanges(self, exchanges: Iterable[Exchange]) -> list[Finding]:
+    def check_exchanges(self, exchanges: Iterable[RecordedExchangeView]) -> list[Finding]:
         """Findings of these exchanges alone (the checker's own aggregate is not touched)."""
         saved = self.aggregate
         self.aggregate = CheckAggregate()
@@ -404,7 +477,7 @@ class SpecChecker:
         finally:
             self.aggregate = saved
 
-    def locate(self, ex: Exchange) -> ExchangePlace | None:
+    def locate(self, ex: RecordedExchangeView) -> ExchangePlace | None:
         """Where an exchange lands in the spec, by the same matching :meth:`add` uses (servers' base
         paths, templates, trailing slash, status ``404`` -> ``4XX`` -> ``default``, media types), with
         its parsed bodies and the parameter names it sends; ``None`` when no documented operation
@@ -453,17 +526,31 @@ class SpecChecker:
                              response_body=resp_value, responded=resp is not None)
 
     def _route(self, path: str) -> tuple[str, Mapping[str, str], bool] | None:
-        hit = self.routes.match(path)
+        """(template key, path parameters, trailing slash differs), memoized per concrete path (the
+        parameters mapping is shared between calls: read it, never change it)."""
+        cache = self._route_cache
+        try:
+            return cache[path]
+        except KeyError:
+            pass
+        found = self._route_uncached(path)
+        if len(cache) >= 4096:
+            cache.clear()
+        cache[path] = found
+        return found
+
+    def _route_uncached(self, path: str) -> tuple[str, Mapping[str, str], bool] | None:
+        hit = self.routes.match_pair(path)
         if hit is None and "%" in path:
-            hit = self.routes.match(unquote(path.replace("%2F", "%252F").replace("%2f", "%252f")))
+            hit = self.routes.match_pair(unquote(path.replace("%2F", "%252F").replace("%2f", "%252f")))
         if hit is None:
             return None
         slash = len(path) > 1 and path.endswith("/")
-        template = self._raw_templates.get(hit.template, hit.template)
+        template = self._raw_templates.get(hit[0], hit[0])
         differs = slash != (len(template) > 1 and template.endswith("/"))
-        return hit.template, hit.params, differs
+        return hit[0], hit[1], differs
 
-    def _check(self, ex: Exchange) -> None:
+    def _check(self, ex: RecordedExchangeView) -> None:
         req = ex.request
         method = req.method.upper()
         path, query = split_url(req.url)
@@ -480,18 +567,23 @@ class SpecChecker:
                       args={"method": method, "path": template})
             return
         template_key, path_params, slash_differs = hit
-        op = ops.get(method)
-        raw_template = self._raw_templates.get(template_key, template_key)
-        if op is None:
-            implicit = self._implicit_method(method, ops, raw_template, path, ex)
-            if implicit is None:
+        try:
+            state = self._op_cache[(template_key, method)]
+        except KeyError:
+            op = ops.get(method)
+            state = self._state(op) if op is not None else None
+            if len(self._op_cache) >= 4096:
+                self._op_cache.clear()
+            self._op_cache[(template_key, method)] = state
+        if state is None:  # a method the path does not document: HEAD as GET, OPTIONS, or undocumented
+            raw_template = self._raw_templates.get(template_key, template_key)
+            state = self._implicit_method(method, ops, raw_template, path, ex)
+            if state is None:
                 return
-            state = implicit
-        else:
-            state = self._state(op)
         label = state.label
         self.aggregate.operations[label] += 1
         if slash_differs:
+            raw_template = self._raw_templates.get(template_key, template_key)
             self._obs("api-path-trailing-slash", label, REQ, None, None, None, example=path,
                       args={"path": "with a trailing slash" if path.endswith("/") else "without a trailing slash",
                             "template": raw_template})
@@ -499,10 +591,12 @@ class SpecChecker:
             ua = header_get(req.headers, "user-agent")
             self._obs("api-operation-deprecated-called", label, REQ, None, None, None, spec=state.op.node,
                       detail=ua or "(no User-Agent)")
-        self._check_params(state, req.headers, path_params, query)
-        self._check_request_body(state, ex)
+        if query or state.params_without_query:
+            self._check_params(state, req.headers, path_params, query)
+        if state.body_node is not None:
+            self._check_request_body(state, ex)
         if ex.response is not None:
-            self._check_response(state, ex)
+            self._check_response(state, ex, query)
         else:
             self.aggregate.notes["exchanges without a response"] += 1
 
@@ -513,30 +607,27 @@ class SpecChecker:
         if query:
             for k, v in parse_qsl(query, keep_blank_values=True):
                 qpairs.setdefault(k, []).append(v)
-        cookies: dict[str, list[str]] = {}
-        cookie_header = header_get(headers, "cookie")
-        if cookie_header:
-            for part in cookie_header.split(";"):
-                cname, sep, cvalue = part.strip().partition("=")
-                if sep:
-                    cookies.setdefault(cname, []).append(cvalue)
+        cookies: dict[str, list[str]] | None = None  # parsed when a cookie parameter asks
         hdrs: dict[str, list[str]] | None = None
         used: set[str] = set()
-        template_names = list(path_params)
-        for p in state.params:
-            param = p.param
-            where = param.location
-            name = param.name
+        template_names: list[str] | None = None
+        for p in state.params if qpairs else state.params_without_query:
+            where = p.where
+            name = p.name
             if where == "query" and (name not in qpairs if p.by_name else not qpairs):  # the common case: not sent
-                if param.required:
+                if p.required:
                     self._obs("request-parameter-required-missing", label, REQ, None, None, (where, name),
-                              args={"property": name}, spec=param.node)
+                              args={"property": name}, spec=p.param.node)
                 continue
+            param = p.param
             if where == "path":
-                index = int(param.key[1][1:]) if param.key[1].startswith("#") else -1
+                index = p.index
                 raw = path_params.get(name)
-                if raw is None and 0 <= index < len(template_names):
-                    raw = path_params[template_names[index]]
+                if raw is None:
+                    if template_names is None:
+                        template_names = list(path_params)
+                    if 0 <= index < len(template_names):
+                        raw = path_params[template_names[index]]
                 values = [raw] if raw is not None else []
                 source: Mapping[str, list[str]] | None = None
             elif where == "query":
@@ -549,6 +640,8 @@ class SpecChecker:
                 got = hdrs.get(name.lower())
                 values, source = ([", ".join(got)] if got else []), None
             elif where == "cookie":
+                if cookies is None:
+                    cookies = _cookies(headers)
                 values, source = cookies.get(name, []), cookies
             else:
                 continue
@@ -563,15 +656,14 @@ class SpecChecker:
                         value, consumed = json.loads(values[-1]), {name}
                     except ValueError:
                         value, consumed = values[-1], {name}
-            elif (p.scalar is not None and p.by_name and where != "path") or (
-                    p.scalar is not None and where == "path" and param.node.get("style") in (None, "simple")):
+            elif p.scalar is not None and ((p.by_name and where != "path") or p.simple):
                 value, consumed = (coerce_scalar(values[-1], p.scalar), {name}) if values else (None, set())
             else:
                 value, consumed = deserialize(param.node.value, values, p.schema, source)
             if where == "query":
                 used |= consumed
             if not consumed and value is None:
-                if param.required:
+                if p.required:
                     self._obs("request-parameter-required-missing", label, REQ, None, None, pointer,
                               args={"property": name}, spec=param.node)
                 continue
@@ -613,17 +705,16 @@ class SpecChecker:
                 return True, body.text, None
         return False, None, f"media type {essence or '(none)'} is not validated"
 
-    def _check_request_body(self, state: _Op, ex: Exchange) -> None:
-        label = state.label
-        body = ex.request.body
-        actual = header_get(ex.request.headers, "content-type") or body.media_type
-        empty = body.kind == "empty" and not body.size
+    def _check_request_body(self, state: _Op, ex: RecordedExchangeView) -> None:
         if state.body_node is None:
             return
-        if empty:
+        label = state.label
+        body = ex.request.body
+        if body.kind == "empty" and not body.size:
             if state.body_required:
                 self._obs("request-body-missing", label, REQ, None, None, None, spec=state.body_node)
             return
+        actual = header_get(ex.request.headers, "content-type") or body.media_type
         key = _media_key(state.media_cache, actual, state.body)
         if key is None:
             self._obs("request-media-type-undocumented", label, REQ, None, actual or "(none)", None,
@@ -707,11 +798,18 @@ class SpecChecker:
         self._obs(f"{side.value}-body-unvalidated", label, side, status, media, pointer, args={"reason": reason},
                   spec=spec)
 
-    def _check_response(self, state: _Op, ex: Exchange) -> None:
+    def _check_response(self, state: _Op, ex: RecordedExchangeView, query: str | None = None) -> None:
         resp = ex.response
         assert resp is not None
         label = state.label
-        status_key = match_status(resp.status, state.responses)
+        code = resp.status
+        cache = state.status_cache
+        if code in cache:
+            status_key = cache[code]
+        else:
+            status_key = match_status(code, state.responses)
+            if len(cache) < 64:
+                cache[code] = status_key
         if status_key is None:
             status = str(resp.status)
             self.aggregate.statuses[(label, status)] += 1
@@ -720,7 +818,7 @@ class SpecChecker:
                       spec=state.op.node.child("responses") or state.op.node)
             return
         self.aggregate.statuses[(label, status_key)] += 1
-        if state.security is not None and 200 <= resp.status < 300 and not self._carries(state.security, ex):
+        if state.security is not None and 200 <= resp.status < 300 and not _carries(state, ex, query):
             schemes = sorted({c.scheme for alt in state.security for c in alt})
             self._obs("api-security-not-enforced", label, RESP, status_key, None, None,
                       args={"status": resp.status, "schemes": ", ".join(schemes)},
@@ -798,7 +896,7 @@ class SpecChecker:
 
     # -- methods the spec leaves implicit: HEAD (as GET) and OPTIONS ----------------------------------
     def _implicit_method(self, method: str, ops: Mapping[str, Operation], raw_template: str, path: str,
-                         ex: Exchange) -> _Op | None:
+                         ex: RecordedExchangeView) -> _Op | None:
         """An exchange whose method the path does not document: ``HEAD`` is checked as the path's
         ``GET`` (the state to check it with is returned), ``OPTIONS`` is compared with the documented
         methods (:mod:`.methods`), anything else is ``api-method-undocumented``."""
@@ -821,7 +919,7 @@ class SpecChecker:
             state = self._ops[key] = replace(self._state(get), label=f"HEAD {get.path}", head=True)
         return state
 
-    def _check_options(self, label: str, ops: Mapping[str, Operation], raw_template: str, ex: Exchange) -> None:
+    def _check_options(self, label: str, ops: Mapping[str, Operation], raw_template: str, ex: RecordedExchangeView) -> None:
         req = ex.request
         if is_preflight(req.headers):
             self.aggregate.preflights[label] += 1
@@ -858,24 +956,6 @@ class SpecChecker:
                       spec=response.node)
             return
         self.aggregate.media[(label, "response", status, key)] += 1
-
-    @staticmethod
-    def _carries(alternatives: list[list[Credential]], ex: Exchange) -> bool:
-        req = ex.request
-        names = {k.lower() for k, _ in req.headers}
-        _, query = split_url(req.url)
-        qnames = {k for k, _ in parse_qsl(query, keep_blank_values=True)} if query else set()
-        cookie = header_get(req.headers, "cookie") or ""
-        cnames = {p.strip().partition("=")[0] for p in cookie.split(";") if p.strip()}
-        for alternative in alternatives:
-            for cred in alternative:
-                if cred.location == "unknown":
-                    return True  # mutualTLS or an unresolvable scheme: cannot be seen, never flagged
-                if (cred.location == "header" and cred.name in names) or (
-                        cred.location == "query" and cred.name in qnames) or (
-                        cred.location == "cookie" and cred.name in cnames):
-                    return True
-        return False
 
     # -- findings ---------------------------------------------------------------------------------------
     def findings(self, aggregate: CheckAggregate | None = None) -> list[Finding]:
@@ -979,35 +1059,35 @@ def coverage_of(checker: SpecChecker, agg: CheckAggregate) -> dict[str, Any]:
     ops_out: list[dict[str, Any]] = []
     counts = {"operations": [0, 0], "statuses": [0, 0], "media_types": [0, 0]}
     for op in sorted(checker.operations.values(), key=lambda o: (o.path, o.method)):
-        state = checker._state(op)
-        n = agg.operations.get(state.label, 0)
+        label, documented, body = checker._shape(op)
+        n = agg.operations.get(label, 0)
         counts["operations"][0] += 1
         counts["operations"][1] += bool(n)
         statuses = []
-        for key, response in state.responses.items():
-            sn = agg.statuses.get((state.label, key), 0)
+        for key, content in documented.items():
+            sn = agg.statuses.get((label, key), 0)
             counts["statuses"][0] += 1
             counts["statuses"][1] += bool(sn)
             medias = []
-            for mkey in response.content:
-                mn = agg.media.get((state.label, "response", key, mkey), 0)
+            for mkey in content:
+                mn = agg.media.get((label, "response", key, mkey), 0)
                 counts["media_types"][0] += 1
                 counts["media_types"][1] += bool(mn)
                 medias.append({"media_type": mkey, "exchanges": mn})
             statuses.append({"status": key, "exchanges": sn, "media_types": medias})
         request_media = []
-        for mkey in state.body:
-            mn = agg.media.get((state.label, "request", "", mkey), 0)
+        for mkey in body:
+            mn = agg.media.get((label, "request", "", mkey), 0)
             counts["media_types"][0] += 1
             counts["media_types"][1] += bool(mn)
             request_media.append({"media_type": mkey, "exchanges": mn})
-        undocumented = sorted((status, count) for (label, status), count in agg.statuses.items()
-                              if label == state.label and status not in state.responses and count)
-        ops_out.append({"operation": state.label, "exchanges": n, "request_media_types": request_media,
+        undocumented = sorted((status, count) for (where, status), count in agg.statuses.items()
+                              if where == label and status not in documented and count)
+        ops_out.append({"operation": label, "exchanges": n, "request_media_types": request_media,
                         "statuses": statuses,
                         "undocumented_statuses": [{"status": s, "exchanges": c} for s, c in undocumented]})
         if op.method == "GET":
-            head = _head_coverage(checker, agg, state)
+            head = _head_coverage(checker, agg, op, label, documented)
             if head is not None:
                 ops_out[-1]["head"] = head
     out: dict[str, Any] = {
@@ -1021,16 +1101,18 @@ def coverage_of(checker: SpecChecker, agg: CheckAggregate) -> dict[str, Any]:
     return out
 
 
-def _head_coverage(checker: SpecChecker, agg: CheckAggregate, state: _Op) -> dict[str, Any] | None:
-    """HEAD exchanges checked as this GET operation (none documents HEAD for its path), or ``None``."""
-    label = "HEAD " + state.op.path
+def _head_coverage(checker: SpecChecker, agg: CheckAggregate, get: Operation, via: str,
+                   documented: Mapping[str, Any]) -> dict[str, Any] | None:
+    """HEAD exchanges checked as the GET operation ``get`` (labelled ``via``; none documents HEAD for
+    its path), or ``None``; ``documented``: the GET's response keys."""
+    label = "HEAD " + get.path
     n = agg.operations.get(label, 0)
-    if not n or "HEAD" in checker._by_template.get(normalize_path(state.op.path), {}):
+    if not n or "HEAD" in checker._by_template.get(normalize_path(get.path), {}):
         return None
-    statuses = [{"status": key, "exchanges": agg.statuses.get((label, key), 0)} for key in state.responses]
+    statuses = [{"status": key, "exchanges": agg.statuses.get((label, key), 0)} for key in documented]
     undocumented = sorted((status, count) for (lab, status), count in agg.statuses.items()
-                          if lab == label and status not in state.responses and count)
-    return {"operation": label, "via": state.label, "exchanges": n, "statuses": statuses,
+                          if lab == label and status not in documented and count)
+    return {"operation": label, "via": via, "exchanges": n, "statuses": statuses,
             "undocumented_statuses": [{"status": s, "exchanges": c} for s, c in undocumented]}
 
 

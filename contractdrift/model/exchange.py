@@ -325,6 +325,50 @@ class ExchangeView(Protocol):
     def route(self) -> str | None: ...
 
 
+class RecordedBodyView(BodyView, Protocol):
+    """All of a body ``check`` reads: the view plus text, base64 and the kept bytes."""
+
+    @property
+    def text(self) -> Any: ...
+    @property
+    def base64(self) -> Any: ...
+    def raw_bytes(self) -> bytes: ...
+
+
+class RecordedRequestView(Protocol):
+    @property
+    def method(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def headers(self) -> Headers: ...
+    @property
+    def body(self) -> RecordedBodyView: ...
+
+
+class RecordedResponseView(Protocol):
+    @property
+    def status(self) -> int: ...
+    @property
+    def headers(self) -> Headers: ...
+    @property
+    def body(self) -> RecordedBodyView: ...
+
+
+class RecordedExchangeView(Protocol):
+    """What ``check`` reads of an exchange: :class:`Exchange` is one; so are the light structs the
+    fast read path of ``store.records`` decodes a recording line into (:func:`~contractdrift.store.records.decode_checked`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def started_at(self) -> float: ...
+    @property
+    def request(self) -> RecordedRequestView: ...
+    @property
+    def response(self) -> RecordedResponseView | None: ...
+
+
 def split_url(url: str) -> tuple[str, str]:
     """``https://h:1/a/b?x=1#f`` -> (``/a/b``, ``x=1``); a bare path works too."""
     hash_at = url.find("#")

@@ -37,16 +37,38 @@ def _is_data(key: Any, child: Any, parent: Any, grandparent: Any) -> bool:
 
 
 def _pointer_of(root: Any, target: Any) -> Pointer:
-    """The pointer of the object ``target`` (by identity) inside ``root``; () when not found."""
-    stack: list[tuple[Any, Pointer]] = [(root, ())]
+    """The pointer of the object ``target`` (by identity) inside ``root``; () when not found.
+
+    Depth first, last child first (the first hit wins where an object is shared, e.g. a YAML alias).
+    The walk keeps (parent index, key) per container and builds the one pointer it returns, instead
+    of a pointer tuple per container visited (a whole-spec walk on large specs)."""
+    nodes: list[Any] = [root]
+    parents: list[int] = [-1]
+    keys: list[Any] = [None]
+    stack = [0]
+    pop, push = stack.pop, stack.append
     while stack:
-        value, pointer = stack.pop()
+        at = pop()
+        value = nodes[at]
         if value is target:
-            return pointer
-        if isinstance(value, dict):
-            stack.extend((v, (*pointer, k)) for k, v in value.items() if isinstance(v, (dict, list)))
-        elif isinstance(value, list):
-            stack.extend((v, (*pointer, i)) for i, v in enumerate(value) if isinstance(v, (dict, list)))
+            path: list[Any] = []
+            while at > 0:
+                path.append(keys[at])
+                at = parents[at]
+            return tuple(reversed(path))
+        kind = type(value)
+        if kind is dict or isinstance(value, dict):
+            items: Any = value.items()
+        elif kind is list or isinstance(value, list):
+            items = enumerate(value)
+        else:
+            continue
+        for k, v in items:
+            if isinstance(v, (dict, list)):
+                push(len(nodes))
+                nodes.append(v)
+                parents.append(at)
+                keys.append(k)
     return ()
 
 

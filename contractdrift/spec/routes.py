@@ -120,27 +120,32 @@ class RouteTable:
         self.base_paths: tuple[str, ...] = tuple(
             sorted({normalize_path(b) for b in base_paths if normalize_path(b) != "/"}, key=len, reverse=True)
         )
+        self._base_segs = [_segments(b) for b in self.base_paths]  # longest first, like base_paths
 
     def __bool__(self) -> bool:
         return bool(self.templates)
 
-    def _match_path(self, path: str) -> RouteMatch | None:
-        segs = _segments(path)
+    def _match_segments(self, segs: list[str]) -> tuple[str, dict[str, str]] | None:
         found = _search(self._root, segs, 0, [])
         if found is None:
             return None
         (template, names), values = found
-        return RouteMatch(template=template, params={n: unquote(v) for n, v in zip(names, values)})
+        return template, {n: unquote(v) if "%" in v else v for n, v in zip(names, values)}
+
+    def match_pair(self, path: str) -> tuple[str, dict[str, str]] | None:
+        """:meth:`match` as a ``(template, params)`` pair: no :class:`RouteMatch` built (a hot path)."""
+        segs = [p for p in path.split("?", 1)[0].split("/") if p]
+        for base_segs in self._base_segs:
+            if segs[: len(base_segs)] == base_segs:  # the path is the base or lies under it
+                hit = self._match_segments(segs[len(base_segs) :])
+                if hit is not None:
+                    return hit
+        return self._match_segments(segs)
 
     def match(self, path: str) -> RouteMatch | None:
         """The most specific template for ``path`` (base paths stripped first), or ``None``."""
-        path = normalize_path(path.split("?", 1)[0])
-        for base in self.base_paths:
-            if path == base or path.startswith(base + "/"):
-                hit = self._match_path(normalize_path(path[len(base) :]))
-                if hit is not None:
-                    return hit
-        return self._match_path(path)
+        hit = self.match_pair(path)
+        return None if hit is None else RouteMatch(template=hit[0], params=hit[1])
 
     def strip_base(self, path: str) -> str:
         """``path`` without the longest matching base path."""

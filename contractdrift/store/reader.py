@@ -19,6 +19,7 @@ import io
 import json
 import logging
 import os
+import sys
 import warnings
 import zlib
 from collections.abc import Iterator
@@ -27,9 +28,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import InputError
-from ..model import Exchange
+from ..model import Exchange, RecordedExchangeView
 from .har import exchanges_from_har
 from .jsonl import FORMAT_NAME, FORMAT_VERSION, split_name
+from .records import decode_checked
 
 logger = logging.getLogger("contractdrift.store")
 
@@ -103,7 +105,32 @@ class RecordingReader:
         if len(self.problems) < _MAX_PROBLEMS_KEPT:
             self.problems.append(RecordingProblem(file=str(file), line=line, message=message))
 
+    #: set while :meth:`views` iterates: the deepest nesting a line may have for the fast decoder
+    _view_depth: int | None = None
+
     def __iter__(self) -> Iterator[Exchange]:
+        return self._each()
+
+    def views(self) -> Iterator[RecordedExchangeView]:
+        """Iterate like ``iter(reader)`` (same counters, problems, warnings and line numbers), but
+        JSON Lines lines are decoded by ``check``'s fast path
+        (:func:`~contractdrift.store.records.decode_checked`): light read-only views instead of
+        :class:`Exchange` values, request bodies parsed only when read. A line the fast decoder
+        does not take (a header, a damaged line, HAR and other documents) goes the usual way and
+        comes out as an :class:`Exchange`, which is a view too."""
+        frame, depth = sys._getframe(), 0
+        while frame is not None:
+            depth += 1
+            frame = frame.f_back  # type: ignore[assignment]
+        # json.loads spends one recursion level per nesting level; leave room for the frames of
+        # whoever drives this iterator and of the slow path itself
+        self._view_depth = max(sys.getrecursionlimit() - depth - 250, 0)
+        try:
+            yield from self._each()
+        finally:
+            self._view_depth = None
+
+    def _each(self) -> Iterator[Any]:
         self.skipped = 0
         self.count = 0
         self.problems = []
@@ -119,7 +146,7 @@ class RecordingReader:
             logger.warning("%s", text)
             warnings.warn(text, RecordingWarning, stacklevel=2)
 
-    def _read_file(self, file: Path) -> Iterator[Exchange]:
+    def _read_file(self, file: Path) -> Iterator[Any]:  # Exchange values, or views in views()
         try:
             raw: IO[bytes] = open(file, "rb")  # noqa: SIM115 - closed below
         except OSError as exc:
@@ -134,9 +161,10 @@ class RecordingReader:
         finally:
             raw.close()
 
-    def _read_stream(self, file: Path, stream: IO[bytes]) -> Iterator[Exchange]:
+    def _read_stream(self, file: Path, stream: IO[bytes]) -> Iterator[Any]:  # see _read_file
         lineno = 0
         first: bytes | None = None
+        depth = self._view_depth
         try:
             for line in stream:
                 lineno += 1
@@ -150,6 +178,11 @@ class RecordingReader:
                         yield from self._read_document(file, rest)
                         return
                     if kind == "header":
+                        continue
+                if depth is not None:
+                    view = decode_checked(line, depth)
+                    if view is not None:
+                        yield view
                         continue
                 yield from self._read_line(file, lineno, line)
         except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
@@ -242,7 +275,7 @@ class StreamReader(RecordingReader):
         self.headers = []
         self._stream = stream
 
-    def _read_file(self, file: Path) -> Iterator[Exchange]:
+    def _read_file(self, file: Path) -> Iterator[Any]:  # Exchange values, or views in views()
         stream: IO[bytes] = self._stream
         if not hasattr(stream, "peek"):
             stream = io.BufferedReader(stream)  # type: ignore[type-var]

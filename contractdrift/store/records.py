@@ -16,18 +16,28 @@ Without msgspec installed (e.g. on PyPy) every line takes the standard-library p
 
 The structs satisfy :class:`contractdrift.model.ExchangeView`, the read-only protocol the inference
 fold is written against; :class:`~contractdrift.model.Exchange` satisfies it too.
+
+``check`` reads through :func:`decode_checked` (:meth:`~contractdrift.store.reader.RecordingReader.views`):
+structs typed as strictly as :meth:`Exchange.from_dict` converts (``id`` a string, times numbers), with
+everything ``check`` reads of a body (text, base64, :meth:`raw_bytes`). Response bodies are decoded
+with the line (``check`` validates nearly all of them: on the Stripe benchmark, decoding the body as
+``msgspec.Raw`` and again on use cost 7.9 µs a line against 6.1 µs for one pass); request bodies stay
+``msgspec.Raw`` (syntax-checked by the line's decoding) until read, so the requests of GET calls and of
+operations without a body schema cost no parsing. Lines it declines (``None``) take the standard
+library path, so damaged-line messages and line numbers are unchanged.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
-from ..model import Body, Exchange, ExchangeView, media_type_of
+from ..model import Body, Exchange, ExchangeView, RecordedExchangeView, media_type_of
 from .fastjson import dumps, loads
 from .jsonl import FORMAT_NAME
 
-__all__ = ["FAST", "RecordView", "decode_record", "dumps", "loads"]
+__all__ = ["FAST", "RecordView", "decode_checked", "decode_record", "dumps", "loads"]
 
 try:  # msgspec is a core dependency on CPython; elsewhere the standard library does the work
     import msgspec
@@ -98,9 +108,139 @@ if msgspec is not None:
 
     _typed_decoder: Any = msgspec.json.Decoder(_ExchangeRec)
     _fast_errors: tuple[type[BaseException], ...] = (msgspec.DecodeError, msgspec.ValidationError)
+
+    # -- check's read path: every field Exchange.from_dict reads, typed; request bodies lazy --------
+    _any_decoder: Any = msgspec.json.Decoder()
+
+    def _raw_bytes(body: Any) -> bytes:
+        """:meth:`Body.raw_bytes` of a struct body (the same bytes for the same values)."""
+        kind = body.kind
+        if kind == "json":
+            return json.dumps(body.json, separators=(",", ":"), ensure_ascii=False).encode()
+        if kind == "text":
+            return (body.text or "").encode()
+        if kind == "binary":
+            return base64.b64decode(body.base64 or "")
+        return b""
+
+    class _CheckBody(msgspec.Struct, frozen=True):
+        """A response body: its JSON decoded with the line (``check`` validates nearly every one)."""
+
+        kind: str = "empty"
+        media_type: str | None = None
+        size: int = 0
+        json: Any = None
+        truncated: bool = False
+        text: Any = None
+        base64: Any = None
+
+        def raw_bytes(self) -> bytes:
+            return _raw_bytes(self)
+
+    class _LazyBody(msgspec.Struct, frozen=True):
+        """A request body: its JSON kept as raw bytes (checked by msgspec when the line is decoded)
+        and parsed only when read, so requests nothing checks cost no parsing."""
+
+        kind: str = "empty"
+        media_type: str | None = None
+        size: int = 0
+        json_: msgspec.Raw = msgspec.field(default=msgspec.Raw(), name="json")
+        truncated: bool = False
+        text: Any = None
+        base64: Any = None
+
+        @property
+        def json(self) -> Any:
+            raw = self.json_
+            if not raw:
+                return None  # no "json" member: Body.from_dict's None
+            try:
+                return _any_decoder.decode(raw)
+            except msgspec.DecodeError:  # NaN, 1e400...: what json.loads makes of the same text
+                return json.loads(bytes(raw))
+
+        def raw_bytes(self) -> bytes:
+            return _raw_bytes(self)
+
+    _EMPTY_CHECK_BODY = Body()
+
+    class _CheckRequest(msgspec.Struct, frozen=True):
+        method: str
+        url: str
+        headers: tuple[tuple[str, str], ...] = ()
+        body_: _LazyBody | None = msgspec.field(default=None, name="body")
+
+        def __post_init__(self) -> None:
+            if not self.method.isupper():  # Request.from_dict upper-cases the method
+                msgspec.structs.force_setattr(self, "method", self.method.upper())
+
+        @property
+        def body(self) -> _LazyBody | Body:
+            return self.body_ if self.body_ is not None else _EMPTY_CHECK_BODY
+
+        @property
+        def media_type(self) -> str | None:
+            return self.body.media_type or media_type_of(self.headers)
+
+    class _CheckResponse(msgspec.Struct, frozen=True):
+        status: int
+        headers: tuple[tuple[str, str], ...] = ()
+        body_: _CheckBody | None = msgspec.field(default=None, name="body")
+        http_version: Any = None
+
+        @property
+        def body(self) -> _CheckBody | Body:
+            return self.body_ if self.body_ is not None else _EMPTY_CHECK_BODY
+
+        @property
+        def media_type(self) -> str | None:
+            return self.body.media_type or media_type_of(self.headers)
+
+    class _CheckExchange(msgspec.Struct, frozen=True):
+        # Typed at least as strictly as Exchange.from_dict converts (``id`` a string, times numbers,
+        # ``tags``/``extra`` objects): a line this decoder accepts gives the values from_dict gives.
+        id: str
+        request: _CheckRequest
+        response: _CheckResponse | None = None
+        started_at: float = 0.0
+        duration_ms: float = 0.0
+        source: Any = "other"
+        route: Any = None
+        tags: dict[str, Any] | None = None
+        error: Any = None
+        extra: dict[str, Any] | None = None
+        replay_of: Any = None
+
+    _check_decoder: Any = msgspec.json.Decoder(_CheckExchange)
 else:  # pragma: no cover
     _typed_decoder = None
     _fast_errors = ()
+    _check_decoder = None
+
+
+def decode_checked(line: bytes, max_depth: int) -> RecordedExchangeView | None:
+    """``check``'s fast decoding of one recording line, or ``None`` when the standard-library path
+    must decide (a header, a damaged line, anything the typed decoder rejects).
+
+    A view is returned only where ``Exchange.from_dict(json.loads(line))`` would give the same
+    values: bytes that are not UTF-8 (which msgspec lets through inside strings it skips) and lines
+    long enough to nest deeper than ``max_depth`` (where ``json.loads`` may hit the recursion limit and
+    the slow path reports the line as too deeply nested) go to the slow path.
+    """
+    if _check_decoder is None:  # pragma: no cover
+        return None
+    if len(line) > 2 * max_depth and line.count(b"[") + line.count(b"{") > max_depth:
+        return None
+    if not line.isascii():
+        try:
+            line.decode("utf-8", "surrogatepass")  # what json.loads accepts
+        except UnicodeDecodeError:
+            return None
+    try:
+        rec: RecordedExchangeView = _check_decoder.decode(line)
+    except _fast_errors:
+        return None
+    return rec
 
 #: What :func:`decode_record` returns for an exchange line: a fast struct or an :class:`Exchange`.
 RecordView = ExchangeView

@@ -50,3 +50,34 @@ def test_trie_agrees_with_brute_force(templates: list[str], path: str) -> None:
         assert [_segment_rank(s) for s in _segments(got[0])] == [_segment_rank(s) for s in _segments(want[0])]
         assert re.sub(r"\{[^}]*\}", "{}", got[0]) == re.sub(r"\{[^}]*\}", "{}", want[0])
         assert sorted(got[1].values()) == sorted(want[1].values())
+
+
+_bases = st.lists(st.sampled_from(["/", "/v1", "/a", "/a/b", "v1/", "/v1/a", "/ab"]), max_size=3)
+_messy_paths = st.tuples(_paths, st.sampled_from(["", "/", "?q=1/2", "//", "/?x"])).map(
+    lambda t: t[0] + t[1] if not t[1].startswith("//") else t[1] + t[0].lstrip("/"))
+
+
+def brute_with_bases(templates: list[str], bases: list[str], path: str) -> tuple[str, dict[str, str]] | None:
+    """Base paths stripped as strings (the longest first), the rest matched by brute force."""
+    norm = normalize_path(path.split("?", 1)[0])
+    for base in sorted({normalize_path(b) for b in bases if normalize_path(b) != "/"}, key=len, reverse=True):
+        if norm == base or norm.startswith(base + "/"):
+            hit = brute(templates, normalize_path(norm[len(base):]))
+            if hit is not None:
+                return hit
+    return brute(templates, norm)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_templates, _bases, _messy_paths)
+def test_base_paths_are_stripped_by_whole_segments(templates: list[str], bases: list[str], path: str) -> None:
+    table = RouteTable(templates, bases)
+    pair = table.match_pair(path)
+    hit = table.match(path)
+    assert pair == ((hit.template, dict(hit.params)) if hit is not None else None)
+    want = brute_with_bases(templates, bases, path)
+    if want is None or pair is None:
+        assert pair == want
+    else:
+        assert re.sub(r"\{[^}]*\}", "{}", pair[0]) == re.sub(r"\{[^}]*\}", "{}", want[0])
+        assert sorted(pair[1].values()) == sorted(want[1].values())
