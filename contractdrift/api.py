@@ -1219,7 +1219,10 @@ def check(
                 checker, traffic, spec, options=options, jobs=jobs, dask=dask, strict=strict,
                 unit_bytes=unit_size or UNIT_BYTES, progress=progress, allow_remote_refs=allow_remote_refs, cwd=cwd)
         else:
-            checker.add_all(sources.views(), progress=progress)
+            from .parallel import _gc_paused
+
+            with _gc_paused():  # the checker builds no cycles: the collector would only walk the payloads
+                checker.add_all(sources.views(), progress=progress)
         findings = checker.findings()
         coverage = checker.coverage()
     warnings += (read_warnings if scaled else sources.warnings()) + _check_warnings(checker)

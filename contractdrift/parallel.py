@@ -510,6 +510,29 @@ def _exchange_line(line: bytes) -> Any:
         raise UnitLineError(f"not an exchange ({what})") from None
 
 
+def _fast_line_decoder() -> Callable[[bytes | str], Any]:
+    """``check``'s fast decoding (:func:`~contractdrift.store.records.decode_checked`: light views,
+    request bodies parsed when read) with :func:`_exchange_line` deciding every line it declines;
+    the nesting allowance is that of the calling frame, as the serial reader computes it."""
+    import sys
+
+    from .store.records import decode_checked
+
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back  # type: ignore[assignment]
+    allowance = max(sys.getrecursionlimit() - depth - 250, 0)
+
+    def decode(line: bytes | str) -> Any:
+        if isinstance(line, bytes):
+            view = decode_checked(line, allowance)
+            if view is not None:
+                return view
+        return _exchange_line(line)
+    return decode
+
+
 @dataclass(frozen=True, slots=True)
 class CheckTask:
     """Check one unit into a :class:`CheckPart` (picklable: the spec travels as a path or a dict; each
@@ -549,7 +572,7 @@ class CheckTask:
         agg = checker.aggregate = _aggregate()
         checker._current.clear()  # (a unit that failed before left its state behind)
         checker.pending.clear()
-        reader = UnitReader(unit, strict=self.strict, lines=lines, decode=_exchange_line)
+        reader = UnitReader(unit, strict=self.strict, lines=lines, decode=_fast_line_decoder())
         cassette = lines is None and unit.kind == "stream" and unit.file.endswith(_CASSETTE_SUFFIXES)
         undocumented: list[tuple[str, str, float, str]] = []
         notices: list[CheckNotice] = []
@@ -557,7 +580,7 @@ class CheckTask:
         count = 0
         exchanges: Iterable[Any] = _cassette(unit.file) if cassette else reader
         try:
-            with _deep_recursion("an exchange or the spec is nested too deeply to check"):
+            with _deep_recursion("an exchange or the spec is nested too deeply to check"), _gc_paused():
                 for ex in exchanges:
                     checker.undocumented_hit = False
                     deep = agg.notes.get(_DEEP_NOTE, 0)
