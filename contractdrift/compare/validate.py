@@ -74,6 +74,9 @@ class ValidateOptions:
     nullable: Literal["lenient", "strict"] = "lenient"
     undocumented: bool = True
     formats: bool = True
+    #: Use the jsonschema-rs gate (:mod:`.fastgate`) when it is installed: a payload it passes returns
+    #: no violation without running the closures. ``False`` (or env ``CONTRACTDRIFT_FAST=0``) turns it off.
+    fast: bool = True
 
 
 # An error while validating: [reversed path, concept, node, keyword, args, note]. Lists, because the
@@ -127,20 +130,31 @@ def _freeze(value: Any) -> Any:
 class CompiledSchema:
     """A schema compiled for one side; :meth:`validate` is reentrant and never raises on a JSON value."""
 
-    __slots__ = ("_cell", "node", "options", "side")
+    __slots__ = ("_cell", "_compiler", "_gate", "node", "options", "side")
 
-    def __init__(self, node: Node, side: Side, options: ValidateOptions, cell: _Cell) -> None:
+    def __init__(self, node: Node, side: Side, options: ValidateOptions, cell: _Cell,
+                 compiler: _Compiler | None = None) -> None:
         self.node = node
         self.side = side
         self.options = options
         self._cell = cell
+        self._compiler = compiler
+        self._gate: Any = None  # a fastgate.Gate, False when there is none; built on first use
 
     def validate(self, instance: Any) -> list[Violation]:
+        gate = self._gate
+        if gate is None:
+            gate = self._gate = self._make_gate()
+        if gate is not False and gate.passes(instance):
+            return []
         try:
             errs = self._cell[0](instance)
         except RecursionError:
             return [Violation("unvalidated", (), self.node, "depth",
                               {"reason": "payload nested too deeply to validate"})]
+        finally:
+            if gate is not False:
+                gate.after_fallback()
         if not errs:
             return []
         out = [Violation(e[1], tuple(reversed(e[0])), e[2], e[3], e[4], e[5]) for e in errs[:MAX_VIOLATIONS]]
@@ -153,13 +167,30 @@ class CompiledSchema:
         """Whether the payload shows no violation (informational ones count as none)."""
         return all(v.concept in INFORMATIONAL for v in self.validate(instance))
 
+    @property
+    def gate(self) -> Any:
+        """The jsonschema-rs gate in use (a :class:`.fastgate.Gate`), or None (off, not installed)."""
+        gate = self._gate
+        if gate is None:
+            gate = self._gate = self._make_gate()
+        return gate or None
+
+    def _make_gate(self) -> Any:
+        if not self.options.fast or self._compiler is None:
+            return False
+        from . import fastgate  # lazily: jsonschema-rs is optional
+
+        if not fastgate.available():
+            return False
+        return self._compiler.gate((self.node,), self.options.undocumented, fastgate) or False
+
 
 def compile_schema(node: Node, *, side: Side, options: ValidateOptions | None = None) -> CompiledSchema:
     """Compile the schema at ``node`` for payloads on ``side``. Compiled subschemas are cached per
     (spec, side, options) and shared: a component used by 400 operations is compiled once."""
     options = options or ValidateOptions()
     compiler = _compiler_for(node.spec, side, options)
-    return CompiledSchema(node, side, options, compiler.cell((node,), options.undocumented))
+    return CompiledSchema(node, side, options, compiler.cell((node,), options.undocumented), compiler)
 
 
 _CACHE_ATTRIBUTE = "_contractdrift_compiled"
@@ -264,6 +295,25 @@ class _Compiler:
         self._cells: dict[tuple[Any, ...], _Cell] = {}
         self._views: dict[tuple[Any, ...], SchemaView] = {}
         self._documented: dict[tuple[Any, ...], frozenset[str] | None] = {}
+        # once-notice flags by site (see _once), shared with the jsonschema-rs gate, which must know
+        # whether a notice is still to come; the cell being built names the sites of its notices
+        self.once_flags: dict[tuple[Any, ...], list[bool]] = {}
+        self._site: tuple[Any, ...] = ()
+        self._gates: dict[tuple[Any, ...], Any] = {}
+
+    def gate(self, group: NodeGroup, undoc: bool, fastgate: Any) -> Any:
+        """The jsonschema-rs gate of ``cell(group, undoc)`` (None when unavailable), built once."""
+        key = (tuple(n.key for n in group), undoc)
+        if key not in self._gates:
+            self._gates[key] = fastgate.build_gate(self, group, undoc)
+        return self._gates[key]
+
+    def once_flag(self, site: tuple[Any, ...]) -> list[bool]:
+        """The flag of one once-notice site: ``[True]`` after its notice was emitted."""
+        flag = self.once_flags.get(site)
+        if flag is None:
+            flag = self.once_flags[site] = [False]
+        return flag
 
     # --- plumbing -----------------------------------------------------------------------------------
     def view(self, group: NodeGroup) -> SchemaView:
@@ -365,6 +415,7 @@ class _Compiler:
 
     # --- the builder ------------------------------------------------------------------------------
     def _build(self, group: NodeGroup, undoc: bool) -> _Fn:
+        self._site = (tuple(n.key for n in group), undoc)
         view = self.view(group)
         nodes = view.nodes
         anchor = view.anchor
@@ -568,7 +619,7 @@ class _Compiler:
                 patterns.append((re.compile(pat).search, self.cell(group, self.options.undocumented)))
             except re.error as exc:
                 notices.append(self._once("unvalidated", anchor, "patternProperties",
-                                          {"pattern": pat, "reason": f"regex not supported: {exc}"}))
+                                          {"pattern": pat, "reason": f"regex not supported: {exc}"}, pat))
         closed_kw: str | None = None
         closed_at = anchor
         additional_cell: _Cell | None = None
@@ -911,9 +962,9 @@ class _Compiler:
         return out
 
     # --- things not validated ---------------------------------------------------------------------
-    @staticmethod
-    def _once(concept: str, node: Node, keyword: str, args: Mapping[str, Any]) -> _Fn:
-        done = [False]
+    def _once(self, concept: str, node: Node, keyword: str, args: Mapping[str, Any], extra: Any = None) -> _Fn:
+        # the site: the cell being built, the notice, its node (and pattern); fastgate names it alike
+        done = self.once_flag((*self._site, concept, keyword, node.key, extra))
 
         def once(inst: Any) -> _Result:
             if done[0]:

@@ -1,0 +1,687 @@
+"""An optional jsonschema-rs *gate* in front of the compiled payload validator (:mod:`.validate`).
+
+A schema compiled by :func:`.validate.compile_schema` is also translated, from the same normalized views
+(:func:`.schema_view.build_view`, ``allOf`` merged, nullable readings, 3.0 bounds, readOnly/writeOnly by
+side, the *documented* property sets), into one Draft 2020-12 schema that is **at least as strict** as
+our validator, and handed to jsonschema-rs (Rust; ``pip install contractdrift[fast]``). When the gate
+passes a payload, :meth:`.validate.CompiledSchema.validate` returns ``[]`` without running the Python
+closures; when it does not, the closures run and pinpoint every violation, so locations and messages
+are always ours. Gate-stricter-than-us costs speed only; gate-passes-what-we-reject is a bug.
+
+How it stays sound:
+
+- Anything not translated exactly becomes the ``false`` schema at that spot (``patternProperties``,
+  ``contains``, discriminators, composition cycles that would never end): the payload goes to Python.
+  ``not``, ``if``, ``oneOf`` and ``anyOf`` need their subschemas *exact* (an inexact member could flip
+  the verdict), so a composition over an inexact member is ``false`` as a whole.
+- Formats and patterns never use jsonschema-rs semantics: each is a custom format whose callback is
+  our own check (:mod:`.formats`, Python ``re``); ``multipleOf`` is a custom keyword running our own
+  arithmetic; ``int32``/``int64`` are exact bounds on integral values.
+- Once-notices (*unknown-format*, *unvalidated* ``$dynamicRef``...) are emitted by our validator the first
+  time a schema node is visited. Each such site is a custom keyword that, while its notice is still to
+  come, marks the call (per thread) as needing Python: the notice is never swallowed. Sites whose
+  notice has fired are dropped from later rebuilds of the gate.
+- Payloads jsonschema-rs would read otherwise than Python does go to Python without asking it: anything
+  but exact ``dict``/``list``/``str``/``int``/``float``/``bool``/``None`` (tuples, ``Decimal``,
+  subclasses), NaN and infinities, and nesting deeper than :data:`MAX_DEPTH` (our recursion limit, and
+  jsonschema-rs would overflow its stack). Any exception from jsonschema-rs also means Python decides.
+
+Turned off by ``ValidateOptions(fast=False)`` or the environment variable ``CONTRACTDRIFT_FAST=0``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..model import Side
+from . import formats as _fmt
+from .schema_view import NodeGroup, is_null_schema, lone_member
+
+if TYPE_CHECKING:
+    from .validate import _Compiler
+
+#: Payloads nested deeper than this (containers in containers) are validated by Python only.
+MAX_DEPTH = 64
+
+_ONCE_KW = "x-contractdrift-once"
+_CALL_KW = "x-contractdrift-call"
+_FMT_PREFIX = "contractdrift-format:"
+_FALSE: dict[str, Any] = {"not": {}}
+_NON_NULL = ("object", "array", "string", "boolean", "number")
+
+
+def available() -> bool:
+    """Whether jsonschema-rs can be imported and the gate is not turned off by the environment."""
+    if os.environ.get("CONTRACTDRIFT_FAST", "1").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    global _AVAILABLE
+    if _AVAILABLE is None:
+        try:
+            import jsonschema_rs  # noqa: F401
+        except ImportError:
+            _AVAILABLE = False
+        else:
+            _AVAILABLE = True
+    return _AVAILABLE
+
+
+_AVAILABLE: bool | None = None
+
+
+def build_gate(compiler: _Compiler, group: NodeGroup, undoc: bool) -> Gate:
+    """The gate of the cell ``(group, undoc)`` of ``compiler`` (call :func:`available` first); the
+    translation and the jsonschema-rs validator are built on first use."""
+    return Gate(compiler, group, undoc)
+
+
+def plain_json(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is made of exact JSON types only (no NaN or infinity, nesting at most
+    :data:`MAX_DEPTH`): what jsonschema-rs reads exactly as our validator does."""
+    cls = value.__class__
+    if cls is dict:
+        items: Any = value.values()
+    elif cls is list:
+        items = value
+    elif cls is float:
+        return bool(value - value == 0.0)
+    else:
+        return cls is str or cls is int or cls is bool or value is None
+    if depth >= MAX_DEPTH:
+        return False
+    for v in items:
+        c = v.__class__
+        if c is str or c is int or c is bool or v is None:
+            continue
+        if c is dict or c is list:
+            if not plain_json(v, depth + 1):
+                return False
+        elif c is float:
+            if v - v != 0.0:
+                return False
+        else:
+            return False
+    return True
+
+
+class Gate:
+    """The jsonschema-rs validator of one compiled schema; :meth:`passes` is True only when our own
+    validator would return no violation at all for the payload."""
+
+    def __init__(self, compiler: _Compiler, group: NodeGroup, undoc: bool) -> None:
+        self._compiler = compiler
+        self._group = group
+        self._undoc = undoc
+        self._validator: Any = None
+        self._local = threading.local()
+        self._pending: list[list[bool]] = []
+        self._lock = threading.Lock()
+        self.builds = 0
+        #: Why the gate cannot be used (the schema did not compile), or None.
+        self.broken: str | None = None
+        #: Calls answered by the gate, and calls it sent to Python (statistics for benchmarks and tests).
+        self.passed = 0
+        self.declined = 0
+        self.schema: Any = None  # the translated schema (for inspection)
+
+    def passes(self, instance: Any) -> bool:
+        validator = self._validator
+        if validator is None:
+            if self.broken is not None:
+                return False
+            validator = self._build()
+            if validator is None:
+                return False
+        if not plain_json(instance):
+            self.declined += 1
+            return False
+        local = self._local
+        local.tripped = False
+        try:
+            ok = bool(validator.is_valid(instance))
+        except Exception:  # a value jsonschema-rs cannot take (lone surrogates...): Python decides
+            ok = False
+        if ok and not local.tripped:
+            self.passed += 1
+            return True
+        self.declined += 1
+        return False
+
+    def after_fallback(self) -> None:
+        """After our validator ran: rebuild without the once-notice sites that have fired since (each
+        rebuild drops at least half of those left, so there are few)."""
+        pending = self._pending
+        if not pending:
+            return
+        fired = sum(1 for f in pending if f[0])
+        if fired and 2 * fired >= len(pending):
+            with self._lock:
+                self._validator = None
+                self._pending = []
+
+    def _build(self) -> Any:
+        with self._lock:
+            if self._validator is not None:
+                return self._validator
+            import jsonschema_rs
+
+            local = self._local
+            translator = _Translator(self._compiler)
+            try:
+                schema = translator.translate(self._group, self._undoc)
+                once = translator.once
+                calls = translator.calls
+
+                class Once:
+                    __slots__ = ("flag", "kind")
+
+                    def __init__(self, parent: Any, value: Any, path: Any) -> None:
+                        self.flag, self.kind = once[value]
+
+                    def validate(self, instance: Any) -> None:
+                        if not self.flag[0] and instance is not None and (
+                                self.kind is None or isinstance(instance, self.kind)):
+                            local.tripped = True
+
+                class Call:
+                    __slots__ = ("check",)
+
+                    def __init__(self, parent: Any, value: Any, path: Any) -> None:
+                        self.check = calls[value]
+
+                    def validate(self, instance: Any) -> None:
+                        if not self.check(instance):
+                            raise ValueError("not admitted")
+
+                validator = jsonschema_rs.Draft202012Validator(
+                    schema, formats=translator.formats, validate_formats=True,
+                    keywords={_ONCE_KW: Once, _CALL_KW: Call})
+            except Exception as exc:  # a schema jsonschema-rs refuses: Python validates everything
+                self.broken = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                return None
+            self.schema = schema
+            self._pending = [flag for flag, _ in once]
+            self.builds += 1
+            self._validator = validator
+            return validator
+
+
+def _searcher(search: Callable[[str], Any]) -> Callable[[str], bool]:
+    def matches(value: str) -> bool:
+        return search(value) is not None
+    return matches
+
+
+def _integral_range(lo: int, hi: int) -> Callable[[Any], bool]:
+    def in_range(inst: Any) -> bool:
+        c = inst.__class__
+        if c is not int and c is not float:
+            return True
+        return _fmt.number_in_format(inst, (lo, hi))
+    return in_range
+
+
+def _multiple_of(m: float) -> Callable[[Any], bool]:
+    def multiple(inst: Any) -> bool:  # the arithmetic of validate._Compiler._number, to the letter
+        c = inst.__class__
+        if c is not int and c is not float:
+            return True
+        if isinstance(m, float):
+            quotient = inst / m
+            try:
+                return bool(int(quotient) == quotient)
+            except (OverflowError, ValueError):
+                return False
+        return not bool(inst % m)
+    return multiple
+
+
+class _Translator:
+    """One gate schema: every cell reachable from the root becomes a ``$defs`` entry (cycles are
+    ``$ref`` cycles), then inexact spots under compositions and endless composition cycles are
+    patched to ``false``."""
+
+    def __init__(self, compiler: _Compiler) -> None:
+        self.c = compiler
+        self.defs: dict[str, Any] = {}
+        self.names: dict[tuple[Any, ...], str] = {}
+        self.queue: list[tuple[str, NodeGroup, bool]] = []
+        self.inexact: set[str] = set()
+        self.refs: dict[str, set[str]] = {}
+        self.same: list[tuple[str, str, dict[str, Any]]] = []  # (owner, target, part): same instance
+        self.needs_exact: list[tuple[str, list[str], dict[str, Any]]] = []  # (owner, targets, part)
+        self.once: list[tuple[list[bool], Any]] = []
+        self.calls: list[Callable[[Any], bool]] = []
+        self.formats: dict[str, Callable[[str], bool]] = {}
+        self._owner = ""
+
+    # --- plumbing -----------------------------------------------------------------------------------
+    def translate(self, group: NodeGroup, undoc: bool) -> dict[str, Any]:
+        root = self.ref(group, undoc)
+        while self.queue:
+            name, g, u = self.queue.pop()
+            self._owner = name
+            self.refs.setdefault(name, set())
+            self.defs[name] = self.cell(g, u)
+        self._patch()
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": self.defs, **root}
+
+    def ref(self, group: NodeGroup, undoc: bool) -> dict[str, Any]:
+        key = (tuple(n.key for n in group), undoc)
+        name = self.names.get(key)
+        if name is None:
+            name = self.names[key] = f"c{len(self.names)}"
+            self.queue.append((name, group, undoc))
+        if self._owner:
+            self.refs.setdefault(self._owner, set()).add(name)
+        return {"$ref": "#/$defs/" + name}
+
+    @staticmethod
+    def target(ref: dict[str, Any]) -> str:
+        return str(ref["$ref"]).rsplit("/", 1)[-1]
+
+    def false(self) -> dict[str, Any]:
+        """``false`` at a spot not translated exactly (its cell is no longer exact)."""
+        self.inexact.add(self._owner)
+        return dict(_FALSE)
+
+    def call(self, check: Callable[[Any], bool]) -> dict[str, Any]:
+        self.calls.append(check)
+        return {_CALL_KW: len(self.calls) - 1}
+
+    def string_format(self, name: str, check: Callable[[str], bool]) -> dict[str, Any]:
+        self.formats[name] = check
+        return {"format": name}
+
+    def once_site(self, site: tuple[Any, ...], kind: Any) -> dict[str, Any] | None:
+        flag = self.c.once_flag(site)
+        if flag[0]:
+            return None  # fired already: never again
+        self.once.append((flag, kind))
+        return {_ONCE_KW: len(self.once) - 1}
+
+    def _patch(self) -> None:
+        # 1. endless composition: a cycle of same-instance references (Python would recurse until it
+        #    gives up; jsonschema-rs would answer something) -> false where the cycle is entered
+        graph: dict[str, set[str]] = {}
+        for owner, target, _ in self.same:
+            graph.setdefault(owner, set()).add(target)
+        component = _components(graph)
+        for owner, target, part in self.same:
+            if component.get(owner) is not None and component.get(owner) == component.get(target):
+                part.clear()
+                part.update(_FALSE)
+                self.inexact.add(owner)
+        # 2. compositions over inexact members -> false, until nothing changes
+        while True:
+            inexact = self._closure()
+            changed = False
+            for owner, targets, part in self.needs_exact:
+                if part != _FALSE and any(t in inexact for t in targets):
+                    part.clear()
+                    part.update(_FALSE)
+                    self.inexact.add(owner)
+                    changed = True
+            if not changed:
+                return
+
+    def _closure(self) -> set[str]:
+        """Cells that are not exact: inexact themselves, or referring to one that is not."""
+        users: dict[str, set[str]] = {}
+        for owner, targets in self.refs.items():
+            for t in targets:
+                users.setdefault(t, set()).add(owner)
+        out = set(self.inexact)
+        stack = list(out)
+        while stack:
+            t = stack.pop()
+            for u in users.get(t, ()):
+                if u not in out:
+                    out.add(u)
+                    stack.append(u)
+        return out
+
+    # --- one cell, mirroring validate._Compiler._build ------------------------------------------------
+    def cell(self, group: NodeGroup, undoc: bool) -> Any:
+        c = self.c
+        site = (tuple(n.key for n in group), undoc)
+        view = c.view(group)
+        nodes = view.nodes
+        if view.boolean is False:
+            return dict(_FALSE)
+        dict_nodes = [n for n in nodes if isinstance(n.value, dict)]
+        if not dict_nodes:
+            return {}
+        explicit = any("type" in n.value for n in dict_nodes)
+        types = view.types if explicit else None
+
+        def allowed(name: str) -> bool:
+            return types is None or name in types or (name == "integer" and "number" in types)
+
+        json_types: list[str] = []
+        for name in ("object", "array", "string", "boolean"):
+            if allowed(name):
+                json_types.append(name)
+        if allowed("number"):
+            json_types.append("number")
+        elif allowed("integer") or "integer" in (types or ()):
+            json_types.append("integer")  # integral floats too, as validate._integral_float
+        null_ok = all(c.null_failure(n) is None for n in group)
+
+        s: dict[str, Any] = {}
+        parts: list[dict[str, Any]] = []  # applying to every non-null type (allOf members)
+        common = False
+        # enum, const
+        if any(isinstance(n.value.get("enum"), list) for n in dict_nodes):
+            common = True
+            allowed_values = list(view.enum or ())
+            if allowed_values:
+                s["enum"] = allowed_values
+            else:
+                parts.append(dict(_FALSE))
+        for n in dict_nodes:
+            if "const" in n.value:
+                common = True
+                parts.append({"const": n.value["const"]})
+        # composition
+        for part in self._composition(dict_nodes):
+            common = True
+            parts.append(part)
+        # once notices of every non-null type
+        for n in dict_nodes:
+            if c.options.formats:
+                fmt = n.value.get("format")
+                if isinstance(fmt, str) and not _fmt.is_known(fmt):
+                    o = self.once_site((*site, "unknown-format", "format", n.key, None), None)
+                    if o is not None:
+                        parts.append(o)
+            for kw in ("$dynamicRef", "$recursiveRef"):
+                if kw in n.value:
+                    o = self.once_site((*site, "unvalidated", kw, n.key, None), None)
+                    if o is not None:
+                        parts.append(o)
+        # per type
+        if "object" in json_types:
+            self._object(view, dict_nodes, undoc, site, s, parts)
+        if "array" in json_types:
+            self._array(view, dict_nodes, site, s, parts)
+        if "string" in json_types:
+            self._string(view, dict_nodes, site, s, parts)
+        if "number" in json_types or "integer" in json_types:
+            self._number(view, dict_nodes, json_types, s, parts)
+        # discriminator on a base schema (subtypes validate instead): not translated
+        root = dict_nodes[0]
+        disc = root.value.get("discriminator")
+        if isinstance(disc, dict) and root is nodes[0] and isinstance(disc.get("propertyName"), str) and not any(
+                isinstance(root.value.get(kw), list) for kw in ("oneOf", "anyOf")):
+            parts.append({"if": {"type": "object"}, "then": self.false()})
+
+        if parts:
+            s["allOf"] = parts
+        if not json_types:  # no non-null type admitted
+            return {"type": "null"} if null_ok else dict(_FALSE)
+        full = len(json_types) == len(_NON_NULL)
+        if not null_ok:
+            s["type"] = json_types
+            return s
+        if not common:
+            if not full:
+                s["type"] = [*json_types, "null"]
+            return s
+        if not full:
+            s["type"] = json_types
+        return {"anyOf": [{"type": "null"}, s]}
+
+    def _composition(self, nodes: list[Any]) -> list[dict[str, Any]]:
+        c = self.c
+        out: list[dict[str, Any]] = []
+        owner = self._owner
+        for n in nodes:
+            value = n.value
+            disc = value.get("discriminator")
+            for kw in ("oneOf", "anyOf"):
+                if not isinstance(value.get(kw), list) or lone_member(value, kw) is not None:
+                    continue
+                members = n.child(kw)
+                assert members is not None
+                branches = [m for m in members.elements() if not is_null_schema(m.value)]
+                if not branches:
+                    continue
+                prop = disc.get("propertyName") if isinstance(disc, dict) else None
+                if isinstance(prop, str) and isinstance(disc, dict) and c._mapping(n, disc, branches):
+                    out.append(self.false())  # discriminated alternatives: Python
+                    continue
+                refs = [self.ref((b,), False) for b in branches]
+                part: dict[str, Any] = {kw: refs}
+                targets = [self.target(r) for r in refs]
+                for t in targets:
+                    self.same.append((owner, t, part))
+                self.needs_exact.append((owner, targets, part))
+                out.append(part)
+            neg = n.child("not")
+            if neg is not None:
+                r = self.ref((neg,), False)
+                part = {"not": r}
+                self.same.append((owner, self.target(r), part))
+                self.needs_exact.append((owner, [self.target(r)], part))
+                out.append(part)
+            cond = n.child("if")
+            if cond is not None:
+                r = self.ref((cond,), False)
+                part = {"if": r}
+                then, else_ = n.child("then"), n.child("else")
+                targets = [self.target(r)]
+                if then is not None:
+                    part["then"] = self.ref((then,), c.options.undocumented)
+                    targets.append(self.target(part["then"]))
+                if else_ is not None:
+                    part["else"] = self.ref((else_,), c.options.undocumented)
+                    targets.append(self.target(part["else"]))
+                for t in targets:
+                    self.same.append((owner, t, part))
+                self.needs_exact.append((owner, [self.target(r)], part))
+                out.append(part)
+        return out
+
+    def _object(self, view: Any, nodes: list[Any], undoc: bool, site: tuple[Any, ...], s: dict[str, Any],
+                parts: list[dict[str, Any]]) -> None:
+        c = self.c
+        request = c.side is Side.REQUEST
+        response = c.side is Side.RESPONSE
+        props: dict[str, Any] = {}
+        hidden: set[str] = set()
+        for name, group in view.properties.items():
+            pv = c.view(group)
+            if (request and pv.read_only) or (response and pv.write_only):
+                props[name] = dict(_FALSE)
+                hidden.add(name)
+            else:
+                props[name] = self.ref(group, c.options.undocumented)
+        required = [r for r in sorted(view.required) if r not in hidden]
+        if view.pattern_properties:
+            parts.append({"if": {"type": "object"}, "then": self.false()})
+            return
+        closed = False
+        extra_names: frozenset[str] = frozenset()
+        additional: Any = None
+        if view.additional is False:
+            closed = True
+        elif isinstance(view.additional, tuple):
+            additional = self.ref(view.additional, c.options.undocumented)
+        elif view.unevaluated_properties is False:
+            closed = True
+            extra_names = c.documented(view.nodes) or frozenset()
+        elif isinstance(view.unevaluated_properties, tuple):
+            additional = self.ref(view.unevaluated_properties, c.options.undocumented)
+        if undoc and c.options.undocumented and not closed and additional is None:
+            documented = c.documented(view.nodes)
+            if documented:
+                closed = True
+                extra_names = documented
+        for name in sorted(extra_names):
+            props.setdefault(name, {})
+        if props:
+            s["properties"] = props
+        if required:
+            s["required"] = required
+        if closed:
+            s["additionalProperties"] = False
+        elif additional is not None:
+            s["additionalProperties"] = additional
+        nums = view.numbers
+        for kw in ("minProperties", "maxProperties"):
+            if kw in nums:
+                s[kw] = int(nums[kw])
+        if view.property_names is not None:
+            s["propertyNames"] = self.ref(view.property_names, False)
+        if view.dependent_required:
+            s["dependentRequired"] = {k: list(v) for k, v in view.dependent_required.items()}
+        if view.dependent_schemas:
+            refs = {k: self.ref(g, False) for k, g in view.dependent_schemas.items()}
+            part = {"dependentSchemas": refs}
+            for r in refs.values():
+                self.same.append((self._owner, self.target(r), part))
+            parts.append(part)
+
+    def _array(self, view: Any, nodes: list[Any], site: tuple[Any, ...], s: dict[str, Any],
+               parts: list[dict[str, Any]]) -> None:
+        c = self.c
+        if view.prefix_items:
+            s["prefixItems"] = [self.ref(g, c.options.undocumented) for g in view.prefix_items]
+        if view.items is not None:
+            if c.view(view.items).boolean is False:
+                s["items"] = False
+            else:
+                s["items"] = self.ref(view.items, c.options.undocumented)
+        nums = view.numbers
+        for kw in ("minItems", "maxItems"):
+            if kw in nums:
+                s[kw] = int(nums[kw])
+        if view.unique_items:
+            s["uniqueItems"] = True
+        if view.contains is not None:
+            parts.append({"if": {"type": "array"}, "then": self.false()})
+        for n in nodes:
+            if "unevaluatedItems" in n.value:
+                o = self.once_site((*site, "unvalidated", "unevaluatedItems", n.key, None), list)
+                if o is not None:
+                    parts.append(o)
+
+    def _string(self, view: Any, nodes: list[Any], site: tuple[Any, ...], s: dict[str, Any],
+                parts: list[dict[str, Any]]) -> None:
+        c = self.c
+        nums = view.numbers
+        lo = nums.get("minLength")
+        hi = nums.get("maxLength")
+        if lo is not None:
+            s["minLength"] = max(0, math.ceil(lo))
+        if hi is not None:
+            if hi < 0:
+                parts.append({"if": {"type": "string"}, "then": dict(_FALSE)})
+            else:
+                s["maxLength"] = math.floor(hi)
+        for n in nodes:
+            pat = n.value.get("pattern")
+            if not isinstance(pat, str):
+                continue
+            try:
+                search = re.compile(pat).search
+            except re.error:
+                o = self.once_site((*site, "unvalidated", "pattern", n.key, None), str)
+                if o is not None:
+                    parts.append(o)
+                continue
+            name = f"{_FMT_PREFIX}pattern:{len(self.formats)}"
+            parts.append(self.string_format(name, _searcher(search)))
+        if c.options.formats:
+            for n in nodes:
+                fmt = n.value.get("format")
+                check = _fmt.STRING_FORMATS.get(fmt) if isinstance(fmt, str) else None
+                if check is not None:
+                    parts.append(self.string_format(_FMT_PREFIX + str(fmt), check))
+
+    def _number(self, view: Any, nodes: list[Any], json_types: list[str], s: dict[str, Any],
+                parts: list[dict[str, Any]]) -> None:
+        c = self.c
+        nums = view.numbers
+        for kw in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            if kw in nums:
+                s[kw] = nums[kw]
+        for n in nodes:
+            m = n.value.get("multipleOf")
+            if isinstance(m, bool) or not isinstance(m, (int, float)) or m <= 0:
+                continue
+            parts.append(self.call(_multiple_of(m)))
+        if c.options.formats:
+            for n in nodes:
+                fmt = n.value.get("format")
+                rng = _fmt.NUMBER_FORMATS.get(fmt) if isinstance(fmt, str) else None
+                if rng is None:
+                    continue
+                lo, hi = rng
+                if "number" not in json_types:  # integral values only: exact bounds
+                    bound: dict[str, Any] = {"minimum": lo}
+                    if hi == 2**63 - 1:
+                        bound["exclusiveMaximum"] = 2**63  # exact against floats as well
+                    else:
+                        bound["maximum"] = hi
+                    parts.append(bound)
+                else:
+                    parts.append(self.call(_integral_range(lo, hi)))
+
+
+def _components(graph: dict[str, set[str]]) -> dict[str, int]:
+    """Strongly connected components with a cycle (Tarjan, iterative): node -> component id."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on: set[str] = set()
+    stack: list[str] = []
+    out: dict[str, int] = {}
+    counter = 0
+    comp_id = 0
+    for start in list(graph):
+        if start in index:
+            continue
+        work: list[tuple[str, Any]] = [(start, iter(graph.get(start, ())))]
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on.add(start)
+        while work:
+            v, it = work[-1]
+            advanced = False
+            for w in it:
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, iter(graph.get(w, ()))))
+                    advanced = True
+                    break
+                if w in on:
+                    low[v] = min(low[v], index[w])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                low[u] = min(low[u], low[v])
+            if low[v] == index[v]:
+                members = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    members.append(w)
+                    if w == v:
+                        break
+                cyclic = len(members) > 1 or v in graph.get(v, ())
+                if cyclic:
+                    for w in members:
+                        out[w] = comp_id
+                    comp_id += 1
+    return out

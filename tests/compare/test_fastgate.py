@@ -1,0 +1,282 @@
+"""The jsonschema-rs gate (compare/fastgate.py): validating with it and without it gives identical violation
+lists, call after call (once-notices included), and whatever it passes our validator passes too — on
+generated, faulted and mutated payloads of the real corpus specs, both sides, both nullable readings."""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from check_support import conforming, inject_fault, json_responses, mutate
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from contractdrift.compare import fastgate
+from contractdrift.compare.validate import CompiledSchema, ValidateOptions, Violation, compile_schema
+from contractdrift.model import Side
+from contractdrift.spec.load import LoadedSpec, load_spec, load_spec_data
+from contractdrift.spec.node import Node
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+SPECS = {"stripe": "stripe/5/revision.json", "github": "github/5/revision.json",
+         "twilio": "twilio-api-v2010/3/revision.json", "box": "box/4/revision.json"}
+PER_SPEC = 6
+
+needs_rs = pytest.mark.skipif(not fastgate.available(), reason="jsonschema-rs is not installed (or turned off)")
+
+
+def _row(v: Violation) -> tuple[Any, ...]:
+    return (v.concept, v.pointer, v.keyword, repr(dict(v.args)), v.note,
+            v.schema.pointer if v.schema is not None else None)
+
+
+def _rows(vs: list[Violation]) -> list[tuple[Any, ...]]:
+    return [_row(v) for v in vs]
+
+
+def _request_bodies(spec: LoadedSpec, limit: int) -> list[tuple[str, Node]]:
+    out: list[tuple[str, Node]] = []
+    for path, item in (spec.root.data.get("paths") or {}).items():
+        for method in ("post", "put", "patch"):
+            op = item.get(method) if isinstance(item, dict) else None
+            if not isinstance(op, dict) or not isinstance(op.get("requestBody"), dict):
+                continue
+            body = Node(spec, spec.root, ("paths", path, method, "requestBody"), op["requestBody"]).deref()
+            content = body.child("content")
+            for media, mt in (content.items() if content is not None else ()):
+                schema = mt.child("schema")
+                if schema is not None and "json" in media:
+                    out.append((f"{method.upper()} {path} {media}", schema))
+                    break
+    step = max(1, len(out) // limit)
+    return out[::step][:limit]
+
+
+_LOADED: dict[str, tuple[LoadedSpec, list[tuple[str, Node]], list[tuple[str, Node]]]] = {}
+
+
+def _load(name: str) -> tuple[LoadedSpec, list[tuple[str, Node]], list[tuple[str, Node]]]:
+    if name not in _LOADED:
+        path = CORPUS / SPECS[name]
+        if not path.exists():
+            pytest.skip(f"{path} is absent")
+        spec = load_spec(path)
+        responses = json_responses(spec)
+        step = max(1, len(responses) // PER_SPEC)
+        _LOADED[name] = (spec, responses[::step][:PER_SPEC], _request_bodies(spec, PER_SPEC))
+    return _LOADED[name]
+
+
+def _pair(node: Node, side: Side, nullable: str, formats: bool = True) -> tuple[CompiledSchema, CompiledSchema]:
+    on = compile_schema(node, side=side, options=ValidateOptions(nullable=nullable, formats=formats))  # type: ignore[arg-type]
+    off = compile_schema(node, side=side, options=ValidateOptions(nullable=nullable, formats=formats, fast=False))  # type: ignore[arg-type]
+    return on, off
+
+
+def _same(on: CompiledSchema, off: CompiledSchema, doc: Any, label: str) -> None:
+    gate = on.gate
+    assert gate is not None and gate.broken is None, (label, gate and gate.broken)
+    passed = gate.passes(doc)
+    expected = off.validate(doc)
+    if passed:
+        assert expected == [], (label, doc, expected)
+    assert _rows(on.validate(doc)) == _rows(expected), (label, doc)
+
+
+CASES = [(name, side, i) for name in SPECS for side in ("response", "request") for i in range(PER_SPEC)]
+
+
+@needs_rs
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+@pytest.mark.parametrize("nullable", ["lenient", "strict"])
+@pytest.mark.parametrize(("name", "side", "index"), CASES, ids=[f"{n}-{s}-{i}" for n, s, i in CASES])
+@settings(max_examples=12, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_gate_on_and_off_agree_on_corpus_payloads(name: str, side: str, index: int, nullable: str,
+                                                  data: st.DataObject) -> None:
+    _, responses, requests = _load(name)
+    ops = responses if side == "response" else requests
+    if index >= len(ops):
+        pytest.skip("fewer operations")
+    label, node = ops[index]
+    s = Side.RESPONSE if side == "response" else Side.REQUEST
+    on, off = _pair(node, s, nullable)
+    payload, trace = data.draw(conforming(node, side=s, max_depth=3))
+    _same(on, off, payload, label)
+    faulty = inject_fault(data.draw, payload, trace)
+    if faulty is not None:
+        _same(on, off, faulty[0], label)
+    _same(on, off, mutate(data.draw, payload), label)
+
+
+@needs_rs
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+def test_gate_passes_conforming_stripe_responses_without_the_closures() -> None:
+    """The speed path is really taken: on conforming Stripe payloads the gate answers (once-notices of
+    unix-time aside, which our validator emits on first sight) and the closures are not called."""
+    _, responses, _ = _load("stripe")
+    label, node = responses[0]
+    on = compile_schema(node, side=Side.RESPONSE, options=ValidateOptions())
+    calls = [0]
+    cell = on._cell
+    inner = cell[0]
+
+    def counting(inst: Any) -> Any:
+        calls[0] += 1
+        return inner(inst)
+
+    strategy = conforming(node, max_depth=3)
+    payloads: list[Any] = []
+
+    @settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def collect(d: st.DataObject) -> None:
+        payloads.append(d.draw(strategy)[0])
+    collect()
+    for p in payloads:  # the once-notices fire, the gate learns they did
+        on.validate(p)
+    cell[0] = counting
+    try:
+        results = [on.validate(p) for p in payloads]
+    finally:
+        cell[0] = inner
+    clean = sum(1 for r in results if r == [])
+    assert clean >= len(payloads) * 0.9, label
+    assert calls[0] <= len(payloads) - clean, (calls[0], clean)
+    gate = on.gate
+    assert gate is not None and gate.passed >= clean
+
+
+PET = {
+    "type": "object", "required": ["id", "name"],
+    "properties": {
+        "id": {"type": "integer", "format": "int64"},
+        "name": {"type": "string", "maxLength": 5, "pattern": "^[a-z]+$"},
+        "born": {"type": "string", "format": "date"},
+        "weight": {"type": "number", "format": "int32", "multipleOf": 0.5},
+        "kind": {"type": "string", "enum": ["cat", "dog"], "nullable": True},
+        "secret": {"type": "string", "writeOnly": True},
+        "serial": {"type": "string", "readOnly": True},
+        "odd": {"type": "integer", "format": "unix-time"},
+        "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+        "meta": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "shut": {"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": False},
+        "kids": {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}},
+        "either": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+        "any": {"anyOf": [{"type": "string", "format": "flavour"}, {"$ref": "#/components/schemas/Pet"}],
+                "nullable": True},
+        "not_two": {"not": {"const": 2}},
+    },
+}
+
+
+def _pet(side: Side = Side.RESPONSE, **options: Any) -> tuple[CompiledSchema, CompiledSchema]:
+    schemas = {"Pet": PET}
+    spec = load_spec_data({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
+                           "components": {"schemas": schemas}})
+    node = Node(spec, spec.root, ("components", "schemas", "Pet"), PET)
+    spec2 = load_spec_data({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
+                            "components": {"schemas": schemas}})
+    node2 = Node(spec2, spec2.root, ("components", "schemas", "Pet"), PET)
+    return (compile_schema(node, side=side, options=ValidateOptions(**options)),
+            compile_schema(node2, side=side, options=ValidateOptions(fast=False, **options)))
+
+
+VALID = {"id": 1, "name": "rex", "born": "2020-02-29", "weight": 2.5, "kind": "cat", "tags": ["a", "b"],
+         "meta": {"x": 1}, "shut": {"a": "b"}, "kids": [{"id": 2, "name": "b"}], "either": 3, "any": "x",
+         "not_two": 3}
+FAULTS: list[tuple[str, Any]] = [
+    ("id", "1"), ("id", 2**63), ("id", 9.3e18), ("name", "Rex"), ("name", "abcdefg"), ("born", "2021-02-29"),
+    ("weight", 2.25), ("weight", 2.0**31), ("kind", "cow"), ("secret", "s"), ("serial", "s"), ("odd", 5),
+    ("odd", "5"), ("tags", ["a", "a"]), ("meta", {"x": "1"}), ("shut", {"b": 1}), ("kids", [{"id": 2}]),
+    ("either", 2.5), ("either", True), ("any", {"id": 1}), ("any", 5), ("not_two", 2), ("not_two", 2.0),
+    ("zz", 1), ("id", None), ("kind", None), ("kids", [{"id": 1, "name": "a", "zz": 0}]),
+]
+
+
+@needs_rs
+@pytest.mark.parametrize("side", [Side.RESPONSE, Side.REQUEST])
+@pytest.mark.parametrize("nullable", ["lenient", "strict"])
+def test_each_concept_same_with_and_without_gate(side: Side, nullable: str) -> None:
+    on, off = _pet(side, nullable=nullable)
+    docs = [VALID]
+    for key, value in FAULTS:
+        doc = json.loads(json.dumps(VALID))
+        doc[key] = value
+        docs.append(doc)
+    docs += [None, 1, "x", [], {}]
+    for doc in docs + docs:  # twice: once-notices fired on the first round are not repeated
+        passed = on.gate.passes(doc)
+        expected = off.validate(doc)
+        assert not passed or expected == [], doc
+        assert _rows(on.validate(doc)) == _rows(expected), doc
+    assert on.gate.passed > 0
+
+
+@needs_rs
+@pytest.mark.parametrize("value", [
+    float("nan"), float("inf"), (1, 2), Decimal("1.5"), {"id": (1,)}, {"id": Decimal(1), "name": "a"},
+    "\ud800", {"id": 1, "name": "\ud800"}, 2**70, {"id": 2**70, "name": "a"}, {"id": 1, "name": "a", 1: 2},
+])
+def test_values_jsonschema_rs_reads_otherwise_go_to_python(value: Any) -> None:
+    on, off = _pet()
+    assert _rows(on.validate(value)) == _rows(off.validate(value))
+
+
+@needs_rs
+def test_deep_payloads_are_not_handed_to_rust() -> None:
+    """jsonschema-rs overflows its stack on very deep values: they never reach it."""
+    on, off = _pet()
+    deep: Any = {"id": 1, "name": "a"}
+    for _ in range(fastgate.MAX_DEPTH + 5):
+        deep = {"id": 1, "name": "a", "kids": [deep]}
+    assert not fastgate.plain_json(deep)
+    assert _rows(on.validate(deep)) == _rows(off.validate(deep))
+    very: Any = []
+    for _ in range(50_000):
+        very = [very]
+    assert not on.gate.passes({"id": 1, "name": "a", "tags": very})
+
+
+@needs_rs
+def test_endless_composition_is_left_to_python() -> None:
+    schemas = {"A": {"anyOf": [{"$ref": "#/components/schemas/A"}, {"type": "string"}]}}
+    spec = load_spec_data({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {},
+                           "components": {"schemas": schemas}})
+    node = Node(spec, spec.root, ("components", "schemas", "A"), schemas["A"])
+    on = compile_schema(node, side=Side.RESPONSE)
+    off = compile_schema(node, side=Side.RESPONSE, options=ValidateOptions(fast=False))
+    assert on.gate is not None and not on.gate.passes(1)
+    assert _rows(on.validate(1)) == _rows(off.validate(1))
+
+
+def test_switched_off_by_option_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, off = _pet()
+    assert off.gate is None
+    monkeypatch.setenv("CONTRACTDRIFT_FAST", "0")
+    on, _ = _pet()
+    assert on.gate is None and not fastgate.available()
+    assert on.is_valid(VALID)
+
+
+@needs_rs
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=3),
+                    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=2), c, max_size=3)))
+@settings(max_examples=200, deadline=None)
+def test_plain_json_guard(value: Any) -> None:
+    def plain(v: Any, depth: int = 0) -> bool:
+        if isinstance(v, float):
+            return math.isfinite(v)
+        if isinstance(v, dict):
+            return depth < fastgate.MAX_DEPTH and all(plain(x, depth + 1) for x in v.values())
+        if isinstance(v, list):
+            return depth < fastgate.MAX_DEPTH and all(plain(x, depth + 1) for x in v)
+        return True
+    assert fastgate.plain_json(value) == plain(value)
