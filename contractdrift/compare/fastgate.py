@@ -35,6 +35,7 @@ import math
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -47,8 +48,12 @@ if TYPE_CHECKING:
 
 #: Payloads nested deeper than this (containers in containers) are validated by Python only.
 MAX_DEPTH = 64
+#: A hub that lags behind our validator is rebuilt once the time Python spent on payloads it declined
+#: since its last build reaches this multiple of what that build cost (0: at once; tests use it).
+REBUILD_RATIO = 1.0
 
 _ONCE_KW = "x-contractdrift-once"
+_UNKNOWN_KW = "x-contractdrift-unbuilt"
 _CALL_KW = "x-contractdrift-call"
 _FMT_PREFIX = "contractdrift-format:"
 _FALSE: dict[str, Any] = {"not": {}}
@@ -74,9 +79,14 @@ _AVAILABLE: bool | None = None
 
 
 def build_gate(compiler: _Compiler, group: NodeGroup, undoc: bool) -> Gate:
-    """The gate of the cell ``(group, undoc)`` of ``compiler`` (call :func:`available` first); the
-    translation and the jsonschema-rs validator are built on first use."""
-    return Gate(compiler, group, undoc)
+    """The gate of the cell ``(group, undoc)`` of ``compiler`` (call :func:`available` first). All gates
+    of one compiler (one spec, side and options) share one jsonschema-rs validator, a :class:`Hub`:
+    the components they reach are translated and compiled once."""
+    hub: Hub | None = getattr(compiler, "_fastgate_hub", None)
+    if hub is None:
+        hub = Hub(compiler)
+        compiler._fastgate_hub = hub  # type: ignore[attr-defined]
+    return hub.gate(group, undoc)
 
 
 def plain_json(value: Any, depth: int = 0) -> bool:
@@ -109,70 +119,125 @@ def plain_json(value: Any, depth: int = 0) -> bool:
 
 
 class Gate:
-    """The jsonschema-rs validator of one compiled schema; :meth:`passes` is True only when our own
-    validator would return no violation at all for the payload."""
+    """The gate of one compiled schema: :meth:`passes` is True only when our own validator would return
+    no violation at all for the payload."""
 
-    def __init__(self, compiler: _Compiler, group: NodeGroup, undoc: bool) -> None:
-        self._compiler = compiler
-        self._group = group
-        self._undoc = undoc
-        self._validator: Any = None
-        self._local = threading.local()
-        self._pending: list[list[bool]] = []
-        self._lock = threading.Lock()
-        self.builds = 0
-        #: Why the gate cannot be used (the schema did not compile), or None.
-        self.broken: str | None = None
-        #: Calls answered by the gate, and calls it sent to Python (statistics for benchmarks and tests).
+    __slots__ = ("declined", "hub", "passed", "root")
+
+    def __init__(self, hub: Hub, root: str) -> None:
+        self.hub = hub
+        self.root = root
+        #: Calls answered by the gate, and calls it left to Python (statistics for benchmarks and tests).
         self.passed = 0
         self.declined = 0
-        self.schema: Any = None  # the translated schema (for inspection)
 
     def passes(self, instance: Any) -> bool:
-        validator = self._validator
-        if validator is None:
-            if self.broken is not None:
-                return False
-            validator = self._build()
-            if validator is None:
-                return False
-        if not plain_json(instance):
-            self.declined += 1
-            return False
-        local = self._local
-        local.tripped = False
-        try:
-            ok = bool(validator.is_valid(instance))
-        except Exception:  # a value jsonschema-rs cannot take (lone surrogates...): Python decides
-            ok = False
-        if ok and not local.tripped:
+        if self.hub.passes(self.root, instance):
             self.passed += 1
             return True
         self.declined += 1
         return False
 
     def after_fallback(self) -> None:
-        """After our validator ran: rebuild without the once-notice sites that have fired since (each
-        rebuild drops at least half of those left, so there are few)."""
-        pending = self._pending
-        if not pending:
-            return
-        fired = sum(1 for f in pending if f[0])
-        if fired and 2 * fired >= len(pending):
-            with self._lock:
-                self._validator = None
-                self._pending = []
+        self.hub.after_fallback()
 
-    def _build(self) -> Any:
+    @property
+    def broken(self) -> str | None:
+        return self.hub.broken
+
+
+class Hub:
+    """One jsonschema-rs validator for every gate of a compiler. Its schema holds the cells our
+    validator has built (visited by some payload) of every root registered so far; a cell not built
+    yet is a keyword that sends the payload to Python, which builds it. The hub is rebuilt when Python
+    built cells it lacks, fired once-notices it waits for, or new roots came — once the time Python
+    spent on payloads the hub declined since its last build exceeds what that build cost, so rebuilding
+    never costs more than the fallbacks it saves."""
+
+    def __init__(self, compiler: _Compiler) -> None:
+        self._compiler = compiler
+        self._roots: dict[tuple[Any, ...], str] = {}
+        self._groups: dict[str, tuple[NodeGroup, bool]] = {}
+        self._current: tuple[Any, frozenset[str]] = (None, frozenset())
+        self._local = threading.local()
+        self._pending: list[list[bool]] = []
+        self._unbuilt: list[tuple[Any, ...]] = []
+        self._fallback_seconds = 0.0  # time our validator spent on payloads this build declined
+        self._build_seconds = 0.0  # time the last build took
+        self._stale = False
+        self._lock = threading.Lock()
+        self.builds = 0
+        #: Time spent translating and compiling, all builds together (seconds of wall clock).
+        self.build_time = 0.0
+        #: Why jsonschema-rs refused the translated schema (Python then validates everything), or None.
+        self.broken: str | None = None
+        self.schema: Any = None  # the translated schema of the last build (for inspection)
+
+    def gate(self, group: NodeGroup, undoc: bool) -> Gate:
+        key = (tuple(n.key for n in group), undoc)
         with self._lock:
-            if self._validator is not None:
-                return self._validator
+            root = self._roots.get(key)
+            if root is None:
+                root = self._roots[key] = f"r{len(self._roots)}"
+                self._groups[root] = (group, undoc)
+        return Gate(self, root)
+
+    def passes(self, root: str, instance: Any) -> bool:
+        if self._stale and self.broken is None:
+            self._build()
+        validator, included = self._current
+        if validator is None or root not in included or not plain_json(instance):
+            self._local.declined_at = time.perf_counter()
+            return False
+        local = self._local
+        local.tripped = False
+        try:
+            ok = bool(validator.is_valid({root: instance}))
+        except Exception:  # a value jsonschema-rs cannot take (lone surrogates...): Python decides
+            ok = False
+        if ok and not local.tripped:
+            return True
+        local.declined_at = time.perf_counter()
+        return False
+
+    def after_fallback(self) -> None:
+        local = self._local
+        started = getattr(local, "declined_at", None)
+        if started is not None:
+            local.declined_at = None
+            self._fallback_seconds += time.perf_counter() - started
+        if self._stale or self.broken is not None or self._fallback_seconds < REBUILD_RATIO * self._build_seconds:
+            return
+        _, included = self._current
+        grown = len(included) < len(self._roots)
+        if not grown:
+            built = self._compiler.built
+            grown = any(k in built for k in self._unbuilt)
+        if not grown:
+            pending = self._pending
+            grown = bool(pending) and 2 * sum(1 for f in pending if f[0]) >= len(pending)
+        if grown:
+            self._stale = True
+
+    def refresh(self) -> None:
+        """Rebuild now from what our validator has built so far (no amortization): for callers that
+        warm up on sample traffic before a long run, and for tests."""
+        self._stale = True
+        self.broken = None
+        self._build()
+
+    def _build(self) -> None:
+        with self._lock:
+            if not self._stale:
+                return
             import jsonschema_rs
 
             local = self._local
+            started = time.perf_counter()
+            roots = {r: g for r, g in self._groups.items() if (tuple(n.key for n in g[0]), g[1]) in self._compiler.built}
             translator = _Translator(self._compiler)
             try:
-                schema = translator.translate(self._group, self._undoc)
+                schema = translator.translate(roots)
                 once = translator.once
                 calls = translator.calls
 
@@ -187,6 +252,15 @@ class Gate:
                                 self.kind is None or isinstance(instance, self.kind)):
                             local.tripped = True
 
+                class Unbuilt:
+                    __slots__ = ()
+
+                    def __init__(self, parent: Any, value: Any, path: Any) -> None:
+                        pass
+
+                    def validate(self, instance: Any) -> None:
+                        local.tripped = True
+
                 class Call:
                     __slots__ = ("check",)
 
@@ -199,15 +273,21 @@ class Gate:
 
                 validator = jsonschema_rs.Draft202012Validator(
                     schema, formats=translator.formats, validate_formats=True,
-                    keywords={_ONCE_KW: Once, _CALL_KW: Call})
+                    keywords={_ONCE_KW: Once, _CALL_KW: Call, _UNKNOWN_KW: Unbuilt})
             except Exception as exc:  # a schema jsonschema-rs refuses: Python validates everything
                 self.broken = f"{type(exc).__name__}: {exc}".splitlines()[0]
-                return None
+                self._current = (None, frozenset())
+                self._stale = False
+                return
             self.schema = schema
             self._pending = [flag for flag, _ in once]
+            self._unbuilt = translator.unbuilt
+            self._current = (validator, frozenset(roots))
+            self._fallback_seconds = 0.0
+            self._build_seconds = time.perf_counter() - started
+            self.build_time += self._build_seconds
             self.builds += 1
-            self._validator = validator
-            return validator
+            self._stale = False
 
 
 def _searcher(search: Callable[[str], Any]) -> Callable[[str], bool]:
@@ -257,25 +337,31 @@ class _Translator:
         self.once: list[tuple[list[bool], Any]] = []
         self.calls: list[Callable[[Any], bool]] = []
         self.formats: dict[str, Callable[[str], bool]] = {}
+        self.unbuilt: list[tuple[Any, ...]] = []  # cells our validator has not built: left to it
         self._owner = ""
 
     # --- plumbing -----------------------------------------------------------------------------------
-    def translate(self, group: NodeGroup, undoc: bool) -> dict[str, Any]:
-        root = self.ref(group, undoc)
+    def translate(self, roots: dict[str, tuple[NodeGroup, bool]]) -> dict[str, Any]:
+        """The schema of a hub: payload ``p`` of root ``r`` is validated as ``{r: p}``."""
+        props = {r: self.ref(g, u) for r, (g, u) in roots.items()}
         while self.queue:
             name, g, u = self.queue.pop()
             self._owner = name
             self.refs.setdefault(name, set())
             self.defs[name] = self.cell(g, u)
         self._patch()
-        return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": self.defs, **root}
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": self.defs, "properties": props}
 
     def ref(self, group: NodeGroup, undoc: bool) -> dict[str, Any]:
         key = (tuple(n.key for n in group), undoc)
         name = self.names.get(key)
         if name is None:
             name = self.names[key] = f"c{len(self.names)}"
-            self.queue.append((name, group, undoc))
+            if key in self.c.built:
+                self.queue.append((name, group, undoc))
+            else:  # never visited by a payload yet: whoever reaches it asks Python (which builds it)
+                self.defs[name] = {_UNKNOWN_KW: 0}
+                self.unbuilt.append(key)
         if self._owner:
             self.refs.setdefault(self._owner, set()).add(name)
         return {"$ref": "#/$defs/" + name}

@@ -298,6 +298,7 @@ class _Compiler:
         # once-notice flags by site (see _once), shared with the jsonschema-rs gate, which must know
         # whether a notice is still to come; the cell being built names the sites of its notices
         self.once_flags: dict[tuple[Any, ...], list[bool]] = {}
+        self.built: set[tuple[Any, ...]] = set()  # keys of the cells built (visited by a payload)
         self._site: tuple[Any, ...] = ()
         self._gates: dict[tuple[Any, ...], Any] = {}
 
@@ -334,6 +335,7 @@ class _Compiler:
         def stub(inst: Any) -> _Result:
             fn = self._build(group, undoc)
             cell[0] = fn
+            self.built.add(key)
             return fn(inst)
         cell.append(stub)
         self._cells[key] = cell

@@ -29,6 +29,11 @@ PER_SPEC = 6
 needs_rs = pytest.mark.skipif(not fastgate.available(), reason="jsonschema-rs is not installed (or turned off)")
 
 
+@pytest.fixture(autouse=True)
+def _eager(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fastgate, "REBUILD_RATIO", 0.0)  # the gate learns at once: it answers most calls
+
+
 def _row(v: Violation) -> tuple[Any, ...]:
     return (v.concept, v.pointer, v.keyword, repr(dict(v.args)), v.note,
             v.schema.pointer if v.schema is not None else None)
@@ -77,7 +82,10 @@ def _pair(node: Node, side: Side, nullable: str, formats: bool = True) -> tuple[
     return on, off
 
 
-def _same(on: CompiledSchema, off: CompiledSchema, doc: Any, label: str) -> None:
+GATE_PASSED: list[int] = []
+
+
+def _same(on: CompiledSchema, off: CompiledSchema, doc: Any, label: str) -> bool:
     gate = on.gate
     assert gate is not None and gate.broken is None, (label, gate and gate.broken)
     passed = gate.passes(doc)
@@ -85,6 +93,7 @@ def _same(on: CompiledSchema, off: CompiledSchema, doc: Any, label: str) -> None
     if passed:
         assert expected == [], (label, doc, expected)
     assert _rows(on.validate(doc)) == _rows(expected), (label, doc)
+    return passed
 
 
 CASES = [(name, side, i) for name in SPECS for side in ("response", "request") for i in range(PER_SPEC)]
@@ -108,11 +117,22 @@ def test_gate_on_and_off_agree_on_corpus_payloads(name: str, side: str, index: i
     s = Side.RESPONSE if side == "response" else Side.REQUEST
     on, off = _pair(node, s, nullable)
     payload, trace = data.draw(conforming(node, side=s, max_depth=3))
-    _same(on, off, payload, label)
+    GATE_PASSED.append(int(_same(on, off, payload, label)))
     faulty = inject_fault(data.draw, payload, trace)
     if faulty is not None:
         _same(on, off, faulty[0], label)
     _same(on, off, mutate(data.draw, payload), label)
+
+
+@needs_rs
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+def test_the_gate_decided_a_share_of_those_payloads() -> None:
+    """The identity test above means something only if the gate answered for most of the generated
+    payloads (the first of each operation always goes to Python: nothing is built yet)."""
+    if len(GATE_PASSED) < 100:
+        pytest.skip("run with test_gate_on_and_off_agree_on_corpus_payloads")
+    assert sum(GATE_PASSED) >= len(GATE_PASSED) // 2, (sum(GATE_PASSED), len(GATE_PASSED))
 
 
 @needs_rs
@@ -140,8 +160,12 @@ def test_gate_passes_conforming_stripe_responses_without_the_closures() -> None:
     def collect(d: st.DataObject) -> None:
         payloads.append(d.draw(strategy)[0])
     collect()
-    for p in payloads:  # the once-notices fire, the gate learns they did
-        on.validate(p)
+    gate = on.gate
+    assert gate is not None
+    for _ in range(2):  # the closures are built and once-notices fire; the gate learns both
+        for p in payloads:
+            on.validate(p)
+        gate.hub.refresh()
     cell[0] = counting
     try:
         results = [on.validate(p) for p in payloads]
@@ -149,9 +173,8 @@ def test_gate_passes_conforming_stripe_responses_without_the_closures() -> None:
         cell[0] = inner
     clean = sum(1 for r in results if r == [])
     assert clean >= len(payloads) * 0.9, label
-    assert calls[0] <= len(payloads) - clean, (calls[0], clean)
-    gate = on.gate
-    assert gate is not None and gate.passed >= clean
+    assert calls[0] <= len(payloads) // 10, (calls[0], clean)
+    assert gate.passed >= clean - calls[0]
 
 
 PET = {
