@@ -290,6 +290,14 @@ class Hub:
             self._stale = False
 
 
+def _schema_value(value: Any) -> bool:
+    """Whether a value from the spec can stand in the gate schema as it is (JSON, finite numbers)."""
+    try:
+        return plain_json(value)
+    except RecursionError:
+        return False
+
+
 def _searcher(search: Callable[[str], Any]) -> Callable[[str], bool]:
     def matches(value: str) -> bool:
         return search(value) is not None
@@ -465,14 +473,17 @@ class _Translator:
         if any(isinstance(n.value.get("enum"), list) for n in dict_nodes):
             common = True
             allowed_values = list(view.enum or ())
-            if allowed_values:
-                s["enum"] = allowed_values
-            else:
+            if not allowed_values:
                 parts.append(dict(_FALSE))
+            elif all(_schema_value(v) for v in allowed_values):
+                s["enum"] = allowed_values
+            else:  # a value jsonschema-rs cannot hold (a YAML date...)
+                parts.append(self.false())
         for n in dict_nodes:
             if "const" in n.value:
                 common = True
-                parts.append({"const": n.value["const"]})
+                const = n.value["const"]
+                parts.append({"const": const} if _schema_value(const) else self.false())
         # composition
         for part in self._composition(dict_nodes):
             common = True
@@ -538,11 +549,22 @@ class _Translator:
                 if not branches:
                     continue
                 prop = disc.get("propertyName") if isinstance(disc, dict) else None
-                if isinstance(prop, str) and isinstance(disc, dict) and c._mapping(n, disc, branches):
-                    out.append(self.false())  # discriminated alternatives: Python
-                    continue
+                mapping = c._mapping(n, disc, branches) if isinstance(prop, str) and isinstance(disc, dict) else {}
                 refs = [self.ref((b,), False) for b in branches]
                 part: dict[str, Any] = {kw: refs}
+                if mapping:
+                    # validate._Compiler._alternatives.discriminated: an object whose `prop` is a string
+                    # the mapping knows is validated by that branch (and, for oneOf, by it alone);
+                    # anything else as without a discriminator
+                    selected = []
+                    for tag, i in sorted(mapping.items()):
+                        chosen: dict[str, Any] = dict(refs[i])
+                        if kw == "oneOf":
+                            chosen = {"allOf": [dict(refs[i]), {"oneOf": [dict(r) for r in refs]}]}
+                        selected.append({"if": {"properties": {prop: {"const": tag}}}, "then": chosen})
+                    part = {"if": {"type": "object", "required": [prop],
+                                   "properties": {prop: {"enum": sorted(mapping)}}},
+                            "then": {"allOf": selected}, "else": {kw: refs}}
                 targets = [self.target(r) for r in refs]
                 for t in targets:
                     self.same.append((owner, t, part))
@@ -618,20 +640,31 @@ class _Translator:
             s["additionalProperties"] = False
         elif additional is not None:
             s["additionalProperties"] = additional
-        nums = view.numbers
-        for kw in ("minProperties", "maxProperties"):
-            if kw in nums:
-                s[kw] = int(nums[kw])
+        self._sizes(view.numbers, ("minProperties", "maxProperties"), "object", s, parts)
         if view.property_names is not None:
             s["propertyNames"] = self.ref(view.property_names, False)
         if view.dependent_required:
-            s["dependentRequired"] = {k: list(v) for k, v in view.dependent_required.items()}
+            s["dependentRequired"] = {k: sorted(set(v)) for k, v in view.dependent_required.items()}
         if view.dependent_schemas:
             refs = {k: self.ref(g, False) for k, g in view.dependent_schemas.items()}
             part = {"dependentSchemas": refs}
             for r in refs.values():
                 self.same.append((self._owner, self.target(r), part))
             parts.append(part)
+
+    @staticmethod
+    def _sizes(nums: dict[str, float], keywords: tuple[str, str], json_type: str, s: dict[str, Any],
+               parts: list[dict[str, Any]]) -> None:
+        """``min*``/``max*`` as validate.py reads them (``int()`` of the bound; a negative maximum
+        admits nothing of the type, a negative minimum is no bound)."""
+        lo, hi = keywords
+        if lo in nums and int(nums[lo]) > 0:
+            s[lo] = int(nums[lo])
+        if hi in nums:
+            if int(nums[hi]) < 0:
+                parts.append({"if": {"type": json_type}, "then": dict(_FALSE)})
+            else:
+                s[hi] = int(nums[hi])
 
     def _array(self, view: Any, nodes: list[Any], site: tuple[Any, ...], s: dict[str, Any],
                parts: list[dict[str, Any]]) -> None:
@@ -643,10 +676,7 @@ class _Translator:
                 s["items"] = False
             else:
                 s["items"] = self.ref(view.items, c.options.undocumented)
-        nums = view.numbers
-        for kw in ("minItems", "maxItems"):
-            if kw in nums:
-                s[kw] = int(nums[kw])
+        self._sizes(view.numbers, ("minItems", "maxItems"), "array", s, parts)
         if view.unique_items:
             s["uniqueItems"] = True
         if view.contains is not None:
@@ -663,6 +693,9 @@ class _Translator:
         nums = view.numbers
         lo = nums.get("minLength")
         hi = nums.get("maxLength")
+        if not all(_schema_value(x) for x in (lo, hi)):  # an infinite length (YAML .inf)
+            parts.append({"if": {"type": "string"}, "then": self.false()})
+            lo = hi = None
         if lo is not None:
             s["minLength"] = max(0, math.ceil(lo))
         if hi is not None:
@@ -696,7 +729,10 @@ class _Translator:
         nums = view.numbers
         for kw in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             if kw in nums:
-                s[kw] = nums[kw]
+                if _schema_value(nums[kw]):
+                    s[kw] = nums[kw]
+                else:  # an infinite bound (YAML .inf)
+                    parts.append({"if": {"type": "number"}, "then": self.false()})
         for n in nodes:
             m = n.value.get("multipleOf")
             if isinstance(m, bool) or not isinstance(m, (int, float)) or m <= 0:

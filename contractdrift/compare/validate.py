@@ -26,6 +26,7 @@ checked; each is reported once per compiled schema node, and never makes a compo
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -299,7 +300,7 @@ class _Compiler:
         # whether a notice is still to come; the cell being built names the sites of its notices
         self.once_flags: dict[tuple[Any, ...], list[bool]] = {}
         self.built: set[tuple[Any, ...]] = set()  # keys of the cells built (visited by a payload)
-        self._site: tuple[Any, ...] = ()
+        self._building = threading.local()  # .site: the cell being built in this thread
         self._gates: dict[tuple[Any, ...], Any] = {}
 
     def gate(self, group: NodeGroup, undoc: bool, fastgate: Any) -> Any:
@@ -417,7 +418,7 @@ class _Compiler:
 
     # --- the builder ------------------------------------------------------------------------------
     def _build(self, group: NodeGroup, undoc: bool) -> _Fn:
-        self._site = (tuple(n.key for n in group), undoc)
+        self._building.site = (tuple(n.key for n in group), undoc)
         view = self.view(group)
         nodes = view.nodes
         anchor = view.anchor
@@ -966,7 +967,7 @@ class _Compiler:
     # --- things not validated ---------------------------------------------------------------------
     def _once(self, concept: str, node: Node, keyword: str, args: Mapping[str, Any], extra: Any = None) -> _Fn:
         # the site: the cell being built, the notice, its node (and pattern); fastgate names it alike
-        done = self.once_flag((*self._site, concept, keyword, node.key, extra))
+        done = self.once_flag((*self._building.site, concept, keyword, node.key, extra))
 
         def once(inst: Any) -> _Result:
             if done[0]:
