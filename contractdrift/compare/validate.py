@@ -146,16 +146,23 @@ class CompiledSchema:
         gate = self._gate
         if gate is None:
             gate = self._gate = self._make_gate()
-        if gate is not False and gate.passes(instance):
-            return []
-        try:
-            errs = self._cell[0](instance)
-        except RecursionError:
-            return [Violation("unvalidated", (), self.node, "depth",
-                              {"reason": "payload nested too deeply to validate"})]
-        finally:
-            if gate is not False:
+        cls = instance.__class__
+        if gate is not False and (cls is dict or cls is list):  # scalars: the closures are as quick
+            if gate.passes(instance):
+                return []
+            try:
+                errs = self._cell[0](instance)
+            except RecursionError:
+                return [Violation("unvalidated", (), self.node, "depth",
+                                  {"reason": "payload nested too deeply to validate"})]
+            finally:
                 gate.after_fallback()
+        else:
+            try:
+                errs = self._cell[0](instance)
+            except RecursionError:
+                return [Violation("unvalidated", (), self.node, "depth",
+                                  {"reason": "payload nested too deeply to validate"})]
         if not errs:
             return []
         out = [Violation(e[1], tuple(reversed(e[0])), e[2], e[3], e[4], e[5]) for e in errs[:MAX_VIOLATIONS]]
