@@ -355,3 +355,77 @@ def test_discriminators_and_compositions_same_with_and_without_gate(name: str, u
     assert on.gate.broken is None
     if name != "Pet":  # a base schema naming its subtypes is left to Python
         assert on.gate.passed >= clean // 3, (name, on.gate.passed, clean)
+
+
+# --- random schemas: whatever the keywords, the gate never passes what our validator rejects -----------
+
+_LEAF_SCHEMAS = st.sampled_from([
+    {}, {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}, {"type": "null"},
+    {"type": "string", "format": "date"}, {"type": "string", "format": "odd-one"}, {"type": "integer", "format": "int32"},
+    {"type": "number", "format": "int64"}, {"type": "string", "pattern": "^a"}, {"type": "string", "maxLength": 2},
+    {"enum": ["a", 1, None]}, {"const": 1}, {"type": "integer", "minimum": 0, "exclusiveMaximum": 3},
+    {"type": "number", "multipleOf": 0.5}, {"type": "string", "nullable": True}, {"enum": ["a", "b"], "nullable": True},
+    {"$ref": "#/components/schemas/R"}, {"type": "string", "readOnly": True}, {"type": "string", "writeOnly": True},
+    {"$dynamicRef": "#x"}, {"type": "integer", "maximum": 5, "exclusiveMaximum": True},
+])
+
+
+def _composite(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    names = st.sampled_from(["a", "b", "c"])
+    return st.one_of(
+        st.builds(lambda p, r, ap: {"type": "object", "properties": p, "required": r, **ap},
+                  st.dictionaries(names, children, max_size=3), st.lists(names, max_size=2, unique=True),
+                  st.sampled_from([{}, {"additionalProperties": False}, {"additionalProperties": {"type": "integer"}},
+                                   {"minProperties": 1}, {"propertyNames": {"maxLength": 1}},
+                                   {"dependentRequired": {"a": ["b"]}}, {"unevaluatedProperties": False}])),
+        st.builds(lambda i, extra: {"type": "array", "items": i, **extra}, children,
+                  st.sampled_from([{}, {"maxItems": 2}, {"uniqueItems": True}, {"prefixItems": [{"type": "string"}]},
+                                   {"contains": {"type": "integer"}}, {"unevaluatedItems": False}])),
+        st.builds(lambda kw, xs, n: {kw: xs, **({"nullable": True} if n else {})},
+                  st.sampled_from(["oneOf", "anyOf", "allOf"]), st.lists(children, min_size=1, max_size=3), st.booleans()),
+        st.builds(lambda x: {"not": x}, children),
+        st.builds(lambda c, t, e: {"if": c, "then": t, "else": e}, children, children, children),
+        st.builds(lambda xs: {"oneOf": xs, "discriminator": {"propertyName": "a", "mapping": {"x": "#/components/schemas/R"}}},
+                  st.lists(children, min_size=1, max_size=2)),
+    )
+
+
+SCHEMAS = st.recursive(_LEAF_SCHEMAS, _composite, max_leaves=8)
+RANDOM_PASSED: list[int] = []
+INSTANCES = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 2**31 + 1) | st.sampled_from([0.5, 1.0, 2.0**63, -1.5])
+    | st.sampled_from(["a", "b", "x", "ab", "2024-02-30", "2024-02-29", ""]),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.sampled_from(["a", "b", "c", "d"]), c, max_size=3),
+    max_leaves=8)
+
+
+@needs_rs
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(schema=SCHEMAS, root=SCHEMAS, instances=st.lists(INSTANCES, min_size=1, max_size=6),
+       side=st.sampled_from([Side.RESPONSE, Side.REQUEST]), nullable=st.sampled_from(["lenient", "strict"]),
+       version=st.sampled_from(["3.0.3", "3.1.0"]), undocumented=st.booleans())
+def test_random_schemas_same_with_and_without_gate(schema: Any, root: Any, instances: list[Any], side: Side,
+                                                    nullable: str, version: str, undocumented: bool) -> None:
+    schemas = {"S": schema, "R": root}
+
+    def compiled(fast: bool) -> CompiledSchema:
+        spec = load_spec_data({"openapi": version, "info": {"title": "t", "version": "1"}, "paths": {},
+                               "components": {"schemas": schemas}})
+        node = Node(spec, spec.root, ("components", "schemas", "S"), schema)
+        return compile_schema(node, side=side, options=ValidateOptions(
+            fast=fast, nullable=nullable, undocumented=undocumented))  # type: ignore[arg-type]
+    on, off = compiled(True), compiled(False)
+    for doc in instances * 3:
+        passed = on.gate.passes(doc) if on.gate is not None else False
+        RANDOM_PASSED.append(int(passed))
+        expected = off.validate(doc)
+        assert not passed or expected == [], (schema, root, doc, expected)
+        assert _rows(on.validate(doc)) == _rows(expected), (schema, root, doc)
+    assert on.gate is None or on.gate.broken is None, on.gate.broken
+
+
+@needs_rs
+def test_the_gate_decided_some_random_cases() -> None:
+    if len(RANDOM_PASSED) < 100:
+        pytest.skip("run with test_random_schemas_same_with_and_without_gate")
+    assert sum(RANDOM_PASSED) >= len(RANDOM_PASSED) // 10, (sum(RANDOM_PASSED), len(RANDOM_PASSED))
