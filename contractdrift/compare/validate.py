@@ -26,6 +26,7 @@ checked; each is reported once per compiled schema node, and never makes a compo
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -77,6 +78,9 @@ class ValidateOptions:
     nullable: Literal["lenient", "strict"] = "lenient"
     undocumented: bool = True
     formats: bool = True
+    #: Use the jsonschema-rs gate (:mod:`.fastgate`) when it is installed: a payload it passes returns
+    #: no violation without running the closures. ``False`` (or env ``CONTRACTDRIFT_FAST=0``) turns it off.
+    fast: bool = True
 
 
 # An error while validating: [reversed path, concept, node, keyword, args, note]. Lists, because the
@@ -130,20 +134,38 @@ def _freeze(value: Any) -> Any:
 class CompiledSchema:
     """A schema compiled for one side; :meth:`validate` is reentrant and never raises on a JSON value."""
 
-    __slots__ = ("_cell", "node", "options", "side")
+    __slots__ = ("_cell", "_compiler", "_gate", "node", "options", "side")
 
-    def __init__(self, node: Node, side: Side, options: ValidateOptions, cell: _Cell) -> None:
+    def __init__(self, node: Node, side: Side, options: ValidateOptions, cell: _Cell,
+                 compiler: _Compiler | None = None) -> None:
         self.node = node
         self.side = side
         self.options = options
         self._cell = cell
+        self._compiler = compiler
+        self._gate: Any = None  # a fastgate.Gate, False when there is none; built on first use
 
     def validate(self, instance: Any) -> list[Violation]:
-        try:
-            errs = self._cell[0](instance)
-        except RecursionError:
-            return [Violation("unvalidated", (), self.node, "depth",
-                              {"reason": "payload nested too deeply to validate"})]
+        gate = self._gate
+        if gate is None:
+            gate = self._gate = self._make_gate()
+        cls = instance.__class__
+        if gate is not False and (cls is dict or cls is list):  # scalars: the closures are as quick
+            if gate.passes(instance):
+                return []
+            try:
+                errs = self._cell[0](instance)
+            except RecursionError:
+                return [Violation("unvalidated", (), self.node, "depth",
+                                  {"reason": "payload nested too deeply to validate"})]
+            finally:
+                gate.after_fallback()
+        else:
+            try:
+                errs = self._cell[0](instance)
+            except RecursionError:
+                return [Violation("unvalidated", (), self.node, "depth",
+                                  {"reason": "payload nested too deeply to validate"})]
         if not errs:
             return []
         out = [Violation(e[1], tuple(reversed(e[0])), e[2], e[3], e[4], e[5], e[6] if len(e) > 6 else None)
@@ -156,6 +178,23 @@ class CompiledSchema:
     def is_valid(self, instance: Any) -> bool:
         """Whether the payload shows no violation (informational ones count as none)."""
         return all(v.concept in INFORMATIONAL for v in self.validate(instance))
+
+    @property
+    def gate(self) -> Any:
+        """The jsonschema-rs gate in use (a :class:`.fastgate.Gate`), or None (off, not installed)."""
+        gate = self._gate
+        if gate is None:
+            gate = self._gate = self._make_gate()
+        return gate or None
+
+    def _make_gate(self) -> Any:
+        if not self.options.fast or self._compiler is None:
+            return False
+        from . import fastgate  # lazily: jsonschema-rs is optional
+
+        if not fastgate.available():
+            return False
+        return self._compiler.gate((self.node,), self.options.undocumented, fastgate) or False
 
 
 #: Keywords of the informational violations raised on every payload (not once per compiled schema).
@@ -181,7 +220,7 @@ def compile_schema(node: Node, *, side: Side, options: ValidateOptions | None = 
     (spec, side, options) and shared: a component used by 400 operations is compiled once."""
     options = options or ValidateOptions()
     compiler = _compiler_for(node.spec, side, options)
-    return CompiledSchema(node, side, options, compiler.cell((node,), options.undocumented))
+    return CompiledSchema(node, side, options, compiler.cell((node,), options.undocumented), compiler)
 
 
 _CACHE_ATTRIBUTE = "_contractdrift_compiled"
@@ -287,7 +326,32 @@ class _Compiler:
         self._views: dict[tuple[Any, ...], SchemaView] = {}
         self._documented: dict[tuple[Any, ...], frozenset[str] | None] = {}
         self.epoch = 0  # notices "once per compiled schema" fire once per epoch (see new_notice_epoch)
-        self._building: tuple[Any, ...] | None = None  # the cell whose validator is being built
+        # once-notice flags by site (see _once), shared with the jsonschema-rs gate, which must know
+        # whether a notice is still to come; the cell being built names the sites of its notices
+        # (a flag holds the notice epoch it last fired in, -1 before: see new_notice_epoch)
+        self.once_flags: dict[tuple[Any, ...], list[int]] = {}
+        self.built: set[tuple[Any, ...]] = set()  # keys of the cells built (visited by a payload)
+        self._building = threading.local()  # .site: the cell being built in this thread
+        self._gates: dict[tuple[Any, ...], Any] = {}
+
+    def gate(self, group: NodeGroup, undoc: bool, fastgate: Any) -> Any:
+        """The jsonschema-rs gate of ``cell(group, undoc)`` (None when unavailable), built once."""
+        key = (tuple(n.key for n in group), undoc)
+        if key not in self._gates:
+            self._gates[key] = fastgate.build_gate(self, group, undoc)
+        return self._gates[key]
+
+    def once_flag(self, site: tuple[Any, ...]) -> list[int]:
+        """The flag of one once-notice site: ``[epoch]`` of the notice epoch it last fired in (-1:
+        never); it is due again while that differs from :attr:`epoch`."""
+        flag = self.once_flags.get(site)
+        if flag is None:
+            flag = self.once_flags[site] = [-1]
+        return flag
+
+    def once_fired(self, flag: list[int]) -> bool:
+        """Whether the once-notice of ``flag`` fired in the current notice epoch."""
+        return flag[0] == self.epoch
 
     # --- plumbing -----------------------------------------------------------------------------------
     def view(self, group: NodeGroup) -> SchemaView:
@@ -306,12 +370,14 @@ class _Compiler:
         cell = []
 
         def stub(inst: Any) -> _Result:
-            outer, self._building = self._building, key
+            local = self._building  # _build names the site of its notices; a nested build restores it
+            outer = getattr(local, "site", None)
             try:
                 fn = self._build(group, undoc)
             finally:
-                self._building = outer
+                local.site = outer
             cell[0] = fn
+            self.built.add(key)
             return fn(inst)
         cell.append(stub)
         self._cells[key] = cell
@@ -393,6 +459,7 @@ class _Compiler:
 
     # --- the builder ------------------------------------------------------------------------------
     def _build(self, group: NodeGroup, undoc: bool) -> _Fn:
+        self._building.site = (tuple(n.key for n in group), undoc)
         view = self.view(group)
         nodes = view.nodes
         anchor = view.anchor
@@ -596,7 +663,7 @@ class _Compiler:
                 patterns.append((re.compile(pat).search, self.cell(group, self.options.undocumented)))
             except re.error as exc:
                 notices.append(self._once("unvalidated", anchor, "patternProperties",
-                                          {"pattern": pat, "reason": f"regex not supported: {exc}"}))
+                                          {"pattern": pat, "reason": f"regex not supported: {exc}"}, pat))
         closed_kw: str | None = None
         closed_at = anchor
         additional_cell: _Cell | None = None
@@ -939,10 +1006,12 @@ class _Compiler:
         return out
 
     # --- things not validated ---------------------------------------------------------------------
-    def _once(self, concept: str, node: Node, keyword: str, args: Mapping[str, Any]) -> _Fn:
-        done = [-1]  # the notice epoch of this compiler it last fired in
+    def _once(self, concept: str, node: Node, keyword: str, args: Mapping[str, Any], extra: Any = None) -> _Fn:
+        # the site: the cell being built, the notice, its node (and pattern); fastgate names it alike
+        site = self._building.site
+        done = self.once_flag((*site, concept, keyword, node.key, extra))
         compiler = self
-        origin = self._building
+        origin = site  # the compiled schema the notice belongs to (check --jobs keeps one per schema)
 
         def once(inst: Any) -> _Result:
             if done[0] == compiler.epoch:

@@ -17,6 +17,8 @@ from contractdrift.model import Side
 from contractdrift.spec.load import load_spec_data
 from contractdrift.spec.node import Node
 
+pytestmark = pytest.mark.usefixtures("validator_path")  # through the jsonschema-rs gate and without it
+
 
 def compiled(schemas: dict[str, Any], name: str, *, side: Side = Side.RESPONSE, version: str = "3.0.3",
              **options: Any) -> CompiledSchema:

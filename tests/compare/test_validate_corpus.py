@@ -31,7 +31,8 @@ PER_SPEC = 8
 OURS_ONLY = INFORMATIONAL | {"undocumented-property"}
 NAMES_PROPERTY = {"required-missing", "additional-property", "read-only-sent", "write-only-sent"}
 
-pytestmark = [pytest.mark.corpus, pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")]
+pytestmark = [pytest.mark.corpus, pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent"),
+              pytest.mark.usefixtures("validator_path")]  # through the jsonschema-rs gate and without it
 
 _LOADED: dict[str, tuple[LoadedSpec, Any, list[tuple[str, Node]]]] = {}
 

@@ -26,6 +26,8 @@ from contractdrift.model import Side
 from contractdrift.spec.load import LoadedSpec, load_spec_data
 from contractdrift.spec.node import Node
 
+pytestmark = pytest.mark.usefixtures("validator_path")  # through the jsonschema-rs gate and without it
+
 OURS_ONLY = INFORMATIONAL | {"undocumented-property"}
 NAMES_PROPERTY = {"required-missing", "additional-property", "read-only-sent", "write-only-sent"}
 
