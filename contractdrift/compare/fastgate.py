@@ -131,8 +131,8 @@ class Gate:
         self.passed = 0
         self.declined = 0
 
-    def passes(self, instance: Any) -> bool:
-        if self.hub.passes(self.root, instance):
+    def passes(self, instance: Any, plain: bool = False) -> bool:
+        if self.hub.passes(self.root, instance, plain):
             self.passed += 1
             return True
         self.declined += 1
@@ -182,11 +182,11 @@ class Hub:
                 self._groups[root] = (group, undoc)
         return Gate(self, root)
 
-    def passes(self, root: str, instance: Any) -> bool:
+    def passes(self, root: str, instance: Any, plain: bool = False) -> bool:
         if self._stale and self.broken is None:
             self._build()
         validator, included = self._current
-        if validator is None or root not in included or not plain_json(instance):
+        if validator is None or root not in included or not (plain or plain_json(instance)):
             self._local.declined_at = time.perf_counter()
             return False
         local = self._local

@@ -865,7 +865,9 @@ class SpecChecker:
         if media.compiled is None:
             media.compiled = self._compile(media.schema, RESP)
         assert media.compiled is not None
-        self._violations(media.compiled.validate(value), label=label, side=RESP, status=status_key, media=key,
+        plain = value is body.json and getattr(body, "plain", False)  # decoded by msgspec, shallow
+        self._violations(media.compiled.validate(value, plain=plain), label=label, side=RESP, status=status_key,
+                         media=key,
                          prefix=(), root_scope="body", inner_scope="property", instance=value, what="response body")
 
     def _check_response_headers(self, state: _Op, response: _Response, headers: Sequence[tuple[str, str]],

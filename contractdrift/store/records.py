@@ -133,6 +133,9 @@ if msgspec is not None:
         truncated: bool = False
         text: Any = None
         base64: Any = None
+        # set by decode_checked (whatever a line says under this member name): the
+        # JSON came from msgspec (exact JSON types, finite numbers) and nests at most PLAIN_DEPTH deep
+        plain: bool = msgspec.field(default=False, name="contractdrift:plain")
 
         def raw_bytes(self) -> bytes:
             return _raw_bytes(self)
@@ -218,6 +221,11 @@ else:  # pragma: no cover
     _check_decoder = None
 
 
+#: A response body whose line holds at most this many ``{`` and ``[`` nests at most this deep; such a
+#: body decoded by msgspec is marked ``plain`` (see :meth:`~contractdrift.compare.validate.CompiledSchema.validate`).
+PLAIN_DEPTH = 64
+
+
 def decode_checked(line: bytes, max_depth: int) -> RecordedExchangeView | None:
     """``check``'s fast decoding of one recording line, or ``None`` when the standard-library path
     must decide (a header, a damaged line, anything the typed decoder rejects).
@@ -237,10 +245,17 @@ def decode_checked(line: bytes, max_depth: int) -> RecordedExchangeView | None:
         except UnicodeDecodeError:
             return None
     try:
-        rec: RecordedExchangeView = _check_decoder.decode(line)
+        rec: Any = _check_decoder.decode(line)
     except _fast_errors:
         return None
-    return rec
+    response = rec.response
+    if response is not None:
+        body = response.body_
+        if body is not None:  # set either way: a line naming the member must not vouch for itself
+            shallow = body.json is not None and line.count(b"{") + line.count(b"[") <= PLAIN_DEPTH
+            msgspec.structs.force_setattr(body, "plain", shallow)  # no more containers in the line than that
+    view: RecordedExchangeView = rec
+    return view
 
 #: What :func:`decode_record` returns for an exchange line: a fast struct or an :class:`Exchange`.
 RecordView = ExchangeView

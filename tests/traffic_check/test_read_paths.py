@@ -379,3 +379,30 @@ def test_query_credential_is_seen_and_memos_do_not_leak_between_paths() -> None:
     assert carrying.id not in sec[0].evidence.exchange_ids  # the same path, once with the key
     bad_id = [f for f in found if f.rule_id == "request-parameter-type-mismatch"]
     assert len(bad_id) == 1 and bad_id[0].evidence.observed == 1  # only /items/x, memo or not
+
+
+def test_shallow_msgspec_bodies_are_vouched_plain_and_nothing_else() -> None:
+    """The gate skips its own walk only for bodies the fast decoder made and that cannot nest deeper
+    than fastgate.MAX_DEPTH; a line cannot mark itself."""
+    from contractdrift.compare.fastgate import MAX_DEPTH
+    from contractdrift.store.records import PLAIN_DEPTH, decode_checked
+
+    assert PLAIN_DEPTH <= MAX_DEPTH
+
+    def line(body: object, extra: str = "") -> bytes:
+        return json.dumps({"id": "x1", "request": {"method": "GET", "url": "http://h/a"},
+                           "response": {"status": 200, "body": {"kind": "json", "media_type": "application/json",
+                                                                "json": body}}}).encode().replace(
+            b'"kind": "json"', b'"kind": "json"' + extra.encode())
+
+    shallow = decode_checked(line({"a": [1, {"b": 2}]}), 900)
+    assert shallow is not None and shallow.response is not None
+    assert shallow.response.body.plain is True  # type: ignore[union-attr]
+    deep: object = 1
+    for _ in range(PLAIN_DEPTH + 1):
+        deep = [deep]
+    view = decode_checked(line(deep), 900)
+    assert view is not None and view.response is not None and view.response.body.plain is False  # type: ignore[union-attr]
+    forged = decode_checked(line(deep, ', "contractdrift:plain": true'), 900)
+    assert forged is not None and forged.response is not None
+    assert forged.response.body.plain is False  # type: ignore[union-attr]
