@@ -165,6 +165,7 @@ class Hub:
         self._fallback_seconds = 0.0  # time our validator spent on payloads this build declined
         self._build_seconds = 0.0  # time the last build took
         self._stale = False
+        self._omitted = False  # the current build left fired once-notice sites out
         self._lock = threading.Lock()
         self.builds = 0
         #: Time spent translating and compiling, all builds together (seconds of wall clock).
@@ -218,6 +219,12 @@ class Hub:
             fired = self._compiler.once_fired
             grown = bool(pending) and 2 * sum(1 for f in pending if fired(f)) >= len(pending)
         if grown:
+            self._stale = True
+
+    def rearm(self) -> None:
+        """Notice epochs began (``check --jobs``): a build that left fired once-notice sites out would
+        let their next payloads pass without the notice, so it is rebuilt with them."""
+        if self._omitted:
             self._stale = True
 
     def refresh(self) -> None:
@@ -284,6 +291,7 @@ class Hub:
             self.schema = schema
             self._pending = [flag for flag, _ in once]
             self._unbuilt = translator.unbuilt
+            self._omitted = translator.omitted
             self._current = (validator, frozenset(roots))
             self._fallback_seconds = 0.0
             self._build_seconds = time.perf_counter() - started
@@ -350,6 +358,7 @@ class _Translator:
         self.same: list[tuple[str, str, dict[str, Any]]] = []  # (owner, target, part): same instance
         self.needs_exact: list[tuple[str, list[str], dict[str, Any]]] = []  # (owner, targets, part)
         self.once: list[tuple[list[int], Any]] = []
+        self.omitted = False  # a fired once-notice site left out (see Hub.rearm)
         self.calls: list[Callable[[Any], bool]] = []
         self.formats: dict[str, Callable[[str], bool]] = {}
         self.unbuilt: list[tuple[Any, ...]] = []  # cells our validator has not built: left to it
@@ -400,7 +409,8 @@ class _Translator:
 
     def once_site(self, site: tuple[Any, ...], kind: Any) -> dict[str, Any] | None:
         flag = self.c.once_flag(site)
-        if flag[0] >= 0 and self.c.epoch == 0:
+        if flag[0] >= 0 and not self.c.rearmable:
+            self.omitted = True
             return None  # fired already, and no notice epoch (check --jobs) can make it due again
         self.once.append((flag, kind))
         return {_ONCE_KW: len(self.once) - 1}

@@ -211,6 +211,11 @@ def new_notice_epoch(spec: Any) -> None:
     per_spec: dict[Any, _Compiler] = getattr(spec, _CACHE_ATTRIBUTE, None) or {}
     for compiler in per_spec.values():
         compiler.epoch += 1
+        if not compiler.rearmable:
+            compiler.rearmable = True
+            hub = getattr(compiler, "_fastgate_hub", None)
+            if hub is not None:
+                hub.rearm()  # a gate built before left fired notices out: they can be due again now
 
 
 def is_once_notice(v: Violation) -> bool:
@@ -329,6 +334,7 @@ class _Compiler:
         self._views: dict[tuple[Any, ...], SchemaView] = {}
         self._documented: dict[tuple[Any, ...], frozenset[str] | None] = {}
         self.epoch = 0  # notices "once per compiled schema" fire once per epoch (see new_notice_epoch)
+        self.rearmable = False  # True once new_notice_epoch ran: a fired notice can be due again
         # once-notice flags by site (see _once), shared with the jsonschema-rs gate, which must know
         # whether a notice is still to come; the cell being built names the sites of its notices
         # (a flag holds the notice epoch it last fired in, -1 before: see new_notice_epoch)

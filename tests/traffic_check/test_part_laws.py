@@ -128,3 +128,24 @@ def test_one_schema_node_compiled_in_two_contexts() -> None:
     replayed = spec_checker(TWO_CONTEXTS)
     _replay(replayed, parts[0].merge(parts[1]))
     assert _state(replayed) == _state(serial)
+
+
+def test_a_worker_checker_reused_for_later_units_reports_their_notices_again() -> None:
+    """A worker's cached checker serves many units; a once-per-schema notice (here an unknown format)
+    that fired in its first unit must fire again, at the same exchange, in the next one -- also when
+    the jsonschema-rs gate was built during the first unit, before notice epochs began (it left the
+    fired notice's site out then; found by the property above, seed 32071)."""
+    task = CheckTask(SPEC, strict=False)
+    lines = _lines(32071, 48, 0.0)
+
+    def replayed_state() -> tuple[Any, ...]:
+        parts = [task(Unit(0, "<unit 0>", "stream"), lines).summary]
+        assert parts[0] is not None
+        checker = spec_checker(SPEC)
+        _replay(checker, parts[0])
+        return _state(checker)
+
+    serial = spec_checker(SPEC)
+    serial.add_all(_exchange_line(line.encode()) for line in lines if line.endswith("}\n"))
+    first, second = replayed_state(), replayed_state()
+    assert first[0] == second[0] == sorted(serial.findings(), key=lambda f: f.sort_key())
