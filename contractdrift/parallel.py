@@ -464,6 +464,8 @@ def _unit_checker_class() -> Any:
             return _PLACEHOLDER
 
         def _violations(self, violations: Sequence[Any], **kw: Any) -> None:
+            if not violations:  # the clean payload: nothing to file (and nothing to copy)
+                return
             plain = [v for v in violations if not is_once_notice(v)]
             if len(plain) == len(violations):
                 super()._violations(violations, **kw)
