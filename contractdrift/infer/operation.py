@@ -246,43 +246,6 @@ class SideSummary:
         return s
 
 
-def _add_side(summary: SideSummary, side: SideView) -> None:
-    """:meth:`SideSummary.add_side` with :meth:`BodySummary.add` inlined (the hot path of the fold)."""
-    summary.count += 1
-    slot = summary.headers
-    buf = slot.buf
-    buf.append(selected_headers(side.headers))
-    if len(buf) >= slot.limit:
-        slot.fold()
-    body = side.body
-    kind = body.kind
-    if kind == "empty":
-        summary.empty += 1
-        return
-    mt = side.media_type or "application/octet-stream"
-    b = summary.bodies.get(mt)
-    if b is None:
-        b = summary.bodies[mt] = BodySummary(summary.opts)
-    kinds = b.kinds
-    kinds[kind] = kinds.get(kind, 0) + 1
-    size = body.size
-    cur = b.size
-    if cur is None:
-        b.size = [size, size]
-    elif size < cur[0]:
-        cur[0] = size
-    elif size > cur[1]:
-        cur[1] = size
-    if body.truncated:
-        b.truncated += 1
-    if kind == "json":
-        slot = b.json
-        buf = slot.buf
-        buf.append(body.json)
-        if len(buf) >= slot.limit:
-            slot.fold()
-
-
 class OperationSummary:
     """Everything observed for one ``METHOD template``: parameters, request, responses per status."""
 
@@ -313,14 +276,14 @@ class OperationSummary:
         buf.append(query)
         if len(buf) >= slot.limit:
             slot.fold()
-        _add_side(self.request, ex.request)
+        self.request.add_side(ex.request)
         resp = ex.response
         if resp is not None:
             key = str(resp.status)
             side = self.responses.get(key)
             if side is None:
                 side = self.responses[key] = SideSummary(self.opts)
-            _add_side(side, resp)
+            side.add_side(resp)
 
     def merge_from(self, o: OperationSummary) -> None:
         self.count += o.count
