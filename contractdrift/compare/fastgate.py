@@ -51,6 +51,9 @@ MAX_DEPTH = 64
 #: A hub that lags behind our validator is rebuilt once the time Python spent on payloads it declined
 #: since its last build reaches this multiple of what that build cost (0: at once; tests use it).
 REBUILD_RATIO = 1.0
+#: Cells a hub translates before a payload made our validator build them (beyond it, a cell not built
+#: yet is left to Python until a payload reaches it): the whole reachable graph of most specs.
+CELL_BUDGET = 20_000
 
 _ONCE_KW = "x-contractdrift-once"
 _UNKNOWN_KW = "x-contractdrift-unbuilt"
@@ -147,12 +150,14 @@ class Gate:
 
 
 class Hub:
-    """One jsonschema-rs validator for every gate of a compiler. Its schema holds the cells our
-    validator has built (visited by some payload) of every root registered so far; a cell not built
-    yet is a keyword that sends the payload to Python, which builds it. The hub is rebuilt when Python
-    built cells it lacks, fired once-notices it waits for, or new roots came — once the time Python
-    spent on payloads the hub declined since its last build exceeds what that build cost, so rebuilding
-    never costs more than the fallbacks it saves."""
+    """One jsonschema-rs validator for every gate of a compiler. Its schema holds every cell reachable
+    from the roots registered so far, up to :data:`CELL_BUDGET` cells our validator has not built yet
+    (beyond it, such a cell is a keyword that sends the payload to Python, which builds it). One
+    translator lives as long as the hub, so a rebuild translates only what is new: cells of new roots,
+    cells Python built since, cells whose once-notices fired (their sites go). The hub is rebuilt when
+    new roots came, Python built cells it lacks or fired once-notices it waits for — once the time
+    Python spent on payloads the hub declined since its last build exceeds what that build cost, so
+    rebuilding never costs more than the fallbacks it saves."""
 
     def __init__(self, compiler: _Compiler) -> None:
         self._compiler = compiler
@@ -161,11 +166,10 @@ class Hub:
         self._current: tuple[Any, frozenset[str]] = (None, frozenset())
         self._local = threading.local()
         self._pending: list[list[int]] = []
-        self._unbuilt: list[tuple[Any, ...]] = []
+        self._translator: _Translator | None = None
         self._fallback_seconds = 0.0  # time our validator spent on payloads this build declined
-        self._build_seconds = 0.0  # time the last build took
+        self._build_seconds = 0.0  # time the last build spent compiling (what every rebuild costs again)
         self._stale = False
-        self._omitted = False  # the current build left fired once-notice sites out
         self._lock = threading.Lock()
         self.builds = 0
         #: Time spent translating and compiling, all builds together (seconds of wall clock).
@@ -211,9 +215,9 @@ class Hub:
             return
         _, included = self._current
         grown = len(included) < len(self._roots)
-        if not grown:
+        if not grown and self._translator is not None:
             built = self._compiler.built
-            grown = any(k in built for k in self._unbuilt)
+            grown = any(k in built for k in self._translator.stubs)
         if not grown:
             pending = self._pending
             fired = self._compiler.once_fired
@@ -224,7 +228,7 @@ class Hub:
     def rearm(self) -> None:
         """Notice epochs began (``check --jobs``): a build that left fired once-notice sites out would
         let their next payloads pass without the notice, so it is rebuilt with them."""
-        if self._omitted:
+        if self._translator is not None and self._translator.cell_omitted:
             self._stale = True
 
     def refresh(self) -> None:
@@ -242,8 +246,10 @@ class Hub:
 
             local = self._local
             started = time.perf_counter()
-            roots = {r: g for r, g in self._groups.items() if (tuple(n.key for n in g[0]), g[1]) in self._compiler.built}
-            translator = _Translator(self._compiler)
+            roots = dict(self._groups)
+            translator = self._translator
+            if translator is None:
+                translator = self._translator = _Translator(self._compiler)
             try:
                 schema = translator.translate(roots)
                 once = translator.once
@@ -280,22 +286,26 @@ class Hub:
                         if not self.check(instance):
                             raise _NotAdmitted  # jsonschema-rs reads it as this keyword failing
 
+                compiling = time.perf_counter()
                 validator = jsonschema_rs.Draft202012Validator(
                     schema, formats=translator.formats, validate_formats=True,
                     keywords={_ONCE_KW: Once, _CALL_KW: Call, _UNKNOWN_KW: Unbuilt})
             except Exception as exc:  # a schema jsonschema-rs refuses: Python validates everything
                 self.broken = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                self._translator = None  # a translation cut short is not extended
                 self._current = (None, frozenset())
                 self._stale = False
                 return
             self.schema = schema
-            self._pending = [flag for flag, _ in once]
-            self._unbuilt = translator.unbuilt
-            self._omitted = translator.omitted
+            self._pending = [flag for flags in translator.cell_once.values() for flag in flags]
             self._current = (validator, frozenset(roots))
             self._fallback_seconds = 0.0
-            self._build_seconds = time.perf_counter() - started
-            self.build_time += self._build_seconds
+            # What the next build costs again is the compilation: a cell is translated once (again only
+            # when its once-notices fired), so translating is paid once over the run, like our
+            # validator's own builds, and is left out of the amortization.
+            done = time.perf_counter()
+            self._build_seconds = done - compiling
+            self.build_time += done - started
             self.builds += 1
             self._stale = False
 
@@ -357,22 +367,45 @@ class _Translator:
         self.refs: dict[str, set[str]] = {}
         self.same: list[tuple[str, str, dict[str, Any]]] = []  # (owner, target, part): same instance
         self.needs_exact: list[tuple[str, list[str], dict[str, Any]]] = []  # (owner, targets, part)
-        self.once: list[tuple[list[int], Any]] = []
-        self.omitted = False  # a fired once-notice site left out (see Hub.rearm)
-        self.calls: list[Callable[[Any], bool]] = []
+        self.once: list[tuple[list[int], Any]] = []  # indexed by the once keyword's value (append only)
+        self.calls: list[Callable[[Any], bool]] = []  # indexed by the call keyword's value (append only)
         self.formats: dict[str, Callable[[str], bool]] = {}
-        self.unbuilt: list[tuple[Any, ...]] = []  # cells our validator has not built: left to it
+        self.stubs: dict[tuple[Any, ...], str] = {}  # cells left to our validator (not built, over budget)
+        self.budget = CELL_BUDGET  # cells not built yet that may still be translated
+        self.groups: dict[str, tuple[NodeGroup, bool]] = {}  # name -> its cell, to translate it again
+        self.cell_once: dict[str, list[list[int]]] = {}  # name -> the flags of its once-notice sites
+        self.cell_omitted: set[str] = set()  # cells that left a fired once-notice site out (Hub.rearm)
         self._owner = ""
 
     # --- plumbing -----------------------------------------------------------------------------------
     def translate(self, roots: dict[str, tuple[NodeGroup, bool]]) -> dict[str, Any]:
-        """The schema of a hub: payload ``p`` of root ``r`` is validated as ``{r: p}``."""
+        """The schema of a hub: payload ``p`` of root ``r`` is validated as ``{r: p}``. Called again
+        with more roots (or after our validator built more, or fired once-notices), it extends what it
+        translated before: cells already translated are kept as they are."""
+        self._owner = ""
         props = {r: self.ref(g, u) for r, (g, u) in roots.items()}
+        built = self.c.built
+        for key in [k for k in self.stubs if k in built]:  # Python built them since: translate them
+            name = self.stubs.pop(key)
+            self.queue.append((name, *self.groups[name]))
+        rearmable = self.c.rearmable
+        for name in list(self.cell_once if not rearmable else self.cell_omitted):
+            if not rearmable and not any(flag[0] >= 0 for flag in self.cell_once[name]):
+                continue
+            # fired notices: their sites go (no epoch can make them due again); or, once epochs began,
+            # the sites left out come back
+            self.same = [r for r in self.same if r[0] != name]
+            self.needs_exact = [r for r in self.needs_exact if r[0] != name]
+            self.refs.pop(name, None)
+            self.cell_once.pop(name, None)
+            self.cell_omitted.discard(name)
+            self.queue.append((name, *self.groups[name]))
         while self.queue:
             name, g, u = self.queue.pop()
             self._owner = name
             self.refs.setdefault(name, set())
             self.defs[name] = self.cell(g, u)
+        self._owner = ""
         self._patch()
         return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": self.defs, "properties": props}
 
@@ -381,11 +414,15 @@ class _Translator:
         name = self.names.get(key)
         if name is None:
             name = self.names[key] = f"c{len(self.names)}"
+            self.groups[name] = (group, undoc)
             if key in self.c.built:
                 self.queue.append((name, group, undoc))
-            else:  # never visited by a payload yet: whoever reaches it asks Python (which builds it)
+            elif self.budget > 0:  # not visited by a payload yet, but within the budget: translated
+                self.budget -= 1
+                self.queue.append((name, group, undoc))
+            else:  # whoever reaches it asks Python (which builds it; the next build translates it)
                 self.defs[name] = {_UNKNOWN_KW: 0}
-                self.unbuilt.append(key)
+                self.stubs[key] = name
         if self._owner:
             self.refs.setdefault(self._owner, set()).add(name)
         return {"$ref": "#/$defs/" + name}
@@ -410,9 +447,10 @@ class _Translator:
     def once_site(self, site: tuple[Any, ...], kind: Any) -> dict[str, Any] | None:
         flag = self.c.once_flag(site)
         if flag[0] >= 0 and not self.c.rearmable:
-            self.omitted = True
+            self.cell_omitted.add(self._owner)
             return None  # fired already, and no notice epoch (check --jobs) can make it due again
         self.once.append((flag, kind))
+        self.cell_once.setdefault(self._owner, []).append(flag)
         return {_ONCE_KW: len(self.once) - 1}
 
     def _patch(self) -> None:

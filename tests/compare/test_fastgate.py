@@ -29,9 +29,11 @@ PER_SPEC = 6
 needs_rs = pytest.mark.skipif(not fastgate.available(), reason="jsonschema-rs is not installed (or turned off)")
 
 
-@pytest.fixture(autouse=True)
-def _eager(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True, params=["reachable", "built-only"])
+def _eager(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fastgate, "REBUILD_RATIO", 0.0)  # the gate learns at once: it answers most calls
+    if request.param == "built-only":  # no budget: only cells our validator built are translated, the
+        monkeypatch.setattr(fastgate, "CELL_BUDGET", 0)  # rest left to Python until a payload builds them
 
 
 def _row(v: Violation) -> tuple[Any, ...]:
@@ -429,3 +431,47 @@ def test_the_gate_decided_some_random_cases() -> None:
     if len(RANDOM_PASSED) < 100:
         pytest.skip("run with test_random_schemas_same_with_and_without_gate")
     assert sum(RANDOM_PASSED) >= len(RANDOM_PASSED) // 10, (sum(RANDOM_PASSED), len(RANDOM_PASSED))
+
+
+def _once_keywords(schema: Any) -> int:
+    if isinstance(schema, dict):
+        return int(fastgate._ONCE_KW in schema) + sum(_once_keywords(v) for v in schema.values())
+    if isinstance(schema, list):
+        return sum(_once_keywords(v) for v in schema)
+    return 0
+
+
+@needs_rs
+def test_one_translator_per_hub_drops_fired_sites_and_brings_them_back_in_an_epoch(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hub's translator lives across builds: a site whose notice fired is translated away (the
+    gate then answers that payload alone), other cells are kept as they were, and once notice epochs
+    begin (check --jobs) the sites come back, so each epoch's first payload still gets its notice."""
+    from contractdrift.compare.validate import new_notice_epoch
+
+    monkeypatch.setattr(fastgate, "CELL_BUDGET", 100)  # cells not built yet are translated too
+    doc = {"type": "object", "properties": {"t": {"type": "integer", "format": "x-tick"},
+                                             "n": {"type": "integer"}}}
+    spec = load_spec_data({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
+                           "components": {"schemas": {"T": doc}}})
+    on = compile_schema(Node(spec, spec.root, ("components", "schemas", "T"), doc), side=Side.RESPONSE,
+                        options=ValidateOptions())
+    gate = on.gate
+    assert gate is not None
+    hub = gate.hub
+    hub.refresh()
+    assert _once_keywords(hub.schema) == 1  # the site is due: the gate trips on it
+    first = [v.concept for v in on.validate({"t": 1, "n": 2})]
+    assert first == ["unknown-format"]
+    assert on.validate({"t": 1, "n": 2}) == []
+    hub.refresh()
+    assert _once_keywords(hub.schema) == 0  # fired: translated away
+    passed = gate.passed
+    assert on.validate({"t": 3, "n": 4}) == []
+    assert gate.passed == passed + 1  # the gate answered it
+    assert [v.concept for v in on.validate({"t": 3, "n": "x"})] == ["type-mismatch"]  # still as strict
+    new_notice_epoch(spec)
+    hub.refresh()
+    assert _once_keywords(hub.schema) == 1  # the site is back for the new epoch
+    assert [v.concept for v in on.validate({"t": 5, "n": 6})] == ["unknown-format"]
+    assert on.validate({"t": 5, "n": 6}) == []
