@@ -167,6 +167,11 @@ class Hub:
         self._local = threading.local()
         self._pending: list[list[int]] = []
         self._translator: _Translator | None = None
+        # Once notice epochs began, once-notice sites are never translated away (each epoch wants its
+        # notices again), so a second validator without them serves the payloads of an epoch whose
+        # notices have all fired: no Python callback per visit of such a site.
+        self._quiet: Any = None
+        self._quiet_epoch = -1  # the epoch whose notices all fired (the quiet validator serves it)
         self._fallback_seconds = 0.0  # time our validator spent on payloads this build declined
         self._build_seconds = 0.0  # time the last build spent compiling (what every rebuild costs again)
         self._stale = False
@@ -194,6 +199,8 @@ class Hub:
         if validator is None or root not in included or not (plain or plain_json(instance)):
             self._local.declined_at = time.perf_counter()
             return False
+        if self._quiet_epoch == self._compiler.epoch and self._quiet is not None:
+            validator = self._quiet
         local = self._local
         local.tripped = False
         try:
@@ -211,6 +218,9 @@ class Hub:
         if started is not None:
             local.declined_at = None
             self._fallback_seconds += time.perf_counter() - started
+        epoch = self._compiler.epoch
+        if self._quiet is not None and self._quiet_epoch != epoch and all(f[0] == epoch for f in self._pending):
+            self._quiet_epoch = epoch  # our validator just fired the last notice due in this epoch
         if self._stale or self.broken is not None or self._fallback_seconds < REBUILD_RATIO * self._build_seconds:
             return
         _, included = self._current
@@ -298,6 +308,14 @@ class Hub:
                 return
             self.schema = schema
             self._pending = [flag for flags in translator.cell_once.values() for flag in flags]
+            self._quiet, self._quiet_epoch = None, -1
+            if self._pending and self._compiler.rearmable:
+                try:
+                    self._quiet = jsonschema_rs.Draft202012Validator(
+                        translator.without_once(schema), formats=translator.formats, validate_formats=True,
+                        keywords={_CALL_KW: Call, _UNKNOWN_KW: Unbuilt})
+                except Exception:  # never expected (a subset of a schema it took): slower, never wrong
+                    self._quiet = None
             self._current = (validator, frozenset(roots))
             self._fallback_seconds = 0.0
             # What the next build costs again is the compilation: a cell is translated once (again only
@@ -408,6 +426,15 @@ class _Translator:
         self._owner = ""
         self._patch()
         return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": self.defs, "properties": props}
+
+    def without_once(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """``schema`` (of :meth:`translate`) without its once-notice sites: the cells holding one are
+        copied without it, the others shared."""
+        defs = dict(schema["$defs"])
+        for name in self.cell_once:
+            if name in defs:
+                defs[name] = _drop_once(defs[name])
+        return {**schema, "$defs": defs}
 
     def ref(self, group: NodeGroup, undoc: bool) -> dict[str, Any]:
         key = (tuple(n.key for n in group), undoc)
@@ -809,6 +836,23 @@ class _Translator:
                     parts.append(bound)
                 else:
                     parts.append(self.call(_integral_range(lo, hi)))
+
+
+def _drop_once(value: Any) -> Any:
+    """A copy of one translated cell without its once-notice keywords (they sit in ``allOf`` lists)."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k == "allOf" and isinstance(v, list):
+                kept = [_drop_once(x) for x in v if not (isinstance(x, dict) and _ONCE_KW in x)]
+                if kept:
+                    out[k] = kept
+            else:
+                out[k] = _drop_once(v)
+        return out
+    if isinstance(value, list):
+        return [_drop_once(x) for x in value]
+    return value
 
 
 def _components(graph: dict[str, set[str]]) -> dict[str, int]:

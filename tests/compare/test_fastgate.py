@@ -474,4 +474,13 @@ def test_one_translator_per_hub_drops_fired_sites_and_brings_them_back_in_an_epo
     hub.refresh()
     assert _once_keywords(hub.schema) == 1  # the site is back for the new epoch
     assert [v.concept for v in on.validate({"t": 5, "n": 6})] == ["unknown-format"]
+    # every notice of this epoch fired: the validator without the sites serves the rest of it
+    assert hub._quiet is not None and hub._quiet_epoch == hub._compiler.epoch
+    passed = gate.passed
     assert on.validate({"t": 5, "n": 6}) == []
+    assert [v.concept for v in on.validate({"t": 5, "n": 6.5})] == ["type-mismatch"]
+    assert gate.passed == passed + 1
+    for _ in range(2):  # each new epoch: the site is due again, so its first payload gets the notice
+        new_notice_epoch(spec)
+        assert [v.concept for v in on.validate({"t": 7, "n": 8})] == ["unknown-format"]
+        assert on.validate({"t": 7, "n": 8}) == []
