@@ -994,6 +994,40 @@ def _expand_traffic(source: str) -> list[str]:
     return hits
 
 
+def _recording_salt(traffic: Any) -> bytes | None:
+    """The key of the stand-ins for redacted examples in a report, from the recording files themselves
+    (their sizes, first and last 64 KB): the same recording gives the same report bytes, run after run
+    and with any ``jobs``, while a reader of the report without the recording cannot test guesses of a
+    redacted value. ``None`` (a random key) for standard input, URLs and exchanges in memory."""
+    import hashlib
+
+    from .errors import InputError
+    from .store.reader import recording_files
+
+    items = [traffic] if isinstance(traffic, (str, os.PathLike)) else traffic
+    if not isinstance(items, (list, tuple)):
+        return None  # an iterator: it cannot be looked at twice
+    key = hashlib.blake2b(person=b"cd-report-salt")
+    sample = 1 << 16
+    try:
+        for item in items:
+            if not isinstance(item, (str, os.PathLike)):
+                return None
+            path = os.fspath(item)
+            if path == "-" or "://" in path:
+                return None
+            for source in (f for p in _expand_traffic(path) for f in recording_files(p)):
+                with open(source, "rb") as fh:
+                    size = os.fstat(fh.fileno()).st_size
+                    head = fh.read(sample)
+                    fh.seek(max(size - sample, len(head)))
+                    tail = fh.read(sample)
+                key.update(b"%d:%d:%d:" % (size, len(head), len(tail)) + head + tail)
+    except (OSError, ValueError, InputError):  # unreadable, not matched: the reader says so, with its place
+        return None
+    return key.digest()
+
+
 class _TrafficSources:
     """Exchanges of every traffic source in turn, with the damaged-line policy of ``infer``, and the
     readers' problems collected for the report."""
@@ -1072,11 +1106,14 @@ def _check_options(options: Mapping[str, Any]) -> Any:
         raise UsageError(f"check: {exc}") from None
 
 
-def spec_checker(spec: Any, *, allow_remote_refs: bool = False, cwd: str | None = None, **options: Any
-                 ) -> SpecChecker:
+def spec_checker(spec: Any, *, allow_remote_refs: bool = False, cwd: str | None = None,
+                 redaction_salt: bytes | None = None, **options: Any) -> SpecChecker:
     """A :class:`~contractdrift.compare.traffic.SpecChecker` for ``spec`` (a path, git ``REF:path``,
     loaded spec or dict) that names undocumented paths with ``infer``'s templating. ``options`` are
-    :func:`check`'s (``base_path``, ``trailing_slash``, ``undocumented``, ``nullable``, ``formats``)."""
+    :func:`check`'s (``base_path``, ``trailing_slash``, ``undocumented``, ``nullable``, ``formats``).
+    Examples in findings are redacted as recordings are, with stand-ins keyed by ``redaction_salt``
+    (``None``: random, so they differ from run to run; :func:`check` derives one from the recording
+    files, so a report is the same bytes run after run)."""
     from .compare.traffic import SpecChecker
 
     loaded = _as_spec(spec, allow_remote_refs=allow_remote_refs, cwd=cwd)
@@ -1098,7 +1135,7 @@ def spec_checker(spec: Any, *, allow_remote_refs: bool = False, cwd: str | None 
         if redactor is None:
             from .capture.redact import Redactor
 
-            redactor = made["redactor"] = Redactor()
+            redactor = made["redactor"] = Redactor(salt=redaction_salt)
         if name is not None and redactor.is_secret_field(name):
             return redactor.mask(value)
         if isinstance(value, str):
@@ -1206,7 +1243,8 @@ def check(
     load_families()
     overrides = _severity_overrides(severity or {}, REGISTRY)
     day = today or _dt.date.today()
-    checker = spec_checker(spec, allow_remote_refs=allow_remote_refs, cwd=cwd, **options)
+    checker = spec_checker(spec, allow_remote_refs=allow_remote_refs, cwd=cwd,
+                           redaction_salt=_recording_salt(traffic), **options)
     loaded = checker.spec
     warnings: list[str] = [*getattr(loaded, "warnings", []), *check_refs(loaded).warnings]  # type: ignore[arg-type]
     sources = _TrafficSources(traffic, strict=strict, stdin=stdin)

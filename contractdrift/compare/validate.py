@@ -179,8 +179,15 @@ class CompiledSchema:
         return out
 
     def is_valid(self, instance: Any) -> bool:
-        """Whether the payload shows no violation (informational ones count as none)."""
-        return all(v.concept in INFORMATIONAL for v in self.validate(instance))
+        """Whether the payload shows no violation (informational ones count as none). A question, not a
+        check: once-notices met on the way stay due for the next :meth:`validate`."""
+        local = _ASKING
+        before = getattr(local, "on", False)
+        local.on = True
+        try:
+            return all(v.concept in INFORMATIONAL for v in self.validate(instance))
+        finally:
+            local.on = before
 
     @property
     def gate(self) -> Any:
@@ -260,9 +267,31 @@ def _prefix(errs: list[_Err], token: str | int) -> list[_Err]:
     return errs
 
 
+_ASKING = threading.local()  # .on: CompiledSchema.is_valid is asking (once-notices are not spent)
+
+
 def _real(errs: _Result) -> bool:
     """Whether a result holds a failure (informational entries do not count)."""
     return bool(errs) and any(e[1] not in INFORMATIONAL for e in errs)  # type: ignore[union-attr]
+
+
+def _notices(errs: _Result) -> list[_Err]:
+    """The informational entries of a result. A composition that keeps only the verdict of a
+    subschema (``not``, ``if``, ``contains``, the alternatives it does not report) passes these on:
+    a once-notice fired there is due nowhere else, so dropping it would lose it for the run (and a
+    check cut into units would report it where the serial check did not)."""
+    return [e for e in errs if e[1] in INFORMATIONAL] if errs else []
+
+
+def _with_notices(out: list[_Err], results: list[_Result], reported: list[_Err] | None = None) -> _Result:
+    """``out`` and the notices of the alternatives' ``results`` it does not report already."""
+    seen = {id(e) for e in reported} if reported else None
+    for r in results:
+        if r:
+            for e in r:
+                if e[1] in INFORMATIONAL and (seen is None or id(e) not in seen):
+                    out.append(e)
+    return out or None
 
 
 def _seq(checks: list[_Fn]) -> _Fn:
@@ -895,11 +924,18 @@ class _Compiler:
             hi = nums.get("maxContains")
 
             def contains(inst: list[Any]) -> _Result:
-                count = sum(1 for v in inst if not _real(contains_cell[0](v)))
+                count = 0
+                info: list[_Err] = []
+                for i, v in enumerate(inst):
+                    r = contains_cell[0](v)
+                    if not _real(r):
+                        count += 1
+                    if r:
+                        info += _prefix(_notices(r), i)
                 if count < lo or (hi is not None and count > hi):
                     return [_err("constraint-violated", contains_at, "contains",
-                                 {"matching": count, "min": lo, "max": hi})]
-                return None
+                                 {"matching": count, "min": lo, "max": hi}), *info]
+                return info or None
             checks.append(contains)
         for n in nodes:
             if "unevaluatedItems" in n.value:
@@ -1025,7 +1061,8 @@ class _Compiler:
         def once(inst: Any) -> _Result:
             if done[0] == compiler.epoch:
                 return None
-            done[0] = compiler.epoch
+            if not getattr(_ASKING, "on", False):  # CompiledSchema.is_valid leaves the notice due
+                done[0] = compiler.epoch
             return [[[], concept, node, keyword, args, None, origin]]
         return once
 
@@ -1069,9 +1106,10 @@ class _Compiler:
         neg_cell = self.cell((neg,), False)
 
         def not_(inst: Any) -> _Result:
-            if _real(neg_cell[0](inst)):
-                return None
-            return [_err("not-matched", n, "not", {"value": inst})]
+            r = neg_cell[0](inst)
+            if _real(r):
+                return _notices(r) or None
+            return [_err("not-matched", n, "not", {"value": inst}), *_notices(r)]
         return not_
 
     def _if(self, n: Node, cond: Node, then: Node | None, else_: Node | None) -> _Fn:
@@ -1080,8 +1118,11 @@ class _Compiler:
         else_cell = self.cell((else_,), self.options.undocumented) if else_ is not None else None
 
         def if_(inst: Any) -> _Result:
-            c = else_cell if _real(cond_cell[0](inst)) else then_cell
-            return c[0](inst) if c is not None else None
+            r = cond_cell[0](inst)
+            c = else_cell if _real(r) else then_cell
+            out = c[0](inst) if c is not None else None
+            info = _notices(r)
+            return (out or []) + info if info else out
         return if_
 
     def _target_key(self, n: Node, ref: str) -> tuple[str, Any] | None:
@@ -1174,16 +1215,18 @@ class _Compiler:
                     r = None
                 if r is None:
                     if not one:
-                        return info or None
+                        return _with_notices(info, results)
                     passed.append(i)
                 results.append(r)
             if len(passed) == 1:
-                return info or None
+                return _with_notices(info, results)
             if passed:
-                return [_err("several-alternatives-matched", n, "oneOf",
-                             {"matched": [names[i] or i for i in passed]},
-                             f"{len(passed)} of {count} oneOf alternatives match; exactly one must")]
-            return closest(inst, results) + info
+                return _with_notices([_err("several-alternatives-matched", n, "oneOf",
+                                           {"matched": [names[i] or i for i in passed]},
+                                           f"{len(passed)} of {count} oneOf alternatives match; exactly one must"),
+                                      *info], results)
+            out = closest(inst, results)
+            return _with_notices(out + info, results, out)
 
         if not mapping:
             return plain
@@ -1198,7 +1241,8 @@ class _Compiler:
                 r = plain(inst)
                 if r and _real(r) and prop in inst:
                     return [[[prop], "enum-mismatch", n, "discriminator", {"value": v, "allowed": allowed},
-                             f"the discriminator {prop} selects none of the {count} {kw} alternatives"]]
+                             f"the discriminator {prop} selects none of the {count} {kw} alternatives"],
+                            *_notices(r)]
                 return r
             r = cells[i][0](inst)
             if _real(r):
@@ -1208,11 +1252,21 @@ class _Compiler:
                         e[5] = note
                 return r
             if one:
-                others = [j for j in range(count) if j != i and not _real(cells[j][0](inst))]
+                others: list[int] = []
+                info: list[_Err] = []
+                for j in range(count):
+                    if j != i:
+                        rj = cells[j][0](inst)
+                        if not _real(rj):
+                            others.append(j)
+                        info += _notices(rj)
                 if others:
                     return [_err("several-alternatives-matched", n, "oneOf",
                                  {"matched": [names[j] or j for j in (i, *others)]},
-                                 f"{len(others) + 1} of {count} oneOf alternatives match; exactly one must")]
+                                 f"{len(others) + 1} of {count} oneOf alternatives match; exactly one must"),
+                            *_notices(r), *info]
+                if info:
+                    return (r or []) + info
             return r
         return discriminated
 

@@ -137,6 +137,50 @@ def test_unknown_format_reported_once_per_node() -> None:
     assert s.is_valid(3)
 
 
+TICK = {"type": "integer", "format": "x-tick"}  # an unknown format: a once-notice site
+
+
+@pytest.mark.parametrize("schema, payload", [
+    # anyOf: the first branch meets the site and fails, the second passes
+    ({"anyOf": [{"type": "object", "required": ["z"], "properties": {"t": TICK}}, {"type": "object"}]},
+     {"t": 1}),
+    # oneOf: the branch meeting the site fails, the other one is the match
+    ({"oneOf": [{"type": "object", "required": ["z"], "properties": {"t": TICK}},
+                {"type": "object", "required": ["t"]}]}, {"t": 1}),
+    # oneOf, none matches: the closest branch is reported, the other one met the site
+    ({"oneOf": [{"type": "object", "required": ["z", "q"], "properties": {"t": TICK}},
+                {"type": "object", "required": ["y", "w"]}]}, {"t": 1, "y": 2}),
+    # not: the subschema fails, so `not` passes
+    ({"not": {"type": "object", "required": ["q"], "properties": {"t": TICK}}}, {"t": 1}),
+    # if: only the verdict of the condition counts
+    ({"if": {"properties": {"t": TICK}}, "then": {"required": ["t"]}}, {"t": 1}),
+    # contains: only the count of matching items counts
+    ({"type": "array", "contains": {"type": "object", "required": ["q"], "properties": {"t": TICK}}},
+     [{"t": 1}, {"q": 1}]),
+    # a discriminator that selects a branch: the other oneOf branches are asked too
+    ({"oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
+      "discriminator": {"propertyName": "k"}}, {"k": "A", "t": 1}),
+])
+def test_a_once_notice_met_where_only_a_verdict_counts_is_still_reported(schema: dict[str, Any],
+                                                                        payload: Any) -> None:
+    """A composition that keeps only a subschema's verdict must pass its once-notices on: the notice
+    is spent when met, so dropping it would lose it for the whole run (and a check cut into units
+    would report it where the serial check did not)."""
+    schemas = {"S": schema, "A": {"type": "object", "required": ["k"]},
+               "B": {"type": "object", "required": ["k", "z"], "properties": {"t": TICK}}}
+    s = compiled(schemas, "S")
+    first = s.validate(payload)
+    assert [v.concept for v in first if v.concept == "unknown-format"] == ["unknown-format"], brief(first)
+    assert not [v for v in s.validate(payload) if v.concept == "unknown-format"]  # once
+
+
+def test_is_valid_asks_without_spending_a_once_notice() -> None:
+    s = one({"type": "object", "properties": {"t": TICK}})
+    assert s.is_valid({"t": 1})
+    assert brief(s.validate({"t": 1})) == [("unknown-format", ("t",), "format")]
+    assert s.validate({"t": 1}) == []
+
+
 def test_null_lenient_and_strict() -> None:
     schemas = {
         "A": {"anyOf": [{"type": "string"}, {"type": "integer"}], "nullable": True},

@@ -141,3 +141,28 @@ def test_exchanges_without_response_and_very_deep_payloads() -> None:
     assert [(f.rule_id, f.location.payload_pointer) for f in report.findings] == [
         ("request-parameter-type-mismatch", "/query/n")]
     assert any("1 exchange(s) had no response" in w for w in report.warnings)
+
+
+def test_redacted_examples_are_the_same_run_after_run_and_with_jobs(tmp_path: Path) -> None:
+    """The stand-ins of redacted examples are keyed by the recording itself: the same recording gives
+    the same report bytes (also with jobs), a different recording other stand-ins, and the secret
+    never shows."""
+    from contractdrift.report import render
+
+    doc = spec({"/u": {"get": {"responses": {"200": ok({"type": "object", "properties": {"id": {"type": "integer"}}})}}}})
+
+    def recording(path: Path, token: str, n: int) -> Path:
+        rows = [ex("GET", "/u", resp={"id": i, "api_token": token}) for i in range(n)]
+        path.write_text("".join(json.dumps(r.to_dict()) + "\n" for r in rows), encoding="utf-8")
+        return path
+
+    def example(report: Any) -> Any:
+        return [f.evidence.example for f in report.findings if f.location.payload_pointer == "/api_token"]
+
+    a = recording(tmp_path / "a.jsonl", "sk_live_51Habcdefghijklmnop", 40)
+    b = recording(tmp_path / "b.jsonl", "sk_live_51Habcdefghijklmnop", 41)
+    first, again = contractdrift.check(a, spec=doc), contractdrift.check(a, spec=doc)
+    assert example(first) and "sk_live_51Habcdefghijklmnop" not in str(example(first))
+    assert render(first, "json") == render(again, "json")
+    assert render(contractdrift.check(a, spec=doc, jobs=2, unit_size=1024), "json") == render(first, "json")
+    assert example(contractdrift.check(b, spec=doc)) != example(first)

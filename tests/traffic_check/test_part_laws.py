@@ -149,3 +149,39 @@ def test_a_worker_checker_reused_for_later_units_reports_their_notices_again() -
     serial.add_all(_exchange_line(line.encode()) for line in lines if line.endswith("}\n"))
     first, second = replayed_state(), replayed_state()
     assert first[0] == second[0] == sorted(serial.findings(), key=lambda f: f.sort_key())
+
+
+IN_A_BRANCH = {
+    "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+    "paths": {"/x": {"get": {"responses": {"200": {"description": "x", "content": {"application/json": {
+        "schema": {"anyOf": [
+            {"type": "object", "required": ["z"], "properties": {"t": {"type": "integer", "format": "x-tick"}}},
+            {"type": "object"}]}}}}}}}},
+}
+
+
+def _branch_line(i: int, body: Any) -> str:
+    return json.dumps({"id": f"b{i:03d}", "started_at": 1_760_000_000.0 + i, "duration_ms": 1.0,
+                       "request": {"method": "GET", "url": "http://h/x", "headers": []},
+                       "response": {"status": 200, "headers": [["content-type", "application/json"]],
+                                    "body": {"kind": "json", "media_type": "application/json", "json": body}}}) + "\n"
+
+
+def test_a_notice_met_inside_a_failing_branch_is_reported_serially_and_in_every_cut() -> None:
+    """The first payload meets the unknown format inside an anyOf branch that fails (the other
+    branch passes): the notice is spent there, so it must be reported there. Before, the serial check
+    dropped it with the branch and never reported it, while a unit starting later reported it: a
+    cut gave another report than the serial check (found on Stripe's drifted responses)."""
+    lines = [_branch_line(i, {"t": i, "n": 1}) for i in range(6)]
+    serial = spec_checker(IN_A_BRANCH)
+    for line in lines:
+        serial.add(_exchange_line(line.encode()))
+    assert "response schemas, 1 place(s): format 'x-tick'" in " ".join(_check_warnings(serial))
+    task = CheckTask(IN_A_BRANCH)
+    for cut in range(1, len(lines)):
+        parts = [task(Unit(i, f"<u{i}>", "stream"), chunk).summary
+                 for i, chunk in enumerate((lines[:cut], lines[cut:]))]
+        assert parts[0] is not None and parts[1] is not None
+        replayed = spec_checker(IN_A_BRANCH)
+        _replay(replayed, parts[0].merge(parts[1]))
+        assert _state(replayed) == _state(serial), cut
