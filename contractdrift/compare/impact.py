@@ -55,6 +55,7 @@ class TrafficImpact:
         self.checker = checker
         self.exchanges = 0
         self.unmatched = 0
+        self.options = 0  # OPTIONS (CORS preflights) on documented paths without an options operation
         self.cut = 0
         self.requests: Counter[str] = Counter()
         self.places: Counter[_PlaceKey] = Counter()
@@ -67,7 +68,10 @@ class TrafficImpact:
         self.exchanges += 1
         place = self.checker.locate(ex)
         if place is None:
-            self.unmatched += 1
+            if ex.request.method.upper() == "OPTIONS" and self.checker.documents_path(ex.request.url):
+                self.options += 1  # the path is documented: the exchange is not an unknown one
+            else:
+                self.unmatched += 1
             return
         op = place.operation
         self.requests[op] += 1
@@ -177,6 +181,9 @@ class TrafficImpact:
         if self.unmatched:
             out.append(f"{self.unmatched} of {self.exchanges} recorded exchange(s) match no operation of the base "
                        "spec and weigh nothing")
+        if self.options:
+            out.append(f"{self.options} of {self.exchanges} recorded exchange(s) are OPTIONS requests (CORS "
+                       "preflights) on documented paths without an options operation, and weigh nothing")
         if self.cut:
             out.append(f"{self.cut} body(ies) nested deeper than {MAX_DEPTH} levels were measured down to that depth")
         return out

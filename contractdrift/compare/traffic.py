@@ -525,6 +525,14 @@ class SpecChecker:
                              parameters=frozenset(sent), status=status, response_media=resp_media,
                              response_body=resp_value, responded=resp is not None)
 
+    def documents_path(self, url: str) -> bool:
+        """Whether the path of ``url`` matches a documented path (by :meth:`add`'s matching: servers'
+        base paths, templates, the trailing-slash policy), whatever the method."""
+        hit = self._route(split_url(url)[0])
+        if hit is None or hit[0] not in self._by_template:
+            return False
+        return not (hit[2] and self.options.trailing_slash == "strict")
+
     def _route(self, path: str) -> tuple[str, Mapping[str, str], bool] | None:
         """(template key, path parameters, trailing slash differs), memoized per concrete path (the
         parameters mapping is shared between calls: read it, never change it)."""

@@ -123,3 +123,12 @@ def test_head_requests_count_as_their_get() -> None:
     note = by[("response-optional-property-removed", "GET /orders", "/data/*/note")]
     assert note.evidence is not None and (note.evidence.observed, note.evidence.total) == (3, 4)  # JSON bodies only
     assert "match no operation" not in " ".join(report.warnings)
+
+
+def test_preflights_on_documented_paths_are_told_apart_from_unknown_traffic() -> None:
+    """An OPTIONS request (a CORS preflight) on a documented path has no operation to weigh, but it is
+    not traffic the spec does not know: it is counted on its own, not among the unmatched."""
+    traffic = [*_traffic(), _ex(10, "OPTIONS", "/v1/orders", 204, None), _ex(11, "OPTIONS", "/v1/elsewhere", 204, None)]
+    warnings = " ".join(diff_specs(V1, V2, group="none", traffic=traffic).warnings)
+    assert "2 of 7 recorded exchange(s) match no operation" in warnings  # /v1/nowhere, /v1/elsewhere
+    assert "1 of 7 recorded exchange(s) are OPTIONS requests (CORS preflights) on documented paths" in warnings
