@@ -38,6 +38,17 @@ def coverage_table(coverage: Mapping[str, Any]) -> list[str]:
         todo = [str(s["status"]) for s in statuses if not s.get("exchanges")]
         rows.append([str(op.get("operation")), str(op.get("exchanges", 0)), ", ".join(done) or "-",
                      ", ".join(todo) or "-"])
+        head = op.get("head")
+        if isinstance(head, Mapping):  # HEAD exchanges checked as this GET operation
+            seen = [str(s["status"]) for s in head.get("statuses") or [] if s.get("exchanges")]
+            seen += [f"{s['status']} (undocumented)" for s in head.get("undocumented_statuses") or []
+                     if s.get("exchanges")]
+            rows.append([f"  {head.get('operation')} (as {head.get('via')})", str(head.get("exchanges", 0)),
+                         ", ".join(seen) or "-", ""])
+    for row in list(coverage.get("options") or [])[:MAX_ROWS]:  # OPTIONS where no options operation is
+        seen = [str(s["status"]) for s in row.get("statuses") or [] if s.get("exchanges")]
+        rows.append([f"{row.get('operation')} (undocumented; {row.get('preflights', 0)} CORS preflight(s))",
+                     str(row.get("exchanges", 0)), ", ".join(seen) or "-", ""])
     if len(rows) > 1:
         lines += _table(rows)
     if len(operations) > MAX_ROWS:
