@@ -1,11 +1,13 @@
 """Comparison 3 of issue 9: the three-way view per field -- what the spec says, what each client
-expects, what the service sent -- and the response fields that are safe to change.
+expects, what the service sent (or, for request bodies, what the clients sent) -- and the response
+fields that are safe to change.
 
 Built after the three pairs were checked (traffic vs spec, traffic vs clients, clients vs spec):
-every response field some pair disagrees on becomes one row (operation, status key, folded payload
-pointer) with the spec's schema there, each client's compiled expectation there (named by its Pact
-consumer name and interaction) and how the recorded responses carried it (:class:`FieldCensus`).
-Rows are data (the report's ``coverage["three_way"]``); text is rendered in ``report/``.
+every response field, and every JSON request body field, some pair disagrees on becomes one row
+(operation, side, status key for responses, folded payload pointer) with the spec's schema there,
+each client's compiled expectation there (named by its Pact consumer name and interaction) and how
+the recorded exchanges carried it (:class:`FieldCensus`). Rows are data (the report's
+``coverage["three_way"]``); text is rendered in ``report/``.
 """
 
 from __future__ import annotations
@@ -35,9 +37,14 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
+#: the census key standing for an operation's request bodies (response keys are status codes)
+REQUEST = "request"
+
+
 class FieldCensus:
-    """Per operation and response status: how many JSON responses, and per folded payload pointer in
-    how many of them each JSON type was sent (once per response), with the first value seen."""
+    """Per operation and response status (and per operation's requests, under :data:`REQUEST`): how
+    many JSON bodies, and per folded payload pointer in how many of them each JSON type was sent
+    (once per body), with the first value seen."""
 
     def __init__(self, route: Callable[[str], str | None]) -> None:
         self.route = route
@@ -48,16 +55,23 @@ class FieldCensus:
 
     def add(self, ex: Exchange) -> None:
         resp = ex.response
-        if resp is None or resp.body.kind != "json":
+        req_json = ex.request.body.kind == "json"
+        if not req_json and (resp is None or resp.body.kind != "json"):
             return
         path, _ = split_url(ex.request.url)
         template = self.route(path)
         if template is None:
             return
-        key = (f"{ex.request.method.upper()} {template}", str(resp.status))
+        label = f"{ex.request.method.upper()} {template}"
+        if req_json:
+            self._body((label, REQUEST), ex.request.body.json)
+        if resp is not None and resp.body.kind == "json":
+            self._body((label, str(resp.status)), resp.body.json)
+
+    def _body(self, key: tuple[str, str], value: Any) -> None:
         self.responses[key] += 1
         seen: dict[tuple[str, str], Any] = {}
-        _walk(resp.body.json, (), seen, 0)
+        _walk(value, (), seen, 0)
         fields = self.fields.setdefault(key, {})
         self.present.setdefault(key, Counter()).update({pointer for pointer, _ in seen})
         for (pointer, kind), value in seen.items():
@@ -71,7 +85,7 @@ class FieldCensus:
         kinds: Counter[str] = Counter()
         example: JSONValue = None
         for (op, code), n in sorted(self.responses.items()):
-            if op != operation or not _status_matches(status, code):
+            if op != operation or (code == REQUEST) != (status == REQUEST) or not _status_matches(status, code):
                 continue
             total += n
             present += self.present.get((op, code), Counter())[pointer]
@@ -205,6 +219,20 @@ def _spec_response_schema(spec_data: Any, operation: str, status: str | None) ->
     return None, True
 
 
+def _spec_request_schema(spec_data: Any, operation: str) -> Any:
+    """The spec's JSON request body schema of an operation label (``None``: none)."""
+    method, _, path = operation.partition(" ")
+    paths = spec_data.get("paths") if isinstance(spec_data, Mapping) else None
+    item = _deref(paths.get(path), spec_data) if isinstance(paths, Mapping) else None
+    op = item.get(method.lower()) if isinstance(item, Mapping) else None
+    body = _deref(op.get("requestBody"), spec_data) if isinstance(op, Mapping) else None
+    content = body.get("content") if isinstance(body, Mapping) else None
+    for media, obj in content.items() if isinstance(content, Mapping) else ():
+        if "json" in str(media).lower() and isinstance(obj, Mapping):
+            return obj.get("schema")
+    return None
+
+
 def _client_schemas(exp: Expectations, route: Callable[[str], str | None], operation: str,
                     status: str | None) -> list[tuple[Interaction, Any]]:
     from .expect_traffic import _admits
@@ -216,6 +244,9 @@ def _client_schemas(exp: Expectations, route: Callable[[str], str | None], opera
             continue
         template = inter.operation.split(" ", 1)[1] if inter.operation else route(inter.request.path)
         if template is None or normalize_path(template) != normalize_path(path):
+            continue
+        if status == REQUEST:  # what the client sends: every interaction of the operation
+            out.append((inter, inter.request.body.schema if inter.request.body is not None else None))
             continue
         if status is not None and status != "default" and not any(
                 _status_matches(status, str(code)) for code in inter.response.statuses) and not (
@@ -247,27 +278,35 @@ class _Roots:
 
 def three_way_rows(findings: Iterable[Finding], spec_data: Any, exp: Expectations, census: FieldCensus,
                    route: Callable[[str], str | None]) -> list[dict[str, JSONValue]]:
-    """One row per response field some pair disagrees on (see the module docstring), sorted."""
+    """One row per response field and JSON request body field some pair disagrees on (see the module
+    docstring): response rows first, each side sorted by operation, status and pointer."""
     roots = _Roots()
-    places: dict[tuple[str, str, str], set[str]] = {}
+    places: dict[tuple[bool, str, str, str], set[str]] = {}
     for f in findings:
         loc = f.location
-        if loc.side is not Side.RESPONSE or not loc.payload_pointer or loc.operation is None:
+        if not loc.payload_pointer or loc.operation is None:
             continue
-        places.setdefault((loc.operation, loc.status or "default", loc.payload_pointer), set()).add(f.rule_id)
+        if loc.side is Side.RESPONSE:
+            places.setdefault((False, loc.operation, loc.status or "default", loc.payload_pointer),
+                              set()).add(f.rule_id)
+        elif loc.side is Side.REQUEST and loc.media_type is not None and "json" in loc.media_type.lower():
+            # a request body field (parameters carry no media type)
+            places.setdefault((True, loc.operation, REQUEST, loc.payload_pointer), set()).add(f.rule_id)
     rows: list[dict[str, JSONValue]] = []
-    for (operation, status, pointer), rules in sorted(places.items()):
-        schema, _ = _spec_response_schema(spec_data, operation, status)
+    for (request, operation, status, pointer), rules in sorted(places.items()):
+        schema = _spec_request_schema(spec_data, operation) if request else \
+            _spec_response_schema(spec_data, operation, status)[0]
         spec = describe(schema_at(schema, pointer, spec_data)) if schema is not None else None
         clients: list[JSONValue] = []
         for inter, body in _client_schemas(exp, route, operation, status):
             clients.append({"consumer": inter.consumer or "client", "interaction": inter.description,
                             "expects": describe(schema_at(body, pointer, roots(inter))) if body is not None else None})
         total, kinds, present, example = census.sent(operation, status, pointer)
-        rows.append({"operation": operation, "status": status, "pointer": pointer, "spec": spec,
+        rows.append({"operation": operation, "side": "request" if request else "response",
+                     "status": None if request else status, "pointer": pointer, "spec": spec,
                      "clients": clients,
-                     "traffic": {"responses": total, "sent": dict(kinds), "absent": total - present,
-                                 "example": example},
+                     "traffic": {"requests" if request else "responses": total, "sent": dict(kinds),
+                                 "absent": total - present, "example": example},
                      "rules": list[JSONValue](sorted(rules))})
     return rows
 

@@ -270,12 +270,13 @@ def describe_text(d: Mapping[str, JSONValue] | None) -> str:
 
 
 def three_way_lines(coverage: Mapping[str, JSONValue]) -> list[str]:
-    """Comparison 3 of issue 9 (``check TRAFFIC --spec --expect``): per disagreeing response field, what
-    the spec says, what each client expects and what the service sent; then the fields safe to change."""
+    """Comparison 3 of issue 9 (``check TRAFFIC --spec --expect``): per disagreeing response field (and
+    JSON request body field), what the spec says, what each client expects and what the service (the
+    clients) sent; then the fields safe to change."""
     lines: list[str] = []
     rows = coverage.get("three_way")
     if isinstance(rows, list) and rows:
-        lines.append("Three-way view (spec / clients / traffic), per disagreeing response field:")
+        lines.append("Three-way view (spec / clients / traffic), per disagreeing field:")
     for row in rows if isinstance(rows, list) else ():
         if not isinstance(row, Mapping):
             continue
@@ -287,16 +288,24 @@ def three_way_lines(coverage: Mapping[str, JSONValue]) -> list[str]:
                 expects = c.get("expects")
                 parts.append(f"{c.get('consumer')} ({c.get('interaction')}) expects "
                              f"{describe_text(expects) if isinstance(expects, Mapping) else 'nothing there'}")
+        request = row.get("side") == "request"
         traffic = row.get("traffic")
         if isinstance(traffic, Mapping):
-            total = traffic.get("responses")
+            noun = "requests" if request else "responses"
+            total = traffic.get(noun)
             sent = traffic.get("sent")
             kinds = [f"{k} in {n}" for k, n in sent.items()] if isinstance(sent, Mapping) else []
             if traffic.get("absent"):
                 kinds.append(f"absent in {traffic.get('absent')}")
-            parts.append(f"the service sent {', '.join(kinds)} of {total} responses" if total
-                         else "no recorded response")
-        lines.append(f"  {row.get('operation')} {row.get('status')} {row.get('pointer')}: " + "; ".join(parts))
+            who = "the clients" if request else "the service"
+            if not total:
+                parts.append(f"no recorded {noun[:-1]} body" if request else "no recorded response")
+            elif not sent:
+                parts.append(f"{who} sent it in none of {total} {noun}")
+            else:
+                parts.append(f"{who} sent {', '.join(kinds)} of {total} {noun}")
+        where = "request body" if request else row.get("status")
+        lines.append(f"  {row.get('operation')} {where} {row.get('pointer')}: " + "; ".join(parts))
     safe = coverage.get("safe_to_change")
     if isinstance(safe, list) and safe:
         lines.append("Safe to change (no client relies on them, no recorded response carries them):")

@@ -64,14 +64,14 @@ def test_three_way_rows(tmp_path: Path) -> None:
     assert rows == [
         # the spec makes `note` optional and nullable, the client's type matcher requires a string;
         # the service sent a string in 1, null in 1 and nothing in 1 of 3 responses
-        {"operation": "GET /items/{id}", "status": "200", "pointer": "/note",
+        {"operation": "GET /items/{id}", "side": "response", "status": "200", "pointer": "/note",
          "spec": {"type": ["null", "string"], "required": False},
          "clients": [{**ui, "expects": {"type": ["string"], "required": True}}],
          "traffic": {"responses": 3, "sent": {"null": 1, "string": 1}, "absent": 1, "example": "a"},
          "rules": ["expect-response-body-may-break", "expect-response-property-optional",
                    "response-property-null-not-allowed", "response-property-required-missing"]},
         # the spec may send `done`, the client's regex refuses it, and the service sent it once
-        {"operation": "GET /items/{id}", "status": "200", "pointer": "/state",
+        {"operation": "GET /items/{id}", "side": "response", "status": "200", "pointer": "/state",
          "spec": {"type": ["string"], "enum": ["new", "done"], "required": True},
          "clients": [{**ui, "expects": {"type": ["string"], "pattern": "^(?:new|archived)$", "required": True}}],
          "traffic": {"responses": 3, "sent": {"string": 3}, "absent": 0, "example": "new"},
@@ -135,3 +135,59 @@ def test_three_way_resolves_references_of_a_json_schema_expectations_file(tmp_pa
     assert rows["/state"]["traffic"]["sent"] == {"string": 3}
     # `id` and `note` are carried by the traffic; `legacy` and `meta` by nothing, and mobile reads only `state`
     assert [f["pointer"] for f in report.coverage["safe_to_change"]] == ["/legacy", "/meta"]
+
+
+POST_SPEC: dict[str, Any] = {
+    "openapi": "3.0.3", "info": {"title": "items", "version": "1"},
+    "paths": {"/items": {"post": {
+        "requestBody": {"content": {"application/json": {"schema": {
+            "type": "object", "required": ["name"],
+            "properties": {"name": {"type": "string"}, "qty": {"type": "integer", "maximum": 10}}}}}},
+        "responses": {"201": {"description": "made"}}}}},
+}
+POST_PACT: dict[str, Any] = {
+    "consumer": {"name": "shop"}, "provider": {"name": "items"},
+    "metadata": {"pactSpecification": {"version": "3.0.0"}},
+    "interactions": [{
+        "description": "make an item",
+        "request": {"method": "POST", "path": "/items", "headers": {"Content-Type": "application/json"},
+                    "body": {"name": "pen", "qty": 50},
+                    "matchingRules": {"body": {"$": {"matchers": [{"match": "type"}]}}}},
+        "response": {"status": 201},
+    }],
+}
+
+
+def _post(i: int, body: Any) -> Exchange:
+    return Exchange(id=f"p{i}", started_at=float(i), duration_ms=1.0,
+                    request=Request(method="POST", url="http://h/items", headers=(("content-type", "application/json"),),
+                                    body=Body(kind="json", media_type="application/json", size=10, json=body)),
+                    response=Response(status=201))
+
+
+def test_three_way_rows_of_request_body_fields(tmp_path: Path) -> None:
+    """Request bodies get rows too: the spec caps `qty` at 10, the client's Pact sends 50 (clients vs
+    spec), and the recorded requests sent 50 once and 3 once (traffic vs spec)."""
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(POST_SPEC))
+    pact = tmp_path / "shop-items.json"
+    pact.write_text(json.dumps(POST_PACT))
+    traffic = [_post(1, {"name": "pen", "qty": 50}), _post(2, {"name": "cup", "qty": 3}), _post(3, {"name": "ink"})]
+    report = cd.check(traffic, spec, cd.load_expectations(pact))
+    assert report.coverage is not None
+    rows = [row for row in report.coverage["three_way"] if row["side"] == "request"]
+    assert len(rows) == 1, rows
+    row = rows[0]
+    assert {k: row[k] for k in ("operation", "status", "pointer", "spec", "clients", "traffic")} == {
+        "operation": "POST /items", "status": None, "pointer": "/qty",
+        "spec": {"type": ["integer"], "required": False},
+        "clients": [{"consumer": "shop", "interaction": "make an item",
+                     "expects": {"type": ["number"], "required": True}}],  # Pact's type matcher: any number
+        "traffic": {"requests": 3, "sent": {"integer": 2}, "absent": 1, "example": 50},
+    }
+    # clients vs spec (50 > 10), traffic vs spec (50 once), traffic vs the client (`qty` missing once)
+    assert row["rules"] == ["expect-request-body-incompatible", "request-property-constraint-violated",
+                            "request-property-required-missing"]
+    text = render(report, "text").splitlines()
+    assert ("  POST /items request body /qty: spec says integer, optional; shop (make an item) expects number, "
+            "required; the clients sent integer in 2, absent in 1 of 3 requests") in text
