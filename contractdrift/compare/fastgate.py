@@ -51,6 +51,9 @@ MAX_DEPTH = 64
 #: A hub that lags behind our validator is rebuilt once the time Python spent on payloads it declined
 #: since its last build reaches this multiple of what that build cost (0: at once; tests use it).
 REBUILD_RATIO = 1.0
+#: Before a hub's first compilation, what it will cost is guessed per cell our validator has built
+#: (seconds; about what jsonschema-rs took per translated cell on the corpus specs).
+COMPILE_PER_CELL = 15e-6
 #: Cells a hub translates before a payload made our validator build them (beyond it, a cell not built
 #: yet is left to Python until a payload reaches it): the whole reachable graph of most specs.
 CELL_BUDGET = 20_000
@@ -197,7 +200,7 @@ class Hub:
             self._build()
         validator, included = self._current
         if validator is None or root not in included or not (plain or plain_json(instance)):
-            self._local.declined_at = time.perf_counter()
+            self._declined()
             return False
         if self._quiet_epoch == self._compiler.epoch and self._quiet is not None:
             validator = self._quiet
@@ -209,19 +212,27 @@ class Hub:
             ok = False
         if ok and not local.tripped:
             return True
-        local.declined_at = time.perf_counter()
+        self._declined()
         return False
+
+    def _declined(self) -> None:
+        local = self._local
+        local.declined_at = time.perf_counter()
+        local.built_before = self._compiler.build_seconds
 
     def after_fallback(self) -> None:
         local = self._local
         started = getattr(local, "declined_at", None)
         if started is not None:
             local.declined_at = None
-            self._fallback_seconds += time.perf_counter() - started
+            # what Python spent on the payload, less building cells (paid once, gate or not)
+            building = self._compiler.build_seconds - getattr(local, "built_before", 0.0)
+            self._fallback_seconds += max(0.0, time.perf_counter() - started - building)
         epoch = self._compiler.epoch
         if self._quiet is not None and self._quiet_epoch != epoch and all(f[0] == epoch for f in self._pending):
             self._quiet_epoch = epoch  # our validator just fired the last notice due in this epoch
-        if self._stale or self.broken is not None or self._fallback_seconds < REBUILD_RATIO * self._build_seconds:
+        expected = self._build_seconds if self.builds else COMPILE_PER_CELL * len(self._compiler.built)
+        if self._stale or self.broken is not None or self._fallback_seconds < REBUILD_RATIO * expected:
             return
         _, included = self._current
         grown = len(included) < len(self._roots)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -369,6 +370,7 @@ class _Compiler:
         # (a flag holds the notice epoch it last fired in, -1 before: see new_notice_epoch)
         self.once_flags: dict[tuple[Any, ...], list[int]] = {}
         self.built: set[tuple[Any, ...]] = set()  # keys of the cells built (visited by a payload)
+        self.build_seconds = 0.0  # time spent building cells, all together (the gate's amortization)
         self._building = threading.local()  # .site: the cell being built in this thread
         self._gates: dict[tuple[Any, ...], Any] = {}
 
@@ -410,10 +412,12 @@ class _Compiler:
         def stub(inst: Any) -> _Result:
             local = self._building  # _build names the site of its notices; a nested build restores it
             outer = getattr(local, "site", None)
+            started = time.perf_counter()
             try:
                 fn = self._build(group, undoc)
             finally:
                 local.site = outer
+                self.build_seconds += time.perf_counter() - started
             cell[0] = fn
             self.built.add(key)
             return fn(inst)
