@@ -1257,7 +1257,7 @@ def check(
                 checker, traffic, spec, options=options, jobs=jobs, dask=dask, strict=strict,
                 unit_bytes=unit_size or UNIT_BYTES, progress=progress, allow_remote_refs=allow_remote_refs, cwd=cwd)
         else:
-            from .parallel import _gc_paused
+            from ._gcpause import _gc_paused
 
             with _gc_paused():  # the checker builds no cycles: the collector would only walk the payloads
                 checker.add_all(sources.views(), progress=progress)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import os
 import threading
 import warnings
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._gcpause import _gc_paused
 from .errors import InputError, UsageError, WorkerError
 from .infer import InferOptions, InferredAPI, infer_exchanges
 from .store.partition import (
@@ -95,33 +95,6 @@ def _routing(spec: str | None, templates: tuple[str, ...]) -> tuple[Any, Any]:
         strip = _spec_route_table(loaded).strip_base if loaded is not None else None
         _ROUTERS[key] = (spec_router(loaded, templates), strip)
     return _ROUTERS[key]
-
-
-_GC_LOCK = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = False
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Any:
-    """The cyclic garbage collector off while folding (nested and thread-safe: on again, if it was
-    on, when the last pause ends). The fold builds only trees -- decoded JSON values, summaries --
-    so the collector finds nothing to free (0 objects over a 100k-exchange recording) yet costs
-    10-15% of the fold walking the buffered values again and again; everything is still freed by
-    reference counting, and cycles made meanwhile by other code are collected when it ends."""
-    global _gc_pauses, _gc_was_enabled
-    with _GC_LOCK:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _GC_LOCK:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 @dataclass(frozen=True, slots=True)

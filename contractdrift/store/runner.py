@@ -22,14 +22,15 @@ without an ``if __name__ == "__main__"`` guard works); otherwise they start with
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import threading
 from collections.abc import Callable, Generator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:  # the process pool is imported when a pool is made (a serial run never needs it)
+    import multiprocessing.context
+    from concurrent.futures import Future
 
 from ..errors import UsageError, WorkerError
 
@@ -63,6 +64,8 @@ def resolve_jobs(jobs: int | str | None) -> int:
 
 
 def _context(name: str | None) -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     if name is None:
         methods = multiprocessing.get_all_start_methods()
         if sys.platform.startswith("linux") and threading.active_count() == 1 and "fork" in methods:
@@ -85,6 +88,9 @@ def run_in_order(
         for unit in units:
             yield work(unit)
         return
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     workers = min(jobs, len(units))
     ahead = window if window is not None else 4 * workers  # in flight: a slow unit does not idle the rest
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(mp_context))
