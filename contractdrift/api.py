@@ -877,6 +877,9 @@ def parity(
     if schema:
         pairs, _ = pair_exchanges(base, cand)  # only what both sides answered: unpaired traffic is reported
         findings += _schema_level([b for b, _ in pairs], [c for _, c in pairs], operation_of, findings)
+    paths = [x for x in (baseline, candidate, control) if isinstance(x, (str, os.PathLike))]
+    findings = _redacted_examples(findings, example_redactor(_recording_salt(paths) if len(paths) == 2 + (
+        control is not None) else None))
     day = today or _dt.date.today()
     kept, policy_notes = _apply_policy(findings, overrides, ignore, level, day)
     s = result.stats
@@ -887,6 +890,33 @@ def parity(
         meta["control"] = _display(control)
         meta["control_pairs"] = str(s.control_pairs)
     return Report.build(kept, [*notes, *result.warnings, *policy_notes], meta)
+
+
+def _redacted_examples(findings: list[Finding], redact: Callable[[str | None, JSONValue], JSONValue]
+                       ) -> list[Finding]:
+    """Findings whose example values went through ``redact`` (by the name of the field they sit at):
+    recordings given as HAR files or exchanges in memory may hold secrets the recorder never saw."""
+    import dataclasses
+
+    from .model import from_rfc6901
+
+    out = []
+    for f in findings:
+        ev = f.evidence
+        if ev is None or ev.example is None:
+            out.append(f)
+            continue
+        parts = from_rfc6901(f.location.payload_pointer) if f.location.payload_pointer else ()
+        name = str(parts[-1]) if parts and parts[-1] != "*" else None
+        example: JSONValue = ev.example
+        if isinstance(example, dict) and example and all(isinstance(v, dict) for v in example.values()):
+            # paired values: {"baseline": {"exchange": id, "value": v}, "candidate": {...}}
+            example = {side: {k: (redact(name, v) if k == "value" else v) for k, v in pair.items()}  # type: ignore[union-attr]
+                       for side, pair in example.items()}
+        else:
+            example = redact(name, example)
+        out.append(dataclasses.replace(f, evidence=dataclasses.replace(ev, example=example)))
+    return out
 
 
 def _display(source: object) -> str:
@@ -1129,20 +1159,28 @@ def spec_checker(spec: Any, *, allow_remote_refs: bool = False, cwd: str | None 
             templater = made["templater"] = Templater(InferOptions())
         return str(templater.template(path)[0])
 
+    return SpecChecker(loaded, _check_options(options), templater=template, redact=example_redactor(redaction_salt))
+
+
+def example_redactor(salt: bytes | None = None) -> Callable[[str | None, JSONValue], JSONValue]:
+    """What a checker passes an example through before a finding shows it: the recorder's redaction
+    rules (a secret field name masks the value; value patterns are redacted in text and JSON), with
+    stand-ins keyed by ``salt`` (``None``: random). The redactor is built on first use (a run of a
+    conforming service needs none: startup is part of every check)."""
+    made: list[Any] = []
+
     def redact(name: str | None, value: JSONValue) -> JSONValue:
-        """Examples go through the recorder's redaction rules (secret names, value patterns)."""
-        redactor = made.get("redactor")
-        if redactor is None:
+        if not made:
             from .capture.redact import Redactor
 
-            redactor = made["redactor"] = Redactor(salt=redaction_salt)
+            made.append(Redactor(salt=salt))
+        redactor = made[0]
         if name is not None and redactor.is_secret_field(name):
-            return redactor.mask(value)
+            return redactor.mask(value)  # type: ignore[no-any-return]
         if isinstance(value, str):
-            return redactor.redact_text(value)
-        return redactor.redact_json(value)
-
-    return SpecChecker(loaded, _check_options(options), templater=template, redact=redact)
+            return redactor.redact_text(value)  # type: ignore[no-any-return]
+        return redactor.redact_json(value)  # type: ignore[no-any-return]
+    return redact
 
 
 def _check_warnings(checker: Any) -> list[str]:
@@ -1458,10 +1496,12 @@ def _check_traffic_expectations(
     # each exchange against the ONE interaction that describes it; a client ignores response properties
     # it does not read (Pact allows unexpected keys in responses)
     route = spec_router(loaded) if loaded is not None else None
+    salt = _recording_salt(traffic)
     client_checker = ClientTrafficChecker(exp, docs, route=route, servers=servers,
-                                          options=_check_options({**options, "undocumented": "off"}))
-    census = FieldCensus(route) if route is not None else None  # comparison 3: what the responses carried
-    spec_checker_ = spec_checker(loaded, **options) if loaded is not None else None
+                                          options=_check_options({**options, "undocumented": "off"}),
+                                          redact=example_redactor(salt))
+    census = FieldCensus(route, redact=example_redactor(salt)) if route is not None else None  # comparison 3
+    spec_checker_ = spec_checker(loaded, redaction_salt=salt, **options) if loaded is not None else None
     warnings: list[str] = []
     findings: list[Finding] = []
     coverage: dict[str, Any] | None = None

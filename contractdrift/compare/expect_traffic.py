@@ -338,8 +338,10 @@ class ClientTrafficChecker:
 
     def __init__(self, exp: Expectations, docs: Mapping[str, ExpectDoc], *,
                  route: Callable[[str], str | None] | None = None, servers: Any = None,
-                 options: CheckOptions | None = None) -> None:
+                 options: CheckOptions | None = None,
+                 redact: Callable[[str | None, Any], Any] | None = None) -> None:
         self.exp = exp
+        self.redact = redact  # examples in findings pass through it (the api gives the recorder's rules)
         self.docs = docs
         self.route = route
         self.servers = servers if isinstance(servers, list) else None
@@ -360,7 +362,8 @@ class ClientTrafficChecker:
             contract = client_contract(Expectations(interactions=(inter,)), self.route)
             if self.servers:
                 contract["servers"] = self.servers
-            got = (SpecChecker(load_spec_data(contract, name="client expectations"), self.options), contract)
+            got = (SpecChecker(load_spec_data(contract, name="client expectations"), self.options,
+                               redact=self.redact), contract)
             self.checkers[index] = got
         return got
 

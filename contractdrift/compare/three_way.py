@@ -46,8 +46,10 @@ class FieldCensus:
     many JSON bodies, and per folded payload pointer in how many of them each JSON type was sent
     (once per body), with the first value seen."""
 
-    def __init__(self, route: Callable[[str], str | None]) -> None:
+    def __init__(self, route: Callable[[str], str | None],
+                 redact: Callable[[str | None, Any], Any] | None = None) -> None:
         self.route = route
+        self.redact = redact  # the first value of a field passes through it before a report shows it
         self.responses: Counter[tuple[str, str]] = Counter()
         self.fields: dict[tuple[str, str], dict[str, Counter[str]]] = {}
         self.present: dict[tuple[str, str], Counter[str]] = {}  # responses carrying the field at all
@@ -76,7 +78,13 @@ class FieldCensus:
         self.present.setdefault(key, Counter()).update({pointer for pointer, _ in seen})
         for (pointer, kind), value in seen.items():
             fields.setdefault(pointer, Counter())[kind] += 1
-            self.examples.setdefault((*key, pointer), example_value(value, limit=80, depth=1))
+            where = (key[0], key[1], pointer)
+            if where not in self.examples:
+                shown = example_value(value, limit=80, depth=1)
+                if self.redact is not None:
+                    name = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+                    shown = self.redact(None if name == "*" else name, shown)
+                self.examples[where] = shown
 
     def sent(self, operation: str, status: str, pointer: str) -> tuple[int, dict[str, int], int, JSONValue]:
         """(responses N, {json type: responses carrying the field with it}, responses carrying it at

@@ -125,3 +125,20 @@ def test_parity_rule_case(rule_id: str) -> None:
     if mirror is not None:
         swapped = parity(cand, [e for e in base], control=None, schema=False)
         assert mirror in {g.rule_id for g in swapped.findings}, [g.rule_id for g in swapped.findings]
+
+
+def test_examples_of_secret_fields_are_redacted_and_still_tell_the_two_sides_apart() -> None:
+    """Recordings given as HAR files or exchanges in memory may hold secrets the recorder never saw:
+    a parity report shows them as stand-ins, different where the values differ."""
+    from contractdrift.report import render
+
+    old, new = "sk_live_51Habcdefghijklmnop", "sk_live_51Hzyxwvutsrqponmlk"
+    base, cand, _ = _pair({"api_token": old, "n": 1}, {"api_token": new, "n": 1})
+    report = parity(base, cand, schema=False)
+    text = render(report, "json")
+    assert old not in text and new not in text
+    token = [f for f in report.findings if f.location.payload_pointer == "/api_token"]
+    assert token and token[0].evidence is not None
+    example = token[0].evidence.example
+    assert isinstance(example, dict)
+    assert example["baseline"]["value"] != example["candidate"]["value"]  # type: ignore[index]

@@ -191,3 +191,29 @@ def test_three_way_rows_of_request_body_fields(tmp_path: Path) -> None:
     text = render(report, "text").splitlines()
     assert ("  POST /items request body /qty: spec says integer, optional; shop (make an item) expects number, "
             "required; the clients sent integer in 2, absent in 1 of 3 requests") in text
+
+
+def test_secrets_in_traffic_never_reach_the_report(tmp_path: Path) -> None:
+    """Traffic read from HAR files or given in memory was never redacted by a recorder: the examples of
+    traffic-vs-client findings and of the three-way view go through the recorder's rules too."""
+    secret = "sk_live_51Habcdefghijklmnop"
+    spec_doc = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                "paths": {"/u": {"get": {"responses": {"200": {"description": "x", "content": {"application/json": {
+                    "schema": {"type": "object", "properties": {"api_token": {"type": "string"}}}}}}}}}}}
+    pact = {"consumer": {"name": "ui"}, "provider": {"name": "p"},
+            "metadata": {"pactSpecification": {"version": "3.0.0"}},
+            "interactions": [{"description": "u", "request": {"method": "GET", "path": "/u"},
+                              "response": {"status": 200, "headers": {"Content-Type": "application/json"},
+                                           "body": {"api_token": 5},
+                                           "matchingRules": {"body": {"$.api_token": {"matchers": [{"match": "type"}]}}}}}]}
+    (tmp_path / "s.json").write_text(json.dumps(spec_doc))
+    (tmp_path / "ui-p.json").write_text(json.dumps(pact))
+    traffic = [Exchange(id="e1", started_at=1.0, duration_ms=1.0, request=Request(method="GET", url="http://h/u"),
+                        response=Response(status=200, headers=(("content-type", "application/json"),),
+                                          body=Body(kind="json", media_type="application/json", size=10,
+                                                    json={"api_token": secret})))]
+    report = cd.check(traffic, tmp_path / "s.json", cd.load_expectations(tmp_path / "ui-p.json"))
+    assert any(f.rule_id == "response-property-type-mismatch" for f in report.findings)  # traffic vs client
+    assert report.coverage is not None and report.coverage["three_way"]
+    for fmt in ("json", "text", "markdown", "html", "sarif"):
+        assert secret not in render(report, fmt), fmt
