@@ -150,7 +150,7 @@ class Contract:
             consumers = ", ".join(sorted({i.consumer for i in exp.interactions if i.consumer})) or "client"
             # a client ignores response properties it does not read (Pact allows unexpected keys)
             self.client = SpecChecker(load_spec_data(contract, name="client expectations"),
-                                      api._check_options({"undocumented": "off"}), redact=api.example_redactor())
+                                      api._check_options({"undocumented": "off"}), redact=api._example_redactor())
             docs = {src.name: ExpectDoc(src) for src in exp.sources}
 
             def relocated(findings: list[Finding]) -> tuple[list[Finding], int]:

@@ -878,7 +878,7 @@ def parity(
         pairs, _ = pair_exchanges(base, cand)  # only what both sides answered: unpaired traffic is reported
         findings += _schema_level([b for b, _ in pairs], [c for _, c in pairs], operation_of, findings)
     paths = [x for x in (baseline, candidate, control) if isinstance(x, (str, os.PathLike))]
-    findings = _redacted_examples(findings, example_redactor(_recording_salt(paths) if len(paths) == 2 + (
+    findings = _redacted_examples(findings, _example_redactor(_recording_salt(paths) if len(paths) == 2 + (
         control is not None) else None))
     day = today or _dt.date.today()
     kept, policy_notes = _apply_policy(findings, overrides, ignore, level, day)
@@ -1159,10 +1159,10 @@ def spec_checker(spec: Any, *, allow_remote_refs: bool = False, cwd: str | None 
             templater = made["templater"] = Templater(InferOptions())
         return str(templater.template(path)[0])
 
-    return SpecChecker(loaded, _check_options(options), templater=template, redact=example_redactor(redaction_salt))
+    return SpecChecker(loaded, _check_options(options), templater=template, redact=_example_redactor(redaction_salt))
 
 
-def example_redactor(salt: bytes | None = None) -> Callable[[str | None, JSONValue], JSONValue]:
+def _example_redactor(salt: bytes | None = None) -> Callable[[str | None, JSONValue], JSONValue]:
     """What a checker passes an example through before a finding shows it: the recorder's redaction
     rules (a secret field name masks the value; value patterns are redacted in text and JSON), with
     stand-ins keyed by ``salt`` (``None``: random). The redactor is built on first use (a run of a
@@ -1499,8 +1499,8 @@ def _check_traffic_expectations(
     salt = _recording_salt(traffic)
     client_checker = ClientTrafficChecker(exp, docs, route=route, servers=servers,
                                           options=_check_options({**options, "undocumented": "off"}),
-                                          redact=example_redactor(salt))
-    census = FieldCensus(route, redact=example_redactor(salt)) if route is not None else None  # comparison 3
+                                          redact=_example_redactor(salt))
+    census = FieldCensus(route, redact=_example_redactor(salt)) if route is not None else None  # comparison 3
     spec_checker_ = spec_checker(loaded, redaction_salt=salt, **options) if loaded is not None else None
     warnings: list[str] = []
     findings: list[Finding] = []
