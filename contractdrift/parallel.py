@@ -436,9 +436,13 @@ def _unit_checker_class() -> Any:
             self.undocumented_hit = True
             return _PLACEHOLDER
 
-        def _violations(self, violations: Sequence[Any], **kw: Any) -> None:
-            if not violations:  # the clean payload: nothing to file (and nothing to copy)
+        def _violations(self, violations: Sequence[Any], *, label: str, side: Any, status: str | None,
+                        media: str | None, prefix: Any, root_scope: str, inner_scope: str, instance: Any,
+                        what: str) -> None:
+            if not violations:  # the clean payload: nothing to file (and no keywords packed: the hot path)
                 return
+            kw = {"label": label, "side": side, "status": status, "media": media, "prefix": prefix,
+                  "root_scope": root_scope, "inner_scope": inner_scope, "instance": instance, "what": what}
             plain = [v for v in violations if not is_once_notice(v)]
             if len(plain) == len(violations):
                 super()._violations(violations, **kw)
