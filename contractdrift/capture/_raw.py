@@ -23,8 +23,9 @@ from typing import Any
 from ..model import Body, Exchange, Headers, Request, Response
 from ..store.jsonl import JsonlWriter, Position
 from ._ids import IdBlock, id_in_block, new_exchange_id
-from ._tee import BODY_DECODED, BODY_ENCODED, empty_body, openapi_route
-from .asgi import scope_url
+from ._tee import BODY_DECODED, BODY_ENCODED, BODY_IDENTITY, empty_body, openapi_route
+from ._wire import unpack
+from .asgi import request_url
 from .body import BodyBuffer, body_from_bytes, make_body
 from .redact import Redactor
 from .wsgi import environ_url
@@ -67,8 +68,8 @@ def body_from_state(
     if state is None:
         return empty_body(media_type), None
     mode, data, counted, extra, store = state
-    if mode == BODY_DECODED:
-        return data, extra
+    if mode == BODY_DECODED:  # decoded as it streamed: (kept bytes, decoded size, error, truncated)
+        return make_body(data, media_type, total_size=counted, truncated=store), extra
     if mode == BODY_ENCODED:
         buf = BodyBuffer(limit, extra, store=store)
         for chunk in data:
@@ -105,13 +106,40 @@ _Parts = tuple[Any, Any, str, str, Headers, Body, "tuple[int, Headers, Body, str
                "str | None"]
 
 
-def _asgi(raw: tuple[Any, ...], limit: int) -> _Parts:
-    (_, started, duration_ms, method, scope, route_path, req_headers_raw, req_state, req_done, status,
-     resp_headers_raw, resp_state, resp_done, http_version, error) = raw
+def _content_encoding(headers: tuple[tuple[str, str], ...]) -> str | None:
+    """The ``Content-Encoding`` to decode (the last such header; ``None`` for none or identity)."""
+    encoding = None
+    for name, value in headers:
+        if len(name) == 16 and name.lower() == "content-encoding":
+            enc = value.strip()
+            encoding = None if not enc or enc.lower() == "identity" else enc
+    return encoding
+
+
+def _kept_whole(chunks: Sequence[bytes] | None, encoding: str | None = None) -> tuple[int, Any, int, Any, bool]:
+    """The body state of chunks the middleware kept whole (it did not look at the encoding)."""
+    if not chunks:
+        return (BODY_IDENTITY, (), 0, None, True)
+    size = len(chunks[0]) if len(chunks) == 1 else sum(len(c) for c in chunks)
+    if encoding is not None:
+        return (BODY_ENCODED, chunks, size, encoding, True)
+    return (BODY_IDENTITY, chunks, size, None, True)
+
+
+def _asgi(raw: Sequence[Any], limit: int) -> _Parts:
+    """The ASGI middleware's layout (:meth:`contractdrift.capture.asgi.RecordingMiddleware._finish`).
+
+    A body comes as the chunks kept whole (``None`` for none) or, when the middleware needed a tee
+    (too big, not to be stored), as that tee's body state. Only plain values: a batch may cross the
+    pipe as msgpack, which makes lists of the tuples."""
+    (_, started, duration_ms, method, scheme, server, raw_path, path, query_string, root_path, route_path,
+     req_headers_raw, req_chunks, req_state, req_done, status, resp_headers_raw, resp_chunks, resp_state,
+     resp_done, http_version, error) = raw
     req_headers = _str_headers(req_headers_raw)
-    scope["headers"] = req_headers_raw
-    url = scope_url(scope)
+    url = request_url(scheme, req_headers_raw, server, raw_path, path, query_string)
     req_media = _media(req_headers)
+    if req_state is None:
+        req_state = _kept_whole(req_chunks)  # a request body is recorded as sent (never decoded)
     if not req_done and (req_state[2] or _has_body(req_headers)):
         # The app did not read the whole request body: keep what it read, say how big it was.
         req_body, _ = body_from_state(req_state, req_media, limit, complete=False, size=_content_length(req_headers))
@@ -123,11 +151,13 @@ def _asgi(raw: tuple[Any, ...], limit: int) -> _Parts:
         if method == "HEAD":  # the server drops what the app sends to HEAD: the client receives no content
             body = empty_body(_media(resp_headers))
         else:
+            if resp_state is None:
+                resp_state = _kept_whole(resp_chunks, _content_encoding(resp_headers))
             body, _ = body_from_state(resp_state, _media(resp_headers), limit, complete=resp_done)
         response = (status, resp_headers, body, http_version)
     route = None
     if isinstance(route_path, str):
-        root = scope.get("root_path") or ""
+        root = root_path or ""
         if isinstance(root, str):
             route = openapi_route(root + route_path)
     if error is None and status is None:
@@ -176,7 +206,7 @@ def _proxy(raw: tuple[Any, ...], limit: int) -> _Parts:
     return started, duration_ms, method, url, out_headers, req_body, response, "proxy", None, error
 
 
-_LAYOUTS: dict[str, Callable[[tuple[Any, ...], int], _Parts]] = {"asgi": _asgi, "wsgi": _wsgi, "proxy": _proxy}
+_LAYOUTS: dict[str, Callable[[Any, int], _Parts]] = {"asgi": _asgi, "wsgi": _wsgi, "proxy": _proxy}
 
 
 def _build(parts: _Parts, exchange_id: str, redactor: Redactor | None, tags: Mapping[str, str]) -> Exchange:
@@ -236,8 +266,12 @@ class Backend:
         if writer is None and path is not None:
             self.writer = JsonlWriter(path, compress=compress or path.endswith(".gz"), rotate_bytes=rotate_bytes)
 
-    def exchange(self, item: tuple[Any, ...], exchange_id: str | None = None) -> Exchange:
-        """One item -> the redacted, tagged exchange to write (``exchange_id``: its id, else a new one)."""
+    def exchange(self, item: Any, exchange_id: str | None = None) -> Exchange:
+        """One item -> the redacted, tagged exchange to write (``exchange_id``: its id, else a new one).
+
+        An item is a raw capture, a packed one (``bytes``, see ``_wire``) or ``("x", exchange)``."""
+        if type(item) is bytes:
+            item = unpack(item)
         if item[0] == "x":
             ex: Exchange = item[1]
             return ex  # submit() already redacted and tagged it
@@ -249,7 +283,7 @@ class Backend:
         """Where the last batch written ended (``None``: nothing written yet, or in memory)."""
         return self.writer.position if self.writer is not None else None
 
-    def process(self, items: Sequence[tuple[Any, ...]], ids: IdBlock | None = None,
+    def process(self, items: Sequence[Any], ids: IdBlock | None = None,
                 resume: Position | None = None) -> BatchResult:
         """Build, redact, tag and write a batch. ``ids``: the block of ids reserved for it (so that
         a batch sent again gets the same ids); ``resume``: the position after the last batch known
@@ -265,7 +299,7 @@ class Backend:
                 errors += 1
                 error = f"building an exchange: {type(exc).__name__}: {exc}"
                 continue
-            if item[0] != "x":  # truncation of submitted exchanges is counted by submit()
+            if type(item) is bytes or item[0] != "x":  # truncation of submitted exchanges: submit() counts it
                 truncated += ex.request.body.truncated + (ex.response is not None and ex.response.body.truncated)
             batch.append(ex)
         written = 0

@@ -7,7 +7,8 @@ which then flushes. It talks to the recorder over its stdin/stdout pipes only (p
 processes), in length-prefixed pickled frames:
 
 * recorder -> writer: ``("config", {...})`` once, then ``("batch", [raw captures], ids, resume)``
-  and finally ``("close",)``. ``ids`` is the block of exchange ids the recorder reserved for the
+  and finally ``("close",)``. A batch of packed ASGI raw captures comes as msgpack instead (tuples
+  arrive as lists; see ``_wire``). ``ids`` is the block of exchange ids the recorder reserved for the
   batch; ``resume`` is ``None``, or, when the batch is re-sent after the previous writer died
   holding it, the position after the last acknowledged batch (see ``JsonlWriter.write_many``);
 * writer -> recorder: ``("ready", pid, position)``, one
@@ -35,6 +36,7 @@ from typing import Any
 from ..store.jsonl import encode_exchange
 from ._ids import id_in_block
 from ._raw import Backend
+from ._wire import decode_message
 
 
 def serve(conn_in: Connection, conn_out: Connection) -> int:
@@ -57,7 +59,7 @@ def serve(conn_in: Connection, conn_out: Connection) -> int:
     try:
         while True:
             try:
-                message: tuple[Any, ...] = pickle.loads(conn_in.recv_bytes())
+                message: tuple[Any, ...] = decode_message(conn_in.recv_bytes())
             except EOFError:
                 return 0
             if message[0] == "batch":
