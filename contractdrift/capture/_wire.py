@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover - msgspec is a dependency on CPython; el
 else:
     _encode = msgspec.msgpack.Encoder().encode
     _decode = msgspec.msgpack.Decoder().decode
+    _Raw = msgspec.Raw
 
 #: ``pack(capture) -> bytes`` for a raw capture of the :data:`PACKABLE` layout (``None``: no msgspec).
 pack: Callable[[tuple[Any, ...]], bytes] | None = _encode
@@ -62,8 +63,15 @@ def encode_batch(batch: Sequence[Any], ids: tuple[str, int]) -> bytes | None:
     Items that are all packed (``bytes``) are joined into one msgpack array, no serialization
     needed; otherwise the batch is pickled (packed items inside stay bytes, unpacked by the writer).
     """
-    if _encode is not None and set(map(type, batch)) == _ALL_PACKED:
-        return _BATCH_HEAD + _array_header(len(batch)) + b"".join(batch) + _encode(ids) + b"\xc0"
+    if _encode is not None:
+        kinds = set(map(type, batch))
+        if kinds == _ALL_PACKED:
+            return _BATCH_HEAD + _array_header(len(batch)) + b"".join(batch) + _encode(ids) + b"\xc0"
+        if all(type(item) is bytes or item[0] == PACKABLE for item in batch):  # captured before packing began
+            try:
+                return _encode(("batch", [_Raw(item) if type(item) is bytes else item for item in batch], ids, None))
+            except (TypeError, ValueError, OverflowError):  # a value msgpack does not carry: pickle it
+                pass
     try:
         return pickle.dumps(("batch", list(batch), ids, None), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:

@@ -54,7 +54,8 @@ OFFLOADS: tuple[str, ...] = ("auto", "process", "thread", "inline")
 _BATCH = 256  # raw captures per batch handed to the writer
 _MAX_RESTARTS = 3  # writer-process deaths in a row (no batch acknowledged between) before the thread
 _START_TIMEOUT = 30.0
-_POLL = 0.01  # seconds between looks at the queue while traffic flows (a batch fills up meanwhile)
+_POLL = 0.01  # seconds between looks at the queue while traffic flows
+_FILL = 0.05  # seconds a batch may wait to fill up (fewer, fuller batches: less per-batch cost)
 PROCESS_AFTER = 256  # offload="auto": exchanges written from the thread before the writer process starts
 
 
@@ -169,6 +170,7 @@ class OffloadWriter:
         self.restarts = 0
         self.recorded = self.truncated = self.dropped_queue_full = 0
         self.helped = 0  # exchanges the feeder wrote itself because the writer process fell behind
+        self.batches = 0  # batches the feeder took off the queue
         # Accepted = taken off the queue (counted under _take_lock, per batch) + still queued; the
         # request path only appends to the deque (atomic): no lock, no counter per exchange.
         self._taken = self._processed = 0
@@ -269,12 +271,13 @@ class OffloadWriter:
         """Takes batches off the queue and writes them (or hands them to the writer process).
 
         While traffic flows it polls every few milliseconds instead of being woken per exchange, so
-        the request path never signals it; after a second without traffic it sleeps until
-        :meth:`submit` (or :meth:`flush`, :meth:`close`) wakes it.
+        the request path never signals it, and takes a batch once it is full or has waited
+        :data:`_FILL` seconds (at once when :meth:`flush` or :meth:`close` waits); after a second
+        without traffic it sleeps until :meth:`submit` (or :meth:`flush`, :meth:`close`) wakes it.
         """
         pending = self._pending
         wake = self._wake
-        idle_since = 0.0
+        idle_since = last_batch = 0.0
         while True:
             if not pending:
                 if self._stopping:
@@ -292,14 +295,20 @@ class OffloadWriter:
                 wake.clear()
                 continue
             idle_since = 0.0
-            if len(pending) < _BATCH and not wake.is_set():
-                # Let the batch fill up (no flush or close waiting): the hand-off costs the host per
-                # batch (a write, an acknowledgement, a thread switch), so fewer, larger batches.
-                wake.wait(_POLL)
+            if len(pending) < _BATCH and not wake.is_set() and not self._stopping:
+                # Let the batch fill up for up to _FILL seconds (unless flush or close waits): a batch
+                # costs the host and the writer per batch (a write, an acknowledgement, switching
+                # threads), so fewer, fuller batches.
+                waited = time.monotonic() - last_batch
+                if waited < _FILL:
+                    wake.wait(min(_POLL, _FILL - waited))
+                    continue
+            last_batch = time.monotonic()
             if not self._switched and self.requested == "auto" and self._taken + len(pending) >= PROCESS_AFTER:
                 self._switched = True  # decided once: if the process cannot start, it stays a thread
                 self._set_mode("process")
             batch = self._take(_BATCH)
+            self.batches += 1
             try:
                 if self.mode == "process":
                     self._send(batch, self._help_writer)
