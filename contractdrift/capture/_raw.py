@@ -84,21 +84,6 @@ def body_from_state(
     return make_body(kept, media_type, total_size=total, truncated=True), None
 
 
-def _content_length(headers: tuple[tuple[str, str], ...]) -> int | None:
-    for name, value in headers:
-        if name.lower() == "content-length":
-            return int(value) if value.strip().isdigit() else None
-    return None
-
-
-def _has_body(headers: tuple[tuple[str, str], ...]) -> bool:
-    for name, value in headers:
-        low = name.lower()
-        if (low == "content-length" and value.strip() != "0") or low == "transfer-encoding":
-            return True
-    return False
-
-
 # A layout turns a raw capture into the parts of an exchange, built (and redacted) by _build:
 # (started, duration_ms, method, url, request headers, request body,
 #  (status, headers, body, http_version) or None, source, route, error).
@@ -106,14 +91,46 @@ _Parts = tuple[Any, Any, str, str, Headers, Body, "tuple[int, Headers, Body, str
                "str | None"]
 
 
-def _content_encoding(headers: tuple[tuple[str, str], ...]) -> str | None:
-    """The ``Content-Encoding`` to decode (the last such header; ``None`` for none or identity)."""
-    encoding = None
-    for name, value in headers:
-        if len(name) == 16 and name.lower() == "content-encoding":
-            enc = value.strip()
-            encoding = None if not enc or enc.lower() == "identity" else enc
-    return encoding
+_NOTED = {"content-type": 1, "content-length": 2, "transfer-encoding": 3, "content-encoding": 4}
+
+
+def _scan(raw: Sequence[Sequence[bytes]] | None) -> tuple[Headers, str | None, str | None, bool, str | None]:
+    """Raw ASGI headers, decoded in one pass that also notes what the writer needs: (the headers,
+    the first ``Content-Type``, the first ``Content-Length``, whether they announce a body (a
+    non-zero ``Content-Length`` or a ``Transfer-Encoding``), the ``Content-Encoding`` to decode
+    (the last one; ``None`` for none or identity))."""
+    if not raw:
+        return (), None, None, False, None
+    out = []
+    ctype = clen = encoding = None
+    has_body = False
+    noted = _NOTED.get
+    for k, v in raw:
+        name = k.decode("latin-1")
+        value = v.decode("latin-1")
+        out.append((name, value))
+        kind = noted(name.lower())
+        if kind is not None:
+            if kind == 1:
+                if ctype is None:
+                    ctype = value
+            elif kind == 2:
+                if clen is None:
+                    clen = value
+                if value.strip() != "0":
+                    has_body = True
+            elif kind == 3:
+                has_body = True
+            else:
+                enc = value.strip()
+                encoding = None if not enc or enc.lower() == "identity" else enc
+    return tuple(out), ctype, clen, has_body, encoding
+
+
+def _media_of(content_type: str | None) -> str | None:
+    if content_type is None:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
 
 
 def _kept_whole(chunks: Sequence[bytes] | None, encoding: str | None = None) -> tuple[int, Any, int, Any, bool]:
@@ -135,25 +152,26 @@ def _asgi(raw: Sequence[Any], limit: int) -> _Parts:
     (_, started, duration_ms, method, scheme, server, raw_path, path, query_string, root_path, route_path,
      req_headers_raw, req_chunks, req_state, req_done, status, resp_headers_raw, resp_chunks, resp_state,
      resp_done, http_version, error) = raw
-    req_headers = _str_headers(req_headers_raw)
+    req_headers, ctype, clen, has_body, _ = _scan(req_headers_raw)
     url = request_url(scheme, req_headers_raw, server, raw_path, path, query_string)
-    req_media = _media(req_headers)
+    req_media = _media_of(ctype)
     if req_state is None:
         req_state = _kept_whole(req_chunks)  # a request body is recorded as sent (never decoded)
-    if not req_done and (req_state[2] or _has_body(req_headers)):
+    if not req_done and (req_state[2] or has_body):
         # The app did not read the whole request body: keep what it read, say how big it was.
-        req_body, _ = body_from_state(req_state, req_media, limit, complete=False, size=_content_length(req_headers))
+        size = int(clen) if clen is not None and clen.strip().isdigit() else None
+        req_body, _ = body_from_state(req_state, req_media, limit, complete=False, size=size)
     else:
         req_body, _ = body_from_state(req_state, req_media, limit)
     response = None
     if status is not None:
-        resp_headers = _str_headers(resp_headers_raw)
+        resp_headers, ctype, _, _, encoding = _scan(resp_headers_raw)
         if method == "HEAD":  # the server drops what the app sends to HEAD: the client receives no content
-            body = empty_body(_media(resp_headers))
+            body = empty_body(_media_of(ctype))
         else:
             if resp_state is None:
-                resp_state = _kept_whole(resp_chunks, _content_encoding(resp_headers))
-            body, _ = body_from_state(resp_state, _media(resp_headers), limit, complete=resp_done)
+                resp_state = _kept_whole(resp_chunks, encoding)
+            body, _ = body_from_state(resp_state, _media_of(ctype), limit, complete=resp_done)
         response = (status, resp_headers, body, http_version)
     route = None
     if isinstance(route_path, str):
