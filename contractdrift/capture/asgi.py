@@ -226,6 +226,7 @@ class RecordingMiddleware(MiddlewareBase):
     def __init__(self, app: ASGIApp, recorder: RecorderSink) -> None:
         super().__init__(recorder)
         self.app = app
+        self._limit = recorder.max_body_bytes  # read once (a recorder's policy is frozen)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -238,8 +239,8 @@ class RecordingMiddleware(MiddlewareBase):
             if recorder.wants(method, scope_url(scope) if self._checks_url else ""):
                 req_tee = None
                 if self._checks_types and not recorder.body_allowed(_media_type(scope.get("headers"))):
-                    req_tee = RawTee(recorder.max_body_bytes, False)  # counted, not kept
-                cap = _Capture(self, receive, send, recorder.max_body_bytes, req_tee)
+                    req_tee = RawTee(self._limit, False)  # counted, not kept
+                cap = _Capture(self, receive, send, self._limit, req_tee)
         except Exception as exc:
             self._failed(exc)
             cap = None
@@ -255,28 +256,22 @@ class RecordingMiddleware(MiddlewareBase):
             error = exc
             raise
         finally:
-            try:
-                self._finish(scope, cap, method, started, t0, error)
+            try:  # the raw capture (_raw._asgi's layout): plain values only, it may cross a pipe as msgpack
+                end = cap.done_at or time.perf_counter()
+                err_text = None
+                if error is not None:
+                    err_text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+                route = scope.get("route")
+                route_path = getattr(route, "path", None) if route is not None else None
+                req_tee, resp_tee = cap.req_tee, cap.resp_tee
+                done = cap.done_at > 0.0
+                self._submit((
+                    "asgi", started, (end - t0) * 1000.0, method, scope.get("scheme"), scope.get("server"),
+                    scope.get("raw_path"), scope.get("path"), scope.get("query_string"), scope.get("root_path"),
+                    route_path if isinstance(route_path, str) else None,
+                    scope.get("headers"), cap.req, req_tee.handover() if req_tee is not None else None, cap.req_done,
+                    cap.status, cap.resp_headers, cap.resp, resp_tee.handover(done) if resp_tee is not None else None,
+                    done, scope.get("http_version"), err_text,
+                ))
             except Exception as exc:
                 self._failed(exc)
-
-    def _finish(
-        self, scope: Scope, cap: _Capture, method: str, started: float, t0: float, error: BaseException | None
-    ) -> None:
-        end = cap.done_at or time.perf_counter()
-        route = scope.get("route")
-        route_path = getattr(route, "path", None) if route is not None else None
-        err_text: str | None = None
-        if error is not None:
-            err_text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        req_tee, resp_tee = cap.req_tee, cap.resp_tee
-        done = bool(cap.done_at)
-        # The layout is _raw._asgi's: plain values only (a batch crosses the pipe with msgspec).
-        self._submit((
-            "asgi", started, (end - t0) * 1000.0, method, scope.get("scheme"), scope.get("server"),
-            scope.get("raw_path"), scope.get("path"), scope.get("query_string"), scope.get("root_path"),
-            route_path if isinstance(route_path, str) else None,
-            scope.get("headers"), cap.req, req_tee.handover() if req_tee is not None else None, cap.req_done,
-            cap.status, cap.resp_headers, cap.resp, resp_tee.handover(done) if resp_tee is not None else None,
-            done, scope.get("http_version"), err_text,
-        ))
