@@ -162,6 +162,7 @@ class OffloadWriter:
         self._wake = threading.Event()
         self._feeder_idle = True  # submit() kicks the feeder (starting it first) while this is set
         self._stopping = False
+        self._flushing = 0  # flush() calls waiting (under _done)
         self._feeder: threading.Thread | None = None
         self._child: _Child | None = None
         self._switched = False
@@ -295,12 +296,13 @@ class OffloadWriter:
                 wake.clear()
                 continue
             idle_since = 0.0
-            if len(pending) < _BATCH and not wake.is_set() and not self._stopping:
+            if len(pending) < _BATCH and not self._flushing and not self._stopping:
                 # Let the batch fill up for up to _FILL seconds (unless flush or close waits): a batch
                 # costs the host and the writer per batch (a write, an acknowledgement, switching
                 # threads), so fewer, fuller batches.
                 waited = time.monotonic() - last_batch
                 if waited < _FILL:
+                    wake.clear()  # (a flush that set it meanwhile is seen at the next look)
                     wake.wait(min(_POLL, _FILL - waited))
                     continue
             last_batch = time.monotonic()
@@ -479,16 +481,22 @@ class OffloadWriter:
         if os.getpid() != self.pid:
             return
         deadline = None if timeout is None else time.monotonic() + timeout
-        self._wake.set()
-        target = self.queued
         with self._done:
-            while self._processed < target:
-                if self._feeder is None or not self._feeder.is_alive():
-                    break
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    break
-                self._done.wait(min(remaining, 0.5) if remaining is not None else 0.5)
+            self._flushing += 1  # the feeder sends what is queued without letting batches fill up
+        try:
+            self._wake.set()
+            target = self.queued
+            with self._done:
+                while self._processed < target:
+                    if self._feeder is None or not self._feeder.is_alive():
+                        break
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        break
+                    self._done.wait(min(remaining, 0.5) if remaining is not None else 0.5)
+        finally:
+            with self._done:
+                self._flushing -= 1
 
     def stop(self, timeout: float | None = 30.0) -> None:
         """Flush, then stop the feeder thread and the writer process."""

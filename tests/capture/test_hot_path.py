@@ -195,6 +195,41 @@ def test_the_feeder_lets_batches_fill_up_but_flush_does_not_wait() -> None:
     rec.close()
 
 
+def test_after_a_flush_batches_fill_up_again_under_steady_traffic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A flush makes the feeder send at once while it waits, and only then: with a queue that never
+    runs empty (a slow writer, steady traffic), batches fill up again afterwards."""
+    rec = Recorder(None)
+    out = rec._offload
+    original = out._write
+
+    def slow_write(batch: list[Any], *args: Any) -> None:
+        time.sleep(0.005)
+        original(batch, *args)
+
+    monkeypatch.setattr(out, "_write", slow_write)
+    raw = asgi_capture(raw_path=b"/f", resp_body=b"ok")
+    done = threading.Event()
+
+    def traffic() -> None:
+        for _ in range(600):
+            rec.submit_raw(raw)
+            time.sleep(0.001)
+        done.set()
+
+    threading.Thread(target=traffic).start()
+    time.sleep(0.1)
+    rec.flush(10)  # in the middle of the traffic: the queue is not empty when it returns
+    assert out._flushing == 0
+    before, started = out.batches, time.monotonic()
+    assert done.wait(30)
+    elapsed = time.monotonic() - started
+    after = out.batches
+    rec.flush(10)
+    assert rec.stats.recorded == 600
+    assert after - before <= elapsed / _FILL + 3
+    rec.close()
+
+
 @pytest.mark.skipif(not hasattr(__import__("fcntl"), "F_GETPIPE_SZ"), reason="Linux pipes only")
 def test_the_pipe_to_the_writer_holds_a_whole_batch(tmp_path: Path) -> None:
     import fcntl
