@@ -5,9 +5,10 @@ writer process, :meth:`OffloadWriter.submit <contractdrift.capture.offload.Offlo
 *packs* it right away into msgpack bytes (msgspec, about 0.3 µs): the queue then holds ``bytes``,
 which the cyclic garbage collector never visits (a queued tuple of lists would be promoted
 through its generations and make the host's full collections more frequent), and a batch is
-framed by joining them, with no serialization left for the feeder thread. Everything else (WSGI
-and proxy captures, finished exchanges, re-sent batches) is pickled; the writer tells the two
-apart by the first byte (a pickle starts with ``PROTO``, 0x80; a msgpack array never does).
+framed by joining them, with no serialization left for the feeder thread. Batches with anything
+else in them (WSGI and proxy captures, finished exchanges) and re-sent batches are pickled; the
+writer tells the two apart by the first byte (a pickle starts with ``PROTO``, 0x80; a msgpack
+array never does).
 
 msgpack gives lists for tuples: the writer's layouts only unpack and index them. Without msgspec
 (it is a dependency on CPython only), everything is pickled.
@@ -30,6 +31,7 @@ try:
     import msgspec
 except ImportError:  # pragma: no cover - msgspec is a dependency on CPython; elsewhere: pickle
     _encode = _decode = None
+    _Raw: Any = None
 else:
     _encode = msgspec.msgpack.Encoder().encode
     _decode = msgspec.msgpack.Decoder().decode
@@ -61,7 +63,9 @@ def encode_batch(batch: Sequence[Any], ids: tuple[str, int]) -> bytes | None:
     be pickled (the feeder then writes the batch itself).
 
     Items that are all packed (``bytes``) are joined into one msgpack array, no serialization
-    needed; otherwise the batch is pickled (packed items inside stay bytes, unpacked by the writer).
+    needed; ASGI captures queued before packing began (``offload="auto"`` switching to its writer
+    process) are encoded beside them; any other batch is pickled (packed items inside stay bytes,
+    unpacked by the writer).
     """
     if _encode is not None:
         kinds = set(map(type, batch))
