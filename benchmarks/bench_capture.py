@@ -17,10 +17,19 @@ for ``--rounds`` rounds and reports medians of requests/s and p50/p99 latency, a
 
 Goal (middleware): under 5% throughput loss and under 0.2 ms added p50.
 
-Before the servers, it prints the **writer's cost per exchange** (building the exchange from a raw
-capture, redaction, serialization, the write; what the writer thread or process spends per
-exchange), with and without redaction, for the exchange the app serves and for a variant whose
-values are all unique (no cache hits). Budget: 30 us per exchange. ``--writer-only`` stops there.
+Before the servers, it prints two stable figures, measured without a server or load:
+
+* the **host's CPU time per exchange**: the middleware's ASGI callable driven directly (a
+  receive/send that never wait) on the served response, recording everything to a file with
+  redaction and a writer process: the request path (wrapping, teeing, the raw capture, queueing),
+  and the hand-off to the writer process (the feeder thread). This is what a saturated server pays
+  on its own core;
+* the **writer's cost per exchange** (unpacking what arrives over the pipe, building the exchange,
+  redaction, serialization, the write; what the writer process spends per exchange), with and
+  without redaction, for the exchange the app serves and for a variant whose values are all unique
+  (no cache hits). Budget: 30 us per exchange.
+
+``--writer-only`` stops there.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import re
@@ -252,54 +262,197 @@ def _pct(sorted_values: list[float], p: float) -> float:
     return sorted_values[k]
 
 
-# --- the writer's cost per exchange ---------------------------------------------------------------------
+# --- the host's and the writer's cost per exchange, the middleware driven directly ---------------------
 
-def _raw_capture(i: int, unique: bool) -> tuple[Any, ...]:
-    """A raw capture as the ASGI middleware hands it to the writer, for GET /items/{i}?q=bench."""
-    from contractdrift.capture._tee import RawTee
+_UVICORN_HEADERS = [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"python-httpx/0.27.0"), (b"accept", b"*/*"),
+                    (b"accept-encoding", b"gzip, deflate"), (b"connection", b"keep-alive")]
 
-    owner = f"owner{i}@example.com" if unique else "owner@example.com"
-    body = json.dumps({"id": i, "name": f"item {i}", "price": 12.5, "tags": ["a", "b"],
-                       "owner": {"id": 7, "email": owner}, "q": f"bench{i}" if unique else "bench"}).encode()
-    req, resp = RawTee(1 << 20), RawTee(1 << 20)
-    resp.feed(body)
-    ua = f"python-httpx/0.27.{i}" if unique else "python-httpx/0.27.0"
-    return ("asgi", time.time(), 1.0, "GET",
-            {"scheme": "http", "server": ("127.0.0.1", 8000), "raw_path": b"/items/%d" % i,
-             "query_string": b"q=bench", "root_path": ""},
-            "/items/{item_id}",
-            [(b"host", b"127.0.0.1:8000"), (b"user-agent", ua.encode()), (b"accept", b"*/*"),
-             (b"accept-encoding", b"gzip, deflate"), (b"connection", b"keep-alive")],
-            req.handover(), True, 200,
-            [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")],
-            resp.handover(True), True, "1.1", None)
+
+def _scope(i: int, unique: bool) -> dict[str, Any]:
+    """An http scope as uvicorn makes it for GET /items/{i}?q=bench (new header objects each time,
+    as a server parses them per request)."""
+    headers = [(bytes(bytearray(k)), bytes(bytearray(v))) for k, v in _UVICORN_HEADERS]
+    if unique:
+        headers[1] = (headers[1][0], b"python-httpx/0.27.%d" % i)
+    path = b"/items/%d" % i
+    return {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
+            "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 40000 + i % 20000), "scheme": "http",
+            "method": "GET", "root_path": "", "path": path.decode(), "raw_path": path,
+            "query_string": b"q=bench", "headers": headers, "state": {}}
+
+
+def _direct_app(unique: bool) -> Any:
+    """The served app's response (the same bytes and headers as its JSONResponse) without
+    Starlette's routing, so that what the middleware adds stands out of the measurement."""
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    route = Route("/items/{item_id:int}", lambda request: None)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        i = int(scope["path"].rsplit("/", 1)[1])
+        owner = f"owner{i}@example.com" if unique else "owner@example.com"
+        response = JSONResponse({"id": i, "name": f"item {i}", "price": 12.5, "tags": ["a", "b"],
+                                 "owner": {"id": 7, "email": owner}, "q": f"bench{i}" if unique else "bench"})
+        scope["route"] = route
+        await send({"type": "http.response.start", "status": 200, "headers": response.raw_headers})
+        await send({"type": "http.response.body", "body": response.body})
+
+    return app
+
+
+async def _receive() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _send(message: Any) -> None:
+    return None
+
+
+def _drive(app: Any, scopes: Sequence[dict[str, Any]]) -> None:
+    """Run ``app`` on each scope with a receive/send that never wait (no event loop needed)."""
+    for scope in scopes:
+        coro = app(scope, _receive, _send)
+        try:
+            coro.send(None)
+        except StopIteration:
+            continue
+        raise RuntimeError("the app waited")
+
+
+class _ListSink:
+    """Keeps what the middleware hands over (the raw captures the writer gets)."""
+
+    max_body_bytes = 1 << 20
+    checks_url = False
+    checks_content_types = False
+
+    def __init__(self) -> None:
+        self.raw: list[tuple[Any, ...]] = []
+
+    def wants(self, method: str, url: str, route: str | None = None) -> bool:
+        return True
+
+    def body_allowed(self, media_type: str | None) -> bool:
+        return True
+
+    def submit(self, exchange: Any) -> bool:
+        raise AssertionError("the middleware hands raw captures over")
+
+    def submit_raw(self, capture: tuple[Any, ...]) -> bool:
+        self.raw.append(capture)
+        return True
+
+
+def captures(n: int, unique: bool) -> list[tuple[Any, ...]]:
+    """``n`` raw captures as the ASGI middleware hands them over, for GET /items/{i}?q=bench."""
+    from contractdrift.asgi import RecordingMiddleware
+
+    sink = _ListSink()
+    _drive(RecordingMiddleware(_direct_app(unique), sink), [_scope(i, unique) for i in range(n)])
+    return sink.raw
+
+
+def host_cost(n: int = 20000, rounds: int = 5) -> dict[str, float]:
+    """Print (and return) the serving process's CPU time per exchange with full recording, the
+    middleware driven directly (no server, no load: the stable figure), median of ``rounds``:
+
+    * the app alone (the same response, no Starlette routing);
+    * + the middleware's request path (wrapping, teeing, the raw capture, queueing it: CPU time of
+      the thread that runs the app);
+    * + the hand-off to the writer process (the recorder's feeder thread: framing batches, the
+      pipe, the acknowledgements): CPU time of the whole process until everything was written.
+
+    The recorder is the benchmark's (a file, redaction on, ``offload="process"``)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from contractdrift.asgi import RecordingMiddleware
+    from contractdrift.capture.recorder import Recorder
+
+    app = _direct_app(False)
+    spent: dict[str, list[float]] = {"app": [], "middleware": [], "hand-off": [], "writer": []}
+    for _ in range(rounds):
+        scopes = [_scope(i, False) for i in range(n)]
+        t0 = time.thread_time()
+        _drive(app, scopes)
+        spent["app"].append((time.thread_time() - t0) / n * 1e6)
+        with tempfile.TemporaryDirectory() as tmp:
+            recorder = Recorder(str(Path(tmp) / "host.jsonl"), offload="process", queue_size=2 * n)
+            middleware = RecordingMiddleware(app, recorder)
+            _drive(middleware, [_scope(i, False) for i in range(300)])  # the writer process starts
+            recorder.flush()
+            scopes = [_scope(i, False) for i in range(n)]
+            writer_pid = recorder.writer_pid
+            w0 = _proc_cpu(writer_pid)[0] if writer_pid else float("nan")
+            t0, p0 = time.thread_time(), time.process_time()
+            _drive(middleware, scopes)
+            t1 = time.thread_time()
+            recorder.flush()
+            p1 = time.process_time()
+            w1 = _proc_cpu(writer_pid)[0] if writer_pid and recorder.writer_pid == writer_pid else float("nan")
+            recorder.close()
+            stats = recorder.stats
+            if stats.recorded != n + 300 or stats.errors or stats.offload != "process":
+                raise SystemExit(f"host cost: the recorder did not write everything: {stats}")
+        spent["middleware"].append((t1 - t0) / n * 1e6)
+        spent["hand-off"].append((p1 - p0) / n * 1e6)
+        spent["writer"].append((w1 - w0) / n * 1e6)
+    app_us = statistics.median(spent["app"])
+    mw_us = statistics.median(spent["middleware"]) - app_us
+    total_us = statistics.median(spent["hand-off"]) - app_us
+    print(f"host CPU time per exchange, the middleware driven directly (median of {rounds} x {n}; recording "
+          "everything, redaction on, writer process):")
+    print(f"  app alone {app_us:.2f} us; middleware (request path, queueing included) +{mw_us:.2f} us; "
+          f"hand-off to the writer process +{total_us - mw_us:.2f} us; host total +{total_us:.2f} us")
+    writer_us = statistics.median(spent["writer"])
+    print(f"  the writer process meanwhile: {writer_us:.1f} us per exchange (its CPU time from /proc, "
+          f"{1e6 / os.sysconf('SC_CLK_TCK') / n:.1f} us resolution)")
+    return {"app": app_us, "middleware": mw_us, "host": total_us, "writer": writer_us}
 
 
 def writer_cost(n: int = 5000, rounds: int = 5) -> None:
     """Print the writer's cost per exchange (median of ``rounds``), with and without redaction, and
-    per stage: build (raw capture -> exchange), redaction, serialization, the write; and what the
-    host's feeder thread spends per exchange to hand a batch to a writer *process* (pickling)."""
+    per stage: unpacking the batch the writer process receives, build (raw capture -> exchange),
+    redaction, serialization, the write; and the host's share of the hand-off (packing each
+    capture on submit, framing the batch)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import pickle
+    from contractdrift.capture._wire import pack
 
+    assert pack is not None
+    print("writer CPU time per exchange (unpack + build + redact + serialize + write; budget 30 us):")
+    # Timed as the writer process runs: with the cyclic garbage collector off (see _writer_proc).
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _writer_cost(n, rounds)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _writer_cost(n: int, rounds: int) -> None:
     from contractdrift.capture._ids import reserve_ids
     from contractdrift.capture._raw import _LAYOUTS, Backend, _build
+    from contractdrift.capture._wire import decode_message, encode_batch, pack
     from contractdrift.capture.redact import Redactor
     from contractdrift.store.jsonl import JsonlWriter, encode_exchange
 
-    print("writer CPU time per exchange (build + redact + serialize + write; budget 30 us):")
+    assert pack is not None
     for unique in (False, True):
-        items = [_raw_capture(i, unique) for i in range(n)]
+        items = captures(n, unique)
+        batches = [items[k:k + 256] for k in range(0, n, 256)]
         results: dict[str, list[float]] = {"without redaction": [], "with redaction": []}
-        stages: dict[str, list[float]] = {"build": [], "redact": [], "serialize": [], "write": [], "pickle": []}
+        stages: dict[str, list[float]] = {k: [] for k in ("unpack", "build", "redact", "serialize", "write",
+                                                           "pack", "frame")}
         for _ in range(rounds):
+            frames = [encode_batch([pack(item) for item in batch], reserve_ids(len(batch))) for batch in batches]
             for label in results:
                 redactor = Redactor() if label == "with redaction" else None
                 with tempfile.TemporaryDirectory() as tmp:
                     backend = Backend(str(Path(tmp) / "w.jsonl"), redactor=redactor, tags={}, max_body_bytes=1 << 20)
                     t0 = time.process_time()  # CPU time: what the writer spends, whatever else runs
-                    for k in range(0, n, 256):
-                        backend.process(items[k:k + 256], reserve_ids(len(items[k:k + 256])))
+                    for frame in frames:  # what the writer process does with each frame it receives
+                        _, batch_items, ids, resume = decode_message(frame)  # type: ignore[arg-type]
+                        backend.process(batch_items, ids, resume)
                     results[label].append((time.process_time() - t0) / n * 1e6)
                     backend.close()
             # The same work, stage by stage, batch by batch (as the writer does it).
@@ -307,10 +460,15 @@ def writer_cost(n: int = 5000, rounds: int = 5) -> None:
             spent = dict.fromkeys(stages, 0.0)
             with tempfile.TemporaryDirectory() as tmp:
                 writer = JsonlWriter(Path(tmp) / "s.jsonl")
-                for k in range(0, n, 256):
-                    batch = items[k:k + 256]
+                for batch in batches:
                     t0 = time.process_time()
-                    parts = [_LAYOUTS["asgi"](item, 1 << 20) for item in batch]
+                    packed = [pack(item) for item in batch]
+                    tp = time.process_time()
+                    frame = encode_batch(packed, reserve_ids(len(batch)))
+                    tf = time.process_time()
+                    received = decode_message(frame)[1]  # type: ignore[arg-type]
+                    tu = time.process_time()
+                    parts = [_LAYOUTS["asgi"](item, 1 << 20) for item in received]
                     ta = time.process_time()
                     built = [_build(p, "01HZY3J8Q9T7W2M4N6P8R0S2V4", None, {}) for p in parts]
                     t1 = time.process_time()
@@ -320,25 +478,26 @@ def writer_cost(n: int = 5000, rounds: int = 5) -> None:
                     t3 = time.process_time()
                     writer._append_locked(lines, [], None)
                     t4 = time.process_time()
-                    pickle.dumps(("batch", batch, reserve_ids(256), None), protocol=pickle.HIGHEST_PROTOCOL)
-                    t5 = time.process_time()
                     del built
-                    spent["build"] += t1 - t0
+                    spent["pack"] += tp - t0
+                    spent["frame"] += tf - tp
+                    spent["unpack"] += tu - tf
+                    spent["build"] += t1 - tu
                     spent["redact"] += (t2 - t1) - (t1 - ta)
                     spent["serialize"] += t3 - t2
                     spent["write"] += t4 - t3
-                    spent["pickle"] += t5 - t4
                 writer.close()
             for key, seconds in spent.items():
                 stages[key].append(seconds / n * 1e6)
         base = statistics.median(results["without redaction"])
         red = statistics.median(results["with redaction"])
         kind = "all values unique" if unique else "the app's exchange"
+        med = {k: statistics.median(v) for k, v in stages.items()}
         print(f"  {kind:<20} without redaction {base:6.1f} us   with redaction {red:6.1f} us   "
               f"(redaction {red - base:+.1f} us)")
-        print("  " + " " * 20 + " stages: " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in stages.items()
-                                                        if k != "pickle")
-              + f" us; host side with a writer process: pickling {statistics.median(stages['pickle']):.1f} us")
+        print("  " + " " * 20 + " stages: " + ", ".join(f"{k} {med[k]:.1f}" for k in
+                                                        ("unpack", "build", "redact", "serialize", "write"))
+              + f" us; host side: packing on submit {med['pack']:.2f} us, framing {med['frame']:.2f} us")
 
 
 # --- the comparisons ---------------------------------------------------------------------------------
@@ -410,7 +569,8 @@ def main() -> int:
     ap.add_argument("--out", help=argparse.SUPPRESS)
     ap.add_argument("--sample-rate", type=float, default=1.0, help=argparse.SUPPRESS)
     ap.add_argument("--load-worker", help=argparse.SUPPRESS)
-    ap.add_argument("--writer-only", action="store_true", help="only measure the writer's cost per exchange")
+    ap.add_argument("--writer-only", action="store_true",
+                    help="only the CPU figures per exchange (host and writer, no servers)")
     ap.add_argument("--no-proxy", action="store_true", help="skip the recording proxy comparison")
     args = ap.parse_args()
 
@@ -421,6 +581,7 @@ def main() -> int:
         print(json.dumps(asyncio.run(_httpx_load(args.load_worker, args.connections, args.duration))))
         return 0
 
+    host_cost()
     writer_cost()
     if args.writer_only:
         return 0

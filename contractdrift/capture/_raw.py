@@ -23,8 +23,9 @@ from typing import Any
 from ..model import Body, Exchange, Headers, Request, Response
 from ..store.jsonl import JsonlWriter, Position
 from ._ids import IdBlock, id_in_block, new_exchange_id
-from ._tee import BODY_DECODED, BODY_ENCODED, empty_body, openapi_route
-from .asgi import scope_url
+from ._tee import BODY_DECODED, BODY_ENCODED, BODY_IDENTITY, empty_body, openapi_route
+from ._wire import unpack
+from .asgi import request_url
 from .body import BodyBuffer, body_from_bytes, make_body
 from .redact import Redactor
 from .wsgi import environ_url
@@ -67,8 +68,8 @@ def body_from_state(
     if state is None:
         return empty_body(media_type), None
     mode, data, counted, extra, store = state
-    if mode == BODY_DECODED:
-        return data, extra
+    if mode == BODY_DECODED:  # decoded as it streamed: (kept bytes, decoded size, error, truncated)
+        return make_body(data, media_type, total_size=counted, truncated=store), extra
     if mode == BODY_ENCODED:
         buf = BodyBuffer(limit, extra, store=store)
         for chunk in data:
@@ -83,21 +84,6 @@ def body_from_state(
     return make_body(kept, media_type, total_size=total, truncated=True), None
 
 
-def _content_length(headers: tuple[tuple[str, str], ...]) -> int | None:
-    for name, value in headers:
-        if name.lower() == "content-length":
-            return int(value) if value.strip().isdigit() else None
-    return None
-
-
-def _has_body(headers: tuple[tuple[str, str], ...]) -> bool:
-    for name, value in headers:
-        low = name.lower()
-        if (low == "content-length" and value.strip() != "0") or low == "transfer-encoding":
-            return True
-    return False
-
-
 # A layout turns a raw capture into the parts of an exchange, built (and redacted) by _build:
 # (started, duration_ms, method, url, request headers, request body,
 #  (status, headers, body, http_version) or None, source, route, error).
@@ -105,29 +91,91 @@ _Parts = tuple[Any, Any, str, str, Headers, Body, "tuple[int, Headers, Body, str
                "str | None"]
 
 
-def _asgi(raw: tuple[Any, ...], limit: int) -> _Parts:
-    (_, started, duration_ms, method, scope, route_path, req_headers_raw, req_state, req_done, status,
-     resp_headers_raw, resp_state, resp_done, http_version, error) = raw
-    req_headers = _str_headers(req_headers_raw)
-    scope["headers"] = req_headers_raw
-    url = scope_url(scope)
-    req_media = _media(req_headers)
-    if not req_done and (req_state[2] or _has_body(req_headers)):
+_NOTED = {"content-type": 1, "content-length": 2, "transfer-encoding": 3, "content-encoding": 4}
+
+
+def _scan(raw: Sequence[Sequence[bytes]] | None) -> tuple[Headers, str | None, str | None, bool, str | None]:
+    """Raw ASGI headers, decoded in one pass that also notes what the writer needs: (the headers,
+    the first ``Content-Type``, the first ``Content-Length``, whether they announce a body (a
+    non-zero ``Content-Length`` or a ``Transfer-Encoding``), the ``Content-Encoding`` to decode
+    (the last one; ``None`` for none or identity))."""
+    if not raw:
+        return (), None, None, False, None
+    out = []
+    ctype = clen = encoding = None
+    has_body = False
+    noted = _NOTED.get
+    for k, v in raw:
+        name = k.decode("latin-1")
+        value = v.decode("latin-1")
+        out.append((name, value))
+        kind = noted(name.lower())
+        if kind is not None:
+            if kind == 1:
+                if ctype is None:
+                    ctype = value
+            elif kind == 2:
+                if clen is None:
+                    clen = value
+                if value.strip() != "0":
+                    has_body = True
+            elif kind == 3:
+                has_body = True
+            else:
+                enc = value.strip()
+                encoding = None if not enc or enc.lower() == "identity" else enc
+    return tuple(out), ctype, clen, has_body, encoding
+
+
+def _media_of(content_type: str | None) -> str | None:
+    if content_type is None:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
+
+
+def _kept_whole(chunks: Sequence[bytes] | None, encoding: str | None = None) -> tuple[int, Any, int, Any, bool]:
+    """The body state of chunks the middleware kept whole (it did not look at the encoding)."""
+    if not chunks:
+        return (BODY_IDENTITY, (), 0, None, True)
+    size = len(chunks[0]) if len(chunks) == 1 else sum(len(c) for c in chunks)
+    if encoding is not None:
+        return (BODY_ENCODED, chunks, size, encoding, True)
+    return (BODY_IDENTITY, chunks, size, None, True)
+
+
+def _asgi(raw: Sequence[Any], limit: int) -> _Parts:
+    """The ASGI middleware's layout (:meth:`contractdrift.capture.asgi.RecordingMiddleware._finish`).
+
+    A body comes as the chunks kept whole (``None`` for none) or, when the middleware needed a tee
+    (too big, not to be stored), as that tee's body state. Only plain values: a batch may cross the
+    pipe as msgpack, which makes lists of the tuples."""
+    (_, started, duration_ms, method, scheme, server, raw_path, path, query_string, root_path, route_path,
+     req_headers_raw, req_chunks, req_state, req_done, status, resp_headers_raw, resp_chunks, resp_state,
+     resp_done, http_version, error) = raw
+    req_headers, ctype, clen, has_body, _ = _scan(req_headers_raw)
+    url = request_url(scheme, req_headers_raw, server, raw_path, path, query_string)
+    req_media = _media_of(ctype)
+    if req_state is None:
+        req_state = _kept_whole(req_chunks)  # a request body is recorded as sent (never decoded)
+    if not req_done and (req_state[2] or has_body):
         # The app did not read the whole request body: keep what it read, say how big it was.
-        req_body, _ = body_from_state(req_state, req_media, limit, complete=False, size=_content_length(req_headers))
+        size = int(clen) if clen is not None and clen.strip().isdigit() else None
+        req_body, _ = body_from_state(req_state, req_media, limit, complete=False, size=size)
     else:
         req_body, _ = body_from_state(req_state, req_media, limit)
     response = None
     if status is not None:
-        resp_headers = _str_headers(resp_headers_raw)
+        resp_headers, ctype, _, _, encoding = _scan(resp_headers_raw)
         if method == "HEAD":  # the server drops what the app sends to HEAD: the client receives no content
-            body = empty_body(_media(resp_headers))
+            body = empty_body(_media_of(ctype))
         else:
-            body, _ = body_from_state(resp_state, _media(resp_headers), limit, complete=resp_done)
+            if resp_state is None:
+                resp_state = _kept_whole(resp_chunks, encoding)
+            body, _ = body_from_state(resp_state, _media_of(ctype), limit, complete=resp_done)
         response = (status, resp_headers, body, http_version)
     route = None
     if isinstance(route_path, str):
-        root = scope.get("root_path") or ""
+        root = root_path or ""
         if isinstance(root, str):
             route = openapi_route(root + route_path)
     if error is None and status is None:
@@ -176,7 +224,7 @@ def _proxy(raw: tuple[Any, ...], limit: int) -> _Parts:
     return started, duration_ms, method, url, out_headers, req_body, response, "proxy", None, error
 
 
-_LAYOUTS: dict[str, Callable[[tuple[Any, ...], int], _Parts]] = {"asgi": _asgi, "wsgi": _wsgi, "proxy": _proxy}
+_LAYOUTS: dict[str, Callable[[Any, int], _Parts]] = {"asgi": _asgi, "wsgi": _wsgi, "proxy": _proxy}
 
 
 def _build(parts: _Parts, exchange_id: str, redactor: Redactor | None, tags: Mapping[str, str]) -> Exchange:
@@ -236,8 +284,12 @@ class Backend:
         if writer is None and path is not None:
             self.writer = JsonlWriter(path, compress=compress or path.endswith(".gz"), rotate_bytes=rotate_bytes)
 
-    def exchange(self, item: tuple[Any, ...], exchange_id: str | None = None) -> Exchange:
-        """One item -> the redacted, tagged exchange to write (``exchange_id``: its id, else a new one)."""
+    def exchange(self, item: Any, exchange_id: str | None = None) -> Exchange:
+        """One item -> the redacted, tagged exchange to write (``exchange_id``: its id, else a new one).
+
+        An item is a raw capture, a packed one (``bytes``, see ``_wire``) or ``("x", exchange)``."""
+        if type(item) is bytes:
+            item = unpack(item)
         if item[0] == "x":
             ex: Exchange = item[1]
             return ex  # submit() already redacted and tagged it
@@ -249,7 +301,7 @@ class Backend:
         """Where the last batch written ended (``None``: nothing written yet, or in memory)."""
         return self.writer.position if self.writer is not None else None
 
-    def process(self, items: Sequence[tuple[Any, ...]], ids: IdBlock | None = None,
+    def process(self, items: Sequence[Any], ids: IdBlock | None = None,
                 resume: Position | None = None) -> BatchResult:
         """Build, redact, tag and write a batch. ``ids``: the block of ids reserved for it (so that
         a batch sent again gets the same ids); ``resume``: the position after the last batch known
@@ -265,7 +317,7 @@ class Backend:
                 errors += 1
                 error = f"building an exchange: {type(exc).__name__}: {exc}"
                 continue
-            if item[0] != "x":  # truncation of submitted exchanges is counted by submit()
+            if type(item) is bytes or item[0] != "x":  # truncation of submitted exchanges: submit() counts it
                 truncated += ex.request.body.truncated + (ex.response is not None and ex.response.body.truncated)
             batch.append(ex)
         written = 0

@@ -9,7 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ..model import Exchange
 
-__all__ = ["FailureCounter", "MiddlewareBase", "RecorderSink", "header_scrubber", "note_error", "raw_submitter"]
+__all__ = ["FailureCounter", "MiddlewareBase", "RecorderSink", "note_error", "raw_submitter"]
 
 _log = logging.getLogger("contractdrift.capture")
 
@@ -54,19 +54,6 @@ def raw_submitter(recorder: object) -> RawSubmit:
     return submit
 
 
-HeaderScrub = Callable[[Any], Any]
-
-
-def _same(raw: Any) -> Any:
-    return raw
-
-
-def header_scrubber(recorder: object) -> HeaderScrub:
-    """``recorder.scrub_headers`` (credential headers masked on the hot path) or the identity."""
-    scrub = getattr(recorder, "scrub_headers", None)
-    return scrub if callable(scrub) else _same
-
-
 class FailureCounter:
     """Failure accounting for capture front-ends: every failure counted, logged once, never raised."""
 
@@ -95,4 +82,3 @@ class MiddlewareBase(FailureCounter):
         self._checks_url = bool(getattr(recorder, "checks_url", True))
         self._checks_types = bool(getattr(recorder, "checks_content_types", True))
         self._submit = raw_submitter(recorder)
-        self._scrub = header_scrubber(recorder)

@@ -25,7 +25,8 @@ __all__ = ["BODY_DECODED", "BODY_ENCODED", "BODY_IDENTITY", "BodyTee", "RawTee",
 #: Body states handed over by :meth:`RawTee.handover` (first item of the tuple).
 BODY_IDENTITY = 0  # (0, chunks, size, None, store): chunks kept as sent (at most ``limit`` bytes)
 BODY_ENCODED = 1  # (1, chunks, raw_size, content_encoding, store): still encoded, decoded later
-BODY_DECODED = 2  # (2, Body, 0, decode_error, store): a large encoded body, decoded as it streamed
+BODY_DECODED = 2  # (2, kept decoded bytes, decoded size, decode_error, truncated): a large encoded body,
+#                  decoded as it streamed (BodyBuffer.finish); the Body is made by the writer
 
 
 class BodyTee:
@@ -81,18 +82,17 @@ class RawTee:
     chunks while they fit in ``limit``; only when it grows beyond that does it switch to decoding as
     it streams (a :class:`~contractdrift.capture.body.BodyBuffer`, bounded memory), so that the
     recorded decoded ``size`` stays exact. ``store=False`` (content type not on the allow-list)
-    keeps no identity bytes but still counts.
+    keeps no identity bytes but still counts. :meth:`handover` gives plain values only (bytes,
+    ints, strings), never a :class:`Body`: the writer makes that.
     """
 
-    __slots__ = ("buffer", "chunks", "encoding", "kept", "limit", "media_type", "size", "store")
+    __slots__ = ("buffer", "chunks", "encoding", "kept", "limit", "size", "store")
 
-    def __init__(self, limit: int, store: bool = True, encoding: str | None = None,
-                 media_type: str | None = None) -> None:
+    def __init__(self, limit: int, store: bool = True, encoding: str | None = None) -> None:
         self.chunks: list[bytes] = []
         self.limit = limit
         self.store = store
         self.encoding = encoding
-        self.media_type = media_type
         self.kept = 0
         self.size = 0
         self.buffer: BodyBuffer | None = None
@@ -130,8 +130,8 @@ class RawTee:
             return (BODY_IDENTITY, self.chunks, self.size, None, self.store)
         if self.buffer is None:
             return (BODY_ENCODED, self.chunks, self.size, self.encoding, self.store)
-        body = self.buffer.body(self.media_type, complete=complete)
-        return (BODY_DECODED, body, 0, self.buffer.decode_error, self.store)
+        kept, size, truncated = self.buffer.finish(complete)
+        return (BODY_DECODED, kept, size, self.buffer.decode_error, truncated)
 
 
 _EMPTY: dict[str | None, Body] = {}

@@ -192,8 +192,10 @@ class BodyBuffer:
             self.decode_error = f"cannot decode body: {type(exc).__name__}"
             self._decoder = _Identity()
 
-    def body(self, media_type: str | None, *, complete: bool = True) -> Body:
-        """The recorded :class:`Body` (``complete=False``: the stream was closed early)."""
+    def finish(self, complete: bool = True) -> tuple[bytes, int, bool]:
+        """End of the body: (the decoded bytes kept, the decoded size, truncated), all that
+        :meth:`body` needs besides the media type (plain values: picklable, cheap to hand over).
+        ``complete=False``: the stream was closed early. Call once."""
         if complete and self.decode_error is None:
             try:
                 self._keep(self._decoder.flush())
@@ -201,7 +203,12 @@ class BodyBuffer:
                 self.decode_error = f"cannot decode body: {type(exc).__name__}"
         kept = bytes(self._kept[: self.limit])
         truncated = not complete or self.size > len(kept) or self.decode_error is not None
-        return make_body(kept, media_type, total_size=self.size, truncated=truncated)
+        return kept, self.size, truncated
+
+    def body(self, media_type: str | None, *, complete: bool = True) -> Body:
+        """The recorded :class:`Body` (``complete=False``: the stream was closed early). Call once."""
+        kept, size, truncated = self.finish(complete)
+        return make_body(kept, media_type, total_size=size, truncated=truncated)
 
 
 def make_body(

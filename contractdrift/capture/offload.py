@@ -41,6 +41,7 @@ from typing import Any, Literal
 from ..store.jsonl import Position
 from ._ids import IdBlock, reserve_ids
 from ._raw import Backend, BatchResult
+from ._wire import PACKABLE, encode_batch, pack
 from .redact import DEFAULT_REDACTOR, Redactor
 
 __all__ = ["PROCESS_AFTER", "FailureLog", "Offload", "OffloadWriter"]
@@ -53,7 +54,8 @@ OFFLOADS: tuple[str, ...] = ("auto", "process", "thread", "inline")
 _BATCH = 256  # raw captures per batch handed to the writer
 _MAX_RESTARTS = 3  # writer-process deaths in a row (no batch acknowledged between) before the thread
 _START_TIMEOUT = 30.0
-_POLL = 0.005  # seconds between looks at the queue while traffic flows
+_POLL = 0.01  # seconds between looks at the queue while traffic flows
+_FILL = 0.05  # seconds a batch may wait to fill up (fewer, fuller batches: less per-batch cost)
 PROCESS_AFTER = 256  # offload="auto": exchanges written from the thread before the writer process starts
 
 
@@ -87,6 +89,24 @@ class FailureLog:
                                self.label, text)
         except Exception:  # pragma: no cover - last resort, must never raise
             pass
+
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+_PIPE_BYTES = 1 << 20  # Linux's default limit for unprivileged processes (/proc/sys/fs/pipe-max-size)
+
+
+def _grow_pipe(fd: int) -> None:
+    """Make the pipe to the writer hold a whole batch (Linux; elsewhere nothing): with the default
+    64 KiB, sending a batch of 100+ KiB blocks, waits for the writer to read, and wakes up again."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if set_size is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, set_size, _PIPE_BYTES)
 
 
 class _Child:
@@ -137,21 +157,32 @@ class OffloadWriter:
         self._done = threading.Condition(threading.Lock())
         self._write_lock = threading.Lock()
         self._start_lock = threading.Lock()
-        self._pending: collections.deque[tuple[Any, ...]] = collections.deque()
+        self._pending: collections.deque[Any] = collections.deque()  # raw captures, packed or not
+        self._take_lock = threading.Lock()  # taking a batch off the queue (never taken by submit)
         self._wake = threading.Event()
-        self._feeder_idle = False
+        self._feeder_idle = True  # submit() kicks the feeder (starting it first) while this is set
         self._stopping = False
+        self._flushing = 0  # flush() calls waiting (under _done)
         self._feeder: threading.Thread | None = None
         self._child: _Child | None = None
         self._switched = False
         self._position: Position | None = None  # after the last batch acknowledged (or at the first start)
         self._deaths_in_row = 0
         self.restarts = 0
-        self.submitted = self.recorded = self.truncated = self.dropped_queue_full = 0
+        self.recorded = self.truncated = self.dropped_queue_full = 0
         self.helped = 0  # exchanges the feeder wrote itself because the writer process fell behind
-        self._queued = self._processed = 0
+        self.batches = 0  # batches the feeder took off the queue
+        # Accepted = taken off the queue (counted under _take_lock, per batch) + still queued; the
+        # request path only appends to the deque (atomic): no lock, no counter per exchange.
+        self._taken = self._processed = 0
         # "auto" writes from the thread until the recorder proves busy, then from a process.
-        self.mode = "thread" if self.requested == "auto" else self.requested
+        self._set_mode("thread" if self.requested == "auto" else self.requested)
+
+    def _set_mode(self, mode: str) -> None:
+        """Where batches go from now on; with a writer process, ASGI captures are packed as they
+        are submitted (see ``_wire``: bytes in the queue, nothing left to serialize per batch)."""
+        self.mode = mode
+        self._pack = pack if mode == "process" else None
 
     def after_fork(self) -> None:
         """In a forked child: the parent's pending exchanges and writer process stay the parent's
@@ -161,8 +192,19 @@ class OffloadWriter:
         self.reset()
 
     @property
+    def queued(self) -> int:
+        """Exchanges accepted so far (queued, being written or written)."""
+        with self._take_lock:
+            return self._taken + len(self._pending)
+
+    @property
+    def submitted(self) -> int:
+        """Exchanges submitted so far: accepted or dropped because the queue was full."""
+        return self.queued + self.dropped_queue_full
+
+    @property
     def pending(self) -> int:
-        return max(0, self._queued - self._processed)
+        return max(0, self.queued - self._processed)
 
     def add_truncated(self, n: int) -> None:
         if n:
@@ -171,36 +213,58 @@ class OffloadWriter:
 
     # --- the request path ------------------------------------------------------------------------
 
-    def submit(self, item: tuple[Any, ...]) -> bool:
-        """Queue one item (or, inline, write it now); False when the queue is full (counted)."""
+    def submit(self, item: Any) -> bool:
+        """Queue one item (or, inline, write it now); False when the queue is full (counted).
+
+        No lock on the way: ``deque.append`` is atomic, and what was accepted is counted by the
+        feeder, a batch at a time. (Threads submitting at once may overfill the queue by one item
+        each: the bound stays a bound.)"""
+        pending = self._pending
+        if len(pending) >= self.queue_size or self.mode == "inline":
+            return self._submit_slow(item)
+        packer = self._pack
+        if packer is not None and item[0] == PACKABLE:
+            try:  # noqa: SIM105 - contextlib.suppress would cost a context manager per exchange
+                item = packer(item)
+            except (TypeError, ValueError, OverflowError):  # a value msgpack cannot carry: pickled later
+                pass
+        pending.append(item)
+        if self._feeder_idle:
+            self._kick()
+        return True
+
+    def _submit_slow(self, item: tuple[Any, ...]) -> bool:
         if self.mode == "inline":
-            with self._lock:
-                self.submitted += 1
-                self._queued += 1
+            with self._take_lock:
+                self._taken += 1
             self._write([item])
             with self._done:
                 self._processed += 1
             return True
-        pending = self._pending
         with self._lock:
-            self.submitted += 1
-            if len(pending) >= self.queue_size:
-                self.dropped_queue_full += 1
-                return False
-            self._queued += 1
-        pending.append(item)
-        if self._feeder is None:
-            self._start_feeder()
-        elif self._feeder_idle:
-            self._wake.set()
-        return True
+            self.dropped_queue_full += 1
+        return False
 
-    def _start_feeder(self) -> None:
-        with self._start_lock:
-            if self._feeder is None:
-                thread = threading.Thread(target=self._feed, name="contractdrift-recorder", daemon=True)
-                thread.start()
-                self._feeder = thread
+    def _kick(self) -> None:
+        """Wake the feeder, starting it first if needed."""
+        if self._feeder is None:
+            with self._start_lock:
+                if self._feeder is None:
+                    thread = threading.Thread(target=self._feed, name="contractdrift-recorder", daemon=True)
+                    self._feeder_idle = False
+                    thread.start()
+                    self._feeder = thread
+                    return
+        self._wake.set()
+
+    def _take(self, n: int) -> list[tuple[Any, ...]]:
+        """Take up to ``n`` items off the queue, counting them (one lock per batch)."""
+        pending = self._pending
+        pop = pending.popleft
+        with self._take_lock:
+            batch = [pop() for _ in range(min(n, len(pending)))]
+            self._taken += len(batch)
+        return batch
 
     # --- the feeder thread -----------------------------------------------------------------------
 
@@ -208,13 +272,13 @@ class OffloadWriter:
         """Takes batches off the queue and writes them (or hands them to the writer process).
 
         While traffic flows it polls every few milliseconds instead of being woken per exchange, so
-        the request path never signals it; after a second without traffic it sleeps until
-        :meth:`submit` (or :meth:`flush`, :meth:`close`) wakes it.
+        the request path never signals it, and takes a batch once it is full or has waited
+        :data:`_FILL` seconds (at once when :meth:`flush` or :meth:`close` waits); after a second
+        without traffic it sleeps until :meth:`submit` (or :meth:`flush`, :meth:`close`) wakes it.
         """
         pending = self._pending
-        pop = pending.popleft
         wake = self._wake
-        idle_since = 0.0
+        idle_since = last_batch = 0.0
         while True:
             if not pending:
                 if self._stopping:
@@ -232,13 +296,21 @@ class OffloadWriter:
                 wake.clear()
                 continue
             idle_since = 0.0
-            if not self._switched and self.requested == "auto" and self._queued >= PROCESS_AFTER:
+            if len(pending) < _BATCH and not self._flushing and not self._stopping:
+                # Let the batch fill up for up to _FILL seconds (unless flush or close waits): a batch
+                # costs the host and the writer per batch (a write, an acknowledgement, switching
+                # threads), so fewer, fuller batches.
+                waited = time.monotonic() - last_batch
+                if waited < _FILL:
+                    wake.clear()  # (a flush that set it meanwhile is seen at the next look)
+                    wake.wait(min(_POLL, _FILL - waited))
+                    continue
+            last_batch = time.monotonic()
+            if not self._switched and self.requested == "auto" and self._taken + len(pending) >= PROCESS_AFTER:
                 self._switched = True  # decided once: if the process cannot start, it stays a thread
-                self.mode = "process"
-            batch: list[tuple[Any, ...]] = []
-            with contextlib.suppress(IndexError):
-                while len(batch) < _BATCH:
-                    batch.append(pop())
+                self._set_mode("process")
+            batch = self._take(_BATCH)
+            self.batches += 1
             try:
                 if self.mode == "process":
                     self._send(batch, self._help_writer)
@@ -259,10 +331,7 @@ class OffloadWriter:
         pending = self._pending
         if len(pending) <= self.queue_size // 2:
             return
-        extra: list[tuple[Any, ...]] = []
-        with contextlib.suppress(IndexError):
-            while len(extra) < _BATCH:
-                extra.append(pending.popleft())
+        extra = self._take(_BATCH)
         if extra:
             self.helped += len(extra)
             self._write(extra)
@@ -302,6 +371,7 @@ class OffloadWriter:
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, start_new_session=True,
             )
             assert proc.stdin is not None and proc.stdout is not None
+            _grow_pipe(proc.stdin.fileno())
             send = Connection(os.dup(proc.stdin.fileno()), readable=False)
             recv = Connection(os.dup(proc.stdout.fileno()), writable=False)
             proc.stdin.close()
@@ -323,7 +393,7 @@ class OffloadWriter:
             if proc is not None and proc.poll() is None:
                 with contextlib.suppress(OSError):
                     proc.kill()
-            self.mode = "thread"
+            self._set_mode("thread")
             logger.warning(
                 "contractdrift recorder (%s): cannot start the writer process (%s); writing from a thread instead",
                 self.failures.label, f"{type(exc).__name__}: {exc}",
@@ -343,7 +413,7 @@ class OffloadWriter:
                        "exchanges; they go to its replacement (death %d)", self.failures.label, code, in_flight,
                        restarts)
         if self._deaths_in_row >= _MAX_RESTARTS:
-            self.mode = "thread"
+            self._set_mode("thread")
             logger.warning("contractdrift recorder (%s): the writer process died %d times in a row; writing from "
                            "a thread", self.failures.label, self._deaths_in_row)
 
@@ -356,9 +426,8 @@ class OffloadWriter:
         last acknowledged position so that nothing is lost and nothing is written twice.
         """
         ids = reserve_ids(len(batch))
-        try:
-            data = pickle.dumps(("batch", batch, ids, None), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # something unpicklable (a custom front-end): build it here instead
+        data = encode_batch(batch, ids)
+        if data is None:  # something unpicklable (a custom front-end): build it here instead
             self._write(batch, ids)
             return
         resume: Position | None = None
@@ -412,16 +481,22 @@ class OffloadWriter:
         if os.getpid() != self.pid:
             return
         deadline = None if timeout is None else time.monotonic() + timeout
-        self._wake.set()
         with self._done:
-            target = self._queued
-            while self._processed < target:
-                if self._feeder is None or not self._feeder.is_alive():
-                    break
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    break
-                self._done.wait(min(remaining, 0.5) if remaining is not None else 0.5)
+            self._flushing += 1  # the feeder sends what is queued without letting batches fill up
+        try:
+            self._wake.set()
+            target = self.queued
+            with self._done:
+                while self._processed < target:
+                    if self._feeder is None or not self._feeder.is_alive():
+                        break
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        break
+                    self._done.wait(min(remaining, 0.5) if remaining is not None else 0.5)
+        finally:
+            with self._done:
+                self._flushing -= 1
 
     def stop(self, timeout: float | None = 30.0) -> None:
         """Flush, then stop the feeder thread and the writer process."""

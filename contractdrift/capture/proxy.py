@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 
 from ..errors import UsageError
-from ._sink import FailureCounter, RecorderSink, header_scrubber, raw_submitter
+from ._sink import FailureCounter, RecorderSink, raw_submitter
 from ._tee import RawTee
 from .asgi import Receive, Scope, Send
 
@@ -130,7 +130,6 @@ class RecordingProxy(FailureCounter):
         self.client = client
         self._checks_types = bool(getattr(recorder, "checks_content_types", True))
         self._submit = raw_submitter(recorder)
-        self._scrub = header_scrubber(recorder)
         self._host = None if preserve_host else url.netloc.decode("ascii")
         self._timeout = httpx.Timeout(timeout).as_dict()
         # Several small connection pools instead of one: httpcore scans every connection of a pool
@@ -273,7 +272,7 @@ class RecordingProxy(FailureCounter):
                         if not enc or enc.lower() == "identity":
                             enc = None
                         allowed = self.recorder.body_allowed(mt) if self._checks_types else True
-                        resp_tee = RawTee(max_bytes, allowed, enc, mt)
+                        resp_tee = RawTee(max_bytes, allowed, enc)
                     except Exception as exc:
                         self._failed(exc)
                         record = False
@@ -305,10 +304,9 @@ class RecordingProxy(FailureCounter):
         finally:
             if record:
                 try:
-                    scrub = self._scrub
                     self._submit((
                         "proxy", started, (time.perf_counter() - t0) * 1000.0, method, url, self._host,
-                        scrub(headers), req_tee.handover(), status, scrub(resp_headers),
+                        headers, req_tee.handover(), status, resp_headers,
                         resp_tee.handover(complete) if resp_tee is not None else None, complete, http_version,
                         error,
                     ))

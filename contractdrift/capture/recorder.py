@@ -12,10 +12,9 @@ Two ways in:
 * :meth:`Recorder.submit` takes a finished :class:`~contractdrift.model.Exchange` (httpx transports),
   redacts and tags it in the caller's thread, then queues it;
 * :meth:`Recorder.submit_raw` takes a *raw capture* (a plain tuple, see :mod:`._raw`) from the ASGI/WSGI
-  middleware and the proxy. Their hot path only tees body chunks, masks credential headers
-  (:meth:`Recorder.scrub_headers`) and appends the tuple to an in-memory queue; building the
-  exchange, redacting the rest (query, bodies, value patterns), serializing and writing happen in
-  the writer.
+  middleware and the proxy. Their hot path only tees body chunks and appends the tuple to an
+  in-memory queue; building the exchange, redacting it (credential headers, query, bodies, value
+  patterns), serializing and writing happen in the writer, before anything reaches the disk.
 
 Where the writer runs (``offload``, see :mod:`.offload`): ``"thread"`` (the default: a background
 thread), ``"process"`` (a writer process), ``"auto"`` (the thread, then a process once busy: for
@@ -232,11 +231,13 @@ class Recorder:
     @property
     def scrub_headers(self) -> Callable[[Sequence[tuple[Any, Any]]], Sequence[tuple[Any, Any]]]:
         """``scrub_headers(raw)``: headers (``bytes`` or ``str`` pairs) with credential headers
-        masked by name, for the hot path (front-ends call the scrubber itself: no extra layer).
+        masked by name, cheaply (small caches of names and values), for adapters that build
+        exchanges themselves.
 
         ``Authorization``, cookies, API keys and the other secret header names of the redactor are
-        masked here, before a raw capture is queued; the rest of redaction (query, bodies, value
-        patterns in any header) happens in the writer. Returns ``raw`` itself when nothing changed.
+        masked. (Raw captures of the middleware and the proxy are not scrubbed on the request path:
+        the writer redacts them whole, credential headers included, before writing.) Returns ``raw``
+        itself when nothing changed.
         """
         return self._scrub.scrub
 
@@ -262,8 +263,9 @@ class Recorder:
     def submit_raw(self, capture: tuple[Any, ...]) -> bool:
         """Enqueue a raw capture from a capture front-end (see :mod:`contractdrift.capture._raw`).
 
-        The hot path: no parsing, no redaction beyond :meth:`scrub_headers`, which the front-end
-        applied. True when accepted; never raises.
+        The hot path: no parsing, no redaction (the writer redacts everything before writing), no
+        lock (see ``offload.OffloadWriter.submit``). True when accepted;
+        never raises.
         """
         try:
             if self._closed:

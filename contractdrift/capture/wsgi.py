@@ -14,7 +14,7 @@ Per request:
   it read is kept, and the body is recorded as truncated with the ``Content-Length`` as its size.
 * The response iterable is wrapped, not buffered: each chunk is teed as the server pulls it and
   passed on at once. The wrapper's ``close()`` closes the app's iterable (PEP 3333) and then hands
-  a raw capture (environ strings, headers with credentials masked, teed chunks) to
+  a raw capture (environ strings, headers as they are, teed chunks) to
   ``recorder.submit_raw``, which queues it; the exchange is built, redacted and written by the
   recorder's writer (by default a separate process), off the request path. When the
   app's iterable has a length (a list), so does the wrapper, so servers still compute
@@ -258,7 +258,7 @@ class RecordingMiddleware(MiddlewareBase):
                     elif low == "content-encoding" and value.strip().lower() not in ("", "identity"):
                         encoding = value
                 allowed = self.recorder.body_allowed(mt) if self._checks_types else True
-                captured.resp = RawTee(self.recorder.max_body_bytes, allowed, encoding, mt)
+                captured.resp = RawTee(self.recorder.max_body_bytes, allowed, encoding)
                 captured.route = environ_route(environ)
             except Exception as exc:
                 self._failed(exc)
@@ -302,8 +302,8 @@ class RecordingMiddleware(MiddlewareBase):
             self._submit((
                 "wsgi", cap.started, (end - cap.t0) * 1000.0, cap.method,
                 {key: environ[key] for key in _URL_KEYS if key in environ},
-                self._scrub(_request_headers(environ)), cap.req.handover(), cap.content_length,
-                cap.status if resp is not None else None, self._scrub(cap.resp_headers),
+                _request_headers(environ), cap.req.handover(), cap.content_length,
+                cap.status if resp is not None else None, cap.resp_headers,
                 resp.handover(cap.resp_done) if resp is not None else None, cap.resp_done, cap.route, err_text,
             ))
         except Exception as exc:

@@ -251,16 +251,12 @@ def test_recorder_created_before_fork_works_in_children(tmp_path: Path) -> None:
 
 def _raw(i: int, auth: bytes = b"Bearer tok") -> tuple[object, ...]:
     """A raw capture as the ASGI middleware hands it over."""
-    from contractdrift.capture._tee import RawTee
+    from .rawcap import asgi_capture
 
-    req = RawTee(1 << 20)
-    resp = RawTee(1 << 20)
-    resp.feed(b'{"n": %d, "password": "hunter2"}' % i)
-    return ("asgi", time.time(), 1.0, "GET",
-            {"scheme": "http", "server": ("127.0.0.1", 80), "raw_path": b"/items/%d" % i,
-             "query_string": b"token=s3cr3t&n=%d" % i, "root_path": ""},
-            "/items/{id}", [(b"host", b"h"), (b"authorization", auth)], req.handover(), True,
-            200, [(b"content-type", b"application/json")], resp.handover(True), True, "1.1", None)
+    return asgi_capture(raw_path=b"/items/%d" % i, query=b"token=s3cr3t&n=%d" % i,
+                        headers=[(b"host", b"h"), (b"authorization", auth)], route="/items/{id}",
+                        resp_headers=[(b"content-type", b"application/json")],
+                        resp_body=b'{"n": %d, "password": "hunter2"}' % i)
 
 
 @pytest.mark.parametrize("offload", ["process", "thread", "inline"])

@@ -136,20 +136,16 @@ def test_the_twenty_value_exchange_never_reaches_the_file_in_clear(tmp_path: Pat
 
 def _raw_capture(ex: Exchange) -> tuple[object, ...]:
     """The same exchange as the ASGI middleware hands it to the writer (redacted in the writer)."""
-    from contractdrift.capture._tee import RawTee
+    from .rawcap import asgi_capture
 
     path, _, query = ex.request.url.partition("://")[2].partition("/")[2].partition("?")
-    req = RawTee(1 << 20)
-    req.feed(json.dumps(ex.request.body.json).encode())
-    resp = RawTee(1 << 20)
     assert ex.response is not None
-    resp.feed((ex.response.body.text or "").encode())
-    return ("asgi", time.time(), 1.0, "POST",
-            {"scheme": "https", "server": ("api.example.test", 443), "raw_path": ("/" + path).encode(),
-             "query_string": query.encode(), "root_path": ""},
-            None, [(k.lower().encode(), v.encode()) for k, v in ex.request.headers], req.handover(), True,
-            201, [(k.lower().encode(), v.encode()) for k, v in ex.response.headers], resp.handover(True), True,
-            "1.1", None)
+    return asgi_capture(method="POST", scheme="https", server=("api.example.test", 443),
+                        raw_path=("/" + path).encode(), query=query.encode(),
+                        headers=[(k.lower().encode(), v.encode()) for k, v in ex.request.headers],
+                        body=json.dumps(ex.request.body.json).encode(), status=201,
+                        resp_headers=[(k.lower().encode(), v.encode()) for k, v in ex.response.headers],
+                        resp_body=(ex.response.body.text or "").encode())
 
 
 @pytest.mark.parametrize("offload", ["process", "thread"])

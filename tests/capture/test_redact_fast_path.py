@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -23,12 +22,12 @@ from hypothesis import strategies as st
 
 from contractdrift.capture import detect
 from contractdrift.capture._raw import _LAYOUTS, _build, materialize
-from contractdrift.capture._tee import RawTee
 from contractdrift.capture.redact import _VALUE_KEYS, Redactor, mask_value
 from contractdrift.capture.secret_catalog import CATALOG
 from contractdrift.model import Exchange
 from contractdrift.model.json import JSONValue
 
+from .rawcap import asgi_capture
 from .test_redact_detect import CATEGORY_SAMPLES, TWENTY
 
 SALT = b"fast path salt"
@@ -94,17 +93,12 @@ def test_the_json_walk_redacts_what_a_plain_recursive_walk_does(doc: JSONValue) 
 
 
 def _raw_asgi(query: str, header: str, req_doc: Any, resp_doc: Any, error: str | None) -> tuple[Any, ...]:
-    req, resp = RawTee(1 << 20), RawTee(1 << 20)
-    req.feed(json.dumps(req_doc).encode())
-    resp.feed(json.dumps(resp_doc).encode())
-    return ("asgi", time.time(), 1.0, "POST",
-            {"scheme": "http", "server": ("127.0.0.1", 8000), "raw_path": b"/items/7",
-             "query_string": query.encode("latin-1", "replace"), "root_path": ""},
-            "/items/{id}",
-            [(b"host", b"127.0.0.1"), (b"x-note", header.encode("latin-1", "replace")),
-             (b"content-type", b"application/json"), (b"authorization", b"Bearer abcdefgh12345678")],
-            req.handover(True), True, 200, [(b"content-type", b"application/json"), (b"x-trace", b"t-1")],
-            resp.handover(True), True, "1.1", error)
+    return asgi_capture(
+        method="POST", server=("127.0.0.1", 8000), raw_path=b"/items/7", query=query.encode("latin-1", "replace"),
+        headers=[(b"host", b"127.0.0.1"), (b"x-note", header.encode("latin-1", "replace")),
+                 (b"content-type", b"application/json"), (b"authorization", b"Bearer abcdefgh12345678")],
+        body=json.dumps(req_doc).encode(), resp_headers=[(b"content-type", b"application/json"), (b"x-trace", b"t-1")],
+        resp_body=json.dumps(resp_doc).encode(), route="/items/{id}", error=error)
 
 
 @_SETTINGS

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from contractdrift import Recorder
-from contractdrift.capture._tee import RawTee
+from contractdrift.capture._wire import pack
 from contractdrift.store.reader import read_recording
+
+from .rawcap import asgi_capture
 
 N = 4000
 
@@ -23,13 +25,9 @@ N = 4000
 def _raw(i: int) -> tuple[object, ...]:
     """A raw capture as the ASGI middleware hands it over, with a body big enough that a batch
     takes a while to build and write (so that kills land in the middle of batches)."""
-    req, resp = RawTee(1 << 20), RawTee(1 << 20)
-    resp.feed(b'{"n": %d, "password": "hunter2", "blob": "%s"}' % (i, b"x" * 3000))
-    return ("asgi", time.time(), 1.0, "GET",
-            {"scheme": "http", "server": ("127.0.0.1", 80), "raw_path": b"/items/%d" % i,
-             "query_string": b"n=%d" % i, "root_path": ""},
-            "/items/{id}", [(b"host", b"h")], req.handover(), True,
-            200, [(b"content-type", b"application/json")], resp.handover(True), True, "1.1", None)
+    return asgi_capture(raw_path=b"/items/%d" % i, query=b"n=%d" % i, headers=[(b"host", b"h")],
+                        route="/items/{id}", resp_headers=[(b"content-type", b"application/json")],
+                        resp_body=b'{"n": %d, "password": "hunter2", "blob": "%s"}' % (i, b"x" * 3000))
 
 
 def _kill_writers(rec: Recorder, done: threading.Event, kills: list[int]) -> None:
@@ -119,10 +117,8 @@ def test_when_the_writer_process_falls_behind_the_feeder_writes_too(tmp_path: Pa
     path = tmp_path / "helped.jsonl"
     rec = Recorder(path, offload="process", queue_size=1000)
     out = rec._offload
-    for i in range(900):  # queued without waking the feeder (it has not started yet)
-        out._pending.append(_raw(i))
-        out._queued += 1
-        out.submitted += 1
+    for i in range(900):  # queued (packed, as submit() does) without waking the feeder (it has not started yet)
+        out._pending.append(pack(_raw(i)) if pack is not None and i % 2 else _raw(i))
     out._help_writer()
     assert out.helped == 256 and len(out._pending) == 900 - 256 and out.recorded == 256
     out._help_writer()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from contractdrift.capture.asgi import scope_url
 from contractdrift.capture.recorder import CapturePolicy, Recorder
 from contractdrift.capture.wsgi import environ_url
 from contractdrift.model import Exchange
+from contractdrift.store.reader import read_exchanges
 from contractdrift.wsgi import RecordingMiddleware as WsgiMiddleware
 
 from .apps import BIG, make_asgi_app, make_wsgi_app
@@ -24,19 +26,19 @@ from .apps import BIG, make_asgi_app, make_wsgi_app
 PATHS = ["/items/1", "/big", "/api/users/x", "/stream"]
 
 
-def _asgi(recorder: Any, paths: list[str] = PATHS) -> list[httpx.Response]:
+def _asgi(recorder: Any, paths: list[str] = PATHS, headers: dict[str, str] | None = None) -> list[httpx.Response]:
     async def run() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=AsgiMiddleware(make_asgi_app(), recorder))
         async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
-            return [await client.get(p) for p in paths]
+            return [await client.get(p, headers=headers) for p in paths]
 
     return asyncio.run(run())
 
 
-def _wsgi(recorder: Any, paths: list[str] = PATHS[:2]) -> list[httpx.Response]:
+def _wsgi(recorder: Any, paths: list[str] = PATHS[:2], headers: dict[str, str] | None = None) -> list[httpx.Response]:
     transport = httpx.WSGITransport(app=WsgiMiddleware(make_wsgi_app().wsgi_app, recorder))
     with httpx.Client(transport=transport, base_url="http://svc") as client:
-        return [client.get(p) for p in paths]
+        return [client.get(p, headers=headers) for p in paths]
 
 
 @pytest.mark.parametrize("drive", [_asgi, _wsgi])
@@ -175,3 +177,25 @@ def test_urls_reconstructed_from_scope_and_environ() -> None:
     environ = {"wsgi.url_scheme": "http", "SERVER_NAME": "svc", "SERVER_PORT": "8000",
                "SCRIPT_NAME": "/app", "PATH_INFO": "/caf\xc3\xa9", "QUERY_STRING": "x=%20"}
     assert environ_url(environ) == "http://svc:8000/app/caf%C3%A9?x=%20"
+
+
+SECRETS = {"Authorization": "Bearer opaque-abc123XYZ", "Cookie": "sid=s3ss10nv4lue; theme=dark",
+           "X-Api-Key": "k3y-0paque-v4lue"}
+
+
+@pytest.mark.parametrize("offload", ["process", "thread"])
+@pytest.mark.parametrize("drive", [_asgi, _wsgi])
+def test_credential_headers_never_reach_the_file(drive: Any, offload: str, tmp_path: Path) -> None:
+    """The request path masks nothing: the writer masks credential headers by name before writing."""
+    path = tmp_path / "creds.jsonl"
+    recorder = Recorder(path, offload=offload)  # type: ignore[arg-type]
+    assert all(r.status_code == 200 for r in drive(recorder, PATHS[:2], SECRETS))
+    recorder.close()
+    assert recorder.stats.recorded == 2 and recorder.stats.errors == 0
+    text = path.read_text()
+    for secret in ("opaque-abc123XYZ", "s3ss10nv4lue", "k3y-0paque-v4lue"):
+        assert secret not in text
+    for ex in read_exchanges(path):
+        headers = {k.lower(): v for k, v in ex.request.headers}
+        assert headers["authorization"].startswith("Bearer ") and "REDACTED" in headers["authorization"]
+        assert "REDACTED" in headers["cookie"] and "REDACTED" in headers["x-api-key"]

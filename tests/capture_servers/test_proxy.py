@@ -204,3 +204,19 @@ def test_status_codes_and_methods_are_forwarded() -> None:
         assert httpx.get(proxy + "/no/such/route", timeout=10).status_code == 404
     recorder.close()
     assert [e.response.status for e in recorder.exchanges if e.response] == [404, 201, 204, 200, 503, 404]
+
+
+def test_credential_headers_are_masked_by_the_writer_not_on_the_way(tmp_path: Path) -> None:
+    """The upstream gets the client's credentials untouched; the recording has them masked."""
+    out = tmp_path / "creds.jsonl"
+    recorder = Recorder(out, offload="process")
+    secrets = {"Authorization": "Bearer opaque-abc123XYZ", "Cookie": "sid=s3ss10nv4lue", "X-Api-Key": "k3y-0paque"}
+    with uvicorn_server(make_asgi_app()) as upstream, proxy_server(upstream, recorder) as proxy:
+        assert httpx.get(proxy + "/items/3", headers=secrets, timeout=10).status_code == 200
+    recorder.close()
+    assert recorder.stats.recorded == 1 and recorder.stats.errors == 0
+    text = out.read_text()
+    assert "opaque-abc123XYZ" not in text and "s3ss10nv4lue" not in text and "k3y-0paque" not in text
+    (ex,) = read_exchanges(out)
+    headers = dict(ex.request.headers)
+    assert "REDACTED" in headers["authorization"] and "REDACTED" in headers["x-api-key"]
