@@ -59,6 +59,12 @@ _FILL = 0.05  # seconds a batch may wait to fill up (fewer, fuller batches: less
 PROCESS_AFTER = 256  # offload="auto": exchanges written from the thread before the writer process starts
 
 
+
+#: The writer process's program: this package's writer, found on the PYTHONPATH the host sets (the
+#: working directory, which ``-c`` puts first on sys.path, is taken off it first).
+_WRITER_MAIN = ("import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+                "from contractdrift.capture._writer_proc import main; sys.exit(main())")
+
 class FailureLog:
     """Failures counted, the last one kept and the first one logged, all redacted. Never raises."""
 
@@ -367,7 +373,9 @@ class OffloadWriter:
             env = dict(os.environ)
             env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
             proc = subprocess.Popen(
-                [sys.executable, "-m", "contractdrift.capture._writer_proc"],
+                # not `-m`: it would put the host's working directory first on sys.path, where another
+                # `contractdrift` (a checkout, a vendored copy) would shadow the one recording here
+                [sys.executable, "-c", _WRITER_MAIN],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, start_new_session=True,
             )
             assert proc.stdin is not None and proc.stdout is not None

@@ -368,3 +368,26 @@ def test_process_offload_is_opt_in(tmp_path: Path) -> None:
     assert rec.stats.offload == "thread" and rec.writer_pid is None
     rec.close()
     assert rec.stats.recorded == 1000 and rec.stats.errors == 0
+
+
+def test_the_writer_process_is_this_package_even_beside_another_checkout(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host whose working directory holds another `contractdrift` (a checkout, a vendored copy) still
+    gets this package's writer: `python -m` would have put the working directory first."""
+    fake = tmp_path / "contractdrift" / "capture"
+    fake.mkdir(parents=True)
+    (tmp_path / "contractdrift" / "__init__.py").write_text("")
+    (fake / "__init__.py").write_text("")
+    marker = tmp_path / "shadow-writer-ran"
+    (fake / "_writer_proc.py").write_text(
+        f"import pathlib, sys\npathlib.Path({str(marker)!r}).write_text('x')\n"
+        "def main():\n    return 3\nif __name__ == '__main__':\n    sys.exit(main())\n")
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "real.jsonl"
+    rec = Recorder(path, offload="process")
+    for i in range(20):
+        rec.submit_raw(_raw(i))
+    rec.close()
+    assert not marker.exists()
+    assert rec.stats.recorded == 20 and rec.stats.writer_restarts == 0
+    assert len(list(read_exchanges(path))) == 20
