@@ -277,22 +277,26 @@ def _real(errs: _Result) -> bool:
 
 
 def _notices(errs: _Result) -> list[_Err]:
-    """The informational entries of a result. A composition that keeps only the verdict of a
-    subschema (``not``, ``if``, ``contains``, the alternatives it does not report) passes these on:
-    a once-notice fired there is due nowhere else, so dropping it would lose it for the run (and a
-    check cut into units would report it where the serial check did not)."""
+    """The informational entries of a result: a subschema that passed, whose verdict alone a
+    composition keeps (``not``, ``if``, ``contains``, alternatives), passes them on."""
     return [e for e in errs if e[1] in INFORMATIONAL] if errs else []
 
 
-def _with_notices(out: list[_Err], results: list[_Result], reported: list[_Err] | None = None) -> _Result:
-    """``out`` and the notices of the alternatives' ``results`` it does not report already."""
-    seen = {id(e) for e in reported} if reported else None
-    for r in results:
-        if r:
-            for e in r:
-                if e[1] in INFORMATIONAL and (seen is None or id(e) not in seen):
-                    out.append(e)
-    return out or None
+def _failed(errs: _Result) -> _Result:
+    """The result of a subschema that *failed* where only its verdict counts (a ``not``, an ``if``
+    condition, a ``contains`` item, an alternative not reported): its once-notices are given back,
+    due again, and left out. Our validator walks a failing subschema to the end, jsonschema-rs stops
+    at its first failure; a notice met only there would be spent and lost (or, reported, depend on
+    which walker looked), so it waits for a payload that meets its place where it counts."""
+    if not errs:
+        return errs
+    kept = []
+    for e in errs:
+        if e[1] in INFORMATIONAL and len(e) > 8:
+            e[7][0] = e[8]  # the flag as it was before this notice fired
+        else:
+            kept.append(e)
+    return kept or None
 
 
 def _seq(checks: list[_Fn]) -> _Fn:
@@ -932,10 +936,12 @@ class _Compiler:
                 info: list[_Err] = []
                 for i, v in enumerate(inst):
                     r = contains_cell[0](v)
-                    if not _real(r):
+                    if _real(r):
+                        _failed(r)
+                    else:
                         count += 1
-                    if r:
-                        info += _prefix(_notices(r), i)
+                        if r:
+                            info += _prefix(_notices(r), i)
                 if count < lo or (hi is not None and count > hi):
                     return [_err("constraint-violated", contains_at, "contains",
                                  {"matching": count, "min": lo, "max": hi}), *info]
@@ -1063,11 +1069,13 @@ class _Compiler:
         origin = site  # the compiled schema the notice belongs to (check --jobs keeps one per schema)
 
         def once(inst: Any) -> _Result:
-            if done[0] == compiler.epoch:
+            before = done[0]
+            if before == compiler.epoch:
                 return None
             if not getattr(_ASKING, "on", False):  # CompiledSchema.is_valid leaves the notice due
                 done[0] = compiler.epoch
-            return [[[], concept, node, keyword, args, None, origin]]
+            # (the flag and its value before: a failing subschema gives the notice back, see _failed)
+            return [[[], concept, node, keyword, args, None, origin, done, before]]
         return once
 
     def _once_notices(self, nodes: list[Node]) -> list[_Fn]:
@@ -1112,7 +1120,8 @@ class _Compiler:
         def not_(inst: Any) -> _Result:
             r = neg_cell[0](inst)
             if _real(r):
-                return _notices(r) or None
+                _failed(r)
+                return None
             return [_err("not-matched", n, "not", {"value": inst}), *_notices(r)]
         return not_
 
@@ -1123,8 +1132,10 @@ class _Compiler:
 
         def if_(inst: Any) -> _Result:
             r = cond_cell[0](inst)
-            c = else_cell if _real(r) else then_cell
-            out = c[0](inst) if c is not None else None
+            if _real(r):
+                _failed(r)
+                return else_cell[0](inst) if else_cell is not None else None
+            out = then_cell[0](inst) if then_cell is not None else None
             info = _notices(r)
             return (out or []) + info if info else out
         return if_
@@ -1214,23 +1225,24 @@ class _Compiler:
             info: list[_Err] = []
             for i, c in enumerate(cells):
                 r = c[0](inst)
-                if r and not _real(r):
-                    info.extend(r)
-                    r = None
+                if r:
+                    if _real(r):
+                        r = _failed(r)  # its notices given back: only its errors may be reported
+                    else:
+                        info.extend(r)
+                        r = None
                 if r is None:
                     if not one:
-                        return _with_notices(info, results)
+                        return info or None
                     passed.append(i)
                 results.append(r)
             if len(passed) == 1:
-                return _with_notices(info, results)
+                return info or None
             if passed:
-                return _with_notices([_err("several-alternatives-matched", n, "oneOf",
-                                           {"matched": [names[i] or i for i in passed]},
-                                           f"{len(passed)} of {count} oneOf alternatives match; exactly one must"),
-                                      *info], results)
-            out = closest(inst, results)
-            return _with_notices(out + info, results, out)
+                return [_err("several-alternatives-matched", n, "oneOf",
+                             {"matched": [names[i] or i for i in passed]},
+                             f"{len(passed)} of {count} oneOf alternatives match; exactly one must"), *info]
+            return closest(inst, results) + info
 
         if not mapping:
             return plain
@@ -1261,9 +1273,11 @@ class _Compiler:
                 for j in range(count):
                     if j != i:
                         rj = cells[j][0](inst)
-                        if not _real(rj):
+                        if _real(rj):
+                            _failed(rj)
+                        else:
                             others.append(j)
-                        info += _notices(rj)
+                            info += _notices(rj)
                 if others:
                     return [_err("several-alternatives-matched", n, "oneOf",
                                  {"matched": [names[j] or j for j in (i, *others)]},

@@ -168,11 +168,12 @@ def _branch_line(i: int, body: Any) -> str:
 
 
 def test_a_notice_met_inside_a_failing_branch_is_reported_serially_and_in_every_cut() -> None:
-    """The first payload meets the unknown format inside an anyOf branch that fails (the other
-    branch passes): the notice is spent there, so it must be reported there. Before, the serial check
-    dropped it with the branch and never reported it, while a unit starting later reported it: a
-    cut gave another report than the serial check (found on Stripe's drifted responses)."""
-    lines = [_branch_line(i, {"t": i, "n": 1}) for i in range(6)]
+    """The first payloads meet the unknown format only inside an anyOf branch that fails (the other
+    branch passes); later ones pass that branch. Before, the serial check spent the notice on the
+    first payload and never reported it, while a unit starting later reported it: a cut gave another
+    report than the serial check (found on Stripe's drifted responses). Now a failing branch gives
+    the notice back, and every cut reports it where the serial check does."""
+    lines = [_branch_line(i, {"t": i, "n": 1} if i < 3 else {"t": i, "z": 0}) for i in range(6)]
     serial = spec_checker(IN_A_BRANCH)
     for line in lines:
         serial.add(_exchange_line(line.encode()))
