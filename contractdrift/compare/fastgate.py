@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..model import Side
 from . import formats as _fmt
-from .schema_view import NodeGroup, is_null_schema, lone_member
+from .schema_view import NodeGroup, alternatives
 
 if TYPE_CHECKING:
     from .validate import _Compiler
@@ -633,14 +633,7 @@ class _Translator:
         for n in nodes:
             value = n.value
             disc = value.get("discriminator")
-            for kw in ("oneOf", "anyOf"):
-                if not isinstance(value.get(kw), list) or lone_member(value, kw) is not None:
-                    continue
-                members = n.child(kw)
-                assert members is not None
-                branches = [m for m in members.elements() if not is_null_schema(m.value)]
-                if not branches:
-                    continue
+            for kw, branches in alternatives(n):
                 prop = disc.get("propertyName") if isinstance(disc, dict) else None
                 mapping = c._mapping(n, disc, branches) if isinstance(prop, str) and isinstance(disc, dict) else {}
                 refs = [self.ref((b,), False) for b in branches]

@@ -24,6 +24,7 @@ Public API (written once here, for the walker and for payload validators alike):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -301,6 +302,22 @@ def lone_member(value: dict[str, Any], key: str) -> int | None:
         return None
     live = [i for i, m in enumerate(members) if not _is_null_schema(m)]
     return live[0] if len(live) == 1 else None
+
+
+def alternatives(n: Node) -> Iterator[tuple[str, list[Node]]]:
+    """``(keyword, branches)`` of the ``oneOf``/``anyOf`` of schema node ``n`` that are validated as
+    alternatives: not a lone member with null (``[X, {type: null}]``: X, merged into the view), and
+    only the branches that are not the null schema. The validator and the jsonschema-rs gate walk
+    the same ones."""
+    value = n.value
+    for kw in ("oneOf", "anyOf"):
+        if not isinstance(value.get(kw), list) or lone_member(value, kw) is not None:
+            continue
+        members = n.child(kw)
+        assert members is not None
+        branches = [m for m in members.elements() if not is_null_schema(m.value)]
+        if branches:
+            yield kw, branches
 
 
 def _num(v: Any) -> float | None:

@@ -36,7 +36,7 @@ from ..errors import InputError
 from ..model import Side
 from ..spec.node import Node
 from . import formats as _fmt
-from .schema_view import NodeGroup, SchemaView, build_view, lone_member
+from .schema_view import NodeGroup, SchemaView, alternatives, build_view, lone_member
 
 # public as `is_null_schema` once the engine branch lands; its private alias stays, so no edit here
 from .schema_view import _is_null_schema as is_null_schema
@@ -1097,14 +1097,7 @@ class _Compiler:
         for n in nodes:
             value = n.value
             disc = value.get("discriminator")
-            for kw in ("oneOf", "anyOf"):
-                if not isinstance(value.get(kw), list) or lone_member(value, kw) is not None:
-                    continue
-                members = n.child(kw)
-                assert members is not None
-                branches = [m for m in members.elements() if not is_null_schema(m.value)]
-                if not branches:
-                    continue
+            for kw, branches in alternatives(n):
                 out.append(self._alternatives(n, kw, branches, disc if isinstance(disc, dict) else None))
             neg = n.child("not")
             if neg is not None:
