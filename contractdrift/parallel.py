@@ -184,13 +184,21 @@ def fold_units(
     def merge_present(a: Any, b: Any) -> Any:
         return None if a is None or b is None else merge(a, b)
 
-    merger: TreeMerger[Any] = TreeMerger(merge_present)
+    total = _fold_in_order(units, task, merge_present, collector.add, jobs=jobs, mp_context=mp_context)
+    collector.warn()
+    return total
+
+
+def _fold_in_order(units: Sequence[Unit], task: Callable[[Unit], UnitOutcome], merge: Callable[[Any, Any], Any],
+                   collect: Callable[[UnitOutcome], None], *, jobs: int | str, mp_context: str | None) -> Any:
+    """Each unit's outcome, in unit order (on ``jobs`` processes), to ``collect``; their summaries
+    merged with ``merge`` in the fixed tree shape (``None``: no units)."""
+    merger: TreeMerger[Any] = TreeMerger(merge)
     outcomes = run_in_order(units, task, jobs=resolve_jobs(jobs), mp_context=mp_context)
     with contextlib.closing(outcomes):
         for outcome in outcomes:
-            collector.add(outcome)
+            collect(outcome)
             merger.add(outcome.summary)
-    collector.warn()
     return merger.result()
 
 
@@ -714,13 +722,7 @@ def check_traffic(
                 units.append(dataclasses.replace(u, index=len(units)))
     collector = _CheckCollector(origin, progress)
     if dask is None:
-        merger: TreeMerger[Any] = TreeMerger(_merge_parts)
-        outcomes = run_in_order(units, task, jobs=resolve_jobs(jobs), mp_context=mp_context)
-        with contextlib.closing(outcomes):
-            for outcome in outcomes:
-                collector.add(outcome)
-                merger.add(outcome.summary)
-        total = merger.result()
+        total = _fold_in_order(units, task, _merge_parts, collector.add, jobs=jobs, mp_context=mp_context)
     else:
         with _dask_client(dask, jobs) as client:
             total = _check_on_dask(client, traffic if bag else units, task, collector)
