@@ -158,12 +158,7 @@ def test_bad_jobs_and_unit_size_are_usage_errors(archive: Path, capsys: pytest.C
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def dask_client() -> Any:
-    # Two worker processes on loopback TCP (they start in about a second here).
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  host="127.0.0.1") as cluster, distributed.Client(cluster) as client:
-        yield client
+# dask_client: tests/conftest.py (one LocalCluster of two worker processes per session)
 
 
 def test_dask_paths_give_the_jobs_1_document(archive: Path, tmp_path: Path, dask_client: Any) -> None:

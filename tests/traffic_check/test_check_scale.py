@@ -276,12 +276,7 @@ def test_a_killed_worker_fails_the_run(archive: Path, spec_file: Path, tmp_path:
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def dask_client() -> Any:
-    # Two worker processes on loopback TCP.
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  host="127.0.0.1") as cluster, distributed.Client(cluster) as client:
-        yield client
+# dask_client: tests/conftest.py (one LocalCluster of two worker processes per session)
 
 
 def test_dask_gives_the_jobs_1_report(archive: Path, spec_file: Path, tmp_path: Path, dask_client: Any) -> None:
