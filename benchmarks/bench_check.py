@@ -20,6 +20,10 @@ fresh process, measured with ``os.wait4`` (CPU = user + sys, peak RSS):
   bodies with the line, and a lazy body would be decoded there), the URL split and routed. (Before,
   this child iterated ``Exchange`` values and never touched the bodies, which undercounted the
   floor on one read path and overcounted it on the other.)
+- **validation alone**: ``check`` as a whole process, its jsonschema-rs validators wrapped to sum the
+  CPU spent inside them and in compiling them; added to *read + route alone* it is the **floor** of any check on this stack
+  (reading, routing and validating every payload, nothing else), and its ratio to openapi-core the
+  most any such check could reach;
 - **fixed cost**: ``check`` as a whole process on a one-exchange recording (interpreter start,
   imports, spec loading, ``$ref`` check, compilation on first use, report), so that the
   per-exchange rate can be told apart from startup: ``per-exchange rate = (n - 1) / (CPU - fixed CPU)``.
@@ -336,6 +340,38 @@ for ex in RecordingReader(sys.argv[2], warn=False).views():  # check's read path
 print(json.dumps({"n": n, "routed": hits, "bodies": bodies}))
 """
 
+# ``check`` as a whole process, with jsonschema-rs's validators wrapped so that the time spent inside
+# them (the payloads it validates, with the callbacks its schema makes into Python) is summed: that
+# validation alone, added to the read+route floor, bounds what any check on this stack could reach.
+VALIDATION_TIME = r"""
+import json, sys, time
+import jsonschema_rs
+from contractdrift.cli import main
+
+spent = [0.0, 0, 0.0]
+real = jsonschema_rs.Draft202012Validator
+
+
+class Timed:
+    def __init__(self, *args, **kwargs):
+        start = time.process_time()
+        self.inner = real(*args, **kwargs)
+        spent[2] += time.process_time() - start
+
+    def is_valid(self, instance):
+        start = time.process_time()
+        try:
+            return self.inner.is_valid(instance)
+        finally:
+            spent[0] += time.process_time() - start
+            spent[1] += 1
+
+
+jsonschema_rs.Draft202012Validator = Timed
+code = main(["check", sys.argv[2], "--spec", sys.argv[1], "--format", "json", "-o", sys.argv[3]])
+print(json.dumps({"code": code, "seconds": spent[0], "calls": spent[1], "compile": spent[2]}))
+"""
+
 FLAGGED = r"""
 import json, sys
 from contractdrift.compare.traffic import SpecChecker
@@ -372,6 +408,7 @@ def bench(name: str, spec: Path, args: argparse.Namespace, report: Callable[[str
                                  "--format", "json", "-o", str(Path(tmp) / "report-one.json")])
         rr = run_child(READ_ROUTE, str(spec), str(good))
         out["read_route"] = rr
+        out["validation"] = run_child(VALIDATION_TIME, str(spec), str(good), str(Path(tmp) / "report-timed.json"))
         out["false_rejections"] = run_child(FLAGGED, str(spec), str(good)).get("out")
         out["caught"] = run_child(FLAGGED, str(spec), str(bad)).get("out")
         out["injected"] = injected
@@ -412,6 +449,20 @@ def bench(name: str, spec: Path, args: argparse.Namespace, report: Callable[[str
     floor = rate(out["contractdrift"]) / rate(out["read_route"])
     out["share_of_read_route"] = floor
     report(f"  contractdrift rate / read+route rate: {floor:.2f} (goal >= 0.5)")
+    timed = out["validation"].get("out") or {}
+    if "seconds" in timed and "error" not in out["read_route"]:
+        # Any check on this stack reads and routes every exchange and validates its payload: with
+        # nothing else (no spec translation, no compile, no bookkeeping, no report) its CPU is the sum.
+        bound = out["read_route"]["cpu"] + timed["seconds"] + timed["compile"]
+        out["floor_cpu"] = bound
+        report(f"  {'jsonschema-rs validation inside check':<38} {timed['seconds']:>10.2f} s CPU  "
+               f"({timed['calls']:,} payloads, {1e6 * timed['seconds'] / max(1, timed['calls']):.1f} µs each; "
+               f"compiling its schema {timed['compile']:.2f} s)")
+        report(f"  {'floor: read+route + that validation':<38} {n / bound:>10,.0f} exchanges/CPU-s")
+        if "openapi_core" in out and "error" not in out["openapi_core"]:
+            out["floor_ratio"] = rate(out["openapi_core"]) and (n / bound) / rate(out["openapi_core"])
+            report(f"  ratio the floor / openapi-core: {out['floor_ratio']:.1f}x (the most any check on this "
+                   f"stack reaches here)")
     return out
 
 

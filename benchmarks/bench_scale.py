@@ -10,6 +10,9 @@ Run: ``.venv/bin/python benchmarks/bench_scale.py [--exchanges 100000] [--runs 3
    ``contractdrift infer RECORDING -o out.yaml`` on the same 100k-exchange, ~101 MB recording
    (``bench_infer.write_recording``), alternating, each run in a fresh process; best of ``--runs``.
    Wall time, CPU time (user + sys of the child) and peak RSS come from ``os.wait4``.
+   The **floor** beside them: the current code reading, routing and templating every exchange and
+   parsing its query, with no fold (``_FLOOR``); it bounds what any fold could reach, and the JSON
+   values of the recording turn the rest of the 5x budget into nanoseconds per value.
 2. **Memory flat.** The current code on 1/4, 1x and 3x the exchanges: peak RSS should not grow.
 3. **Every core.** The 100k recording is repeated to ``--gb`` GB (in the temp dir, deleted after)
    and ``infer --jobs 1`` and ``--jobs 2`` are timed on it; the two documents must be identical.
@@ -83,6 +86,74 @@ def run_child(code_root: Path, args: list[str], cwd: Path, ok: tuple[int, ...] =
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": rss_kb / 1024}
 
 
+# The floor under any fold: the current code reads every exchange the way ``infer`` reads it (the
+# unit reader, response and request bodies decoded), splits its URL, names its operation (the
+# templater) and parses its query -- everything ``infer`` does before it folds, and nothing after.
+_FLOOR = """
+import sys
+from contractdrift._gcpause import _gc_paused
+from contractdrift.infer import InferOptions
+from contractdrift.infer.inferred import parse_query
+from contractdrift.infer.templating import Templater
+from contractdrift.model import split_url
+from contractdrift.store.partition import UnitReader, partition
+
+templater = Templater(InferOptions())
+ops = {}
+with _gc_paused():
+    for unit in partition([sys.argv[1]]):
+        for ex in UnitReader(unit):
+            path, query = split_url(ex.request.url)
+            template, _ = templater.template(path)
+            key = (ex.request.method.upper(), template)
+            ops[key] = ops.get(key, 0) + 1
+            parse_query(query)
+            ex.request.headers, ex.request.body.json
+            if ex.response is not None:
+                ex.response.headers, ex.response.body.json
+print(sum(ops.values()))
+"""
+
+
+def run_floor(rec: Path, cwd: Path) -> dict[str, Any]:
+    """:data:`_FLOOR` as a child process, with the current code: wall, CPU (user + sys), peak RSS."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", _FLOOR, str(rec)], cwd=cwd, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"the read+route floor failed: {err[-2000:]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
+
+
+def json_values(rec: Path) -> int:
+    """JSON values ``infer`` folds: every value of every body, header list, path and query parameter
+    (a container counts once, as do its members), counted once in this process (not timed)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    def count(v: Any) -> int:
+        if isinstance(v, dict):
+            return 1 + sum(count(x) for x in v.values())
+        if isinstance(v, list):
+            return 1 + sum(count(x) for x in v)
+        return 1
+
+    total = 0
+    with rec.open("rb") as fh:
+        for line in fh:
+            ex = json.loads(line)
+            if "request" not in ex:
+                continue
+            for side in (ex["request"], ex.get("response") or {}):
+                total += len(side.get("headers") or ()) + count((side.get("body") or {}).get("json"))
+            url = urlsplit(ex["request"]["url"])
+            total += len(parse_qsl(url.query)) + url.path.count("/")
+    return total
+
+
 def best(results: list[dict[str, Any]]) -> dict[str, Any]:
     return {"wall": min(r["wall"] for r in results), "cpu": min(r["cpu"] for r in results),
             "rss_mb": max(r["rss_mb"] for r in results)}
@@ -98,12 +169,23 @@ def one_core(tmp: Path, rec: Path, n: int, runs: int, baseline: Path) -> dict[st
             out[name].append(r)
             print(f"  run {i + 1} {name:8}: {r['wall']:6.2f} s wall, {r['cpu']:6.2f} s CPU, "
                   f"{r['rss_mb']:5.0f} MB peak, {n / r['wall']:8,.0f} exchanges/s (load {r['load']})")
-    b, c = best(out["baseline"]), best(out["current"])
+    floors = [run_floor(rec, tmp) for _ in range(runs)]
+    b, c, f = best(out["baseline"]), best(out["current"]), best(floors)
     ratio_wall, ratio_cpu = b["wall"] / c["wall"], b["cpu"] / c["cpu"]
     print(f"  baseline {b['wall']:.2f} s wall / {b['cpu']:.2f} s CPU ({n / b['wall']:,.0f} ex/s); "
           f"current {c['wall']:.2f} s / {c['cpu']:.2f} s ({n / c['wall']:,.0f} ex/s): "
           f"{ratio_wall:.2f}x wall, {ratio_cpu:.2f}x CPU")
-    return {"baseline": b, "current": c, "speedup_wall": ratio_wall, "speedup_cpu": ratio_cpu, "runs": out}
+    # What is left for folding if infer is to be 5x the baseline: the baseline's CPU / 5, less the floor.
+    values = json_values(rec)
+    budget = b["cpu"] / 5 - f["cpu"]
+    print(f"  floor (read + route + template + query, no fold), best of {runs}: {f['cpu']:.2f} s CPU = "
+          f"{b['cpu'] / f['cpu']:.2f}x the baseline at most, with a fold that costs nothing")
+    print(f"  for 5x, the fold of {values:,} JSON values would have {budget:.3f} s: "
+          f"{1e9 * budget / values:.1f} ns per value (the current fold: "
+          f"{1e9 * (c['cpu'] - f['cpu']) / values:.0f} ns per value)")
+    return {"baseline": b, "current": c, "floor": f, "speedup_wall": ratio_wall, "speedup_cpu": ratio_cpu,
+            "floor_speedup": b["cpu"] / f["cpu"], "values": values, "fold_budget_ns": 1e9 * budget / values,
+            "fold_ns": 1e9 * (c["cpu"] - f["cpu"]) / values, "runs": out}
 
 
 def memory(tmp: Path, n: int) -> dict[str, Any]:
@@ -221,6 +303,8 @@ def main() -> None:
         one = figures["one_core"]
         print(f"  one core: {one['speedup_wall']:.2f}x wall, {one['speedup_cpu']:.2f}x CPU vs {args.baseline} "
               f"-- goal 5x: {'PASS' if one['speedup_cpu'] >= 5 else 'MISS'}")
+        print(f"  one core, the floor without any fold: {one['floor_speedup']:.2f}x CPU; 5x leaves the fold "
+              f"{one['fold_budget_ns']:.1f} ns per JSON value (it spends {one['fold_ns']:.0f})")
     if "memory" in figures:
         rss = [v["rss_mb"] for v in figures["memory"].values()]
         print(f"  peak memory {min(rss):.0f}-{max(rss):.0f} MB from {args.exchanges // 4:,} to {3 * args.exchanges:,} "
