@@ -6,9 +6,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
+from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["_gc_paused"]
+__all__ = ["_frozen_heap", "_gc_paused"]
 
 _GC_LOCK = threading.Lock()
 _gc_pauses = 0
@@ -35,3 +36,19 @@ def _gc_paused() -> Any:
             _gc_pauses -= 1
             if _gc_pauses == 0 and _gc_was_enabled:
                 gc.enable()
+
+
+@contextlib.contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Leave what exists now (the parsed specs: millions of objects) out of garbage collection while
+    comparing, checking or rendering: otherwise every full collection walks them again, a quarter of
+    ``diff``'s time on a large pair and 8% of a ``check`` against Stripe's spec. Nothing is leaked: the
+    objects are handed back to the collector afterwards."""
+    if gc.get_freeze_count() or not gc.isenabled():  # the caller manages the collector: leave it be
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

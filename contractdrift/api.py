@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
+from ._gcpause import _frozen_heap
 from .model import Finding, JSONValue, Report, Severity
 
 if TYPE_CHECKING:
@@ -598,23 +599,6 @@ def diff_exit_code(report: Report, fail_on: Severity, *, observed_only: bool = F
     if observed_only:
         hits = tuple(f for f in hits if affected(f) > 0)
     return 1 if hits else 0
-
-
-@contextlib.contextmanager
-def _frozen_heap() -> Iterator[None]:
-    """Leave what exists now (the parsed specs: millions of objects) out of garbage collection while
-    comparing: otherwise every full collection walks them again, a quarter of ``diff``'s time on a
-    large pair. Nothing is leaked: the objects are handed back to the collector afterwards."""
-    import gc
-
-    if gc.get_freeze_count() or not gc.isenabled():  # the caller manages the collector: leave it be
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 @contextlib.contextmanager
@@ -1259,7 +1243,6 @@ def check(
 
     from .compare.rules import REGISTRY, load_families
     from .errors import UsageError
-    from .spec.refcheck import check_refs
     from .store.runner import resolve_jobs
 
     scaled = dask is not None or resolve_jobs(jobs) > 1
@@ -1283,6 +1266,21 @@ def check(
     day = today or _dt.date.today()
     checker = spec_checker(spec, allow_remote_refs=allow_remote_refs, cwd=cwd,
                            redaction_salt=_recording_salt(traffic), **options)
+    with _frozen_heap():  # the spec and the compiled checker live as long as the run: no collection walks them
+        return _check_recordings(checker, traffic, spec, overrides, ignore, level, day, strict=strict,
+                                 stdin=stdin, scaled=scaled, jobs=jobs, dask=dask, unit_size=unit_size,
+                                 progress=progress, allow_remote_refs=allow_remote_refs, cwd=cwd, options=options)
+
+
+def _check_recordings(checker: SpecChecker, traffic: Any, spec: Any, overrides: Mapping[str, Severity | None],
+                      ignore: Iterable[str] | str | os.PathLike[str] | None, level: Any, day: Any, *,
+                      strict: bool, stdin: Any, scaled: bool, jobs: int | str, dask: Any,
+                      unit_size: int | None, progress: Callable[[int], None] | None, allow_remote_refs: bool,
+                      cwd: str | None, options: dict[str, Any]) -> Report:
+    """:func:`check` once its checker is compiled: read (or fan out), check, report."""
+    from ._gcpause import _gc_paused
+    from .spec.refcheck import check_refs
+
     loaded = checker.spec
     warnings: list[str] = [*getattr(loaded, "warnings", []), *check_refs(loaded).warnings]  # type: ignore[arg-type]
     sources = _TrafficSources(traffic, strict=strict, stdin=stdin)
@@ -1295,12 +1293,11 @@ def check(
                 checker, traffic, spec, options=options, jobs=jobs, dask=dask, strict=strict,
                 unit_bytes=unit_size or UNIT_BYTES, progress=progress, allow_remote_refs=allow_remote_refs, cwd=cwd)
         else:
-            from ._gcpause import _gc_paused
-
             with _gc_paused():  # the checker builds no cycles: the collector would only walk the payloads
                 checker.add_all(sources.views(), progress=progress)
-        findings = checker.findings()
-        coverage = checker.coverage()
+        with _gc_paused():  # nor do findings and coverage (values and dicts)
+            findings = checker.findings()
+            coverage = checker.coverage()
     warnings += (read_warnings if scaled else sources.warnings()) + _check_warnings(checker)
     findings, notes = _apply_policy(findings, overrides, ignore, level, day)
     meta = {"command": "check", "spec": loaded.root.display,  # type: ignore[attr-defined]

@@ -585,6 +585,7 @@ def _check_expectations(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from . import api
+    from ._gcpause import _frozen_heap
     from .errors import UsageError
     from .model import Severity
     from .report import iter_render
@@ -614,7 +615,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
-    _emit(args, iter_render(report, args.format, rules=api.rules(), color=_use_color(args), fail_on=fail_on))
+    with _frozen_heap():  # rendering allocates; no collection need walk the spec and the checker
+        _emit(args, iter_render(report, args.format, rules=api.rules(), color=_use_color(args), fail_on=fail_on))
     return report.exit_code(fail_on)
 
 
