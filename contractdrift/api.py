@@ -1008,15 +1008,24 @@ def _expand_traffic(source: str) -> list[str]:
     return hits
 
 
+def _traffic_urls(traffic: Any) -> list[str]:
+    """The fsspec URLs (``s3://...``, ``file://...``) among ``traffic``'s paths."""
+    items = [traffic] if isinstance(traffic, (str, os.PathLike)) else traffic
+    if not isinstance(items, (list, tuple)):
+        return []
+    return [os.fspath(i) for i in items if isinstance(i, (str, os.PathLike)) and "://" in os.fspath(i)]
+
+
 def _recording_salt(traffic: Any) -> bytes | None:
     """The key of the stand-ins for redacted examples in a report, from the recording files themselves
-    (their sizes, first and last 64 KB): the same recording gives the same report bytes, run after run
-    and with any ``jobs``, while a reader of the report without the recording cannot test guesses of a
-    redacted value. ``None`` (a random key) for standard input, URLs and exchanges in memory."""
+    (their sizes, first and last 64 KB): the same recording gives the same report bytes, run after run,
+    with any ``jobs`` and on Dask, read from a path or from a URL (fsspec), while a reader of the
+    report without the recording cannot test guesses of a redacted value. ``None`` (a random key) for
+    standard input, a Dask bag and exchanges in memory."""
     import hashlib
 
-    from .errors import InputError
-    from .store.reader import recording_files
+    from .errors import InputError, UsageError
+    from .store.partition import _open, _size, is_url, source_files
 
     items = [traffic] if isinstance(traffic, (str, os.PathLike)) else traffic
     if not isinstance(items, (list, tuple)):
@@ -1028,16 +1037,18 @@ def _recording_salt(traffic: Any) -> bytes | None:
             if not isinstance(item, (str, os.PathLike)):
                 return None
             path = os.fspath(item)
-            if path == "-" or "://" in path:
+            if path == "-":
                 return None
-            for source in (f for p in _expand_traffic(path) for f in recording_files(p)):
-                with open(source, "rb") as fh:
-                    size = os.fstat(fh.fileno()).st_size
+            sources = source_files(path) if is_url(path) else [
+                str(f) for p in _expand_traffic(path) for f in source_files(p)]
+            for source in sources:
+                size = _size(source)
+                with _open(source) as fh:
                     head = fh.read(sample)
                     fh.seek(max(size - sample, len(head)))
                     tail = fh.read(sample)
                 key.update(b"%d:%d:%d:" % (size, len(head), len(tail)) + head + tail)
-    except (OSError, ValueError, InputError):  # unreadable, not matched: the reader says so, with its place
+    except (OSError, ValueError, InputError, UsageError):  # unreadable, no fsspec: the reader says so, with its place
         return None
     return key.digest()
 
@@ -1245,7 +1256,12 @@ def check(
     from .errors import UsageError
     from .store.runner import resolve_jobs
 
-    scaled = dask is not None or resolve_jobs(jobs) > 1
+    urls = _traffic_urls(traffic)
+    if urls and expect is not None:
+        raise UsageError(f"check: reading traffic from a URL ({urls[0]}) is not supported with --expect yet; "
+                         "copy the recording to a local file")
+    # URLs are read the way --jobs reads (fsspec, in units), here on one process when jobs is 1
+    scaled = dask is not None or resolve_jobs(jobs) > 1 or bool(urls)
     if scaled and expect is not None:
         raise UsageError("check: --jobs/--dask are not supported with --expect yet (the three-way check runs "
                          "on one core); drop --jobs/--dask")

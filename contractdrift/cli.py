@@ -260,7 +260,8 @@ def _scale_options(p: argparse.ArgumentParser) -> None:
                         "(default 1)")
     p.add_argument("--dask", metavar="ADDRESS",
                    help="run on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a "
-                        "LocalCluster (needs the dask extra); recordings may then be fsspec URLs (s3://...)")
+                        "LocalCluster (needs the dask extra). Recordings may be fsspec URLs (s3://..., file://...) "
+                        "with or without it")
     p.add_argument("--unit-size", default=None, metavar="BYTES",
                    help="size of the units large recordings are cut into (default 32M; K, M, G suffixes): "
                         "byte ranges of JSON Lines, gzip members of contractdrift's own .gz files")

@@ -254,6 +254,23 @@ def test_expect_and_stdin_refuse_jobs(archive: Path, spec_file: Path, tmp_path: 
     assert "--jobs 'many'" in capsys.readouterr().err
 
 
+def test_urls_are_read_on_one_process_too(archive: Path, spec_file: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """``check file://...`` without --jobs reads through fsspec as --jobs does: the same report as the
+    local path (but the traffic's name); with --expect, a clear refusal instead of "no such file"."""
+    pytest.importorskip("fsspec")
+    rec = archive / "traffic.1.jsonl"
+    code, local = check_cli(tmp_path, str(rec), "--spec", str(spec_file), name="local")
+    code_url, url = check_cli(tmp_path, "file://" + str(rec), "--spec", str(spec_file), name="url")
+    assert code == code_url == 1
+    assert url == local.replace(str(rec).encode(), b"file://" + str(rec).encode())
+    pact = tmp_path / "pact.json"
+    pact.write_text(json.dumps({"consumer": {"name": "c"}, "provider": {"name": "p"}, "interactions": [],
+                                "metadata": {"pactSpecification": {"version": "3.0.0"}}}))
+    assert main(["check", "file://" + str(rec), "--spec", str(spec_file), "--expect", str(pact)]) == 2
+    assert "from a URL (file://" in capsys.readouterr().err
+
+
 class KillingCheckTask(CheckTask):
     def __call__(self, unit: Unit, lines: Any = None) -> UnitOutcome:
         if unit.index == 6:

@@ -166,3 +166,32 @@ def test_redacted_examples_are_the_same_run_after_run_and_with_jobs(tmp_path: Pa
     assert render(first, "json") == render(again, "json")
     assert render(contractdrift.check(a, spec=doc, jobs=2, unit_size=1024), "json") == render(first, "json")
     assert example(contractdrift.check(b, spec=doc)) != example(first)
+
+
+def test_redacted_examples_are_the_same_read_from_a_url(tmp_path: Path) -> None:
+    """A recording read through fsspec (``file://``, ``memory://`` standing in for object storage) keys
+    its stand-ins by its content as a local path does: the same report bytes either way."""
+    fsspec = pytest.importorskip("fsspec")
+    from contractdrift.report import render
+
+    doc = spec({"/u": {"get": {"responses": {"200": ok({"type": "object", "properties": {"id": {"type": "integer"}}})}}}})
+    rows = [ex("GET", "/u", resp={"id": i, "api_token": "sk_live_51Habcdefghijklmnop"}) for i in range(30)]
+    data = "".join(json.dumps(r.to_dict()) + "\n" for r in rows).encode()
+    local = tmp_path / "a.jsonl"
+    local.write_bytes(data)
+    memory = fsspec.filesystem("memory")
+    with memory.open("/salt-test/a.jsonl", "wb") as fh:
+        fh.write(data)
+    def rendered(traffic: Any) -> Any:  # the report but the name of the traffic
+        text = render(contractdrift.check(traffic, spec=doc), "json")
+        assert "sk_live_51Habcdefghijklmnop" not in text and "api_token" in text
+        doc_out = json.loads(text)
+        del doc_out["meta"]["traffic"]
+        return doc_out
+
+    try:
+        expected = rendered(local)
+        for url in ("file://" + str(local), "memory://salt-test/a.jsonl", "memory://salt-test"):
+            assert rendered(url) == expected, url
+    finally:
+        memory.rm("/salt-test", recursive=True)
