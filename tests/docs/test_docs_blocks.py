@@ -137,10 +137,25 @@ def _run_cli(argv: list[str]) -> tuple[int, str]:
     return code, out.getvalue() + err.getvalue()
 
 
+_RAN: dict[str, int] = {}  # page -> how many of its blocks this process has run (or skipped), in order
+
+
 @pytest.mark.parametrize("block", ALL, ids=[f"{b.page}:{b.line}:{b.lang}" for b in ALL])
 def test_docs_block(block: Block, scratch: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = [b for b in ALL if b.page == block.page]
+    at = page.index(block)
+    # A page's blocks build on each other (its namespace, the files its commands write). Where they are
+    # not all run here in order (pytest -n: they are spread over workers), the earlier ones run first.
+    for earlier in page[_RAN.get(block.page, 0):at]:
+        if earlier.skip is None:
+            _run_block(earlier, scratch, monkeypatch)
+    _RAN[block.page] = at + 1
     if block.skip is not None:
         pytest.skip(f"{block.page}:{block.line}: {block.skip}")
+    _run_block(block, scratch, monkeypatch)
+
+
+def _run_block(block: Block, scratch: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(scratch)
     if block.lang in ("yaml", "yml"):
         list(yaml.safe_load_all(block.code))
