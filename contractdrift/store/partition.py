@@ -73,10 +73,26 @@ def _fsspec() -> Any:
     return fsspec
 
 
+def _url_fs(url: str) -> tuple[Any, str]:
+    """fsspec's filesystem and path for ``url``: a usage error when the filesystem's package is
+    missing (``s3://`` without s3fs), an input error for a protocol fsspec does not know."""
+    fsspec = _fsspec()
+    try:
+        fs, path = fsspec.core.url_to_fs(url)
+    except ImportError as exc:
+        protocol = url.split("://", 1)[0]
+        raise UsageError(f"reading {protocol}:// URLs: {str(exc).strip() or 'a package is missing'} "
+                         "(fsspec's filesystem for it)") from None
+    except ValueError as exc:
+        raise InputError(f"cannot read recording: {exc}", file=url) from None
+    return fs, str(path)
+
+
 def _open(path: str) -> IO[bytes]:
     if is_url(path):
+        fs, p = _url_fs(path)
         try:
-            fh: IO[bytes] = _fsspec().open(path, "rb").open()
+            fh: IO[bytes] = fs.open(p, "rb")
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read recording: {exc}", file=path) from exc
         return fh
@@ -88,8 +104,11 @@ def _open(path: str) -> IO[bytes]:
 
 def _size(path: str) -> int:
     if is_url(path):
-        fs, p = _fsspec().core.url_to_fs(path)
-        return int(fs.size(p))
+        fs, p = _url_fs(path)
+        try:
+            return int(fs.size(p))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read recording: {exc}", file=path) from exc
     return os.path.getsize(path)
 
 
@@ -98,7 +117,7 @@ def source_files(source: str | os.PathLike[str]) -> list[str]:
     text = os.fspath(source)
     if not is_url(text):
         return [str(p) for p in recording_files(text)]
-    fs, root = _fsspec().core.url_to_fs(text)
+    fs, root = _url_fs(text)
     try:
         is_dir = fs.isdir(root)
     except OSError as exc:

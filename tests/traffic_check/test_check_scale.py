@@ -271,6 +271,25 @@ def test_urls_are_read_on_one_process_too(archive: Path, spec_file: Path, tmp_pa
     assert "from a URL (file://" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_unreadable_urls_are_one_line_errors(spec_file: Path, tmp_path: Path, jobs: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A protocol fsspec does not know, its filesystem package missing (s3fs), a file that is not
+    there: exit 2 and one line naming the URL, from check and infer alike -- never a traceback."""
+    import importlib.util
+
+    pytest.importorskip("fsspec")
+    cases = [("foo://bucket/traffic.jsonl", "foo://bucket/traffic.jsonl: cannot read recording: Protocol not known"),
+             ("memory://no-such/traffic.jsonl", "memory://no-such/traffic.jsonl: no such file or directory")]
+    if importlib.util.find_spec("s3fs") is None:
+        cases.append(("s3://bucket/traffic.jsonl", "reading s3:// URLs: Install s3fs"))
+    for url, message in cases:
+        for argv in (["check", url, "--spec", str(spec_file)], ["infer", url, "-o", str(tmp_path / "out.yaml")]):
+            assert main([*argv, "--jobs", jobs]) == 2, argv
+            err = capsys.readouterr().err
+            assert message in err and len(err.strip().splitlines()) == 1, (argv, err)
+
+
 class KillingCheckTask(CheckTask):
     def __call__(self, unit: Unit, lines: Any = None) -> UnitOutcome:
         if unit.index == 6:
