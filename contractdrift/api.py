@@ -1159,7 +1159,7 @@ def spec_checker(spec: Any, *, allow_remote_refs: bool = False, cwd: str | None 
 
 def _example_redactor(salt: bytes | None = None) -> Callable[[str | None, JSONValue], JSONValue]:
     """What a checker passes an example through before a finding shows it: the recorder's redaction
-    rules (a secret field name masks the value; value patterns are redacted in text and JSON), with
+    rules (a secret field or header name masks the value; value patterns are redacted in text and JSON), with
     stand-ins keyed by ``salt`` (``None``: random). The redactor is built on first use (a run of a
     conforming service needs none: startup is part of every check)."""
     made: list[Any] = []
@@ -1170,7 +1170,7 @@ def _example_redactor(salt: bytes | None = None) -> Callable[[str | None, JSONVa
 
             made.append(Redactor(salt=salt))
         redactor = made[0]
-        if name is not None and redactor.is_secret_field(name):
+        if name is not None and (redactor.is_secret_field(name) or redactor.is_secret_header(name)):
             return redactor.mask(value)  # type: ignore[no-any-return]
         if isinstance(value, str):
             return redactor.redact_text(value)  # type: ignore[no-any-return]

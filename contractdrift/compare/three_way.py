@@ -3,11 +3,12 @@ expects, what the service sent (or, for request bodies, what the clients sent) -
 fields that are safe to change.
 
 Built after the three pairs were checked (traffic vs spec, traffic vs clients, clients vs spec):
-every response field, and every JSON request body field, some pair disagrees on becomes one row
-(operation, side, status key for responses, folded payload pointer) with the spec's schema there,
-each client's compiled expectation there (named by its Pact consumer name and interaction) and how
-the recorded exchanges carried it (:class:`FieldCensus`). Rows are data (the report's
-``coverage["three_way"]``); text is rendered in ``report/``.
+every response field, every JSON request body field, every request parameter (query, header, path,
+cookie) and every response header some pair disagrees on becomes one row (operation, side, status
+key for responses, payload pointer -- folded for bodies, ``/query/NAME``, ``/headers/NAME``...) with
+the spec's schema there, each client's compiled expectation there (named by its Pact consumer name
+and interaction) and how the recorded exchanges carried it (:class:`FieldCensus`). Rows are data
+(the report's ``coverage["three_way"]``); text is rendered in ``report/``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from ..expect.model import Expectations, Interaction
-from ..model import Exchange, Finding, JSONValue, Side, from_rfc6901, split_url, to_rfc6901
+from ..model import Exchange, Finding, JSONValue, Side, from_rfc6901, header_get, split_url, to_rfc6901
 from ..spec.routes import normalize_path
 from .traffic import example_value
 
@@ -44,7 +46,9 @@ REQUEST = "request"
 class FieldCensus:
     """Per operation and response status (and per operation's requests, under :data:`REQUEST`): how
     many JSON bodies, and per folded payload pointer in how many of them each JSON type was sent
-    (once per body), with the first value seen."""
+    (once per body), with the first value seen; and how many exchanges, and in how many of them each
+    parameter (``/query/NAME``, ``/header/NAME``, ``/path/NAME``, ``/cookie/NAME``) and response
+    header (``/headers/NAME``, names lower-cased) was sent, with its first value."""
 
     def __init__(self, route: Callable[[str], str | None],
                  redact: Callable[[str | None, Any], Any] | None = None) -> None:
@@ -54,21 +58,40 @@ class FieldCensus:
         self.fields: dict[tuple[str, str], dict[str, Counter[str]]] = {}
         self.present: dict[tuple[str, str], Counter[str]] = {}  # responses carrying the field at all
         self.examples: dict[tuple[str, str, str], JSONValue] = {}
+        self.exchanges: Counter[tuple[str, str]] = Counter()  # every routed request / response per status
+        self.params: dict[tuple[str, str], Counter[str]] = {}  # exchanges carrying a parameter or header
+        self.param_examples: dict[tuple[str, str, str], JSONValue] = {}
 
     def add(self, ex: Exchange) -> None:
-        resp = ex.response
-        req_json = ex.request.body.kind == "json"
-        if not req_json and (resp is None or resp.body.kind != "json"):
-            return
-        path, _ = split_url(ex.request.url)
+        path, query = split_url(ex.request.url)
         template = self.route(path)
         if template is None:
             return
         label = f"{ex.request.method.upper()} {template}"
-        if req_json:
+        resp = ex.response
+        self._params((label, REQUEST), _request_params(path, query, template, ex.request.headers))
+        if ex.request.body.kind == "json":
             self._body((label, REQUEST), ex.request.body.json)
-        if resp is not None and resp.body.kind == "json":
-            self._body((label, str(resp.status)), resp.body.json)
+        if resp is not None:
+            status = str(resp.status)
+            self._params((label, status), [(("headers", k.lower()), v) for k, v in resp.headers])
+            if resp.body.kind == "json":
+                self._body((label, status), resp.body.json)
+
+    def _params(self, key: tuple[str, str], sent: Iterable[tuple[tuple[str, str], str]]) -> None:
+        self.exchanges[key] += 1
+        counts = self.params.setdefault(key, Counter())
+        seen = set()
+        for (where, name), value in sent:
+            pointer = to_rfc6901((where, name))
+            if pointer in seen:
+                continue
+            seen.add(pointer)
+            counts[pointer] += 1
+            at = (key[0], key[1], pointer)
+            if at not in self.param_examples:
+                shown: JSONValue = example_value(value, limit=80)
+                self.param_examples[at] = self.redact(name, shown) if self.redact is not None else shown
 
     def _body(self, key: tuple[str, str], value: Any) -> None:
         self.responses[key] += 1
@@ -104,6 +127,39 @@ class FieldCensus:
 
     def carried(self, operation: str, status: str, pointer: str) -> bool:
         return bool(self.sent(operation, status, pointer)[2])
+
+    def sent_param(self, operation: str, status: str, pointer: str) -> tuple[int, int, JSONValue]:
+        """(exchanges N -- requests, or responses with the status key --, exchanges carrying the
+        parameter or header at ``pointer``, its first value)."""
+        total = present = 0
+        example: JSONValue = None
+        for (op, code), n in sorted(self.exchanges.items()):
+            if op != operation or (code == REQUEST) != (status == REQUEST) or not _status_matches(status, code):
+                continue
+            total += n
+            present += self.params.get((op, code), Counter())[pointer]
+            if example is None:
+                example = self.param_examples.get((op, code, pointer))
+        return total, present, example
+
+
+def _request_params(path: str, query: str, template: str,
+                    headers: Iterable[tuple[str, str]]) -> list[tuple[tuple[str, str], str]]:
+    """What a request sent per parameter place: query pairs, headers (lower-cased), cookies and the
+    values of the template's whole-segment path parameters."""
+    out: list[tuple[tuple[str, str], str]] = [(("query", k), v) for k, v in parse_qsl(query, keep_blank_values=True)]
+    out += [(("header", k.lower()), v) for k, v in headers]
+    cookie = header_get(tuple(headers), "cookie")
+    for part in (cookie or "").split(";"):
+        name, eq, value = part.strip().partition("=")
+        if name:
+            out.append((("cookie", name), value if eq else ""))
+    segments, concrete = template.strip("/").split("/"), path.strip("/").split("/")
+    if len(segments) == len(concrete):
+        for seg, value in zip(segments, concrete):
+            if seg.startswith("{") and seg.endswith("}") and seg.count("{") == 1:
+                out.append((("path", seg[1:-1]), value))
+    return out
 
 
 def _walk(value: Any, at: tuple[str | int, ...], seen: dict[tuple[str, str], Any], depth: int) -> None:
@@ -241,8 +297,59 @@ def _spec_request_schema(spec_data: Any, operation: str) -> Any:
     return None
 
 
-def _client_schemas(exp: Expectations, route: Callable[[str], str | None], operation: str,
-                    status: str | None) -> list[tuple[Interaction, Any]]:
+def _spec_operation(spec_data: Any, operation: str) -> tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]:
+    """(the spec's path item, its operation object) for an operation label."""
+    method, _, path = operation.partition(" ")
+    paths = spec_data.get("paths") if isinstance(spec_data, Mapping) else None
+    item = _deref(paths.get(path), spec_data) if isinstance(paths, Mapping) else None
+    item = item if isinstance(item, Mapping) else None
+    op = item.get(method.lower()) if item is not None else None
+    return item, op if isinstance(op, Mapping) else None
+
+
+def _value_schema(obj: Mapping[str, Any]) -> Any:
+    """The schema of a parameter or header object: ``schema``, the first ``content`` entry's, or the
+    object itself (Swagger 2.0 writes ``type`` inline)."""
+    if isinstance(obj.get("schema"), Mapping):
+        return obj["schema"]
+    content = obj.get("content")
+    for media in content.values() if isinstance(content, Mapping) else ():
+        if isinstance(media, Mapping) and isinstance(media.get("schema"), Mapping):
+            return media["schema"]
+    return obj
+
+
+def _spec_parameter(spec_data: Any, operation: str, where: str, name: str) -> Mapping[str, Any] | None:
+    """The spec's parameter object (the operation's over its path item's; headers by any case)."""
+    item, op = _spec_operation(spec_data, operation)
+    found: Mapping[str, Any] | None = None
+    for holder in (item, op):
+        for param in holder.get("parameters") or () if holder is not None else ():
+            param = _deref(param, spec_data)
+            if not isinstance(param, Mapping) or param.get("in") != where:
+                continue
+            pname = str(param.get("name"))
+            if pname == name or (where == "header" and pname.lower() == name.lower()):
+                found = param
+    return found
+
+
+def _spec_response_header(spec_data: Any, operation: str, status: str, name: str) -> Mapping[str, Any] | None:
+    _, op = _spec_operation(spec_data, operation)
+    responses = op.get("responses") if op is not None else None
+    resp = _deref(responses.get(status), spec_data) if isinstance(responses, Mapping) else None
+    headers = resp.get("headers") if isinstance(resp, Mapping) else None
+    for hname, header in headers.items() if isinstance(headers, Mapping) else ():
+        if str(hname).lower() == name.lower():
+            header = _deref(header, spec_data)
+            return header if isinstance(header, Mapping) else None
+    return None
+
+
+def _interactions(exp: Expectations, route: Callable[[str], str | None], operation: str,
+                  status: str | None) -> list[Interaction]:
+    """The interactions of an operation (for :data:`REQUEST`: every one; for a response status key:
+    those whose response the status may be)."""
     from .expect_traffic import _admits
 
     method, _, path = operation.partition(" ")
@@ -253,14 +360,19 @@ def _client_schemas(exp: Expectations, route: Callable[[str], str | None], opera
         template = inter.operation.split(" ", 1)[1] if inter.operation else route(inter.request.path)
         if template is None or normalize_path(template) != normalize_path(path):
             continue
-        if status == REQUEST:  # what the client sends: every interaction of the operation
-            out.append((inter, inter.request.body.schema if inter.request.body is not None else None))
-            continue
-        if status is not None and status != "default" and not any(
+        if status != REQUEST and status is not None and status != "default" and not any(
                 _status_matches(status, str(code)) for code in inter.response.statuses) and not (
                 status.isdigit() and _admits(inter, int(status))):
             continue
-        body = inter.response.body
+        out.append(inter)
+    return out
+
+
+def _client_schemas(exp: Expectations, route: Callable[[str], str | None], operation: str,
+                    status: str | None) -> list[tuple[Interaction, Any]]:
+    out = []
+    for inter in _interactions(exp, route, operation, status):
+        body = inter.request.body if status == REQUEST else inter.response.body  # what it sends / reads
         out.append((inter, body.schema if body is not None else None))
     return out
 
@@ -284,24 +396,81 @@ class _Roots:
         return self._data[name]
 
 
+_PARAM_PLACES = frozenset({"query", "header", "path", "cookie"})
+
+
+def _place(f: Finding) -> tuple[bool, bool, str, str, str] | None:
+    """(request side, a parameter's or header's place, operation, status key, pointer) of a finding's
+    three-way row, or ``None``. Parameters and response headers carry no media type; body fields do."""
+    loc = f.location
+    pointer = loc.payload_pointer
+    if not pointer or loc.operation is None:
+        return None
+    parts = from_rfc6901(pointer)
+    if loc.side is Side.RESPONSE:
+        header = loc.media_type is None and len(parts) >= 2 and parts[0] == "headers"
+        return False, header, loc.operation, loc.status or "default", _param_pointer(parts) if header else pointer
+    if loc.side is not Side.REQUEST:
+        return None
+    if loc.media_type is not None:
+        return (True, False, loc.operation, REQUEST, pointer) if "json" in loc.media_type.lower() else None
+    if len(parts) >= 2 and parts[0] in _PARAM_PLACES:
+        return True, True, loc.operation, REQUEST, _param_pointer(parts)
+    return None
+
+
+def _param_pointer(parts: tuple[str | int, ...]) -> str:
+    """``/query/NAME``, ``/header/name``, ``/headers/name``: header names in lower case (as counted)."""
+    where, name = str(parts[0]), str(parts[1])
+    return to_rfc6901((where, name.lower() if where in ("header", "headers") else name))
+
+
+def _param_row(operation: str, status: str, pointer: str, spec_data: Any, exp: Expectations,
+               census: FieldCensus, route: Callable[[str], str | None]) -> dict[str, JSONValue]:
+    """The row of a request parameter (``/query/NAME``...) or a response header (``/headers/NAME``)."""
+    where, name = (str(x) for x in from_rfc6901(pointer)[:2])
+    request = status == REQUEST
+    if request:
+        obj = _spec_parameter(spec_data, operation, where, name)
+    else:
+        obj = _spec_response_header(spec_data, operation, status, name)
+    spec = None
+    if obj is not None:
+        spec = describe(schema_at(_value_schema(obj), "", spec_data))
+        if spec is not None:
+            spec["required"] = where == "path" or obj.get("required") is True
+    clients: list[JSONValue] = []
+    for inter in _interactions(exp, route, operation, status):
+        values = {"query": inter.request.query, "header": inter.request.headers,
+                  "headers": inter.response.headers}.get(where, ())
+        declared = [v for v in values if v.name == name or (where != "query" and v.name.lower() == name.lower())]
+        clients.append({"consumer": inter.consumer or "client", "interaction": inter.description,
+                        "expects": describe((list(d.schema for d in declared), True)) if declared else None})
+    total, present, example = census.sent_param(operation, status, pointer)
+    return {"operation": operation, "side": "request" if request else "response",
+            "status": None if request else status, "in": "header" if where == "headers" else where,
+            "name": name, "pointer": pointer, "spec": spec, "clients": clients,
+            "traffic": {"requests" if request else "responses": total, "carried": present,
+                        "absent": total - present, "example": example}}
+
+
 def three_way_rows(findings: Iterable[Finding], spec_data: Any, exp: Expectations, census: FieldCensus,
                    route: Callable[[str], str | None]) -> list[dict[str, JSONValue]]:
-    """One row per response field and JSON request body field some pair disagrees on (see the module
-    docstring): response rows first, each side sorted by operation, status and pointer."""
+    """One row per place some pair disagrees on (see the module docstring): response rows first (body
+    fields, then headers), then request rows (body fields, then parameters), each sorted by
+    operation, status and pointer."""
     roots = _Roots()
-    places: dict[tuple[bool, str, str, str], set[str]] = {}
+    places: dict[tuple[bool, bool, str, str, str], set[str]] = {}
     for f in findings:
-        loc = f.location
-        if not loc.payload_pointer or loc.operation is None:
-            continue
-        if loc.side is Side.RESPONSE:
-            places.setdefault((False, loc.operation, loc.status or "default", loc.payload_pointer),
-                              set()).add(f.rule_id)
-        elif loc.side is Side.REQUEST and loc.media_type is not None and "json" in loc.media_type.lower():
-            # a request body field (parameters carry no media type)
-            places.setdefault((True, loc.operation, REQUEST, loc.payload_pointer), set()).add(f.rule_id)
+        place = _place(f)
+        if place is not None:
+            places.setdefault(place, set()).add(f.rule_id)
     rows: list[dict[str, JSONValue]] = []
-    for (request, operation, status, pointer), rules in sorted(places.items()):
+    for (request, param, operation, status, pointer), rules in sorted(places.items()):
+        if param:
+            rows.append({**_param_row(operation, status, pointer, spec_data, exp, census, route),
+                         "rules": list[JSONValue](sorted(rules))})
+            continue
         schema = _spec_request_schema(spec_data, operation) if request else \
             _spec_response_schema(spec_data, operation, status)[0]
         spec = describe(schema_at(schema, pointer, spec_data)) if schema is not None else None

@@ -270,9 +270,9 @@ def describe_text(d: Mapping[str, JSONValue] | None) -> str:
 
 
 def three_way_lines(coverage: Mapping[str, JSONValue]) -> list[str]:
-    """Comparison 3 of issue 9 (``check TRAFFIC --spec --expect``): per disagreeing response field (and
-    JSON request body field), what the spec says, what each client expects and what the service (the
-    clients) sent; then the fields safe to change."""
+    """Comparison 3 of issue 9 (``check TRAFFIC --spec --expect``): per disagreeing response field,
+    response header, JSON request body field or request parameter, what the spec says, what each
+    client expects and what the service (the clients) sent; then the fields safe to change."""
     lines: list[str] = []
     rows = coverage.get("three_way")
     if isinstance(rows, list) and rows:
@@ -290,6 +290,18 @@ def three_way_lines(coverage: Mapping[str, JSONValue]) -> list[str]:
                              f"{describe_text(expects) if isinstance(expects, Mapping) else 'nothing there'}")
         request = row.get("side") == "request"
         traffic = row.get("traffic")
+        param = row.get("in")
+        if isinstance(traffic, Mapping) and param is not None:
+            noun = "requests" if request else "responses"
+            total, carried = traffic.get(noun), traffic.get("carried")
+            who = "the clients" if request else "the service"
+            if not total:
+                parts.append(f"no recorded {noun[:-1]}")
+            else:
+                parts.append(f"{who} sent it in {carried or 'none'} of {total} {noun}")
+            place = f"{row.get('status')} header" if not request else str(param)
+            lines.append(f"  {row.get('operation')} {place} {row.get('name')!r}: " + "; ".join(parts))
+            continue
         if isinstance(traffic, Mapping):
             noun = "requests" if request else "responses"
             total = traffic.get(noun)

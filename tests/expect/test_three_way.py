@@ -217,3 +217,85 @@ def test_secrets_in_traffic_never_reach_the_report(tmp_path: Path) -> None:
     assert report.coverage is not None and report.coverage["three_way"]
     for fmt in ("json", "text", "markdown", "html", "sarif"):
         assert secret not in render(report, fmt), fmt
+
+
+PARAM_SPEC: dict[str, Any] = {
+    "openapi": "3.0.3", "info": {"title": "tasks", "version": "1"},
+    "paths": {"/tasks": {
+        "parameters": [{"name": "X-Tenant", "in": "header", "required": True, "schema": {"type": "integer"}}],
+        "get": {
+            "parameters": [{"name": "status", "in": "query", "schema": {"type": "string", "enum": ["open", "closed"]}},
+                           {"name": "X-Api-Key", "in": "header", "schema": {"type": "string", "pattern": "^k_[a-z]+$"}}],
+            "responses": {"200": {"description": "tasks",
+                                  "headers": {"ETag": {"required": True, "schema": {"type": "string"}}},
+                                  "content": {"application/json": {"schema": {"type": "array"}}}}}}}},
+}
+
+PARAM_PACT: dict[str, Any] = {
+    "consumer": {"name": "board"}, "provider": {"name": "tasks"},
+    "metadata": {"pactSpecification": {"version": "3.0.0"}},
+    "interactions": [{
+        "description": "archived tasks",
+        "request": {"method": "GET", "path": "/tasks", "query": {"status": ["archived"]}, "headers": {"X-Tenant": "7"}},
+        "response": {"status": 200, "headers": {"Content-Type": "application/json", "ETag": "\"a1\""}, "body": []},
+    }],
+}
+
+
+def _get(i: int, query: str, headers: tuple[tuple[str, str], ...], etag: bool) -> Exchange:
+    resp_headers = (("content-type", "application/json"),) + ((("etag", f'"e{i}"'),) if etag else ())
+    return Exchange(id=f"g{i}", started_at=float(i), duration_ms=1.0,
+                    request=Request(method="GET", url=f"http://h/tasks{query}", headers=headers),
+                    response=Response(status=200, headers=resp_headers,
+                                      body=Body(kind="json", media_type="application/json", size=2, json=[])))
+
+
+def test_three_way_rows_of_parameters_and_response_headers(tmp_path: Path) -> None:
+    """Parameters and response headers get rows too (they used to get none, and a response header's
+    finding came out as a body field `/headers/...`): the query value the client's Pact sends and one
+    recorded request sent is not in the spec's enum; one request left out the required tenant header;
+    one response came without the required ETag; a key that breaks the spec's pattern is shown redacted."""
+    secret = "sk_live_51Habcdefghijklmnop"
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(PARAM_SPEC))
+    pact = tmp_path / "board-tasks.json"
+    pact.write_text(json.dumps(PARAM_PACT))
+    traffic = [_get(1, "?status=archived", (("x-tenant", "7"),), True),
+               _get(2, "?status=open", (("x-tenant", "7"), ("x-api-key", secret)), True),
+               _get(3, "", (), False)]
+    report = cd.check(traffic, spec, cd.load_expectations(pact))
+    assert report.coverage is not None
+    rows = {(r["side"], r["pointer"]): r for r in report.coverage["three_way"]}
+    assert all(not p.startswith("/headers/") for side, p in rows if "in" not in rows[side, p])  # no body rows
+    board = {"consumer": "board", "interaction": "archived tasks"}
+
+    status = rows["request", "/query/status"]
+    assert {k: status[k] for k in ("operation", "status", "in", "name", "spec", "clients", "traffic")} == {
+        "operation": "GET /tasks", "status": None, "in": "query", "name": "status",
+        "spec": {"type": ["string"], "enum": ["open", "closed"], "required": False},
+        "clients": [{**board, "expects": {"type": ["string"], "enum": ["archived"], "required": True}}],
+        "traffic": {"requests": 3, "carried": 2, "absent": 1, "example": "archived"}}
+
+    tenant = rows["request", "/header/x-tenant"]  # the path item's parameter, matched by any case
+    assert tenant["spec"] == {"type": ["integer"], "required": True}
+    assert tenant["traffic"] == {"requests": 3, "carried": 2, "absent": 1, "example": "7"}
+    # the Pact sends the header's text "7" (no matcher: that value exactly)
+    assert tenant["clients"] == [{**board, "expects": {"type": ["string"], "enum": ["7"], "required": True}}]
+
+    key = rows["request", "/header/x-api-key"]  # no client sends it: "expects" nothing there
+    assert key["clients"] == [{**board, "expects": None}]
+    assert key["traffic"]["carried"] == 1 and key["traffic"]["example"] != secret
+
+    etag = rows["response", "/headers/etag"]
+    assert {k: etag[k] for k in ("status", "in", "name", "spec", "traffic")} == {
+        "status": "200", "in": "header", "name": "etag", "spec": {"type": ["string"], "required": True},
+        "traffic": {"responses": 3, "carried": 2, "absent": 1, "example": '"e1"'}}
+    assert "response-header-missing" in etag["rules"]
+
+    text = render(report, "text").splitlines()
+    assert ("  GET /tasks query 'status': spec says string (one of open, closed), optional; board (archived "
+            "tasks) expects string (one of archived), required; the clients sent it in 2 of 3 requests") in text
+    assert "  GET /tasks 200 header 'etag': spec says string, required; board (archived tasks) expects string " \
+           "(one of \"a1\"), required; the service sent it in 2 of 3 responses" in text
+    for fmt in ("json", "text", "markdown", "html", "sarif"):
+        assert secret not in render(report, fmt), fmt
