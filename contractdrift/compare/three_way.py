@@ -14,7 +14,7 @@ and interaction) and how the recorded exchanges carried it (:class:`FieldCensus`
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -115,14 +115,12 @@ class FieldCensus:
         total = present = 0
         kinds: Counter[str] = Counter()
         example: JSONValue = None
-        for (op, code), n in sorted(self.responses.items()):
-            if op != operation or (code == REQUEST) != (status == REQUEST) or not _status_matches(status, code):
-                continue
+        for key, n in _matching(self.responses, operation, status):
             total += n
-            present += self.present.get((op, code), Counter())[pointer]
-            kinds.update(self.fields.get((op, code), {}).get(pointer, Counter()))
+            present += self.present.get(key, Counter())[pointer]
+            kinds.update(self.fields.get(key, {}).get(pointer, Counter()))
             if example is None:
-                example = self.examples.get((op, code, pointer))
+                example = self.examples.get((*key, pointer))
         return total, dict(sorted(kinds.items())), present, example
 
     def carried(self, operation: str, status: str, pointer: str) -> bool:
@@ -133,14 +131,20 @@ class FieldCensus:
         parameter or header at ``pointer``, its first value)."""
         total = present = 0
         example: JSONValue = None
-        for (op, code), n in sorted(self.exchanges.items()):
-            if op != operation or (code == REQUEST) != (status == REQUEST) or not _status_matches(status, code):
-                continue
+        for key, n in _matching(self.exchanges, operation, status):
             total += n
-            present += self.params.get((op, code), Counter())[pointer]
+            present += self.params.get(key, Counter())[pointer]
             if example is None:
-                example = self.param_examples.get((op, code, pointer))
+                example = self.param_examples.get((*key, pointer))
         return total, present, example
+
+
+def _matching(counts: Counter[tuple[str, str]], operation: str, status: str) -> Iterator[tuple[tuple[str, str], int]]:
+    """The ``(operation, status key)`` counts of an operation's requests (``status``
+    :data:`REQUEST`) or of its responses a status key covers, in order."""
+    for key, n in sorted(counts.items()):
+        if key[0] == operation and (key[1] == REQUEST) == (status == REQUEST) and _status_matches(status, key[1]):
+            yield key, n
 
 
 def _request_params(path: str, query: str, template: str,
