@@ -511,9 +511,11 @@ def _properties(schema: Any, root: Any, at: tuple[str, ...], out: list[str], dep
 
 def safe_to_change(spec_data: Any, exp: Expectations, census: FieldCensus,
                    route: Callable[[str], str | None]) -> list[dict[str, JSONValue]]:
-    """Response fields of the spec (JSON bodies, per operation and documented status) that no client
-    relies on (no interaction's compiled response describes them) and no recorded response carries;
-    a field's children are not listed again under it."""
+    """What the spec documents that no client relies on and no recorded exchange carries, per
+    operation: response fields (JSON bodies, per documented status) no interaction's compiled
+    response describes and no recorded response carries; JSON request body fields no interaction's
+    request body describes and no recorded request sent; optional parameters (query, header, cookie)
+    no interaction sends and no recorded request sent. A field's children are not listed again under it."""
     out: list[dict[str, JSONValue]] = []
     roots = _Roots()
     paths = spec_data.get("paths") if isinstance(spec_data, Mapping) else None
@@ -523,25 +525,69 @@ def safe_to_change(spec_data: Any, exp: Expectations, census: FieldCensus,
             continue
         for method in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
             op = item.get(method)
-            if not isinstance(op, Mapping) or not isinstance(op.get("responses"), Mapping):
+            if not isinstance(op, Mapping):
                 continue
             label = f"{method.upper()} {path}"
-            for status in sorted(op["responses"]):
+            statuses = sorted(op["responses"]) if isinstance(op.get("responses"), Mapping) else []
+            for status in statuses:
                 schema, _ = _spec_response_schema(spec_data, label, str(status))
-                if schema is None:
-                    continue
-                pointers: list[str] = []
-                _properties(schema, spec_data, (), pointers, 0, frozenset())
-                clients = [(body, roots(inter)) for inter, body in _client_schemas(exp, route, label, str(status))
-                           if body is not None]
-                listed: list[str] = []
-                for pointer in sorted(set(pointers)):
-                    if any(pointer.startswith(p + "/") for p in listed):
-                        continue
-                    if census.carried(label, str(status), pointer):
-                        continue
-                    if any(schema_at(body, pointer, root) is not None for body, root in clients):
-                        continue
-                    listed.append(pointer)
-                    out.append({"operation": label, "status": str(status), "pointer": pointer})
+                out += [{"operation": label, "side": "response", "status": str(status), "pointer": pointer}
+                        for pointer in _unused_fields(schema, spec_data, exp, census, route, label, str(status), roots)]
+            schema = _spec_request_schema(spec_data, label)
+            out += [{"operation": label, "side": "request", "status": None, "pointer": pointer}
+                    for pointer in _unused_fields(schema, spec_data, exp, census, route, label, REQUEST, roots)]
+            out += [{"operation": label, "side": "request", "status": None, "in": where, "name": name,
+                     "pointer": to_rfc6901((where, name))}
+                    for where, name in _unused_parameters(item, op, spec_data, exp, census, route, label)]
+    return out
+
+
+def _unused_fields(schema: Any, spec_data: Any, exp: Expectations, census: FieldCensus,
+                   route: Callable[[str], str | None], label: str, status: str, roots: _Roots) -> list[str]:
+    """Pointers of ``schema``'s properties no client's body schema for ``status`` (:data:`REQUEST`:
+    the request's) describes and no recorded body carried; children of one listed are left out."""
+    if schema is None:
+        return []
+    pointers: list[str] = []
+    _properties(schema, spec_data, (), pointers, 0, frozenset())
+    clients = [(body, roots(inter)) for inter, body in _client_schemas(exp, route, label, status) if body is not None]
+    listed: list[str] = []
+    for pointer in sorted(set(pointers)):
+        if any(pointer.startswith(p + "/") for p in listed):
+            continue
+        if census.carried(label, status, pointer):
+            continue
+        if any(schema_at(body, pointer, root) is not None for body, root in clients):
+            continue
+        listed.append(pointer)
+    return listed
+
+
+def _unused_parameters(item: Mapping[str, Any], op: Mapping[str, Any], spec_data: Any, exp: Expectations,
+                       census: FieldCensus, route: Callable[[str], str | None], label: str) -> list[tuple[str, str]]:
+    """``(in, name)`` of the operation's optional parameters (not path ones; header names in lower
+    case) that no interaction sends and no recorded request carried."""
+    declared: dict[tuple[str, str], bool] = {}
+    for holder in (item, op):
+        for param in holder.get("parameters") or ():
+            param = _deref(param, spec_data)
+            where = param.get("in") if isinstance(param, Mapping) else None
+            if where in ("query", "header", "cookie") and isinstance(param.get("name"), str):
+                name = param["name"].lower() if where == "header" else param["name"]
+                declared[(where, name)] = param.get("required") is True
+    if not declared:
+        return []
+    sent: set[tuple[str, str]] = set()
+    cookies = False  # a client sending a Cookie header may send any cookie: none is listed then
+    for inter in _interactions(exp, route, label, REQUEST):
+        sent |= {("query", v.name) for v in inter.request.query}
+        sent |= {("header", v.name.lower()) for v in inter.request.headers}
+        cookies = cookies or ("header", "cookie") in sent
+    out = []
+    for (where, name), required in sorted(declared.items()):
+        pointer = to_rfc6901((where, name))
+        if required or (where, name) in sent or (where == "cookie" and cookies) or \
+                census.sent_param(label, REQUEST, pointer)[1]:
+            continue
+        out.append((where, name))
     return out

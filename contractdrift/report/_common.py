@@ -320,9 +320,18 @@ def three_way_lines(coverage: Mapping[str, JSONValue]) -> list[str]:
         lines.append(f"  {row.get('operation')} {where} {row.get('pointer')}: " + "; ".join(parts))
     safe = coverage.get("safe_to_change")
     if isinstance(safe, list) and safe:
-        lines.append("Safe to change (no client relies on them, no recorded response carries them):")
-        lines += [f"  {f.get('operation')} {f.get('status')} {f.get('pointer')}" for f in safe if isinstance(f, Mapping)]
+        lines.append("Safe to change (no client relies on them, no recorded exchange carries them):")
+        lines += [_safe_line(f) for f in safe if isinstance(f, Mapping)]
     return lines
+
+
+def _safe_line(row: Mapping[str, JSONValue]) -> str:
+    """``GET /a 200 /legacy``, ``POST /a request body /note``, ``GET /a query 'expand'``."""
+    if row.get("in") is not None:
+        return f"  {row.get('operation')} {row.get('in')} {row.get('name')!r}"
+    if row.get("side") == "request":
+        return f"  {row.get('operation')} request body {row.get('pointer')}"
+    return f"  {row.get('operation')} {row.get('status')} {row.get('pointer')}"
 
 
 def example_text(value: JSONValue, *, limit: int = 200) -> str:

@@ -78,9 +78,10 @@ def test_three_way_rows(tmp_path: Path) -> None:
          "rules": ["expect-response-body-incompatible", "response-property-pattern-mismatch"]},
     ]
     # no client reads `legacy` or `meta` and no response carried them (`meta/rev` is not listed again)
+    # (the only parameter, `id`, is a path parameter: never listed)
     assert report.coverage["safe_to_change"] == [
-        {"operation": "GET /items/{id}", "status": "200", "pointer": "/legacy"},
-        {"operation": "GET /items/{id}", "status": "200", "pointer": "/meta"},
+        {"operation": "GET /items/{id}", "side": "response", "status": "200", "pointer": "/legacy"},
+        {"operation": "GET /items/{id}", "side": "response", "status": "200", "pointer": "/meta"},
     ]
 
 
@@ -299,3 +300,28 @@ def test_three_way_rows_of_parameters_and_response_headers(tmp_path: Path) -> No
            "(one of \"a1\"), required; the service sent it in 2 of 3 responses" in text
     for fmt in ("json", "text", "markdown", "html", "sarif"):
         assert secret not in render(report, fmt), fmt
+
+
+def test_safe_to_change_lists_request_fields_and_parameters_nobody_sends(tmp_path: Path) -> None:
+    """On the request side, what the spec accepts that no client's Pact sends and no recorded request
+    carried: the optional `X-Api-Key` header (the tenant header is required, `status` is sent by the
+    client and by traffic); on POST, the body's `note` (the Pact sends `name` and `qty`, traffic `name`)."""
+    spec_doc = json.loads(json.dumps(PARAM_SPEC))
+    spec_doc["paths"]["/items"] = json.loads(json.dumps(POST_SPEC["paths"]["/items"]))
+    spec_doc["paths"]["/items"]["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]["note"] = {
+        "type": "string"}
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(spec_doc))
+    pact = {**PARAM_PACT, "interactions": PARAM_PACT["interactions"] + POST_PACT["interactions"]}
+    (tmp_path / "board-tasks.json").write_text(json.dumps(pact))
+    traffic = [_get(1, "?status=open", (("x-tenant", "7"),), True), _post(2, {"name": "pen"})]
+    report = cd.check(traffic, spec, cd.load_expectations(tmp_path / "board-tasks.json"))
+    assert report.coverage is not None
+    request_rows = [r for r in report.coverage["safe_to_change"] if r["side"] == "request"]
+    assert request_rows == [  # by path: /items before /tasks
+        {"operation": "POST /items", "side": "request", "status": None, "pointer": "/note"},
+        {"operation": "GET /tasks", "side": "request", "status": None, "in": "header", "name": "x-api-key",
+         "pointer": "/header/x-api-key"},
+    ]
+    text = render(report, "text").splitlines()
+    assert "  GET /tasks header 'x-api-key'" in text and "  POST /items request body /note" in text
