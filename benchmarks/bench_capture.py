@@ -97,7 +97,11 @@ def serve_child(kind: str, port: int, upstream: str | None, out: str | None, sam
     if recorder is not None:
         recorder.close()
         s = recorder.stats
-        print(json.dumps({"recorded": s.recorded, "dropped": s.dropped, "errors": s.errors, "offload": s.offload,
+        # not recorded, by reason: sampled out and filtered are the policy at work; only a full
+        # queue (or a rate limit) is traffic the recorder could not keep up with
+        print(json.dumps({"recorded": s.recorded, "sampled_out": s.dropped_sampling, "filtered": s.dropped_filtered,
+                          "rate_limited": s.dropped_rate_limited, "queue_full": s.dropped_queue_full,
+                          "errors": s.errors, "offload": s.offload,
                           "writer_restarts": s.writer_restarts,
                           "written_by_the_feeder": recorder._offload.helped}), flush=True)
 
