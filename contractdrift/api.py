@@ -361,9 +361,11 @@ def infer_api(
         from .store.reader import read_recording
 
         reader = read_recording(exchanges, warn=skip_damaged)
-        return infer_exchanges(_checked_exchanges(reader, skip_damaged), opts, router=router, progress=progress,
-                               strip_base=strip_base)
-    return infer_exchanges(exchanges, opts, router=router, progress=progress, strip_base=strip_base)
+        with _deep_recursion("an exchange is nested too deeply to infer"):
+            return infer_exchanges(_checked_exchanges(reader, skip_damaged), opts, router=router, progress=progress,
+                                   strip_base=strip_base)
+    with _deep_recursion("an exchange is nested too deeply to infer"):
+        return infer_exchanges(exchanges, opts, router=router, progress=progress, strip_base=strip_base)
 
 
 def infer_files(

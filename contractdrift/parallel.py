@@ -110,9 +110,11 @@ class InferTask:
         reader = UnitReader(unit, strict=self.strict, lines=lines)
         failure: RecordingProblem | None = None
         summary: InferredAPI | None
+        from .api import _deep_recursion
+
         try:
             router, strip_base = _routing(self.spec, self.templates)
-            with _gc_paused():
+            with _deep_recursion("an exchange is nested too deeply to infer"), _gc_paused():
                 summary = infer_exchanges(reader, self.options, router=router, strip_base=strip_base)
         except DamagedLine as exc:
             summary, failure = None, exc.problem

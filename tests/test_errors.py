@@ -126,3 +126,52 @@ def test_the_audit_sees_a_bare_raise(tmp_path: Path) -> None:
     sample = tmp_path / "m.py"
     sample.write_text("def f(x):\n    if x:\n        raise ValueError('no')\n    raise OSError\n")
     assert _raised_names(sample) == {"ValueError", "OSError"}
+
+
+def _deep_line(depth: int, ident: str = "deep") -> str:
+    nested = "[" * depth + "]" * depth
+    return ('{"id":"' + ident + '","started_at":1,"duration_ms":1,"request":{"method":"GET","url":"http://h/v1/orders/1"},'
+            '"response":{"status":200,"headers":[["content-type","application/json"]],'
+            '"body":{"kind":"json","json":' + nested + '}}}\n')
+
+
+_OK_LINE = ('{"id":"ok","started_at":2,"duration_ms":1,"request":{"method":"GET","url":"http://h/v1/orders/2"},'
+            '"response":{"status":200,"headers":[["content-type","application/json"]],'
+            '"body":{"kind":"json","json":{"id":"2"}}}}\n')
+_EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "orders"
+
+
+@pytest.mark.parametrize("command", ["check", "check-jobs", "infer", "infer-jobs", "diff-traffic"])
+@pytest.mark.parametrize("first", [True, False], ids=["first-line", "after-a-header"])
+def test_a_line_nested_past_any_limit_names_its_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                              command: str, first: bool) -> None:
+    """Nested deeper than the interpreter can read (30,000 levels): exit 2 naming file:line in every
+    command and mode -- also as a recording's first line, where the format is detected (that used to
+    end in 'nested too deeply' with no place) -- and with --skip-damaged, skipped and counted."""
+    from contractdrift.cli import main
+
+    header = '{"format": "contractdrift-recording", "version": 1}\n'
+    rec = tmp_path / "deep.jsonl"
+    rec.write_text(("" if first else header) + _deep_line(30_000) + _OK_LINE, encoding="utf-8")
+    line = 1 if first else 2
+    argv = {"check": ["check", str(rec), "--spec", str(_EXAMPLES / "v2.yaml"), "--format", "json"],
+            "infer": ["infer", str(rec), "-o", str(tmp_path / "out.yaml")],
+            "diff-traffic": ["diff", str(_EXAMPLES / "v1.yaml"), str(_EXAMPLES / "v2.yaml"), "--traffic", str(rec)]}[
+        command.removesuffix("-jobs")] + (["--jobs", "2"] if command.endswith("-jobs") else [])
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"contractdrift: error: {rec}:{line}: malformed recording: JSON nested too deeply to read\n"
+    if command != "diff-traffic":  # (diff --traffic has no --skip-damaged: a damaged recording fails it)
+        assert main([*argv, "--skip-damaged"]) in (0, 1)
+        out, err = capsys.readouterr()  # check: among the report's warnings; infer: on stderr
+        assert f"{rec}:{line}: JSON nested too deeply to read" in out + err
+
+
+def test_infer_folds_payloads_nested_a_thousand_deep_as_check_does(tmp_path: Path) -> None:
+    """1,000 levels is past the interpreter's default limit but within contractdrift's room: infer
+    reads and folds it (it used to fail the whole run), on one process and on two alike."""
+    rec = tmp_path / "deep.jsonl"
+    rec.write_text(_deep_line(1_000) + _OK_LINE, encoding="utf-8")
+    one = contractdrift.infer_files([rec])
+    assert one.exchanges == 2
+    assert contractdrift.infer_files([rec], jobs=2).to_json() == one.to_json()

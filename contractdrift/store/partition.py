@@ -381,6 +381,9 @@ class UnitReader:
                 except (KeyError, TypeError, AttributeError) as exc:
                     self._problem(n, f"not an exchange ({_describe(exc)})")
                     continue
+                except RecursionError:  # deeper than the interpreter's limit (a damaged line, as for check)
+                    self._problem(n, "JSON nested too deeply to read")
+                    continue
                 except UnitLineError as exc:
                     self._problem(n, exc.message)
                     continue
@@ -407,6 +410,8 @@ class UnitReader:
             )
         try:
             obj = decode_record(stripped)
+        except RecursionError:
+            return False  # one whole JSON value on the line, nested too deeply: its line says so
         except ValueError:
             return True
         except (KeyError, TypeError, AttributeError):

@@ -200,6 +200,8 @@ class RecordingReader:
             )
         try:
             obj = json.loads(stripped)
+        except RecursionError:
+            return "line"  # one whole JSON value on the line, nested too deeply: its line says so
         except ValueError:
             return "document"  # a multi-line JSON document (HAR) or a damaged first line
         if isinstance(obj, dict) and obj.get("format") == FORMAT_NAME:
