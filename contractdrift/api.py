@@ -1180,6 +1180,11 @@ def _example_redactor(salt: bytes | None = None) -> Callable[[str | None, JSONVa
     return redact
 
 
+#: The warning of a check that read no exchange: "no drift" would say nothing of the service then.
+_NOTHING_CHECKED = ("no exchanges were checked: the traffic held none (an empty recording, or every line "
+                    "damaged), so this report says nothing about the service")
+
+
 def _check_warnings(checker: Any) -> list[str]:
     """Run notes that are not findings: exchanges that could not be checked, rules without an id
     (``checker``: a SpecChecker or anything with its ``aggregate``)."""
@@ -1317,6 +1322,8 @@ def _check_recordings(checker: SpecChecker, traffic: Any, spec: Any, overrides: 
             findings = checker.findings()
             coverage = checker.coverage()
     warnings += (read_warnings if scaled else sources.warnings()) + _check_warnings(checker)
+    if not checker.aggregate.exchanges:
+        warnings.insert(0, _NOTHING_CHECKED)
     findings, notes = _apply_policy(findings, overrides, ignore, level, day)
     meta = {"command": "check", "spec": loaded.root.display,  # type: ignore[attr-defined]
             "traffic": ", ".join(sources.names) or "(exchanges)", "exchanges": str(checker.aggregate.exchanges)}
@@ -1521,6 +1528,7 @@ def _check_traffic_expectations(
     findings: list[Finding] = []
     coverage: dict[str, Any] | None = None
     sources = _TrafficSources(traffic, strict=strict, stdin=stdin)
+    n = 0
     with _deep_recursion("an exchange, the spec or the expectations are nested too deeply to check"):
         for n, ex in enumerate(sources, 1):
             client_checker.add(ex)
@@ -1549,6 +1557,8 @@ def _check_traffic_expectations(
                         f"(not findings: other clients may make them): {per_op}")
     warnings += sources.warnings()
     warnings += _check_warnings(client_checker)
+    if not n:
+        warnings.insert(0, _NOTHING_CHECKED)
     day = today or _dt.date.today()
     findings, notes = _apply_policy(findings, _severity_overrides(severity or {}, REGISTRY), ignore, level, day)
     if coverage is not None and census is not None and route is not None and loaded is not None:

@@ -200,3 +200,23 @@ def test_progress_bar_only_on_a_terminal(capsys: pytest.CaptureFixture[str], mon
     code, out, err = run(capsys, "check", TRAFFIC, "--spec", SPEC, "--format", "json")
     assert code == 1 and json.loads(out)["meta"]["exchanges"] == "16"
     assert "contractdrift check" in err and "exchanges" in err  # tqdm drew (and cleared) its bar on stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_traffic_with_no_exchanges_says_nothing_was_checked(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                             jobs: str) -> None:
+    """An empty recording (a capture step that failed upstream, say) must not read as a clean
+    service: the report leads with a warning, in every mode; a recording with exchanges has none."""
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    header_only = tmp_path / "header.jsonl"
+    header_only.write_text('{"format": "contractdrift-recording", "version": 1}\n')
+    for rec in (empty, header_only):
+        code, out, err = run(capsys, "check", str(rec), "--spec", SPEC, "--jobs", jobs, "--format", "json")
+        doc = json.loads(out)
+        assert code == 0 and err == ""
+        assert doc["warnings"][0].startswith("no exchanges were checked: the traffic held none")
+    code, out, _ = run(capsys, "check", TRAFFIC, "--spec", SPEC, "--jobs", jobs, "--format", "json")
+    assert not any("no exchanges were checked" in w for w in json.loads(out)["warnings"])
+    report = api.check(Path(empty), SPEC, expect=None)
+    assert report.warnings[0].startswith("no exchanges were checked") and not report.findings
