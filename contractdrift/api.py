@@ -536,8 +536,10 @@ def diff_specs(
 
         impact = TrafficImpact(spec_checker(b))
         sources = _TrafficSources(traffic, strict=True)
-        with _deep_recursion("an exchange is nested too deeply to measure"):
-            impact.add_all(sources)
+        from ._gcpause import _gc_paused
+
+        with _deep_recursion("an exchange is nested too deeply to measure"), _frozen_heap(), _gc_paused():
+            impact.add_all(sources.views())  # check's read path; as check, no cycles and long-lived specs
         findings = impact.annotate(findings)
         warnings += sources.warnings() + impact.warnings()
         meta["traffic"] = ", ".join(sources.names) or "(exchanges)"

@@ -20,7 +20,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from ..model import Evidence, Exchange, Finding, Side, to_rfc6901
+from ..model import Evidence, Finding, RecordedExchangeView, Side
+from ..model.pointer import escape_token
 from .rules import REGISTRY
 from .traffic import SpecChecker
 from .walk import ITEMS
@@ -44,7 +45,24 @@ def affected(finding: Finding) -> int:
     return value if isinstance(value, int) else ev.observed
 
 
+_encode_string: Any = json.encoder.encode_basestring_ascii  # what json.dumps writes a str with (C)
+_INF = float("inf")
+
+
 def _scalar_key(value: Any) -> str:
+    """``json.dumps(value, sort_keys=True)``, without its call overhead for the JSON scalars (the
+    same text: what json.dumps writes for a str, an int, a finite float, a bool and None)."""
+    kind = type(value)
+    if kind is str:
+        return _encode_string(value)  # type: ignore[no-any-return]
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and -_INF < value < _INF:
+        return float.__repr__(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if value is None:
+        return "null"
     return json.dumps(value, sort_keys=True)
 
 
@@ -64,7 +82,7 @@ class TrafficImpact:
         self.params: dict[str, Counter[tuple[str, str]]] = {}
 
     # -- folding traffic -------------------------------------------------------------------------------
-    def add(self, ex: Exchange) -> None:
+    def add(self, ex: RecordedExchangeView) -> None:
         self.exchanges += 1
         place = self.checker.locate(ex)
         if place is None:
@@ -81,7 +99,7 @@ class TrafficImpact:
         if place.responded and place.status is not None:
             self._body((op, "response", place.status, place.response_media), place.response_body)
 
-    def add_all(self, exchanges: Iterable[Exchange]) -> None:
+    def add_all(self, exchanges: Iterable[RecordedExchangeView]) -> None:
         for ex in exchanges:
             self.add(ex)
 
@@ -90,30 +108,36 @@ class TrafficImpact:
         if body is None:
             return
         seen: dict[str, set[str]] = {}
-        if not self._walk(body, (), seen, 0):
+        if not self._walk(body, "", seen, 0):
             self.cut += 1
         paths = self.paths.setdefault(key, Counter())
         paths.update(seen.keys())
+        values = self.values
         for pointer, vals in seen.items():
             if vals:
-                counter = self.values.setdefault((key, pointer), Counter())
+                counter = values.get((key, pointer))
+                if counter is None:
+                    counter = values[(key, pointer)] = Counter()
                 for v in vals:
                     if v in counter or len(counter) < MAX_VALUES:
                         counter[v] += 1
 
-    def _walk(self, value: Any, at: tuple[str, ...], seen: dict[str, set[str]], depth: int) -> bool:
-        """Every folded place under ``value`` with the scalar values there; False when cut at MAX_DEPTH."""
-        pointer = to_rfc6901(at)
-        vals = seen.setdefault(pointer, set())
+    def _walk(self, value: Any, pointer: str, seen: dict[str, set[str]], depth: int) -> bool:
+        """Every folded place under ``value`` (at the RFC 6901 ``pointer``) with the scalar values
+        there; False when cut at MAX_DEPTH."""
+        vals = seen.get(pointer)
+        if vals is None:
+            vals = seen[pointer] = set()
         if depth >= MAX_DEPTH:
             return False
         whole = True
         if isinstance(value, dict):
             for k, v in value.items():
-                whole &= self._walk(v, (*at, str(k)), seen, depth + 1)
+                whole &= self._walk(v, pointer + "/" + escape_token(k), seen, depth + 1)
         elif isinstance(value, list):
+            items = pointer + "/" + ITEMS
             for v in value:
-                whole &= self._walk(v, (*at, ITEMS), seen, depth + 1)
+                whole &= self._walk(v, items, seen, depth + 1)
         else:
             vals.add(_scalar_key(value))
         return whole
