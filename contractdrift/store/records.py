@@ -49,9 +49,31 @@ FAST = msgspec is not None
 _EMPTY = Body()
 
 
+class _RequestParts:
+    """What a decoded request struct adds to its fields (both read paths: its method upper-cased as
+    ``Request.from_dict`` does, an empty body when the line has none, its media type)."""
+
+    __slots__ = ()
+    method: str
+    headers: tuple[tuple[str, str], ...]
+    body_: Any
+
+    def __post_init__(self) -> None:
+        if not self.method.isupper():  # Request.from_dict upper-cases the method
+            msgspec.structs.force_setattr(self, "method", self.method.upper())  # type: ignore[arg-type]  # a Struct mixin
+
+    @property
+    def body(self) -> Any:
+        return self.body_ if self.body_ is not None else _EMPTY
+
+    @property
+    def media_type(self) -> str | None:
+        return self.body.media_type or media_type_of(self.headers)
+
+
 class _ResponseParts:
-    """What a decoded response struct adds to its fields (both read paths): an empty body when the
-    line has none, its media type."""
+    """What a decoded response struct adds to its fields: an empty body when the line has none, its
+    media type."""
 
     __slots__ = ()
     headers: tuple[tuple[str, str], ...]
@@ -64,17 +86,6 @@ class _ResponseParts:
     @property
     def media_type(self) -> str | None:
         return self.body.media_type or media_type_of(self.headers)
-
-
-class _RequestParts(_ResponseParts):
-    """What a decoded request struct adds besides: its method upper-cased, as ``Request.from_dict`` does."""
-
-    __slots__ = ()
-    method: str
-
-    def __post_init__(self) -> None:
-        if not self.method.isupper():
-            msgspec.structs.force_setattr(self, "method", self.method.upper())  # type: ignore[arg-type]  # a Struct mixin
 
 
 if msgspec is not None:
