@@ -49,45 +49,6 @@ FAST = msgspec is not None
 _EMPTY = Body()
 
 
-class _RequestParts:
-    """What a decoded request struct adds to its fields (both read paths: its method upper-cased as
-    ``Request.from_dict`` does, an empty body when the line has none, its media type)."""
-
-    __slots__ = ()
-    method: str
-    headers: tuple[tuple[str, str], ...]
-    body_: Any
-
-    def __post_init__(self) -> None:
-        if not self.method.isupper():  # Request.from_dict upper-cases the method
-            msgspec.structs.force_setattr(self, "method", self.method.upper())  # type: ignore[arg-type]  # a Struct mixin
-
-    @property
-    def body(self) -> Any:
-        return self.body_ if self.body_ is not None else _EMPTY
-
-    @property
-    def media_type(self) -> str | None:
-        return self.body.media_type or media_type_of(self.headers)
-
-
-class _ResponseParts:
-    """What a decoded response struct adds to its fields: an empty body when the line has none, its
-    media type."""
-
-    __slots__ = ()
-    headers: tuple[tuple[str, str], ...]
-    body_: Any
-
-    @property
-    def body(self) -> Any:
-        return self.body_ if self.body_ is not None else _EMPTY
-
-    @property
-    def media_type(self) -> str | None:
-        return self.body.media_type or media_type_of(self.headers)
-
-
 if msgspec is not None:
 
     class _BodyRec(msgspec.Struct, frozen=True, gc=False):
@@ -99,17 +60,37 @@ if msgspec is not None:
         text: Any = None
         base64: Any = None
 
-    class _RequestRec(_RequestParts, msgspec.Struct, frozen=True, gc=False):
+    class _RequestRec(msgspec.Struct, frozen=True, gc=False):
         method: str
         url: str
         headers: tuple[tuple[str, str], ...] = ()
         body_: _BodyRec | None = msgspec.field(default=None, name="body")
 
-    class _ResponseRec(_ResponseParts, msgspec.Struct, frozen=True, gc=False):
+        def __post_init__(self) -> None:
+            if not self.method.isupper():  # Request.from_dict upper-cases the method
+                msgspec.structs.force_setattr(self, "method", self.method.upper())
+
+        @property
+        def body(self) -> _BodyRec | Body:
+            return self.body_ if self.body_ is not None else _EMPTY
+
+        @property
+        def media_type(self) -> str | None:
+            return self.body.media_type or media_type_of(self.headers)
+
+    class _ResponseRec(msgspec.Struct, frozen=True, gc=False):
         status: int
         headers: tuple[tuple[str, str], ...] = ()
         body_: _BodyRec | None = msgspec.field(default=None, name="body")
         http_version: Any = None
+
+        @property
+        def body(self) -> _BodyRec | Body:
+            return self.body_ if self.body_ is not None else _EMPTY
+
+        @property
+        def media_type(self) -> str | None:
+            return self.body.media_type or media_type_of(self.headers)
 
     class _ExchangeRec(msgspec.Struct, frozen=True, gc=False):
         # Every field Exchange.from_dict validates is typed here, so a line accepted by this decoder
@@ -184,17 +165,39 @@ if msgspec is not None:
         def raw_bytes(self) -> bytes:
             return _raw_bytes(self)
 
-    class _CheckRequest(_RequestParts, msgspec.Struct, frozen=True):
+    _EMPTY_CHECK_BODY = Body()
+
+    class _CheckRequest(msgspec.Struct, frozen=True):
         method: str
         url: str
         headers: tuple[tuple[str, str], ...] = ()
         body_: _LazyBody | None = msgspec.field(default=None, name="body")
 
-    class _CheckResponse(_ResponseParts, msgspec.Struct, frozen=True):
+        def __post_init__(self) -> None:
+            if not self.method.isupper():  # Request.from_dict upper-cases the method
+                msgspec.structs.force_setattr(self, "method", self.method.upper())
+
+        @property
+        def body(self) -> _LazyBody | Body:
+            return self.body_ if self.body_ is not None else _EMPTY_CHECK_BODY
+
+        @property
+        def media_type(self) -> str | None:
+            return self.body.media_type or media_type_of(self.headers)
+
+    class _CheckResponse(msgspec.Struct, frozen=True):
         status: int
         headers: tuple[tuple[str, str], ...] = ()
         body_: _CheckBody | None = msgspec.field(default=None, name="body")
         http_version: Any = None
+
+        @property
+        def body(self) -> _CheckBody | Body:
+            return self.body_ if self.body_ is not None else _EMPTY_CHECK_BODY
+
+        @property
+        def media_type(self) -> str | None:
+            return self.body.media_type or media_type_of(self.headers)
 
     class _CheckExchange(msgspec.Struct, frozen=True):
         # Typed at least as strictly as Exchange.from_dict converts (``id`` a string, times numbers,
