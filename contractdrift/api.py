@@ -1530,9 +1530,12 @@ def _check_traffic_expectations(
     findings: list[Finding] = []
     coverage: dict[str, Any] | None = None
     sources = _TrafficSources(traffic, strict=strict, stdin=stdin)
+    from ._gcpause import _gc_paused
+
     n = 0
-    with _deep_recursion("an exchange, the spec or the expectations are nested too deeply to check"):
-        for n, ex in enumerate(sources, 1):
+    with _deep_recursion("an exchange, the spec or the expectations are nested too deeply to check"), \
+            _frozen_heap(), _gc_paused():  # as check: the specs live all run, the checkers build no cycles
+        for n, ex in enumerate(sources.views(), 1):  # check's read path
             client_checker.add(ex)
             if spec_checker_ is not None:
                 spec_checker_.add(ex)

@@ -21,7 +21,16 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from ..expect.model import SOURCE_KEY, Expectations, Interaction
-from ..model import Exchange, Finding, Side, SourcePosition, SpecLocation, from_rfc6901, split_url
+from ..model import (
+    Exchange,
+    Finding,
+    RecordedExchangeView,
+    Side,
+    SourcePosition,
+    SpecLocation,
+    from_rfc6901,
+    split_url,
+)
 from ..spec.normalize import operations
 from ..spec.routes import RouteTable, base_paths_from_servers, normalize_path
 from .aggregate import CheckAggregate
@@ -251,7 +260,7 @@ class InteractionSelector:
             hit = self._memo[key] = schema.is_valid(value)
         return hit
 
-    def select_index(self, ex: Exchange) -> int | None:
+    def select_index(self, ex: RecordedExchangeView) -> int | None:
         """The index in ``exp.interactions`` of :meth:`select`'s answer."""
         req = ex.request
         cands = self._by_method.get(req.method.upper())
@@ -367,7 +376,7 @@ class ClientTrafficChecker:
             self.checkers[index] = got
         return got
 
-    def add(self, ex: Exchange) -> None:
+    def add(self, ex: RecordedExchangeView) -> None:
         self.exchanges += 1
         index = self.selector.select_index(ex)
         if index is None:

@@ -19,7 +19,16 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ..expect.model import Expectations, Interaction
-from ..model import Exchange, Finding, JSONValue, Side, from_rfc6901, header_get, split_url, to_rfc6901
+from ..model import (
+    Finding,
+    JSONValue,
+    RecordedExchangeView,
+    Side,
+    from_rfc6901,
+    header_get,
+    split_url,
+    to_rfc6901,
+)
 from ..spec.routes import normalize_path
 from .traffic import example_value
 
@@ -62,7 +71,7 @@ class FieldCensus:
         self.params: dict[tuple[str, str], Counter[str]] = {}  # exchanges carrying a parameter or header
         self.param_examples: dict[tuple[str, str, str], JSONValue] = {}
 
-    def add(self, ex: Exchange) -> None:
+    def add(self, ex: RecordedExchangeView) -> None:
         path, query = split_url(ex.request.url)
         template = self.route(path)
         if template is None:
