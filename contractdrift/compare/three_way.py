@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from ..expect.model import Expectations, Interaction
 from ..model import (
@@ -159,7 +159,7 @@ def _matching(counts: Counter[tuple[str, str]], operation: str, status: str) -> 
 def _request_params(path: str, query: str, template: str,
                     headers: Iterable[tuple[str, str]]) -> list[tuple[tuple[str, str], str]]:
     """What a request sent per parameter place: query pairs, headers (lower-cased), cookies and the
-    values of the template's whole-segment path parameters."""
+    values of the template's path parameters (percent-decoded)."""
     out: list[tuple[tuple[str, str], str]] = [(("query", k), v) for k, v in parse_qsl(query, keep_blank_values=True)]
     out += [(("header", k.lower()), v) for k, v in headers]
     cookie = header_get(tuple(headers), "cookie")
@@ -167,11 +167,14 @@ def _request_params(path: str, query: str, template: str,
         name, eq, value = part.strip().partition("=")
         if name:
             out.append((("cookie", name), value if eq else ""))
-    segments, concrete = template.strip("/").split("/"), path.strip("/").split("/")
-    if len(segments) == len(concrete):
-        for seg, value in zip(segments, concrete):
-            if seg.startswith("{") and seg.endswith("}") and seg.count("{") == 1:
-                out.append((("path", seg[1:-1]), value))
+    if "{" in template:  # the template names the path's last segments (the servers' base path is before them)
+        from ..infer.templating import route_template_params
+
+        depth = template.strip("/").count("/") + 1
+        tail = "/" + "/".join(path.strip("/").split("/")[-depth:])
+        hit = route_template_params(template, tail)
+        if hit is not None:
+            out += [(("path", name), unquote(value)) for name, value in hit[1].items()]
     return out
 
 

@@ -325,3 +325,30 @@ def test_safe_to_change_lists_request_fields_and_parameters_nobody_sends(tmp_pat
     ]
     text = render(report, "text").splitlines()
     assert "  GET /tasks header 'x-api-key'" in text and "  POST /items request body /note" in text
+
+
+def test_path_parameter_rows_show_the_values_sent_behind_a_base_path(tmp_path: Path) -> None:
+    """Path parameters' recorded values come from the template's place in the path, behind the
+    servers' base path (`/v1`) and inside a segment (`{name}.{ext}`), percent-decoded."""
+    spec_doc = {"openapi": "3.0.3", "info": {"title": "files", "version": "1"}, "servers": [{"url": "http://h/v1"}],
+                "paths": {"/files/{name}.{ext}": {"get": {
+                    "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+                                   {"name": "ext", "in": "path", "required": True,
+                                    "schema": {"type": "string", "enum": ["json", "csv"]}}],
+                    "responses": {"200": {"description": "a file"}}}}}}
+    pact = {"consumer": {"name": "viewer"}, "provider": {"name": "files"},
+            "metadata": {"pactSpecification": {"version": "3.0.0"}},
+            "interactions": [{"description": "a report", "request": {"method": "GET", "path": "/files/report.xml"},
+                              "response": {"status": 200}}]}
+    (tmp_path / "spec.json").write_text(json.dumps(spec_doc))
+    (tmp_path / "viewer-files.json").write_text(json.dumps(pact))
+    traffic = [Exchange(id=f"f{i}", started_at=float(i), duration_ms=1.0,
+                        request=Request(method="GET", url=f"http://h/v1/files/{name}"), response=Response(status=200))
+               for i, name in enumerate(["my%20notes.xml", "data.csv"])]
+    report = cd.check(traffic, tmp_path / "spec.json", cd.load_expectations(tmp_path / "viewer-files.json"))
+    assert report.coverage is not None
+    rows = {r["pointer"]: r for r in report.coverage["three_way"]}
+    ext = rows["/path/ext"]
+    assert ext["spec"] == {"type": ["string"], "enum": ["json", "csv"], "required": True}
+    assert ext["traffic"] == {"requests": 2, "carried": 2, "absent": 0, "example": "xml"}
+    assert "request-parameter-enum-mismatch" in ext["rules"]
