@@ -13,6 +13,7 @@ and interaction) and how the recorded exchanges carried it (:class:`FieldCensus`
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -29,7 +30,7 @@ from ..model import (
     split_url,
     to_rfc6901,
 )
-from ..spec.routes import normalize_path
+from ..spec.routes import RouteTable, normalize_path
 from .traffic import example_value
 
 __all__ = ["FieldCensus", "safe_to_change", "schema_at", "three_way_rows"]
@@ -168,14 +169,17 @@ def _request_params(path: str, query: str, template: str,
         if name:
             out.append((("cookie", name), value if eq else ""))
     if "{" in template:  # the template names the path's last segments (the servers' base path is before them)
-        from ..infer.templating import route_template_params
-
         depth = template.strip("/").count("/") + 1
-        tail = "/" + "/".join(path.strip("/").split("/")[-depth:])
-        hit = route_template_params(template, tail)
+        hit = _template_table(template).match_pair("/" + "/".join(path.strip("/").split("/")[-depth:]))
         if hit is not None:
             out += [(("path", name), unquote(value)) for name, value in hit[1].items()]
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _template_table(template: str) -> RouteTable:
+    """A route table of one template (its values, partial segments such as ``{name}.{ext}`` too)."""
+    return RouteTable([template])
 
 
 def _walk(value: Any, at: tuple[str | int, ...], seen: dict[tuple[str, str], Any], depth: int) -> None:
