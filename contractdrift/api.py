@@ -1270,6 +1270,14 @@ def check(
         raise UsageError(f"check: reading traffic from a URL ({urls[0]}) is not supported with --expect yet; "
                          "copy the recording to a local file")
     # URLs are read the way --jobs reads (fsspec, in units), here on one process when jobs is 1
+    if urls and dask is None and resolve_jobs(jobs) <= 1:
+        items = [traffic] if isinstance(traffic, (str, os.PathLike)) else list(traffic)
+        if any(not isinstance(i, (str, os.PathLike)) or os.fspath(i) == "-" for i in items):
+            raise UsageError("check: traffic from a URL cannot be mixed with standard input (-) or exchanges in "
+                             "memory")
+        if not isinstance(spec, (str, os.PathLike, Mapping)):
+            raise UsageError("check: traffic from a URL needs the spec as a path or a dict (URLs are read in "
+                             "units, as --jobs reads)")
     scaled = dask is not None or resolve_jobs(jobs) > 1 or bool(urls)
     if scaled and expect is not None:
         raise UsageError("check: --jobs/--dask are not supported with --expect yet (the three-way check runs "

@@ -269,6 +269,11 @@ def test_urls_are_read_on_one_process_too(archive: Path, spec_file: Path, tmp_pa
                                 "metadata": {"pactSpecification": {"version": "3.0.0"}}}))
     assert main(["check", "file://" + str(rec), "--spec", str(spec_file), "--expect", str(pact)]) == 2
     assert "from a URL (file://" in capsys.readouterr().err
+    # what --jobs would refuse, refused in the URL's own words (not "jobs > 1 or dask")
+    with pytest.raises(contractdrift.errors.UsageError, match="from a URL needs the spec as a path or a dict"):
+        contractdrift.check("file://" + str(rec), contractdrift.load_spec(str(spec_file)))
+    with pytest.raises(contractdrift.errors.UsageError, match="cannot be mixed with standard input"):
+        contractdrift.check(["file://" + str(rec), Exchange.from_dict(_exchange(1, random.Random(1)))], SPEC)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
