@@ -18,10 +18,12 @@ pytestmark = pytest.mark.corpus
 @pytest.mark.skipif(not FILES, reason="../shared/corpus not present")
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(CORPUS)) for p in FILES])
 def test_corpus_file_loads_fast(path: Path) -> None:
-    started = time.perf_counter()
+    # CPU time, not wall time: a guard against pathological loading (about 0.03 s here), not against a
+    # stall of this shared machine (a clean-clone run once saw 1.4 s of wall time for this load)
+    started = time.process_time()
     spec = load_spec(path)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"{path} took {elapsed:.2f} s"
+    elapsed = time.process_time() - started
+    assert elapsed < 1.0, f"{path} took {elapsed:.2f} s of CPU"
     assert spec.version.startswith(("2.0", "3.0", "3.1"))
     paths = spec.root.data["paths"]
     assert paths

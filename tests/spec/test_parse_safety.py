@@ -94,10 +94,10 @@ def test_custom_tags_are_rejected_with_their_place(snippet: str, tag: str) -> No
 
 
 def test_billion_laughs_is_refused_quickly() -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: the expansion it refuses is CPU work (a stall of the VM is not)
     with pytest.raises(InputError, match="alias bomb") as err:
         load_spec_text(BILLION_LAUGHS, "bomb.yaml")
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
     assert str(err.value).startswith("bomb.yaml:")
 
 
