@@ -405,6 +405,9 @@ class _Translator:
         self.cell_once: dict[str, list[list[int]]] = {}  # name -> the flags of its once-notice sites
         self.cell_omitted: set[str] = set()  # cells that left a fired once-notice site out (Hub.rearm)
         self._owner = ""
+        # (keyword, branches, discriminator property, part) of the compositions of the cell being
+        # translated, for _object (see _close_branches)
+        self._alternatives: list[tuple[str, list[Any], str | None, dict[str, int], dict[str, Any]]] = []
 
     # --- plumbing -----------------------------------------------------------------------------------
     def translate(self, roots: dict[str, tuple[NodeGroup, bool]]) -> dict[str, Any]:
@@ -630,6 +633,7 @@ class _Translator:
         c = self.c
         out: list[dict[str, Any]] = []
         owner = self._owner
+        self._alternatives = []
         for n in nodes:
             value = n.value
             disc = value.get("discriminator")
@@ -655,6 +659,7 @@ class _Translator:
                 for t in targets:
                     self.same.append((owner, t, part))
                 self.needs_exact.append((owner, targets, part))
+                self._alternatives.append((kw, branches, prop if mapping else None, mapping, part))
                 out.append(part)
             neg = n.child("not")
             if neg is not None:
@@ -716,6 +721,16 @@ class _Translator:
             if documented:
                 closed = True
                 extra_names = documented
+        # names oneOf/anyOf branches describe count only where a branch that passes evaluates them
+        # (validate._Compiler._branch_evaluator): jsonschema-rs's unevaluatedProperties reads them so
+        closing = "additionalProperties"
+        if closed and view.additional is not False and self._alternatives:
+            if not _annotations_exact(c, view):
+                parts.append({"if": {"type": "object"}, "then": self.false()})
+                return
+            if not self._close_branches(view):
+                closing = "unevaluatedProperties"  # exact, but jsonschema-rs runs every branch per name
+                extra_names = view.required
         for name in sorted(extra_names):
             props.setdefault(name, {})
         if props:
@@ -723,7 +738,7 @@ class _Translator:
         if required:
             s["required"] = required
         if closed:
-            s["additionalProperties"] = False
+            s[closing] = False
         elif additional is not None:
             s["additionalProperties"] = additional
         self._sizes(view.numbers, ("minProperties", "maxProperties"), "object", s, parts)
@@ -737,6 +752,45 @@ class _Translator:
             for r in refs.values():
                 self.same.append((self._owner, self.target(r), part))
             parts.append(part)
+
+    def _close_branches(self, view: Any) -> bool:
+        """The object of ``view`` (closed over the names its own properties and its branches describe)
+        may keep a name a branch describes only where a branch that passes describes it
+        (``validate._Compiler._branch_evaluator``). With one ``oneOf``/``anyOf`` whose branches name
+        their properties plainly (no pattern, map or composition of their own), each branch of the
+        composition part becomes "the branch, closed over its names and the object's": one pass per
+        branch, where ``unevaluatedProperties`` makes jsonschema-rs run every branch again for each
+        name. Sound: an object the rewritten part passes is one our validator finds every name of
+        evaluated (for ``anyOf`` it may decline an object whose names only several passing branches
+        cover together: our validator decides those). False where it does not apply."""
+        if len(self._alternatives) != 1:
+            return False
+        kw, branches, prop, mapping, part = self._alternatives[0]
+        own = set(view.properties) | set(view.required)
+        allowed: list[list[str]] = []
+        for b in branches:
+            bv = self.c.view((b,))
+            if bv.pattern_properties or isinstance(bv.additional, tuple) or \
+                    isinstance(bv.unevaluated_properties, tuple) or any(
+                        True for n in bv.nodes if isinstance(n.value, dict) for _ in alternatives(n)):
+                return False
+            allowed.append(sorted(own | set(bv.properties) | ({prop} if prop is not None else set())))
+
+        def closed(schema: dict[str, Any], i: int) -> dict[str, Any]:
+            return {"allOf": [schema], "properties": {name: {} for name in allowed[i]}, "additionalProperties": False}
+
+        def rewrite(plain: dict[str, Any]) -> None:
+            # anyOf: its branches, each closed; oneOf: kept, and one of its branches closed must pass
+            # too (valid, exactly one passes: it is that one)
+            plain["anyOf"] = [closed(dict(r), i) for i, r in enumerate(plain[kw])]
+
+        if prop is None:
+            rewrite(part)
+            return True
+        for (_, i), entry in zip(sorted(mapping.items()), part["then"]["allOf"]):
+            entry["then"] = closed(entry["then"], i)
+        rewrite(part["else"])
+        return True
 
     @staticmethod
     def _sizes(nums: dict[str, float], keywords: tuple[str, str], json_type: str, s: dict[str, Any],
@@ -840,6 +894,35 @@ class _Translator:
                     parts.append(bound)
                 else:
                     parts.append(self.call(_integral_range(lo, hi)))
+
+
+#: Keywords whose subschemas lend property annotations that our validator's reading of
+#: ``unevaluatedProperties`` (and of undocumented properties) does not follow: an object whose
+#: composition holds one is left to our validator.
+_UNFOLLOWED_ANNOTATIONS = ("if", "dependentSchemas", "not")
+
+
+def _annotations_exact(c: _Compiler, view: Any) -> bool:
+    """Whether jsonschema-rs's ``unevaluatedProperties`` would evaluate the names of an object of
+    ``view`` exactly as ``validate._Compiler._branch_evaluator`` does: no keyword of
+    :data:`_UNFOLLOWED_ANNOTATIONS` in the view or in any ``oneOf``/``anyOf`` branch below it."""
+    seen: set[Any] = set()
+    stack = [view]
+    while stack:
+        v = stack.pop()
+        for n in v.nodes:
+            value = n.value
+            if not isinstance(value, dict):
+                continue
+            if any(kw in value for kw in _UNFOLLOWED_ANNOTATIONS):
+                return False
+            for _, branches in alternatives(n):
+                for b in branches:
+                    key = b.deref().key
+                    if key not in seen:
+                        seen.add(key)
+                        stack.append(c.view((b,)))
+    return True
 
 
 def _drop_once(value: Any) -> Any:

@@ -6,7 +6,9 @@ Semantics are JSON Schema 2020-12 (``jsonschema`` is the reference) read through
 
 - ``allOf`` members are merged (:func:`.schema_view.build_view`), so ``additionalProperties: false``
   in one member closes over the properties of all of them (the ``unevaluatedProperties`` reading):
-  composition never yields a false *additional-property* or *undocumented-property*.
+  composition never yields a false *additional-property* or *undocumented-property*. A name only
+  ``oneOf``/``anyOf`` alternatives describe is described where an alternative the payload *passes*
+  describes it (annotations of a failing alternative are dropped, as for ``unevaluatedProperties``).
 - 3.0 ``nullable: true``: with ``nullable="lenient"`` (default) a schema carrying it admits ``null``
   whatever stands beside it (``anyOf``/``oneOf``/``allOf``/``$ref``/``enum``); with ``"strict"`` (the
   3.0.3 clarification) it only adds ``null`` to an explicit ``type`` and an ``enum`` must list null.
@@ -163,6 +165,7 @@ class CompiledSchema:
                 return [Violation("unvalidated", (), self.node, "depth",
                                   {"reason": "payload nested too deeply to validate"})]
             finally:
+                _clear_verdicts()
                 gate.after_fallback()
         else:
             try:
@@ -170,6 +173,8 @@ class CompiledSchema:
             except RecursionError:
                 return [Violation("unvalidated", (), self.node, "depth",
                                   {"reason": "payload nested too deeply to validate"})]
+            finally:
+                _clear_verdicts()
         if not errs:
             return []
         out = [Violation(e[1], tuple(reversed(e[0])), e[2], e[3], e[4], e[5], e[6] if len(e) > 6 else None)
@@ -297,6 +302,91 @@ def _failed(errs: _Result) -> _Result:
         else:
             kept.append(e)
     return kept or None
+
+
+def _passes(errs: _Result) -> bool:
+    """Whether a subschema whose verdict alone counts passed; its once-notices are given back either
+    way (see :func:`_failed`): the walk that reports the subschema spends them."""
+    if not errs:
+        return True
+    real = False
+    for e in errs:
+        if e[1] in INFORMATIONAL:
+            if len(e) > 8:
+                e[7][0] = e[8]
+        else:
+            real = True
+    return not real
+
+
+#: .memo: ``{(id(cell), id(inst)): (inst, passed)}``, the verdicts of branches run to find what they
+#: evaluate, for one payload (cleared when :meth:`CompiledSchema.validate` returns): a branch is run
+#: once per object however many of its names are asked about, and nested compositions do not
+#: multiply the runs
+_VERDICTS = threading.local()
+
+
+def _branch_passes(cell: _Cell, inst: dict[str, Any]) -> bool:
+    """Whether the branch ``cell`` passes on ``inst``, run at most once per payload: a passing branch
+    leaves its result (its once-notices) in the memo for the composition to report instead of running
+    it again (:func:`_memo_result`); a failing one gives its notices back (:func:`_failed`)."""
+    memo = getattr(_VERDICTS, "memo", None)
+    if memo is None:
+        memo = _VERDICTS.memo = {}
+    key = (id(cell), id(inst))
+    hit = memo.get(key)
+    if hit is not None and hit[0] is inst:
+        return bool(hit[1])
+    r = cell[0](inst)
+    if r and _real(r):
+        _failed(r)
+        memo[key] = [inst, False, None]  # the payload is referenced until the memo is cleared: no id reuse
+        return False
+    memo[key] = [inst, True, r or None]
+    return True
+
+
+def _memo_result(cell: _Cell, inst: Any) -> tuple[bool, _Result]:
+    """(found, result): the result of a branch :func:`_branch_passes` found passing on ``inst`` (its
+    notices handed over once), or (False, None) when it must be run."""
+    memo = getattr(_VERDICTS, "memo", None)
+    if memo is None:
+        return False, None
+    hit = memo.get((id(cell), id(inst)))
+    if hit is None or hit[0] is not inst or not hit[1]:
+        return False, None
+    r = hit[2]
+    hit[2] = None
+    return True, r
+
+
+def _run_branch(cell: _Cell, inst: Any) -> _Result:
+    """The result of an alternative on ``inst``: taken from the memo when :func:`_branch_passes` ran
+    it already for this payload (and it passed), else run."""
+    if inst.__class__ is dict and getattr(_VERDICTS, "memo", None) is not None:
+        found, r = _memo_result(cell, inst)
+        if found:
+            return r
+    return cell[0](inst)
+
+
+def _clear_verdicts() -> None:
+    """End of a payload: notices of passing branches no composition took are given back (due again)."""
+    memo = getattr(_VERDICTS, "memo", None)
+    if memo is None:
+        return
+    _VERDICTS.memo = None
+    for hit in memo.values():
+        if hit[2]:
+            _failed(hit[2])
+
+
+def _evaluates_every_name(inst: dict[str, Any], k: str) -> bool:
+    return True
+
+
+#: How deep branches within branches are followed to find what a passing branch evaluates.
+_MAX_EVALUATION_DEPTH = 32
 
 
 def _seq(checks: list[_Fn]) -> _Fn:
@@ -670,6 +760,77 @@ class _Compiler:
         self._documented[key] = result
         return result
 
+    def _branch_evaluator(self, view: SchemaView, depth: int = 0) -> Callable[[dict[str, Any], str], bool] | None:
+        """``(inst, name) ->`` whether a ``oneOf``/``anyOf`` branch of ``view`` that passes on object
+        ``inst`` evaluates property ``name`` (with a discriminator whose property maps to a branch:
+        that branch, and the discriminator's property itself), or a composition fails (its own
+        violations are reported then); None when ``view`` has no branches.
+        What a branch evaluates is read as ``unevaluatedProperties`` reads it: its ``properties``
+        (``allOf`` merged), the names its ``patternProperties`` match, every name where it has an
+        ``additionalProperties`` or ``unevaluatedProperties`` schema, and, again, what its own passing
+        branches evaluate. ``required`` alone evaluates nothing. The jsonschema-rs gate translates
+        such an object with ``unevaluatedProperties`` (:mod:`.fastgate`), which reads it the same way."""
+        comps: list[tuple[str | None, dict[str, int], list[tuple[_Cell, NodeGroup]]]] = []
+        for n in view.nodes:
+            value = n.value
+            if not isinstance(value, dict):
+                continue
+            disc = value.get("discriminator")
+            for _kw, branches in alternatives(n):
+                prop = disc.get("propertyName") if isinstance(disc, dict) else None
+                mapping = self._mapping(n, disc, branches) if isinstance(prop, str) and isinstance(disc, dict) else {}
+                comps.append((prop if mapping else None, mapping,
+                              [(self.cell((b,), False), (b,)) for b in branches]))
+        if not comps:
+            return None
+        evaluators: dict[int, Callable[[dict[str, Any], str], bool]] = {}
+
+        def branch_evaluates(group: NodeGroup, inst: dict[str, Any], k: str) -> bool:
+            key = id(group)
+            fn = evaluators.get(key)
+            if fn is None:
+                fn = evaluators[key] = self._evaluator(group, depth + 1)
+            return fn(inst, k)
+
+        def evaluates(inst: dict[str, Any], k: str) -> bool:
+            failed = False
+            for prop, mapping, branches in comps:
+                candidates = branches
+                if prop is not None:
+                    tag = inst.get(prop)
+                    i = mapping.get(tag) if isinstance(tag, str) else None
+                    if i is not None:
+                        if k == prop:
+                            return True
+                        candidates = [branches[i]]
+                passed = False
+                for cell, group in candidates:
+                    if not _branch_passes(cell, inst):
+                        continue
+                    passed = True
+                    documented = self.documented(group)
+                    if (documented is None or k in documented) and branch_evaluates(group, inst, k):
+                        return True
+                failed = failed or not passed
+            # a composition no branch passes is reported as such (the closest branch's errors, which
+            # name k where it is wrong): k is not also called undocumented there
+            return failed
+        return evaluates
+
+    def _evaluator(self, group: NodeGroup, depth: int) -> Callable[[dict[str, Any], str], bool]:
+        """``(inst, name) ->`` whether the schema ``group`` evaluates property ``name`` of ``inst`` (see
+        :meth:`_branch_evaluator`), for a payload that passes it."""
+        view = self.view(group)
+        if isinstance(view.additional, tuple) or isinstance(view.unevaluated_properties, tuple):
+            return _evaluates_every_name
+        names = frozenset(view.properties)
+        searches = [re.compile(p).search for p in view.pattern_properties]
+        inner = self._branch_evaluator(view, depth) if depth < _MAX_EVALUATION_DEPTH else None
+
+        def evaluates(inst: dict[str, Any], k: str) -> bool:
+            return k in names or any(search(k) for search in searches) or (inner is not None and inner(inst, k))
+        return evaluates
+
     def _branches(self, view: SchemaView) -> list[NodeGroup]:
         out: list[NodeGroup] = []
         for n in view.nodes:
@@ -728,9 +889,12 @@ class _Compiler:
         if undoc and self.options.undocumented and closed_kw is None and additional_cell is None:
             documented = self.documented(view.nodes)
             report_undoc = documented is not None and len(documented) > 0
-        branch_names: frozenset[str] = frozenset()
-        if closed_kw == "unevaluatedProperties":
-            branch_names = self.documented(view.nodes) or frozenset()
+        # a name no property of the view itself describes counts as described (or, under
+        # ``unevaluatedProperties: false``, as evaluated) only where a oneOf/anyOf branch that *passes*
+        # on the payload evaluates it, as in JSON Schema 2020-12: a branch the payload fails lends it
+        # nothing (Stripe's `bancontact: anyOf [options, client]` with an object as `preferred_language`)
+        own_names = frozenset(view.properties) | view.required
+        evaluates = self._branch_evaluator(view) if report_undoc or closed_kw == "unevaluatedProperties" else None
 
         extra: list[_Fn] = []
         nums = view.numbers
@@ -784,16 +948,18 @@ class _Compiler:
         props_get = props.get
         tail = _seq(extra) if extra else None
 
-        def unknown(k: str, v: Any) -> _Result:
+        def unknown(k: str, v: Any, inst: dict[str, Any]) -> _Result:
             """A property neither ``properties`` nor ``patternProperties`` describe."""
             if closed_kw is not None:
-                if closed_kw == "unevaluatedProperties" and k in branch_names:
+                if closed_kw == "unevaluatedProperties" and (
+                        k in own_names or (evaluates is not None and evaluates(inst, k))):
                     return None
                 return [[[k], "additional-property", closed_at, closed_kw, {"property": k}, None]]
             if additional_cell is not None:
                 r = additional_cell[0](v)
                 return _prefix(r, k) if r else None
-            if report_undoc and k not in documented:  # type: ignore[operator]
+            if report_undoc and (k not in documented or (  # type: ignore[operator]
+                    k not in own_names and (evaluates is None or not evaluates(inst, k)))):
                 return [[[k], "undocumented-property", anchor, "properties", {"property": k}, None]]
             return None
 
@@ -816,7 +982,7 @@ class _Compiler:
                         break
                 for k, v in inst.items():
                     c = props_get(k)
-                    r = c[0](v) if c is not None else unknown(k, v)
+                    r = c[0](v) if c is not None else unknown(k, v, inst)
                     if r:
                         if c is not None:
                             for e in r:
@@ -853,7 +1019,7 @@ class _Compiler:
                             _prefix(r, k)
                             out = r if out is None else out + r
                 if not matched:
-                    r = unknown(k, v)
+                    r = unknown(k, v, inst)
                     if r:
                         out = r if out is None else out + r
             if tail is not None:
@@ -1217,7 +1383,7 @@ class _Compiler:
             passed: list[int] = []
             info: list[_Err] = []
             for i, c in enumerate(cells):
-                r = c[0](inst)
+                r = _run_branch(c, inst)
                 if r:
                     if _real(r):
                         r = _failed(r)  # its notices given back: only its errors may be reported
@@ -1253,7 +1419,7 @@ class _Compiler:
                              f"the discriminator {prop} selects none of the {count} {kw} alternatives"],
                             *_notices(r)]
                 return r
-            r = cells[i][0](inst)
+            r = _run_branch(cells[i], inst)
             if _real(r):
                 note = f"discriminator {prop}={v!r} selects {label(i)}"
                 for e in r or ():
@@ -1265,7 +1431,7 @@ class _Compiler:
                 info: list[_Err] = []
                 for j in range(count):
                     if j != i:
-                        rj = cells[j][0](inst)
+                        rj = _run_branch(cells[j], inst)
                         if _real(rj):
                             _failed(rj)
                         else:
