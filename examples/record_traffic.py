@@ -18,10 +18,10 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).parent / "orders"))
 
-from app import ORDERS, app  # noqa: E402
+from app import ORDERS, app
 
-import contractdrift  # noqa: E402
-from contractdrift.asgi import RecordingMiddleware  # noqa: E402
+import contractdrift
+from contractdrift.asgi import RecordingMiddleware
 
 
 def free_port() -> int:
