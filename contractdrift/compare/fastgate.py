@@ -774,10 +774,12 @@ class _Translator:
                     isinstance(bv.unevaluated_properties, tuple) or any(
                         True for n in bv.nodes if isinstance(n.value, dict) for _ in alternatives(n)):
                 return False
-            allowed.append(sorted(own | set(bv.properties) | ({prop} if prop is not None else set())))
+            allowed.append(sorted(own | set(bv.properties)))
 
-        def closed(schema: dict[str, Any], i: int) -> dict[str, Any]:
-            return {"allOf": [schema], "properties": {name: {} for name in allowed[i]}, "additionalProperties": False}
+        def closed(schema: dict[str, Any], i: int, *tag: str) -> dict[str, Any]:
+            # a tag the mapping knows selects branch i and describes the discriminator's property
+            return {"allOf": [schema], "properties": {name: {} for name in [*allowed[i], *tag]},
+                    "additionalProperties": False}
 
         def rewrite(plain: dict[str, Any]) -> None:
             # anyOf: its branches, each closed; oneOf: kept, and one of its branches closed must pass
@@ -787,9 +789,10 @@ class _Translator:
         if prop is None:
             rewrite(part)
             return True
+        assert prop is not None
         for (_, i), entry in zip(sorted(mapping.items()), part["then"]["allOf"]):
-            entry["then"] = closed(entry["then"], i)
-        rewrite(part["else"])
+            entry["then"] = closed(entry["then"], i, prop)
+        rewrite(part["else"])  # no tag the mapping knows: the branches alone
         return True
 
     @staticmethod

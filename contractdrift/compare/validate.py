@@ -304,25 +304,10 @@ def _failed(errs: _Result) -> _Result:
     return kept or None
 
 
-def _passes(errs: _Result) -> bool:
-    """Whether a subschema whose verdict alone counts passed; its once-notices are given back either
-    way (see :func:`_failed`): the walk that reports the subschema spends them."""
-    if not errs:
-        return True
-    real = False
-    for e in errs:
-        if e[1] in INFORMATIONAL:
-            if len(e) > 8:
-                e[7][0] = e[8]
-        else:
-            real = True
-    return not real
-
-
-#: .memo: ``{(id(cell), id(inst)): (inst, passed)}``, the verdicts of branches run to find what they
+#: .memo: ``{(id(cell), id(inst)): [inst, passed, result]}``, the branches run to find what they
 #: evaluate, for one payload (cleared when :meth:`CompiledSchema.validate` returns): a branch is run
-#: once per object however many of its names are asked about, and nested compositions do not
-#: multiply the runs
+#: once per object however many of its names are asked about, nested compositions do not multiply
+#: the runs, and the composition takes a passing branch's result (its once-notices) from here
 _VERDICTS = threading.local()
 
 
@@ -768,8 +753,9 @@ class _Compiler:
         What a branch evaluates is read as ``unevaluatedProperties`` reads it: its ``properties``
         (``allOf`` merged), the names its ``patternProperties`` match, every name where it has an
         ``additionalProperties`` or ``unevaluatedProperties`` schema, and, again, what its own passing
-        branches evaluate. ``required`` alone evaluates nothing. The jsonschema-rs gate translates
-        such an object with ``unevaluatedProperties`` (:mod:`.fastgate`), which reads it the same way."""
+        branches evaluate. ``required`` alone evaluates nothing. The jsonschema-rs gate closes each
+        branch over its names and the object's, or uses ``unevaluatedProperties`` (which reads them
+        the same way); see ``fastgate._Translator._close_branches``."""
         comps: list[tuple[str | None, dict[str, int], list[tuple[_Cell, NodeGroup]]]] = []
         for n in view.nodes:
             value = n.value

@@ -325,6 +325,15 @@ ZOO: dict[str, Any] = {
     "Bird": {"allOf": [{"$ref": "#/components/schemas/Pet"}, {"type": "object", "properties": {
         "wings": {"type": "integer"}}}]},
     "Not": {"not": {"$ref": "#/components/schemas/Cat"}},
+    # a discriminator's property one branch names: it is described where the tag selects a branch,
+    # else only where a branch naming it passes (Meower does not name it)
+    "Tagged": {"anyOf": [{"$ref": "#/components/schemas/Meower"}, {"$ref": "#/components/schemas/Barker"}],
+               "discriminator": {"propertyName": "kind", "mapping": {"c": "#/components/schemas/Meower"}}},
+    "TaggedOne": {"oneOf": [{"$ref": "#/components/schemas/Meower"}, {"$ref": "#/components/schemas/Barker"}],
+                  "discriminator": {"propertyName": "kind", "mapping": {"c": "#/components/schemas/Meower"}}},
+    "Meower": {"type": "object", "properties": {"meow": {"type": "boolean"}}},
+    "Barker": {"type": "object", "required": ["bark"], "properties": {"kind": {"type": "string"},
+                                                                     "bark": {"type": "integer"}}},
     "If": {"if": {"$ref": "#/components/schemas/Cat"}, "then": {"required": ["size"]},
            "else": {"$ref": "#/components/schemas/Dog"}},
 }
@@ -334,11 +343,12 @@ ANIMALS: list[Any] = [
     {"kind": "x", "meow": True}, {"kind": "x"}, {"kind": 5, "meow": True}, {"meow": True}, {"kind": "Any"},
     {"kind": "Cat", "meow": True, "size": 3}, {"kind": "Cat", "meow": True, "size": "3"}, {"kind": "Bird"},
     {"kind": "Bird", "wings": "2"}, {"kind": "Bird", "wings": 2}, {"kind": "Pet"}, [], "Cat", None, 1,
+    {"kind": "x", "meow": True, "bark": 1}, {"kind": "Barker", "bark": 1}, {"kind": "c", "bark": "w"},
 ]
 
 
 @needs_rs
-@pytest.mark.parametrize("name", ["OneOf", "AnyOf", "Plain", "Pet", "Not", "If"])
+@pytest.mark.parametrize("name", ["OneOf", "AnyOf", "Plain", "Pet", "Not", "If", "Tagged", "TaggedOne"])
 @pytest.mark.parametrize("undocumented", [True, False])
 def test_discriminators_and_compositions_same_with_and_without_gate(name: str, undocumented: bool) -> None:
     def compiled(fast: bool) -> CompiledSchema:
